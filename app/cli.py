@@ -1,0 +1,147 @@
+"""The ``rtcc`` command line: the console, the demo, the simulator, the registry, benchmarks.
+
+Subcommands that need no window never import Qt, so they run on a headless server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app import __version__
+from app.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rtcc", description="Real-Time Crime Center operator console")
+    p.add_argument("--version", action="version", version=f"rtcc {__version__}")
+    p.add_argument("--database", metavar="URL", help="database URL (overrides RTCC_DATABASE_URL and config)")
+    sub = p.add_subparsers(dest="command")
+
+    sub.add_parser("console", help="open the console (the default)")
+    demo = sub.add_parser("demo", help="start the camera simulator and open the console on the sample city")
+    demo.add_argument("--cameras", type=int, default=None, help="number of simulated cameras (default 200)")
+
+    sim = sub.add_parser("simulate", help="serve simulated RTSP cameras")
+    sim.add_argument("--cameras", type=int, default=4)
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=None, help="RTSP port (0 picks a free one)")
+    sim.add_argument("--labels", type=Path, help="text file, one camera name per line, burned into the video")
+    sim.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
+
+    cams = sub.add_parser("cameras", help="the camera registry")
+    csub = cams.add_subparsers(dest="action", required=True)
+    add = csub.add_parser("add", help="register a camera")
+    for name in ("name", "owner-name", "owner-type", "latitude", "longitude", "heading-deg", "fov-deg",
+                 "range-m", "main-url", "sharing-terms"):  # fmt: skip
+        add.add_argument(f"--{name}", required=True)
+    for name in ("owner-contact", "sub-url", "consent-granted-at", "consent-revoked-at", "retention-days",
+                 "status", "division", "notes"):  # fmt: skip
+        add.add_argument(f"--{name}", default="")
+    lst = csub.add_parser("list", help="list cameras")
+    lst.add_argument("--json", action="store_true")
+    imp = csub.add_parser("import", help="import cameras (and divisions) from CSV or GeoJSON; all or nothing")
+    imp.add_argument("path", type=Path)
+    exp = csub.add_parser("export", help="export cameras to CSV or GeoJSON (never credentials)")
+    exp.add_argument("path", type=Path)
+    ret = csub.add_parser("retire", help="retire a camera (kept for evidence, never pulled)")
+    ret.add_argument("name")
+
+    bench = sub.add_parser("bench", help="benchmarks, printed as JSON")
+    bsub = bench.add_subparsers(dest="bench", required=True)
+    bimp = bsub.add_parser("import", help="time a registry import")
+    bimp.add_argument("--cameras", type=int, default=100_000)
+    bimp.add_argument("--repeat", type=int, default=3)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"rtcc: configuration error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.database:
+        from app.config import with_overrides
+
+        settings = with_overrides(settings, database_url=args.database)
+
+    command = args.command or "console"
+    if command == "simulate":
+        from app.video.simulator import run
+
+        port = settings.simulator_port if args.port is None else args.port
+        return run(args.cameras, args.host, port, args.labels, exit_on_eof=args.exit_with_stdin)
+    if command == "bench":
+        from app.bench.import_bench import run_import_bench
+
+        print(json.dumps(run_import_bench(args.cameras, args.repeat), indent=2))
+        return EXIT_OK
+
+    from app.logging_setup import setup_logging
+
+    setup_logging(settings.log_dir, settings.log_level)
+    if command == "cameras":
+        return _cameras(settings, args)
+    from app.main import run_console, run_demo
+
+    if command == "demo":
+        return run_demo(settings, cameras=args.cameras)
+    return run_console(settings)
+
+
+def _cameras(settings: Settings, args: argparse.Namespace) -> int:
+    from app.models.db import DatabaseError, open_database
+    from app.registry.records import validate_camera
+    from app.registry.service import ImportFailed, Registry, RegistryError
+
+    try:
+        registry = Registry(open_database(settings.effective_database_url, settings.db_busy_timeout_s))
+        if args.action == "add":
+            fields = {k: v for k, v in vars(args).items() if k not in ("command", "action", "database")}
+            rec, errors = validate_camera(fields)
+            if rec is None:
+                for e in errors:
+                    print(f"rtcc: {e}", file=sys.stderr)
+                return EXIT_INVALID
+            row = registry.add(rec)
+            print(f"registered camera '{row.name}' (#{row.id})")
+        elif args.action == "list":
+            rows = registry.list_cameras()
+            if args.json:
+                print(json.dumps([r.to_fields() | {"id": r.id} for r in rows], indent=1))
+            else:
+                for r in rows:
+                    print(
+                        f"{r.id:6d}  {r.name:40.40s}  {r.owner_type:13s}  {r.sharing_terms:19s}  {r.status}"
+                    )
+                print(f"{len(rows)} camera(s)")
+        elif args.action == "import":
+            report = registry.import_file(args.path)
+            print(f"imported {report.cameras} camera(s) and {report.divisions} division(s) from {args.path}")
+        elif args.action == "export":
+            count = registry.export_file(args.path)
+            print(f"exported {count} camera(s) to {args.path}")
+        elif args.action == "retire":
+            match = [r for r in registry.list_cameras() if r.name == args.name]
+            if not match:
+                print(f"rtcc: no camera named '{args.name}'", file=sys.stderr)
+                return EXIT_INVALID
+            registry.retire(match[0].id)
+            print(f"retired camera '{args.name}'")
+    except ImportFailed as exc:
+        print(f"rtcc: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except (RegistryError, DatabaseError, ValueError) as exc:
+        print(f"rtcc: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK

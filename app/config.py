@@ -1,0 +1,121 @@
+"""The one settings object: built-in defaults, then the config file, then the environment.
+
+Every part of the program receives a :class:`Settings` from the composition root rather than
+reading the environment itself, so tests can build one pointing at temporary folders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from app import APP_NAME
+
+ENV_PREFIX = "RTCC_"
+
+
+class ConfigError(ValueError):
+    """The config file or an environment variable holds a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    log_dir: Path
+    config_dir: Path
+    database_url: str = ""
+    db_busy_timeout_s: float = 5.0
+    theme: str = "dark"
+    simulator_host: str = "127.0.0.1"
+    simulator_port: int = 8554
+    demo_live_cameras: int = 200
+    log_level: str = "INFO"
+    sources: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL in use: the configured one, or SQLite in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'rtcc.sqlite'}"
+
+    @property
+    def demo_database_url(self) -> str:
+        """The demo keeps its sample city apart from the agency's own registry."""
+        return f"sqlite:///{self.data_dir / 'demo.sqlite'}"
+
+    @property
+    def ui_state_path(self) -> Path:
+        return self.config_dir / "ui-state.ini"
+
+
+_FIELD_TYPES: dict[str, type] = {
+    "database_url": str,
+    "db_busy_timeout_s": float,
+    "theme": str,
+    "simulator_host": str,
+    "simulator_port": int,
+    "demo_live_cameras": int,
+    "log_level": str,
+    "data_dir": Path,
+    "log_dir": Path,
+}
+
+
+def _coerce(name: str, raw: Any, origin: str) -> Any:
+    kind = _FIELD_TYPES[name]
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: setting '{name}' must be {kind.__name__}, got {raw!r}") from exc
+    if name == "theme" and value not in ("dark", "light"):
+        raise ConfigError(f"{origin}: setting 'theme' must be 'dark' or 'light', got {raw!r}")
+    if name == "simulator_port" and not 0 <= value <= 65535:
+        raise ConfigError(f"{origin}: setting 'simulator_port' must be a TCP port, got {raw!r}")
+    return value
+
+
+def default_config_file(config_dir: Path) -> Path:
+    return config_dir / "config.toml"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read defaults, then the TOML config file, then ``RTCC_*`` environment variables."""
+    env = dict(os.environ if environ is None else environ)
+    config_dir = Path(env.get("RTCC_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME))
+    values: dict[str, Any] = {
+        "data_dir": Path(platformdirs.user_data_dir(APP_NAME)),
+        "log_dir": Path(platformdirs.user_log_dir(APP_NAME)),
+    }
+    sources = ["defaults"]
+
+    config_file = Path(env["RTCC_CONFIG"]) if env.get("RTCC_CONFIG") else default_config_file(config_dir)
+    if config_file.exists():
+        try:
+            with config_file.open("rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{config_file}: cannot read config file: {exc}") from exc
+        for key, raw in data.items():
+            if key not in _FIELD_TYPES:
+                raise ConfigError(f"{config_file}: unknown setting '{key}'")
+            values[key] = _coerce(key, raw, str(config_file))
+        sources.append(str(config_file))
+
+    for key in _FIELD_TYPES:
+        env_key = ENV_PREFIX + key.upper()
+        if env_key in env and env[env_key] != "":
+            values[key] = _coerce(key, env[env_key], f"environment {env_key}")
+            sources.append(env_key)
+
+    return Settings(config_dir=config_dir, sources=tuple(sources), **values)
+
+
+def with_overrides(settings: Settings, **changes: Any) -> Settings:
+    return dataclasses.replace(settings, **changes)

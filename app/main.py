@@ -1,0 +1,117 @@
+"""Composition root: configuration → database → services → windows.
+
+Also where the process-wide Qt and Chromium switches are set, before the QApplication exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from app.config import Settings
+from app.geo.sample_city import division_boundaries, sample_cameras
+from app.models.db import DatabaseError, describe_url, open_database
+from app.registry.service import Registry
+from app.video.simulator_process import SimulatorError, SimulatorProcess
+
+log = logging.getLogger(__name__)
+
+
+def prepare_qt_environment() -> None:
+    """Process-wide switches that must be set before Qt starts."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Chromium refuses to run its sandbox as root; QtWebEngine then aborts the map page.
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --disable-background-networking")
+    if (
+        not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+        and sys.platform.startswith("linux")
+    ):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def seed_sample_city(registry: Registry, rtsp_base: str, cameras: int = 200) -> int:
+    """Load the sample city once; later starts keep whatever the operator changed."""
+    if registry.counts()["total"] > 0:
+        return 0
+    return registry.import_rows(sample_cameras(cameras, rtsp_base=rtsp_base), division_boundaries(),
+                                source="sample city").cameras  # fmt: skip
+
+
+def run_console(settings: Settings, database_url: str | None = None, media_service: str | None = None) -> int:
+    prepare_qt_environment()
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app.views.main_window import ConsoleInfo, MainWindow
+    from app.views.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("RTCC Console")
+    app.setOrganizationName("rtcc")
+    icon = Path(__file__).resolve().parent.parent / "resources" / "icons" / "rtcc.svg"
+    if icon.exists():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
+    apply_theme(app, settings.theme)
+    url = database_url or settings.effective_database_url
+    try:
+        registry = Registry(open_database(url, settings.db_busy_timeout_s))
+    except DatabaseError as exc:
+        log.error("cannot open database: %s", exc)
+        QMessageBox.critical(
+            None, "RTCC Console — database", f"{exc}\n\nThe console cannot start without it."
+        )
+        return 1
+    settings.config_dir.mkdir(parents=True, exist_ok=True)
+    ui_state = QSettings(str(settings.ui_state_path), QSettings.Format.IniFormat)
+    info = ConsoleInfo(
+        database=f"Database: {describe_url(url)}",
+        media_service=media_service or "Media service: not running",
+    )
+    window = MainWindow(registry, info, ui_state, settings.theme)
+    window.show()
+    log.info("console started on %s", describe_url(url))
+    return app.exec()
+
+
+def run_demo(settings: Settings, cameras: int | None = None) -> int:
+    """Start the simulator, seed the demo database with the sample city, open the console."""
+    count = cameras or settings.demo_live_cameras
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    labels = settings.data_dir / "demo-labels.txt"
+    base = f"rtsp://{settings.simulator_host}:{settings.simulator_port}"
+    rows = sample_cameras(count, rtsp_base=base)
+    labels.write_text("\n".join(r.values["name"] for r in rows) + "\n", encoding="utf-8")
+    try:
+        registry = Registry(open_database(settings.demo_database_url, settings.db_busy_timeout_s))
+        added = seed_sample_city(registry, base, count)
+    except DatabaseError as exc:
+        print(f"rtcc demo: {exc}", file=sys.stderr)
+        return 1
+    if added:
+        log.info("demo: loaded the sample city (%d cameras)", added)
+    simulator = SimulatorProcess(count, host=settings.simulator_host, port=settings.simulator_port,
+                                 labels_file=labels)  # fmt: skip
+    try:
+        simulator.start()
+    except SimulatorError as exc:
+        print(
+            f"rtcc demo: the camera simulator did not start on port {settings.simulator_port}: {exc}\n"
+            "Is another simulator running? Set RTCC_SIMULATOR_PORT to use another port.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        return run_console(
+            settings,
+            database_url=settings.demo_database_url,
+            media_service=f"Simulator: {count} cameras on {simulator.base_url} · media service: not running",
+        )
+    finally:
+        simulator.close()

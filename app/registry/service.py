@@ -1,0 +1,424 @@
+"""Registry operations on the database: list, add, edit, retire, import, export.
+
+Every write is one transaction: an import with one bad row, a locked database or a keyring that
+refuses leaves the registry exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models.db import DatabaseError, explain_operational_error
+from app.models.enums import CameraStatus
+from app.models.tables import Camera, Division, Owner
+from app.models.types import utcnow
+from app.registry import credentials
+from app.registry.formats import (
+    FormatError,
+    RawDivision,
+    RawRow,
+    atomic_write,
+    csv_chunks,
+    format_for,
+    geojson_chunks,
+    read_csv,
+    read_geojson,
+)
+from app.registry.records import CameraRecord, FieldError, validate_camera
+from app.registry.urls import redact
+
+
+class RegistryError(RuntimeError):
+    """A registry change was refused; nothing was written."""
+
+
+class ImportFailed(RegistryError):
+    def __init__(self, source: str, errors: list[FieldError]) -> None:
+        self.source = source
+        self.errors = errors
+        shown = "\n".join(f"  {e}" for e in errors[:20])
+        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        super().__init__(f"{source}: {len(errors)} problem(s); nothing was imported.\n{shown}{more}")
+
+
+@dataclass(frozen=True)
+class CameraRow:
+    """A camera as views and exports see it: plain values, no ORM session attached."""
+
+    id: int
+    uid: str
+    name: str
+    owner_name: str
+    owner_type: str
+    owner_contact: str
+    division: str
+    latitude: float
+    longitude: float
+    heading_deg: float
+    fov_deg: float
+    range_m: float
+    main_url: str
+    sub_url: str
+    sharing_terms: str
+    consent_granted_at: datetime | None
+    consent_revoked_at: datetime | None
+    retention_days: int
+    status: str
+    has_credentials: bool
+    notes: str
+
+    @property
+    def consent_active(self) -> bool:
+        return self.consent_revoked_at is None
+
+    def to_fields(self) -> dict[str, str]:
+        def t(value: datetime | None) -> str:
+            return value.isoformat().replace("+00:00", "Z") if value else ""
+
+        return {
+            "name": self.name,
+            "owner_name": self.owner_name,
+            "owner_type": self.owner_type,
+            "owner_contact": self.owner_contact,
+            "latitude": repr(self.latitude),
+            "longitude": repr(self.longitude),
+            "heading_deg": f"{self.heading_deg:g}",
+            "fov_deg": f"{self.fov_deg:g}",
+            "range_m": f"{self.range_m:g}",
+            "main_url": self.main_url,
+            "sub_url": self.sub_url,
+            "sharing_terms": self.sharing_terms,
+            "consent_granted_at": t(self.consent_granted_at),
+            "consent_revoked_at": t(self.consent_revoked_at),
+            "retention_days": str(self.retention_days),
+            "status": self.status,
+            "division": self.division,
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    cameras: int
+    divisions: int
+    with_credentials: int
+
+
+Progress = Callable[[int, int], None]
+
+
+class Registry:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    # -- reading -----------------------------------------------------------------------------
+    def _row_query(self) -> Any:
+        return (
+            select(Camera, Owner.name, Owner.owner_type, Owner.contact, Division.name)
+            .join(Owner, Camera.owner_id == Owner.id)
+            .outerjoin(Division, Camera.division_id == Division.id)
+            .order_by(Camera.name)
+        )
+
+    @staticmethod
+    def _to_row(cam: Camera, owner: str, owner_type: str, contact: str, division: str | None) -> CameraRow:
+        return CameraRow(
+            id=cam.id, uid=cam.uid, name=cam.name, owner_name=owner, owner_type=owner_type,
+            owner_contact=contact, division=division or "", latitude=cam.latitude,
+            longitude=cam.longitude, heading_deg=cam.heading_deg, fov_deg=cam.fov_deg,
+            range_m=cam.range_m, main_url=cam.main_url, sub_url=cam.sub_url,
+            sharing_terms=cam.sharing_terms, consent_granted_at=cam.consent_granted_at,
+            consent_revoked_at=cam.consent_revoked_at, retention_days=cam.retention_days,
+            status=cam.status, has_credentials=cam.has_credentials, notes=cam.notes,
+        )  # fmt: skip
+
+    def list_cameras(self, include_retired: bool = True) -> list[CameraRow]:
+        with self._sessions() as s:
+            query = self._row_query()
+            if not include_retired:
+                query = query.where(Camera.status != CameraStatus.RETIRED.value)
+            return [self._to_row(*r) for r in s.execute(query)]
+
+    def iter_cameras(self, batch: int = 5000) -> Iterator[CameraRow]:
+        with self._sessions() as s:
+            for r in s.execute(self._row_query().execution_options(yield_per=batch)):
+                yield self._to_row(*r)
+
+    def get(self, camera_id: int) -> CameraRow:
+        with self._sessions() as s:
+            r = s.execute(self._row_query().where(Camera.id == camera_id)).first()
+        if r is None:
+            raise RegistryError(f"camera #{camera_id} does not exist")
+        return self._to_row(*r)
+
+    def counts(self) -> dict[str, int]:
+        with self._sessions() as s:
+            by_status = dict(s.execute(select(Camera.status, func.count()).group_by(Camera.status)).all())
+            divisions = s.scalar(select(func.count()).select_from(Division)) or 0
+        return {
+            "total": sum(by_status.values()),
+            **{st.value: int(by_status.get(st.value, 0)) for st in CameraStatus},
+            "divisions": int(divisions),
+        }
+
+    def divisions(self) -> list[tuple[str, bool]]:
+        """Division names, each with whether its boundary is only an approximation."""
+        with self._sessions() as s:
+            rows = s.execute(select(Division.name, Division.boundary_approximate).order_by(Division.name))
+            return [(name, bool(approx)) for name, approx in rows]
+
+    def divisions_geojson(self) -> list[dict[str, Any]]:
+        with self._sessions() as s:
+            out = []
+            for d in s.scalars(select(Division).order_by(Division.name)):
+                out.append({
+                    "type": "Feature",
+                    "geometry": json.loads(d.boundary_geojson),
+                    "properties": {
+                        "name": d.name,
+                        "station": [d.station_longitude, d.station_latitude],
+                        "approximate": d.boundary_approximate,
+                    },
+                })  # fmt: skip
+            return out
+
+    # -- writing -----------------------------------------------------------------------------
+    def _write(self, work: Callable[[Session], Any]) -> Any:
+        try:
+            with self._sessions.begin() as s:
+                return work(s)
+        except OperationalError as exc:
+            raise DatabaseError(explain_operational_error(exc, str(self._sessions.kw["bind"].url))) from exc
+        except IntegrityError as exc:
+            raise RegistryError(
+                f"the change conflicts with the registry ({redact(str(exc.orig))}); nothing was saved"
+            ) from exc
+
+    @staticmethod
+    def _owner_id(s: Session, cache: dict[tuple[str, str], int], rec: CameraRecord) -> int:
+        key = (rec.owner_name, rec.owner_type.value)
+        if key not in cache:
+            owner = s.execute(
+                select(Owner).where(Owner.name == key[0], Owner.owner_type == key[1])
+            ).scalar_one_or_none()
+            if owner is None:
+                owner = Owner(name=key[0], owner_type=key[1], contact=rec.owner_contact)
+                s.add(owner)
+                s.flush()
+            elif rec.owner_contact and owner.contact != rec.owner_contact:
+                owner.contact = rec.owner_contact
+            cache[key] = owner.id
+        return cache[key]
+
+    @staticmethod
+    def _columns(rec: CameraRecord, owner_id: int, division_id: int | None) -> dict[str, Any]:
+        return {
+            "name": rec.name, "owner_id": owner_id, "division_id": division_id,
+            "latitude": rec.latitude, "longitude": rec.longitude, "heading_deg": rec.heading_deg,
+            "fov_deg": rec.fov_deg, "range_m": rec.range_m, "main_url": rec.main.url,
+            "sub_url": rec.sub.url if rec.sub else "", "sharing_terms": rec.sharing_terms.value,
+            "consent_granted_at": rec.consent_granted_at, "consent_revoked_at": rec.consent_revoked_at,
+            "retention_days": rec.retention_days, "status": rec.status.value,
+            "has_credentials": rec.has_credentials, "notes": rec.notes,
+        }  # fmt: skip
+
+    @staticmethod
+    def _store_secrets(uid: str, rec: CameraRecord) -> None:
+        for stream, split in (("main", rec.main), ("sub", rec.sub)):
+            if split is not None and split.has_credentials:
+                credentials.store(uid, stream, split.username or "", split.password or "")
+
+    def _check(self, s: Session, records: list[CameraRecord], *, ignore_id: int | None = None,
+               known_divisions: set[str] | None = None) -> list[FieldError]:  # fmt: skip
+        errors: list[FieldError] = []
+        names_in_db = set(s.scalars(select(Camera.name).where(Camera.id != (ignore_id or -1))))
+        divisions = set(s.scalars(select(Division.name))) | (known_divisions or set())
+        seen: dict[str, int] = {}
+        for rec in records:
+            if rec.name in names_in_db:
+                errors.append(FieldError(rec.line, "name", f"camera '{rec.name}' is already registered"))
+            elif rec.name in seen:
+                errors.append(FieldError(rec.line, "name", f"'{rec.name}' repeats line {seen[rec.name]}"))
+            seen.setdefault(rec.name, rec.line)
+            if rec.division and rec.division not in divisions:
+                errors.append(FieldError(rec.line, "division", f"unknown division '{rec.division}'"))
+        if any(r.has_credentials for r in records):
+            try:
+                credentials.check_keyring()
+            except credentials.KeyringUnavailable as exc:
+                line = next(r.line for r in records if r.has_credentials)
+                errors.append(FieldError(line, "main_url", f"carries a credential, but {exc}"))
+        return errors
+
+    def add(self, rec: CameraRecord) -> CameraRow:
+        uid = str(uuid.uuid4())
+
+        def work(s: Session) -> int:
+            errors = self._check(s, [rec])
+            if errors:
+                raise ImportFailed("camera", errors)
+            division_id = (
+                s.scalar(select(Division.id).where(Division.name == rec.division)) if rec.division else None
+            )
+            cam = Camera(uid=uid, **self._columns(rec, self._owner_id(s, {}, rec), division_id))
+            s.add(cam)
+            s.flush()
+            self._store_secrets(uid, rec)
+            return cam.id
+
+        try:
+            camera_id = self._write(work)
+        except Exception:
+            if rec.has_credentials:
+                credentials.forget(uid)
+            raise
+        return self.get(camera_id)
+
+    def update(self, camera_id: int, rec: CameraRecord, *, keep_credentials: bool = True) -> CameraRow:
+        """Save edited fields. URLs given without credentials keep the stored ones unless told not to."""
+
+        def work(s: Session) -> None:
+            cam = s.get(Camera, camera_id)
+            if cam is None:
+                raise RegistryError(f"camera #{camera_id} does not exist")
+            errors = self._check(s, [rec], ignore_id=camera_id)
+            if errors:
+                raise ImportFailed("camera", errors)
+            division_id = (
+                s.scalar(select(Division.id).where(Division.name == rec.division)) if rec.division else None
+            )
+            cols = self._columns(rec, self._owner_id(s, {}, rec), division_id)
+            if keep_credentials and not rec.has_credentials:
+                cols["has_credentials"] = cam.has_credentials
+            for key, value in cols.items():
+                setattr(cam, key, value)
+            cam.updated_at = utcnow()
+            if rec.has_credentials:
+                self._store_secrets(cam.uid, rec)
+
+        self._write(work)
+        return self.get(camera_id)
+
+    def retire(self, camera_id: int) -> CameraRow:
+        """Retired cameras stay in the registry (evidence may refer to them) but are never pulled."""
+
+        def work(s: Session) -> None:
+            cam = s.get(Camera, camera_id)
+            if cam is None:
+                raise RegistryError(f"camera #{camera_id} does not exist")
+            cam.status = CameraStatus.RETIRED.value
+            cam.updated_at = utcnow()
+
+        self._write(work)
+        return self.get(camera_id)
+
+    # -- import / export ---------------------------------------------------------------------
+    def import_file(self, path: Path, progress: Progress | None = None) -> ImportReport:
+        try:
+            kind = format_for(path)
+        except ValueError as exc:
+            raise ImportFailed(str(path), [FieldError(0, "file", str(exc))]) from exc
+        try:
+            if kind == "csv":
+                raw_divisions: list[RawDivision] = []
+                raw_rows = read_csv(path)
+            else:
+                raw_divisions, raw_rows = read_geojson(path)
+        except FormatError as exc:
+            raise ImportFailed(str(path), exc.errors) from exc
+        except OSError as exc:
+            raise ImportFailed(
+                str(path), [FieldError(0, "file", f"cannot be read ({exc.strerror})")]
+            ) from exc
+        return self.import_rows(raw_rows, raw_divisions, source=str(path), progress=progress)
+
+    def import_rows(self, raw_rows: list[RawRow], raw_divisions: list[RawDivision] | None = None, *,
+                    source: str = "import", progress: Progress | None = None) -> ImportReport:  # fmt: skip
+        raw_divisions = raw_divisions or []
+        errors: list[FieldError] = []
+        records: list[CameraRecord] = []
+        total = len(raw_rows)
+        for i, raw in enumerate(raw_rows):
+            rec, problems = validate_camera(raw.values, raw.line)
+            errors.extend(problems)
+            if rec is not None:
+                records.append(rec)
+            if progress and i % 5000 == 0:
+                progress(i, total)
+        if errors:
+            raise ImportFailed(source, errors)
+        uids = [str(uuid.uuid4()) for _ in records]
+
+        def work(s: Session) -> ImportReport:
+            problems = self._check(s, records, known_divisions={d.name for d in raw_divisions})
+            if problems:
+                raise ImportFailed(source, problems)
+            for d in raw_divisions:
+                existing = s.execute(select(Division).where(Division.name == d.name)).scalar_one_or_none()
+                target = existing or Division(name=d.name)
+                target.boundary_geojson = json.dumps(d.boundary)
+                target.station_latitude = d.station_latitude
+                target.station_longitude = d.station_longitude
+                target.boundary_approximate = d.approximate
+                if existing is None:
+                    s.add(target)
+            s.flush()
+            division_ids = {name: id_ for name, id_ in s.execute(select(Division.name, Division.id))}
+            owners: dict[tuple[str, str], int] = {}
+            batch: list[dict[str, Any]] = []
+            for n, (uid, rec) in enumerate(zip(uids, records, strict=True), start=1):
+                owner_id = self._owner_id(s, owners, rec)
+                cols = self._columns(rec, owner_id, division_ids.get(rec.division))
+                batch.append({"uid": uid, "created_at": utcnow(), "updated_at": utcnow(), **cols})
+                if len(batch) >= 5000:
+                    s.execute(insert(Camera), batch)
+                    batch.clear()
+                    if progress:
+                        progress(n, total)
+            if batch:
+                s.execute(insert(Camera), batch)
+            for uid, rec in zip(uids, records, strict=True):
+                if rec.has_credentials:
+                    self._store_secrets(uid, rec)
+            return ImportReport(len(records), len(raw_divisions), sum(r.has_credentials for r in records))
+
+        try:
+            report: ImportReport = self._write(work)
+        except Exception:
+            for uid, rec in zip(uids, records, strict=True):
+                if rec.has_credentials:
+                    credentials.forget(uid)
+            raise
+        if progress:
+            progress(total, total)
+        return report
+
+    def export_file(self, path: Path) -> int:
+        """Write every camera (never a credential) to ``path``; CSV or GeoJSON by its suffix."""
+        kind = format_for(path)
+        count = 0
+
+        def rows() -> Iterator[dict[str, str]]:
+            nonlocal count
+            for row in self.iter_cameras():
+                count += 1
+                yield row.to_fields()
+
+        try:
+            if kind == "csv":
+                atomic_write(path, csv_chunks(rows()))
+            else:
+                atomic_write(path, geojson_chunks(rows(), self.divisions_geojson()))
+        except OSError as exc:
+            raise RegistryError(f"cannot write {path}: {exc.strerror}; nothing was written") from exc
+        return count

@@ -1,0 +1,167 @@
+"""Camera simulator: N live H.264 cameras over RTSP, each with a main and a sub stream.
+
+Why GStreamer's RTSP server (``gst-rtsp-server`` through PyGObject): it installs from Debian's
+packages, serves many mount points from one process over TCP and UDP to any number of clients,
+survives clients coming and going, and lets one camera be stopped and restarted while the others
+keep streaming. VLC's RTSP output refuses to run as root and drops clients when a looped file
+wraps; ffmpeg cannot serve RTSP; the MediaMTX wrappers on PyPI download a binary at run time.
+
+Every frame carries the camera's name, the wall-clock time in UTC (milliseconds) and a frame
+counter, burned in by ``textoverlay``; everything is generated locally from ``videotestsrc``.
+A mount is encoded only while someone watches it, so a 200-camera city costs nothing until pulled.
+
+Run as ``rtcc simulate``; control lines on stdin: ``stop N``, ``start N``, ``quit``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+PATTERNS = ("ball",)
+BACKGROUNDS = (0xFF1E3A5F, 0xFF3B2F2F, 0xFF1F4D3A, 0xFF4A3B5C, 0xFF5C4A1E, 0xFF2E2E2E, 0xFF17455C, 0xFF5C1E2E)
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    width: int
+    height: int
+    fps: int
+    kbps: int
+
+
+MAIN = StreamSpec(1280, 720, 15, 2000)
+SUB = StreamSpec(640, 360, 15, 600)
+
+
+def mount_path(index: int, stream: str) -> str:
+    return f"/cam{index:03d}/{stream}"
+
+
+def launch_line(index: int, spec: StreamSpec) -> str:
+    font = max(9, spec.height // 36)
+    bg = BACKGROUNDS[(index - 1) % len(BACKGROUNDS)]
+    return (
+        f"( videotestsrc is-live=true pattern=ball background-color={bg} "
+        f"! video/x-raw,width={spec.width},height={spec.height},framerate={spec.fps}/1 "
+        f'! textoverlay name=ov font-desc="DejaVu Sans Mono Bold {font}" valignment=top halignment=left '
+        "line-alignment=left auto-resize=false wrap-mode=none shaded-background=true "
+        "! videoconvert ! video/x-raw,format=I420 "
+        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={spec.fps * 2} bitrate={spec.kbps} "
+        "! video/x-h264,profile=constrained-baseline "
+        "! rtph264pay name=pay0 pt=96 config-interval=1 )"
+    )
+
+
+class CameraFactory(GstRtspServer.RTSPMediaFactory):  # type: ignore[misc]
+    """One mount point; burns the label, UTC time and frame number into every frame."""
+
+    def __init__(self, index: int, label: str, stream: str, spec: StreamSpec) -> None:
+        super().__init__()
+        self.label = f"{label}  [{stream}]"
+        self.set_launch(launch_line(index, spec))
+        self.set_shared(True)
+        self.medias: list[Any] = []
+        self.connect("media-configure", self._on_media_configure)
+
+    def _on_media_configure(self, _factory: Any, media: Any) -> None:
+        self.medias.append(media)
+        overlay = media.get_element().get_by_name("ov")
+        pad = overlay.get_static_pad("video_sink")
+        counter = [0]
+
+        def probe(_pad: Any, _info: Any) -> Any:
+            counter[0] += 1
+            now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+            overlay.set_property("text", f"{self.label}\n{now} UTC  frame {counter[0]:07d}")
+            return Gst.PadProbeReturn.OK
+
+        pad.add_probe(Gst.PadProbeType.BUFFER, probe)
+        media.connect("unprepared", lambda m: self.medias.remove(m) if m in self.medias else None)
+
+
+class Simulator:
+    def __init__(self, cameras: int, host: str = "127.0.0.1", port: int = 8554,
+                 labels: list[str] | None = None) -> None:  # fmt: skip
+        Gst.init(None)
+        self.count = cameras
+        self.labels = labels or []
+        self.server = GstRtspServer.RTSPServer()
+        self.server.set_address(host)
+        self.server.set_service(str(port))
+        self.host = host
+        self.mounts = self.server.get_mount_points()
+        self.factories: dict[int, list[CameraFactory]] = {}
+        for i in range(1, cameras + 1):
+            self.start_camera(i)
+        self.source_id = self.server.attach(None)
+        self.port = self.server.get_bound_port()
+
+    def label(self, index: int) -> str:
+        return self.labels[index - 1] if index <= len(self.labels) else f"CAM {index:03d}"
+
+    def start_camera(self, index: int) -> None:
+        if index in self.factories or not 1 <= index <= self.count:
+            return
+        facs = []
+        for stream, spec in (("main", MAIN), ("sub", SUB)):
+            fac = CameraFactory(index, self.label(index), stream, spec)
+            self.mounts.add_factory(mount_path(index, stream), fac)
+            facs.append(fac)
+        self.factories[index] = facs
+
+    def stop_camera(self, index: int) -> None:
+        """Take the camera off the network: new clients get 404, current ones lose the stream."""
+        for stream, fac in zip(("main", "sub"), self.factories.pop(index, []), strict=False):
+            self.mounts.remove_factory(mount_path(index, stream))
+            for media in list(fac.medias):
+                media.unprepare()
+
+    def url(self, index: int, stream: str = "main") -> str:
+        return f"rtsp://{self.host}:{self.port}{mount_path(index, stream)}"
+
+
+def _apply(sim: Simulator, verb: str, index: int) -> bool:
+    (sim.stop_camera if verb == "stop" else sim.start_camera)(index)
+    print(f"OK {verb} {index}", flush=True)
+    return False  # run once
+
+
+def _read_commands(sim: Simulator, loop: GLib.MainLoop, exit_on_eof: bool) -> None:
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == "quit":
+            break
+        if words[0] in ("stop", "start") and len(words) == 2 and words[1].isdigit():
+            GLib.idle_add(_apply, sim, words[0], int(words[1]))
+        else:
+            print(f"ERROR unknown command: {line.strip()}", flush=True)
+    else:
+        if not exit_on_eof:
+            return
+    GLib.idle_add(loop.quit)
+
+
+def run(cameras: int, host: str, port: int, labels_file: Path | None, exit_on_eof: bool = False) -> int:
+    """Serve until ``quit`` on stdin, Ctrl+C, or (with ``exit_on_eof``) the parent closing stdin."""
+    labels = labels_file.read_text(encoding="utf-8").splitlines() if labels_file else None
+    sim = Simulator(cameras, host, port, labels)
+    loop = GLib.MainLoop()
+    print(f"READY rtsp://{host}:{sim.port} cameras={cameras}", flush=True)
+    threading.Thread(target=_read_commands, args=(sim, loop, exit_on_eof), daemon=True).start()
+    with contextlib.suppress(KeyboardInterrupt):
+        loop.run()
+    return 0

@@ -1,0 +1,347 @@
+"""The console's main window: docks around the video wall, menus, shortcuts, status bar.
+
+The window never touches the database itself: registry calls run through the
+:class:`~app.views.tasks.TaskRunner` and come back as callbacks on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+    QWidget,
+)
+
+from app import __version__
+from app.registry.service import CameraRow, ImportFailed, Registry
+from app.views.camera_dialog import CameraDialog
+from app.views.camera_list import LABELS, CameraListPanel, status_text
+from app.views.shortcuts import ShortcutsDialog
+from app.views.tasks import TaskRunner
+from app.views.theme import apply_theme
+
+
+class ImportCancelled(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ConsoleInfo:
+    """What the status bar says about where the console is connected."""
+
+    database: str
+    media_service: str = "Media service: not running"
+
+
+def _placeholder(text: str, name: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #8a8f98; font-size: 15pt; padding: 24px;")
+    return label
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, registry: Registry, info: ConsoleInfo, ui_state: QSettings, theme: str = "dark",
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.registry = registry
+        self.info = info
+        self.ui_state = ui_state
+        self.theme = theme
+        self.tasks = TaskRunner(self)
+        self.cameras: list[CameraRow] = []
+        self.divisions: list[str] = []
+        self.approximate_divisions: set[str] = set()
+        self.setWindowTitle("RTCC Console")
+        self.resize(1600, 950)
+
+        self.wall = _placeholder(
+            "Video wall\n\nLive tiles arrive with the media service and wall (issue #4).", "wall_area"
+        )
+        self.setCentralWidget(self.wall)
+
+        self.camera_panel = CameraListPanel(self)
+        self.camera_panel.sig_camera_selected.connect(self._on_camera_selected)
+        self.camera_panel.sig_camera_activated.connect(lambda _row: self.edit_camera())
+        self.details = QLabel(self)
+        self.details.setObjectName("camera_details")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.details.setText("Select a camera to see its owner, terms and field of view.")
+        self.details.setMargin(8)
+
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("cameras", "Cameras", self.camera_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("details", "Camera details", self.details, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock(
+            "map",
+            "Division map",
+            _placeholder("Division map\n\nThe offline Leaflet map arrives with issue #3.", "map_area"),
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self._add_dock(
+            "incident",
+            "Incident",
+            _placeholder("Incident entry arrives with issue #5.", "incident_area"),
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+
+        self.status_db = QLabel(info.database, self)
+        self.status_media = QLabel(info.media_service, self)
+        self.status_counts = QLabel("Cameras: loading…", self)
+        for widget in (self.status_db, self.status_media, self.status_counts):
+            self.statusBar().addPermanentWidget(widget)
+
+        self.actions_list: list[QAction] = []
+        self._build_menus()
+        self._restore_state()
+        self.refresh()
+
+    # -- construction ---------------------------------------------------------------------
+    def _add_dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+
+    def _action(self, menu: Any, text: str, shortcut: str | QKeySequence.StandardKey, slot: Any,
+                name: str) -> QAction:  # fmt: skip
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.actions_list.append(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Import cameras…", "Ctrl+I", self.import_cameras, "import_cameras")
+        self._action(file_menu, "&Export cameras…", "Ctrl+E", self.export_cameras, "export_cameras")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", "Ctrl+Q", self.close, "quit")
+
+        cam_menu = bar.addMenu("&Cameras")
+        self._action(cam_menu, "&Register camera…", "Ctrl+Shift+N", self.add_camera, "add_camera")
+        self._action(cam_menu, "&Edit camera…", "F2", self.edit_camera, "edit_camera")
+        self._action(cam_menu, "Re&tire camera", "Ctrl+Delete", self.retire_camera, "retire_camera")
+        cam_menu.addSeparator()
+        self._action(cam_menu, "&Find camera", "Ctrl+F", self._focus_search, "find_camera")
+        self._action(cam_menu, "Re&load registry", "F5", self.refresh, "refresh")
+
+        view_menu = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        self._action(view_menu, "Toggle &light/dark theme", "Ctrl+Shift+T", self.toggle_theme, "toggle_theme")
+        self._action(view_menu, "&Full screen", "F11", self._toggle_full_screen, "full_screen")
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts, "shortcuts")
+        about = QAction("&About", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _restore_state(self) -> None:
+        geometry = self.ui_state.value("main/geometry")
+        state = self.ui_state.value("main/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.ui_state.setValue("main/geometry", self.saveGeometry())
+        self.ui_state.setValue("main/state", self.saveState())
+        self.ui_state.sync()
+        self.tasks.wait(10_000)
+        super().closeEvent(event)
+
+    # -- data -----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        def load() -> tuple[list[CameraRow], list[tuple[str, bool]], dict[str, int]]:
+            return self.registry.list_cameras(), self.registry.divisions(), self.registry.counts()
+
+        self.tasks.run(load, self._on_loaded, lambda exc: self._error("Could not read the registry", exc))
+
+    def _on_loaded(self, result: tuple[list[CameraRow], list[tuple[str, bool]], dict[str, int]]) -> None:
+        self.cameras, divisions, counts = result
+        self.divisions = [name for name, _ in divisions]
+        self.approximate_divisions = {name for name, approx in divisions if approx}
+        self.camera_panel.set_cameras(self.cameras, self.divisions)
+        self.status_counts.setText(
+            f"Cameras: {counts['total']} registered · {counts['active']} active · "
+            f"{counts['offline']} offline · {counts['retired']} retired · {counts['divisions']} divisions"
+        )
+
+    def _on_camera_selected(self, row: CameraRow) -> None:
+        consent = (
+            "granted " + row.consent_granted_at.strftime("%Y-%m-%d %H:%M UTC")
+            if row.consent_granted_at
+            else "—"
+        )
+        if row.consent_revoked_at:
+            consent += f"; <b>revoked {row.consent_revoked_at:%Y-%m-%d %H:%M UTC}</b>"
+        approx = " <i>(boundary approximate)</i>" if row.division in self.approximate_divisions else ""
+        self.details.setText(
+            f"<h3>{row.name}</h3>"
+            f"<b>Owner:</b> {row.owner_name} ({LABELS.get(row.owner_type)})<br>"
+            f"<b>Contact:</b> {row.owner_contact or '—'}<br>"
+            f"<b>Division:</b> {row.division or '—'}{approx}<br>"
+            f"<b>Location:</b> {row.latitude:.5f}, {row.longitude:.5f}<br>"
+            f"<b>View:</b> heading {row.heading_deg:g}°, field of view {row.fov_deg:g}°, "
+            f"range {row.range_m:g} m<br>"
+            f"<b>Sharing:</b> {LABELS.get(row.sharing_terms)}<br>"
+            f"<b>Consent:</b> {consent}<br>"
+            f"<b>Retention:</b> {row.retention_days} days<br>"
+            f"<b>Status:</b> {status_text(row)}<br>"
+            f"<b>Streams:</b> main {row.main_url}<br>sub {row.sub_url or '—'}<br>"
+            f"<b>Credentials:</b> {'in OS keyring' if row.has_credentials else 'none'}"
+        )
+
+    # -- camera actions -------------------------------------------------------------------
+    def add_camera(self) -> CameraDialog:
+        return self._open_dialog(None)
+
+    def edit_camera(self) -> CameraDialog | None:
+        row = self.camera_panel.selected_camera()
+        if row is None:
+            self.statusBar().showMessage("Select a camera to edit first.", 5000)
+            return None
+        return self._open_dialog(row)
+
+    def _open_dialog(self, row: CameraRow | None) -> CameraDialog:
+        dialog = CameraDialog(self.divisions, row, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def save(record: Any) -> None:
+            work = (
+                (lambda: self.registry.update(row.id, record)) if row else (lambda: self.registry.add(record))
+            )
+
+            def done(saved: CameraRow) -> None:
+                dialog.save_succeeded()
+                self.statusBar().showMessage(f"Saved camera '{saved.name}'.", 5000)
+                self.refresh()
+
+            def failed(exc: BaseException) -> None:
+                dialog.save_failed(str(exc), exc.errors if isinstance(exc, ImportFailed) else None)
+
+            self.tasks.run(work, done, failed)
+
+        dialog.sig_save_requested.connect(save)
+        dialog.open()
+        return dialog
+
+    def retire_camera(self) -> None:
+        row = self.camera_panel.selected_camera()
+        if row is None:
+            self.statusBar().showMessage("Select a camera to retire first.", 5000)
+            return
+        answer = QMessageBox.question(
+            self,
+            "Retire camera",
+            f"Retire '{row.name}'?\n\nIt stays in the registry (evidence may refer to it) but is no "
+            "longer pulled, shown on the wall or recorded.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.tasks.run(
+            lambda: self.registry.retire(row.id),
+            lambda r: (self.statusBar().showMessage(f"Retired '{r.name}'.", 5000), self.refresh()),
+            lambda exc: self._error("Could not retire the camera", exc),
+        )
+
+    def import_cameras(self, path: str | None = None) -> None:
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import cameras", "", "Camera registry (*.csv *.geojson *.json)"
+            )
+        if not path:
+            return
+        cancel = threading.Event()
+        progress = QProgressDialog(f"Importing {Path(path).name}…", "Cancel", 0, 0, self)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        progress.canceled.connect(cancel.set)
+
+        def check(_done: int, _total: int) -> None:
+            if cancel.is_set():
+                raise ImportCancelled()
+
+        def done(report: Any) -> None:
+            progress.close()
+            self.statusBar().showMessage(
+                f"Imported {report.cameras} camera(s) and {report.divisions} division(s) from {path}.", 8000
+            )
+            self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            progress.close()
+            if isinstance(exc, ImportCancelled):
+                self.statusBar().showMessage("Import cancelled; the registry is unchanged.", 8000)
+            else:
+                self._error("Import failed — the registry is unchanged", exc)
+
+        self.tasks.run(lambda: self.registry.import_file(Path(path), progress=check), done, failed)
+
+    def export_cameras(self, path: str | None = None) -> None:
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export cameras", "cameras.csv", "CSV (*.csv);;GeoJSON (*.geojson)"
+            )
+        if not path:
+            return
+        self.tasks.run(
+            lambda: self.registry.export_file(Path(path)),
+            lambda n: self.statusBar().showMessage(f"Exported {n} camera(s) to {path}.", 8000),
+            lambda exc: self._error("Export failed", exc),
+        )
+
+    # -- view -----------------------------------------------------------------------------
+    def _focus_search(self) -> None:
+        self.docks["cameras"].show()
+        self.camera_panel.search.setFocus()
+        self.camera_panel.search.selectAll()
+
+    def toggle_theme(self) -> None:
+        self.theme = "light" if self.theme == "dark" else "dark"
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        apply_theme(app, self.theme)
+
+    def _toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self.actions_list, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About RTCC Console", f"RTCC Console {__version__}\n{self.info.database}")
+
+    def _error(self, title: str, exc: BaseException) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, str(exc), QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("error_box")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()

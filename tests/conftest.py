@@ -1,0 +1,98 @@
+"""Shared fixtures: isolated folders and settings, a fresh registry, a file keyring, the simulator."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+from app.config import Settings, load_settings
+from app.geo.sample_city import division_boundaries, sample_cameras
+from app.models.db import open_database
+from app.registry.service import Registry
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test touches the real user's data, config, log folders or keyring."""
+    home = tmp_path / "home"
+    for name, sub in (("RTCC_DATA_DIR", "data"), ("RTCC_CONFIG_DIR", "config"), ("RTCC_LOG_DIR", "log")):
+        monkeypatch.setenv(name, str(home / sub))
+    monkeypatch.delenv("RTCC_DATABASE_URL", raising=False)
+    monkeypatch.delenv("RTCC_CONFIG", raising=False)
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def close_log_files() -> Iterator[None]:
+    yield
+    from app.logging_setup import remove_handlers
+
+    remove_handlers()
+
+
+@pytest.fixture
+def settings(isolated_dirs: Path) -> Settings:
+    return load_settings()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'registry.sqlite'}"
+
+
+@pytest.fixture
+def registry(db_url: str) -> Iterator[Registry]:
+    sessions = open_database(db_url, busy_timeout_s=0.3)
+    yield Registry(sessions)
+    sessions.kw["bind"].dispose()
+
+
+@pytest.fixture
+def city_registry(registry: Registry) -> Registry:
+    registry.import_rows(sample_cameras(200), division_boundaries(), source="sample city")
+    return registry
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PlaintextKeyring]:
+    """A real keyring backend writing to a file, chosen explicitly as an operator would."""
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")  # type: ignore[misc]
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A headless machine: only keyring's refusing backend."""
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Iterator[object]:
+    """Three simulated cameras on a free port, shared by the session's video tests."""
+    from app.video.simulator_process import SimulatorProcess
+
+    with SimulatorProcess(3, port=0) as sim:
+        yield sim
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --disable-background-networking")

@@ -1,0 +1,86 @@
+"""The camera simulator serves live H.264 over RTSP that a real client (PyAV/FFmpeg) decodes."""
+
+from __future__ import annotations
+
+import threading
+
+import av
+import numpy as np
+import pytest
+
+from app.video.simulator_process import SimulatorProcess
+
+pytestmark = pytest.mark.e2e
+
+
+def grab(url: str, frames: int = 1) -> list[np.ndarray]:
+    container = av.open(url, options={"rtsp_transport": "tcp", "timeout": "5000000"}, timeout=(10, 10))
+    try:
+        out = []
+        for frame in container.decode(video=0):
+            out.append(frame.to_ndarray(format="gray"))
+            if len(out) >= frames:
+                return out
+        raise AssertionError(f"{url} ended after {len(out)} frames")
+    finally:
+        container.close()
+
+
+def test_main_and_sub_streams_decode_at_their_sizes(simulator: SimulatorProcess) -> None:
+    main = grab(simulator.url(1, "main"))[0]
+    sub = grab(simulator.url(1, "sub"))[0]
+    assert main.shape == (720, 1280)
+    assert sub.shape == (360, 640)
+
+
+def test_video_moves_and_several_clients_watch_at_once(simulator: SimulatorProcess) -> None:
+    results: dict[int, list[np.ndarray]] = {}
+    errors: list[BaseException] = []
+
+    def watch(slot: int, index: int) -> None:
+        try:
+            results[slot] = grab(simulator.url(index, "sub"), frames=20)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=watch, args=(slot, index)) for slot, index in ((0, 2), (1, 2), (2, 3))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    for frames in results.values():
+        # The burned-in clock, frame counter and moving ball change the picture from frame to frame.
+        assert np.abs(frames[0].astype(int) - frames[-1].astype(int)).sum() > 0
+    # Different cameras have different backgrounds.
+    assert abs(float(results[0][-1].mean()) - float(results[2][-1].mean())) > 1.0
+
+
+def test_a_camera_can_be_stopped_and_restarted() -> None:
+    with SimulatorProcess(2, port=0) as sim:
+        grab(sim.url(1, "sub"))
+        sim.stop_camera(1)
+        with pytest.raises(av.error.FFmpegError):
+            grab(sim.url(1, "sub"))
+        grab(sim.url(2, "sub"))  # the others keep streaming
+        sim.start_camera(1)
+        assert grab(sim.url(1, "sub"))[0].shape == (360, 640)
+
+
+def test_a_watching_client_loses_the_stream_when_its_camera_stops() -> None:
+    with SimulatorProcess(1, port=0) as sim:
+        container = av.open(sim.url(1, "sub"), options={"rtsp_transport": "tcp", "timeout": "3000000"},
+                            timeout=(10, 5))  # fmt: skip
+        decoded = 0
+        try:
+            frames = container.decode(video=0)
+            for _ in range(5):
+                next(frames)
+                decoded += 1
+            sim.stop_camera(1)
+            with pytest.raises((av.error.FFmpegError, StopIteration)):
+                for _ in range(10_000):
+                    next(frames)
+        finally:
+            container.close()
+        assert decoded == 5

@@ -1,0 +1,165 @@
+"""The main window: camera list, search and filters, details, dialogs, shortcuts, saved layout."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from app.registry.records import FIELDS
+from tests.gui.conftest import WindowFactory
+from tests.unit.test_registry_io import GOOD
+
+
+def test_opens_with_the_sample_cameras_listed(make_window: WindowFactory) -> None:
+    window = make_window()
+    assert window.camera_panel.proxy.rowCount() == 200
+    assert "200 registered" in window.status_counts.text()
+    assert "21 divisions" in window.status_counts.text()
+    assert window.camera_panel.count_label.text() == "200 of 200 cameras shown"
+    assert set(window.docks) == {"cameras", "details", "map", "incident"}
+
+
+def test_search_and_filters_narrow_the_list(make_window: WindowFactory, qtbot: QtBot) -> None:
+    window = make_window()
+    panel = window.camera_panel
+    panel.search.setText("hollywood")
+    shown = {
+        panel.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 1).division
+        for r in range(panel.proxy.rowCount())
+    }
+    assert shown == {"Hollywood", "North Hollywood"}
+    panel.search.clear()
+    combo = panel.combos["owner_type"]
+    combo.setCurrentIndex(combo.findData("public_agency"))
+    rows = [panel.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 1) for r in range(panel.proxy.rowCount())]
+    assert rows and all(r.owner_type == "public_agency" for r in rows)
+    status = panel.combos["status"]
+    status.setCurrentIndex(status.findData("consent_revoked"))
+    assert all(
+        panel.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 1).consent_revoked_at is not None
+        for r in range(panel.proxy.rowCount())
+    )
+
+
+def test_selecting_a_camera_shows_its_details(make_window: WindowFactory) -> None:
+    window = make_window()
+    row = window.cameras[0]
+    assert window.camera_panel.select_camera(row.id)
+    text = window.details.text()
+    assert row.name in text and row.owner_name in text and "boundary approximate" in text
+
+
+def test_register_dialog_shows_errors_and_keeps_what_was_typed(
+    make_window: WindowFactory, qtbot: QtBot
+) -> None:
+    window = make_window()
+    dialog = window.add_camera()
+    for key, value in GOOD.items():
+        if key in dialog.edits:
+            dialog.set_value(key, value)
+    dialog.set_value("latitude", "134.2")
+    dialog.set_value("main_url", "rtsp://cam/x :sout=#file{dst=/tmp/x}")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    assert dialog.isVisible()
+    assert "latitude: 134.2 is out of range" in dialog.error_label.text()
+    assert "main url: URL contains spaces" in dialog.error_label.text()
+    assert dialog.value("name") == GOOD["name"]
+    assert dialog.value("main_url").endswith(":sout=#file{dst=/tmp/x}")
+
+    dialog.set_value("latitude", "34.2")
+    dialog.set_value("main_url", "rtsp://10.1.1.1/main")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: window.camera_panel.model.rowCount() == 201, timeout=10_000)
+    assert any(r.name == GOOD["name"] for r in window.cameras)
+
+
+def test_failed_save_keeps_the_dialog_open(make_window: WindowFactory, qtbot: QtBot) -> None:
+    window = make_window()
+    taken = window.cameras[5].name
+    dialog = window.add_camera()
+    for key, value in (GOOD | {"name": taken}).items():
+        if key in dialog.edits:
+            dialog.set_value(key, value)
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: "already registered" in dialog.error_label.text(), timeout=10_000)
+    assert dialog.isVisible() and dialog.value("name") == taken
+    assert window.camera_panel.model.rowCount() == 200
+
+
+def test_edit_dialog_is_filled_from_the_camera(make_window: WindowFactory, qtbot: QtBot) -> None:
+    window = make_window()
+    row = window.cameras[3]
+    window.camera_panel.select_camera(row.id)
+    dialog = window.edit_camera()
+    assert dialog is not None
+    assert dialog.value("name") == row.name and dialog.value("division") == row.division
+    dialog.set_value("notes", "lens cleaned")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: any(r.notes == "lens cleaned" for r in window.cameras), timeout=10_000)
+
+
+def test_bad_import_shows_an_error_and_changes_nothing(
+    make_window: WindowFactory, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = make_window()
+    path = tmp_path / "bad.csv"
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(FIELDS))
+        writer.writeheader()
+        writer.writerow(GOOD | {"owner_type": "alien"})
+    window.import_cameras(str(path))
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "error_box") is not None, timeout=10_000)
+    box = window.findChild(QMessageBox, "error_box")
+    assert "line 2, field 'owner_type'" in box.text() and "nothing was imported" in box.text()
+    assert window.registry.counts()["total"] == 200
+
+
+def test_import_and_export_from_the_window(make_window: WindowFactory, qtbot: QtBot, tmp_path: Path) -> None:
+    window = make_window()
+    out = tmp_path / "cams.csv"
+    window.export_cameras(str(out))
+    qtbot.waitUntil(lambda: "Exported 200" in window.statusBar().currentMessage(), timeout=10_000)
+    with out.open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 200
+    path = tmp_path / "one.csv"
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(FIELDS))
+        writer.writeheader()
+        writer.writerow(GOOD)
+    window.import_cameras(str(path))
+    qtbot.waitUntil(lambda: window.camera_panel.model.rowCount() == 201, timeout=10_000)
+
+
+def test_help_overlay_lists_the_shortcuts(make_window: WindowFactory) -> None:
+    window = make_window()
+    dialog = window.show_shortcuts()
+    table = dialog.findChild(type(window.details), "shortcut_table").text()
+    for keys, text in (("F1", "Keyboard shortcuts"), ("Ctrl+I", "Import cameras"), ("Ctrl+F", "Find camera"),
+                       ("F2", "Edit camera"), ("Ctrl+Shift+T", "theme")):  # fmt: skip
+        assert keys in table and text in table
+
+
+def test_layout_is_restored_on_next_start(make_window: WindowFactory, qtbot: QtBot) -> None:
+    window = make_window()
+    window.docks["incident"].hide()
+    window.resize(1111, 777)
+    window.close()
+    again = make_window()
+    assert again.docks["incident"].isHidden()
+    assert again.size().width() == 1111
+
+
+def test_theme_toggles(make_window: WindowFactory) -> None:
+    window = make_window()
+    from PySide6.QtWidgets import QApplication
+
+    dark = QApplication.palette().window().color().lightness()
+    window.toggle_theme()
+    light = QApplication.palette().window().color().lightness()
+    window.toggle_theme()
+    assert light > dark
