@@ -64,7 +64,7 @@ def launch_line(index: int, spec: StreamSpec) -> str:
     )
 
 
-class CameraFactory(GstRtspServer.RTSPMediaFactory):  # type: ignore[misc]
+class CameraFactory(GstRtspServer.RTSPMediaFactory):
     """One mount point; burns the label, UTC time and frame number into every frame."""
 
     def __init__(self, index: int, label: str, stream: str, spec: StreamSpec) -> None:

@@ -264,9 +264,14 @@ class MainWindow(QMainWindow):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
+
+        def done(retired: CameraRow) -> None:
+            self.statusBar().showMessage(f"Retired '{retired.name}'.", 5000)
+            self.refresh()
+
         self.tasks.run(
             lambda: self.registry.retire(row.id),
-            lambda r: (self.statusBar().showMessage(f"Retired '{r.name}'.", 5000), self.refresh()),
+            done,
             lambda exc: self._error("Could not retire the camera", exc),
         )
 
