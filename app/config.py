@@ -36,6 +36,11 @@ class Settings:
     simulator_port: int = 8554
     demo_live_cameras: int = 200
     log_level: str = "INFO"
+    # Base map: an agency tile server URL template ({z}/{x}/{y}) or a local MBTiles file; neither
+    # leaves the divisions on a plain background.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    map_mbtiles: str = ""
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -63,6 +68,9 @@ _FIELD_TYPES: dict[str, type] = {
     "simulator_port": int,
     "demo_live_cameras": int,
     "log_level": str,
+    "map_tile_url": str,
+    "map_tile_attribution": str,
+    "map_mbtiles": str,
     "data_dir": Path,
     "log_dir": Path,
 }

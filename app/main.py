@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def prepare_qt_environment() -> None:
-    """Process-wide switches that must be set before Qt starts."""
+    """Process-wide switches that must be set before Qt starts (and the map's URL scheme)."""
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium refuses to run its sandbox as root; QtWebEngine then aborts the map page.
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
@@ -31,6 +31,9 @@ def prepare_qt_environment() -> None:
         and sys.platform.startswith("linux")
     ):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from app.views.map.scheme import register_schemes
+
+    register_schemes()
 
 
 def seed_sample_city(registry: Registry, rtsp_base: str, cameras: int = 200) -> int:
@@ -74,7 +77,10 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
         database=f"Database: {describe_url(url)}",
         media_service=media_service or "Media service: not running",
     )
-    window = MainWindow(registry, info, ui_state, settings.theme)
+    from app.views.map.page_html import MapConfig
+
+    map_config = MapConfig(settings.map_tile_url, settings.map_tile_attribution, settings.map_mbtiles)
+    window = MainWindow(registry, info, ui_state, settings.theme, map_config)
     window.show()
     log.info("console started on %s", describe_url(url))
     return app.exec()

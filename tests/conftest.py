@@ -94,5 +94,10 @@ def simulator() -> Iterator[object]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # QtWebEngine: no sandbox as root, no GPU on CI, and no background calls home. The map's URL
+    # scheme has to be declared before pytest-qt creates the QApplication.
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --disable-background-networking")
+    from app.views.map.scheme import register_schemes
+
+    register_schemes()

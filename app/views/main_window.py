@@ -28,6 +28,8 @@ from app import __version__
 from app.registry.service import CameraRow, ImportFailed, Registry
 from app.views.camera_dialog import CameraDialog
 from app.views.camera_list import LABELS, CameraListPanel, status_text
+from app.views.map.page_html import MapConfig
+from app.views.map.panel import MapPanel
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskRunner
 from app.views.theme import apply_theme
@@ -56,7 +58,7 @@ def _placeholder(text: str, name: str) -> QLabel:
 
 class MainWindow(QMainWindow):
     def __init__(self, registry: Registry, info: ConsoleInfo, ui_state: QSettings, theme: str = "dark",
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+                 map_config: MapConfig | None = None, parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.registry = registry
         self.info = info
@@ -66,6 +68,7 @@ class MainWindow(QMainWindow):
         self.cameras: list[CameraRow] = []
         self.divisions: list[str] = []
         self.approximate_divisions: set[str] = set()
+        self._divisions_drawn = False
         self.setWindowTitle("RTCC Console")
         self.resize(1600, 950)
 
@@ -88,12 +91,18 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("cameras", "Cameras", self.camera_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("details", "Camera details", self.details, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._add_dock(
-            "map",
-            "Division map",
-            _placeholder("Division map\n\nThe offline Leaflet map arrives with issue #3.", "map_area"),
-            Qt.DockWidgetArea.RightDockWidgetArea,
-        )
+        self.map: MapPanel | None = None
+        self._selected_on_map: int | None = None
+        if map_config is not None:
+            self.map = MapPanel(map_config, self)
+            self.map.setObjectName("map_area")
+            self.map.sig_camera_clicked.connect(self._on_map_camera_clicked)
+            self.map.sig_camera_activated.connect(self._on_open_on_wall)
+            self.map.sig_new_incident.connect(self._on_new_incident_here)
+            map_widget: QWidget = self.map
+        else:
+            map_widget = _placeholder("Division map switched off for this window.", "map_area")
+        self._add_dock("map", "Division map", map_widget, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock(
             "incident",
             "Incident",
@@ -177,13 +186,23 @@ class MainWindow(QMainWindow):
 
     # -- data -----------------------------------------------------------------------------
     def refresh(self) -> None:
-        def load() -> tuple[list[CameraRow], list[tuple[str, bool]], dict[str, int]]:
-            return self.registry.list_cameras(), self.registry.divisions(), self.registry.counts()
+        want_geojson = self.map is not None and not self._divisions_drawn
+
+        def load() -> tuple[list[CameraRow], list[tuple[str, bool]], dict[str, int], list[dict[str, Any]]]:
+            geojson = self.registry.divisions_geojson() if want_geojson else []
+            return self.registry.list_cameras(), self.registry.divisions(), self.registry.counts(), geojson
 
         self.tasks.run(load, self._on_loaded, lambda exc: self._error("Could not read the registry", exc))
 
-    def _on_loaded(self, result: tuple[list[CameraRow], list[tuple[str, bool]], dict[str, int]]) -> None:
-        self.cameras, divisions, counts = result
+    def _on_loaded(
+        self, result: tuple[list[CameraRow], list[tuple[str, bool]], dict[str, int], list[dict[str, Any]]]
+    ) -> None:
+        self.cameras, divisions, counts, geojson = result
+        if self.map is not None:
+            if geojson:
+                self.map.set_divisions(geojson)
+                self._divisions_drawn = True
+            self.map.show_cameras(self.cameras)
         self.divisions = [name for name, _ in divisions]
         self.approximate_divisions = {name for name, approx in divisions if approx}
         self.camera_panel.set_cameras(self.cameras, self.divisions)
@@ -192,7 +211,28 @@ class MainWindow(QMainWindow):
             f"{counts['offline']} offline · {counts['retired']} retired · {counts['divisions']} divisions"
         )
 
+    def _on_map_camera_clicked(self, camera_id: int) -> None:
+        self._selected_on_map = camera_id
+        self.docks["cameras"].show()
+        if not self.camera_panel.select_camera(camera_id):
+            self.statusBar().showMessage("That camera is hidden by the camera list's filters.", 5000)
+        self._selected_on_map = None
+
+    def _on_open_on_wall(self, camera_id: int) -> None:
+        name = next((r.name for r in self.cameras if r.id == camera_id), f"#{camera_id}")
+        self.statusBar().showMessage(
+            f"Open '{name}' on the wall: the video wall arrives with issue #4.", 8000
+        )
+
+    def _on_new_incident_here(self, lat: float, lon: float) -> None:
+        self.statusBar().showMessage(
+            f"New incident at {lat:.5f}, {lon:.5f}: incident entry arrives with issue #5.", 8000
+        )
+
     def _on_camera_selected(self, row: CameraRow) -> None:
+        if self.map is not None:
+            # A click on the map already shows the camera; a pick in the list flies the map to it.
+            self.map.select(row.id, fly=row.id != self._selected_on_map)
         consent = (
             "granted " + row.consent_granted_at.strftime("%Y-%m-%d %H:%M UTC")
             if row.consent_granted_at

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -11,18 +13,34 @@ from pytestqt.qtbot import QtBot
 
 from app.registry.service import Registry
 from app.views.main_window import ConsoleInfo, MainWindow
+from app.views.map.page_html import MapConfig
 
-WindowFactory = Callable[[], MainWindow]
+WindowFactory = Callable[..., MainWindow]
 
 
 @pytest.fixture
 def make_window(qtbot: QtBot, city_registry: Registry, tmp_path: Path) -> WindowFactory:
-    def make() -> MainWindow:
+    """Windows without the map unless asked: the map has its own tests and costs a browser."""
+
+    def make(with_map: bool = False) -> MainWindow:
         ui_state = QSettings(str(tmp_path / "ui-state.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(city_registry, ConsoleInfo("Database: test"), ui_state)
+        config = MapConfig() if with_map else None
+        window = MainWindow(city_registry, ConsoleInfo("Database: test"), ui_state, map_config=config)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitUntil(lambda: window.camera_panel.model.rowCount() == 200, timeout=10_000)
         return window
 
     return make
+
+
+def run_js(qtbot: QtBot, page: Any, code: str, timeout: int = 10_000) -> Any:
+    """Run ``code`` in the page and wait for its value (return JSON.stringify(...) for arrays)."""
+    box: list[Any] = []
+    page.runJavaScript(code, 0, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=timeout)
+    return box[0]
+
+
+def js_json(qtbot: QtBot, page: Any, code: str) -> Any:
+    return json.loads(run_js(qtbot, page, f"JSON.stringify({code})"))

@@ -1,0 +1,315 @@
+"""The division map: offline page, two-way bridge, incremental updates, and inert registry text."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.registry.formats import RawDivision, RawRow
+from app.registry.records import validate_camera
+from app.registry.service import CameraRow, Registry
+from app.views.map.page_html import MapConfig
+from app.views.map.panel import PAGE_URL, MapPanel
+from app.views.map.scheme import asset_path
+from tests.gui.conftest import js_json, run_js
+from tests.unit.test_registry_io import GOOD
+
+XSS = [
+    '<img src=x onerror="window.__pwned.push(1)">',
+    "</script><script>window.__pwned.push(2)</script>",
+    '<svg onload="window.__pwned.push(3)">',
+]
+
+
+def open_map(qtbot: QtBot, registry: Registry, config: MapConfig | None = None) -> MapPanel:
+    panel = MapPanel(config or MapConfig())
+    qtbot.addWidget(panel)
+    panel.resize(1200, 800)
+    panel.show()
+    panel.set_divisions(registry.divisions_geojson())
+    with qtbot.waitSignal(panel.sig_loaded, timeout=30_000) as loaded:
+        panel.show_cameras(registry.list_cameras())
+    assert loaded.args == [len(registry.list_cameras(include_retired=False))]
+    return panel
+
+
+@pytest.fixture
+def city_map(qtbot: QtBot, city_registry: Registry) -> Iterator[MapPanel]:
+    yield open_map(qtbot, city_registry)
+
+
+def errors(panel: MapPanel) -> list[str]:
+    return [message for level, message in panel.page.console if level >= 2]
+
+
+def test_page_loads_offline_and_draws_the_city(city_map: MapPanel, qtbot: QtBot) -> None:
+    state = js_json(qtbot, city_map.page, "JSON.parse(RtccMap.state())")
+    assert state["cameras"] == 200 and state["clustered"] == 200 and state["divisions"] == 21
+    assert errors(city_map) == []
+    # Every request the page made stayed inside the console: no CDN, no tile server, no network.
+    assert city_map.guard.requests, "the interceptor saw no request at all"
+    assert all(url.startswith("rtcc://app/") for url in city_map.guard.requests), city_map.guard.requests
+    assert city_map.guard.blocked == []
+    assert "rtcc://app/vendor/leaflet/leaflet.js" in city_map.scheme_handler.served
+
+
+def test_clicking_a_marker_tells_the_console(
+    city_map: MapPanel, city_registry: Registry, qtbot: QtBot
+) -> None:
+    camera = city_registry.list_cameras()[17]
+    with qtbot.waitSignal(city_map.sig_camera_clicked, timeout=10_000) as clicked:
+        run_js(qtbot, city_map.page, f"RtccMap.marker({camera.id}).fire('click'); true")
+    assert clicked.args == [camera.id]
+    with qtbot.waitSignal(city_map.sig_camera_activated, timeout=10_000) as activated:
+        run_js(qtbot, city_map.page, f"RtccMap.marker({camera.id}).fire('dblclick'); true")
+    assert activated.args == [camera.id]
+
+
+def test_status_changes_are_pushed_without_a_reload(
+    city_map: MapPanel, city_registry: Registry, qtbot: QtBot
+) -> None:
+    page = city_map.page
+    camera = next(
+        r for r in city_registry.list_cameras() if r.status == "active" and r.consent_revoked_at is None
+    )
+    run_js(qtbot, page, f"window.__probe = 'still here'; RtccMap.select({camera.id}, true); true")
+    before = js_json(qtbot, page, "JSON.parse(RtccMap.state())")
+    assert js_json(qtbot, page, f"RtccMap.marker({camera.id}).options.fillColor") != "#6b6f76"
+
+    rec, _ = validate_camera(camera.to_fields() | {"status": "offline"})
+    city_registry.update(camera.id, rec)  # type: ignore[arg-type]
+    sent: list[str] = []
+    original = city_map.run_js
+    city_map.run_js = lambda code, cb=None: (sent.append(code), original(code, cb))[1]  # type: ignore[method-assign]
+    city_map.show_cameras(city_registry.list_cameras())
+    assert len(sent) == 1 and sent[0].startswith("RtccMap.updateCameras(")
+    qtbot.waitUntil(
+        lambda: js_json(qtbot, page, f"RtccMap.marker({camera.id}).options.fillColor") == "#6b6f76",
+        timeout=10_000,
+    )
+    assert js_json(qtbot, page, f"RtccMap.marker({camera.id}).options.color") == "#e05d5d"
+    after = js_json(qtbot, page, "JSON.parse(RtccMap.state())")
+    assert run_js(qtbot, page, "window.__probe") == "still here"
+    assert (after["zoom"], after["center"]) == (before["zoom"], before["center"])
+
+
+def test_registry_text_never_runs_as_script(qtbot: QtBot, registry: Registry) -> None:
+    ring = [[-118.3, 34.0], [-118.2, 34.0], [-118.2, 34.1], [-118.3, 34.1], [-118.3, 34.0]]
+    square = {"type": "Polygon", "coordinates": [ring]}
+    registry.import_rows(
+        [RawRow(i + 2, GOOD | {"name": name, "owner_name": name, "latitude": f"{34.05 + i / 1000}"})
+         for i, name in enumerate(XSS)],
+        [RawDivision(1, XSS[0], square, 34.05, -118.25, False)],
+    )  # fmt: skip
+    panel = MapPanel(MapConfig())
+    qtbot.addWidget(panel)
+    panel.resize(1000, 700)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.ready, timeout=30_000)
+    run_js(qtbot, panel.page, "window.__pwned = []; true")
+    scripts_before = run_js(qtbot, panel.page, "document.scripts.length")
+    panel.set_divisions(registry.divisions_geojson())
+    with qtbot.waitSignal(panel.sig_loaded, timeout=10_000):
+        panel.show_cameras(registry.list_cameras())
+    tip_names = "[...document.querySelectorAll('.rtcc-tip-name')].map(e => e.textContent)"
+    for row in registry.list_cameras():
+        run_js(qtbot, panel.page, f"RtccMap.select({row.id}, true); true")
+
+        def tooltip_shows(row: CameraRow = row) -> bool:
+            names = js_json(qtbot, panel.page, f"(RtccMap.marker({row.id}).openTooltip(), {tip_names})")
+            return row.name in names
+
+        qtbot.waitUntil(tooltip_shows, timeout=10_000)
+    labels = js_json(
+        qtbot, panel.page, "[...document.querySelectorAll('.rtcc-division-label')].map(e => e.textContent)"
+    )
+    assert labels == [XSS[0]]
+    qtbot.wait(300)
+    assert js_json(qtbot, panel.page, "window.__pwned") == []
+    injected = "document.querySelectorAll('img[src=x], svg[onload]').length"
+    assert js_json(qtbot, panel.page, injected) == 0
+    assert run_js(qtbot, panel.page, "document.scripts.length") == scripts_before
+
+
+def test_bridge_refuses_bad_arguments_from_the_page(city_map: MapPanel, qtbot: QtBot) -> None:
+    clicked: list[int] = []
+    incidents: list[tuple[float, float]] = []
+    city_map.sig_camera_clicked.connect(clicked.append)
+    city_map.sig_new_incident.connect(lambda lat, lon: incidents.append((lat, lon)))
+    run_js(
+        qtbot,
+        city_map.page,
+        "new QWebChannel(qt.webChannelTransport, function (ch) { var b = ch.objects.bridge;"
+        " b.cameraClicked(424242); b.cameraClicked('1; drop'); b.cameraActivated(1.5);"
+        " b.newIncidentAt(95, 0); b.newIncidentAt('x', 3); b.newIncidentAt(34.05, -118.25); }); true",
+    )
+    qtbot.waitUntil(lambda: len(incidents) == 1, timeout=10_000)
+    assert incidents == [(34.05, -118.25)]
+    assert clicked == []
+    assert len(city_map.bridge.rejected) == 5
+
+
+def test_page_cannot_navigate_open_windows_or_read_files(city_map: MapPanel, qtbot: QtBot) -> None:
+    page = city_map.page
+    run_js(qtbot, page, "window.__opened = window.open('https://example.com/'); true")
+    assert run_js(qtbot, page, "window.__opened === null")
+    run_js(qtbot, page, "window.__fetch = 'pending'; fetch('file:///etc/passwd').then(r => r.text())"
+                        ".then(t => window.__fetch = t, e => window.__fetch = 'refused'); true")  # fmt: skip
+    qtbot.waitUntil(lambda: run_js(qtbot, page, "window.__fetch") != "pending", timeout=10_000)
+    assert run_js(qtbot, page, "window.__fetch") == "refused"
+    run_js(qtbot, page, "location.href = 'https://example.com/'; true")
+    qtbot.wait(500)
+    assert page.url() == PAGE_URL
+    assert js_json(qtbot, page, "JSON.parse(RtccMap.state())")["cameras"] == 200
+    assert asset_path("/map.js") is not None
+    for path in ("/../../pyproject.toml", "/../../app/cli.py", "/vendor/../../../README.md", "/nothing.js"):
+        assert asset_path(path) is None
+
+
+def test_right_click_offers_new_incident_here(city_map: MapPanel, qtbot: QtBot) -> None:
+    with qtbot.waitSignal(city_map.sig_new_incident, timeout=10_000) as incident:
+        run_js(
+            qtbot,
+            city_map.page,
+            "var c = document.querySelector('.leaflet-container'); var r = c.getBoundingClientRect();"
+            " c.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, button: 2,"
+            " clientX: r.left + r.width / 2, clientY: r.top + r.height / 2}));"
+            " var item = document.querySelector('.rtcc-menu-item');"
+            " item.textContent === 'New incident here' && (item.click(), true)",
+        )
+    lat, lon = incident.args
+    assert 33.7 < lat < 34.4 and -118.7 < lon < -118.1
+
+
+def test_layer_toggles_and_cones(city_map: MapPanel, city_registry: Registry, qtbot: QtBot) -> None:
+    rows = city_registry.list_cameras()
+    public = sum(r.owner_type == "public_agency" for r in rows)
+    live = sum(
+        r.sharing_terms == "live_and_recorded" and r.status == "active" and r.consent_revoked_at is None
+        for r in rows
+    )
+
+    def state() -> dict:
+        return js_json(qtbot, city_map.page, "JSON.parse(RtccMap.state())")
+
+    city_map.toggles["publicCams"].setChecked(False)
+    qtbot.waitUntil(lambda: state()["clustered"] == 200 - public, timeout=10_000)
+    city_map.toggles["publicCams"].setChecked(True)
+    city_map.toggles["liveOnly"].setChecked(True)
+    qtbot.waitUntil(lambda: state()["clustered"] == live, timeout=10_000)
+    city_map.toggles["liveOnly"].setChecked(False)
+
+    city_map.select(rows[0].id, fly=True)
+    qtbot.waitUntil(lambda: state()["cones"] >= 1 and state()["zoom"] >= 15, timeout=10_000)
+    city_map.toggles["cones"].setChecked(False)
+    qtbot.waitUntil(lambda: state()["cones"] == 0, timeout=10_000)
+
+
+def test_search_by_name_and_by_coordinates(city_map: MapPanel, city_registry: Registry, qtbot: QtBot) -> None:
+    target = city_registry.list_cameras()[42]
+    city_map.search.setText(target.name)
+    with qtbot.waitSignal(city_map.sig_camera_clicked, timeout=10_000) as found:
+        city_map.search.returnPressed.emit()
+    assert found.args == [target.id]
+
+    city_map.search.setText("34°03'07.9\"N 118°14'37.3\"W")
+    city_map.search.returnPressed.emit()
+    qtbot.waitUntil(
+        lambda: math.dist(js_json(qtbot, city_map.page, "JSON.parse(RtccMap.state())")["center"],
+                          [34.0522, -118.2437]) < 1e-3,
+        timeout=10_000,
+    )  # fmt: skip
+    city_map.search.setText("34 61 0 N, 118 0 0 W")
+    city_map.search.returnPressed.emit()
+    assert "below 60" in city_map.message.text() and city_map.message.isVisibleTo(city_map)
+    city_map.search.setText("no such camera anywhere")
+    city_map.search.returnPressed.emit()
+    assert "No camera or owner matches" in city_map.message.text()
+
+
+def test_incidents_are_drawn_with_their_radius(city_map: MapPanel, qtbot: QtBot) -> None:
+    city_map.set_incidents([{"lat": 34.05, "lon": -118.25, "radius": 300, "label": "<b>24-0001</b>"}])
+    qtbot.waitUntil(lambda: js_json(qtbot, city_map.page, "JSON.parse(RtccMap.state())")["incidents"] == 1)
+    labels = js_json(
+        qtbot, city_map.page, "[...document.querySelectorAll('.rtcc-incident-label')].map(e => e.textContent)"
+    )
+    assert labels == ["<b>24-0001</b>"]
+
+
+def _tile_range(z: int, south: float, west: float, north: float, east: float) -> tuple[range, range]:
+    def tile(lat: float, lon: float) -> tuple[int, int]:
+        n = 1 << z
+        x = int((lon + 180) / 360 * n)
+        y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+        return x, y
+
+    x0, y0 = tile(north, west)
+    x1, y1 = tile(south, east)
+    return range(x0, x1 + 1), range(y0, y1 + 1)
+
+
+def test_mbtiles_base_map_is_served_through_the_scheme(
+    qtbot: QtBot, city_registry: Registry, tmp_path: Path
+) -> None:
+    path = tmp_path / "city.mbtiles"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
+    db.execute("CREATE TABLE tiles (zoom_level INT, tile_column INT, tile_row INT, tile_data BLOB)")
+    db.execute("INSERT INTO metadata VALUES ('format', 'png')")
+    png = cv2.imencode(".png", np.full((256, 256, 3), (60, 90, 40), np.uint8))[1].tobytes()
+    for z in range(8, 13):
+        xs, ys = _tile_range(z, 33.6, -118.8, 34.4, -118.0)
+        db.executemany(
+            "INSERT INTO tiles VALUES (?, ?, ?, ?)", [(z, x, (1 << z) - 1 - y, png) for x in xs for y in ys]
+        )
+    db.commit()
+    db.close()
+    panel = open_map(qtbot, city_registry, MapConfig(mbtiles=str(path)))
+    qtbot.waitUntil(
+        lambda: run_js(qtbot, panel.page, "document.querySelectorAll('.leaflet-tile-loaded').length") > 0,
+        timeout=20_000,
+    )
+    assert any(url.startswith("rtcc://tiles/") for url in panel.scheme_handler.served)
+    assert panel.guard.blocked == []
+    assert errors(panel) == []
+
+
+def test_unreadable_mbtiles_is_reported_and_the_map_still_works(
+    qtbot: QtBot, city_registry: Registry, tmp_path: Path
+) -> None:
+    bad = tmp_path / "broken.mbtiles"
+    bad.write_text("not a database")
+    panel = open_map(qtbot, city_registry, MapConfig(mbtiles=str(bad)))
+    assert "cannot be read" in panel.message.text()
+
+
+def test_main_window_and_map_select_each_other(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(with_map=True)
+    assert window.map is not None
+    qtbot.waitUntil(lambda: window.map.ready, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: js_json(qtbot, window.map.page, "JSON.parse(RtccMap.state())")["cameras"] == 200,
+        timeout=30_000,
+    )
+    row: CameraRow = window.cameras[7]
+    run_js(qtbot, window.map.page, f"RtccMap.marker({row.id}).fire('click'); true")
+    qtbot.waitUntil(lambda: window.camera_panel.selected_camera() is not None, timeout=10_000)
+    assert window.camera_panel.selected_camera().id == row.id
+    assert row.name in window.details.text()
+
+    other = window.cameras[30]
+    window.camera_panel.select_camera(other.id)
+    qtbot.waitUntil(
+        lambda: (
+            js_json(qtbot, window.map.page, "JSON.parse(RtccMap.state())")["highlight"]
+            == [other.latitude, other.longitude]
+        ),
+        timeout=10_000,
+    )
