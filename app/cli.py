@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     bimp = bsub.add_parser("import", help="time a registry import")
     bimp.add_argument("--cameras", type=int, default=100_000)
     bimp.add_argument("--repeat", type=int, default=3)
+    bmap = bsub.add_parser("map", help="time the division map with N cameras")
+    bmap.add_argument("--cameras", type=int, default=10_000)
     return p
 
 
@@ -82,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = settings.simulator_port if args.port is None else args.port
         return run(args.cameras, args.host, port, args.labels, exit_on_eof=args.exit_with_stdin)
     if command == "bench":
+        if args.bench == "map":
+            from app.bench.map_bench import run_map_bench
+
+            print(json.dumps(run_map_bench(args.cameras), indent=2))
+            return EXIT_OK
         from app.bench.import_bench import run_import_bench
 
         print(json.dumps(run_import_bench(args.cameras, args.repeat), indent=2))

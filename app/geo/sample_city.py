@@ -82,17 +82,27 @@ def sample_cameras(
     """Cameras spread over the areas; camera *n* streams from the simulator's ``camNNN`` mounts."""
     rng = random.Random(seed)
     cells = [_cell(i) for i in range(len(LAPD_STATIONS))]
+
+    def inside(area: int, cx: float, cy: float, radius: float) -> tuple[float, float]:
+        while True:
+            r = radius * math.sqrt(rng.random())
+            a = rng.uniform(0, 2 * math.pi)
+            x, y = cx + r * math.cos(a), cy + r * math.sin(a)
+            if point_in_polygon((x, y), cells[area]):
+                return x, y
+
+    # Cameras gather where businesses do: a few commercial corners per area, each with several
+    # registered cameras within a couple of hundred metres.
+    corners = []
+    for area, (_, slat, slon) in enumerate(LAPD_STATIONS):
+        sx, sy = _ORIGIN.to_xy(slat, slon)
+        corners.append([inside(area, sx, sy, 2500) for _ in range(2)])
     rows: list[RawRow] = []
     for n in range(1, count + 1):
         area = (n - 1) % len(LAPD_STATIONS)
-        name_area, slat, slon = LAPD_STATIONS[area]
-        sx, sy = _ORIGIN.to_xy(slat, slon)
-        while True:
-            r = 2500 * math.sqrt(rng.random())
-            a = rng.uniform(0, 2 * math.pi)
-            x, y = sx + r * math.cos(a), sy + r * math.sin(a)
-            if point_in_polygon((x, y), cells[area]):
-                break
+        name_area, _, _ = LAPD_STATIONS[area]
+        cx, cy = rng.choice(corners[area])
+        x, y = inside(area, cx, cy, 160)
         lat, lon = _ORIGIN.to_latlon(x, y)
         kind = rng.choices(("business", "resident", "public_agency"), weights=(55, 25, 20))[0]
         street = rng.choice(_STREETS)

@@ -107,8 +107,11 @@ class MainWindow(QMainWindow):
             "incident",
             "Incident",
             _placeholder("Incident entry arrives with issue #5.", "incident_area"),
-            Qt.DockWidgetArea.RightDockWidgetArea,
+            Qt.DockWidgetArea.LeftDockWidgetArea,
         )
+        self.tabifyDockWidget(self.docks["details"], self.docks["incident"])
+        self.docks["details"].raise_()
+        self.resizeDocks([self.docks["map"]], [760], Qt.Orientation.Horizontal)
 
         self.status_db = QLabel(info.database, self)
         self.status_media = QLabel(info.media_service, self)
@@ -174,6 +177,12 @@ class MainWindow(QMainWindow):
         state = self.ui_state.value("main/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        else:
+            # First start: fill the screen (a window manager may not honour "maximised").
+            screen = self.screen()
+            if screen is not None:
+                self.setGeometry(screen.availableGeometry())
+            self.setWindowState(Qt.WindowState.WindowMaximized)
         if state is not None:
             self.restoreState(state)
 

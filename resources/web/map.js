@@ -30,6 +30,7 @@ var RtccMap = (function () {
   var menu = null;
   var cameras = new Map(); // id -> {data, marker}
   var filter = { publicCams: true, privateCams: true, liveOnly: false, cones: true };
+  var reportLoaded = false; // tell the console once the clusterer has taken every marker
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -164,7 +165,7 @@ var RtccMap = (function () {
     highlight.setLatLng(ll).addTo(map);
     if (fly) {
       // No animation: the operator needs the camera now, and animations stall in a hidden view.
-      map.setView(ll, Math.max(map.getZoom(), 17), { animate: false });
+      map.setView(ll, Math.max(map.getZoom(), 16), { animate: false });
     } else if (!map.getBounds().contains(ll)) {
       map.panTo(ll, { animate: false });
     }
@@ -216,8 +217,15 @@ var RtccMap = (function () {
       coneLayer = L.layerGroup().addTo(map);
       incidentLayer = L.layerGroup().addTo(map);
       cluster = L.markerClusterGroup({
-        chunkedLoading: true, disableClusteringAtZoom: CONE_MIN_ZOOM, maxClusterRadius: 50,
+        chunkedLoading: true, chunkInterval: 50, chunkDelay: 10,
+        disableClusteringAtZoom: CONE_MIN_ZOOM, maxClusterRadius: 50,
         showCoverageOnHover: false, spiderfyOnMaxZoom: false,
+        chunkProgress: function (processed, total) {
+          if (processed >= total && reportLoaded) {
+            reportLoaded = false;
+            if (bridge) bridge.camerasLoaded(cameras.size);
+          }
+        },
       }).addTo(map);
       map.on("moveend zoomend", drawCones);
       map.on("click", hideMenu);
@@ -267,8 +275,12 @@ var RtccMap = (function () {
     setCameras: function (rows) {
       cameras.clear();
       rows.forEach(function (c) { cameras.set(c.id, { data: c, marker: makeMarker(c) }); });
+      reportLoaded = true;
       var shown = rebuildCluster();
-      if (bridge) bridge.camerasLoaded(rows.length);
+      if (shown === 0 && reportLoaded) {
+        reportLoaded = false;
+        if (bridge) bridge.camerasLoaded(rows.length);
+      }
       return shown;
     },
 
@@ -328,6 +340,7 @@ var RtccMap = (function () {
         heap: (performance.memory && performance.memory.usedJSHeapSize) || null,
       });
     },
+    _map: function () { return map; },
     marker: function (id) {
       var entry = cameras.get(id);
       return entry ? entry.marker : null;

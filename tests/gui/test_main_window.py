@@ -146,6 +146,7 @@ def test_help_overlay_lists_the_shortcuts(make_window: WindowFactory) -> None:
 
 def test_layout_is_restored_on_next_start(make_window: WindowFactory, qtbot: QtBot) -> None:
     window = make_window()
+    window.showNormal()
     window.docks["incident"].hide()
     window.resize(1111, 777)
     window.close()

@@ -313,3 +313,13 @@ def test_main_window_and_map_select_each_other(make_window, qtbot: QtBot) -> Non
         ),
         timeout=10_000,
     )
+
+
+def test_map_benchmark_reports_its_figures(qtbot: QtBot) -> None:
+    from app.bench.map_bench import run_map_bench
+
+    figures = run_map_bench(300)
+    assert figures["cameras"] == 300
+    assert 0 < figures["ready_seconds"] < 120
+    assert figures["status_push_1000_seconds"] > 0
+    assert figures["page_zoom_pan_step_ms_median"] >= 0

@@ -158,7 +158,6 @@ class MapPanel(QWidget):
 
         self.toggles: dict[str, QCheckBox] = {}
         bar = QHBoxLayout()
-        bar.addWidget(self.search, 1)
         toggles = (
             ("publicCams", "Public", True),
             ("privateCams", "Private", True),
@@ -172,6 +171,7 @@ class MapPanel(QWidget):
             box.toggled.connect(lambda _c, k=key: self._on_toggle())
             self.toggles[key] = box
             bar.addWidget(box)
+        bar.addStretch(1)
 
         self.view = QWebEngineView(self)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
@@ -216,6 +216,7 @@ class MapPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
         layout.addLayout(bar)
         layout.addWidget(self.message)
         layout.addWidget(self.view, 1)
