@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--labels", type=Path, help="text file, one camera name per line, burned into the video")
     sim.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
+    media = sub.add_parser("media", help="run the media service: pull each camera once, relay it live")
+    media.add_argument("--host", default=None, help="address to serve on (default from settings)")
+    media.add_argument("--port", type=int, default=None, help="HTTP port (0 picks a free one)")
+    media.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
+
     cams = sub.add_parser("cameras", help="the camera registry")
     csub = cams.add_subparsers(dest="action", required=True)
     add = csub.add_parser("add", help="register a camera")
@@ -99,11 +104,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_dir, settings.log_level)
     if command == "cameras":
         return _cameras(settings, args)
+    if command == "media":
+        return _media(settings, args)
     from app.main import run_console, run_demo
 
     if command == "demo":
         return run_demo(settings, cameras=args.cameras)
     return run_console(settings)
+
+
+def _media(settings: Settings, args: argparse.Namespace) -> int:
+    import threading
+
+    from app.models.db import DatabaseError, open_database
+    from app.video.media_service import MediaService
+
+    host = args.host or settings.media_host
+    port = settings.media_port if args.port is None else args.port
+    try:
+        service = MediaService(
+            open_database(settings.effective_database_url, settings.db_busy_timeout_s), host, port
+        )
+    except DatabaseError as exc:
+        print(f"rtcc media: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"rtcc media: cannot serve on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.exit_with_stdin:
+
+        def watch_parent() -> None:
+            for _ in sys.stdin:
+                pass
+            service.server.shutdown()
+
+        threading.Thread(target=watch_parent, daemon=True).start()
+    print(f"READY {service.base_url}", flush=True)
+    log.info("media service on %s", service.base_url)
+    try:
+        service.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.close_relays()
+    return EXIT_OK
 
 
 def _cameras(settings: Settings, args: argparse.Namespace) -> int:

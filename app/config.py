@@ -35,6 +35,10 @@ class Settings:
     simulator_host: str = "127.0.0.1"
     simulator_port: int = 8554
     demo_live_cameras: int = 200
+    media_host: str = "127.0.0.1"
+    media_port: int = 8765
+    # libVLC's network caching for live tiles: the lowest that played smoothly from the simulator.
+    network_caching_ms: int = 200
     log_level: str = "INFO"
     # Base map: an agency tile server URL template ({z}/{x}/{y}) or a local MBTiles file; neither
     # leaves the divisions on a plain background.
@@ -56,6 +60,10 @@ class Settings:
         return f"sqlite:///{self.data_dir / 'demo.sqlite'}"
 
     @property
+    def media_url(self) -> str:
+        return f"http://{self.media_host}:{self.media_port}"
+
+    @property
     def ui_state_path(self) -> Path:
         return self.config_dir / "ui-state.ini"
 
@@ -67,6 +75,9 @@ _FIELD_TYPES: dict[str, type] = {
     "simulator_host": str,
     "simulator_port": int,
     "demo_live_cameras": int,
+    "media_host": str,
+    "media_port": int,
+    "network_caching_ms": int,
     "log_level": str,
     "map_tile_url": str,
     "map_tile_attribution": str,
@@ -84,8 +95,8 @@ def _coerce(name: str, raw: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: setting '{name}' must be {kind.__name__}, got {raw!r}") from exc
     if name == "theme" and value not in ("dark", "light"):
         raise ConfigError(f"{origin}: setting 'theme' must be 'dark' or 'light', got {raw!r}")
-    if name == "simulator_port" and not 0 <= value <= 65535:
-        raise ConfigError(f"{origin}: setting 'simulator_port' must be a TCP port, got {raw!r}")
+    if name in ("simulator_port", "media_port") and not 0 <= value <= 65535:
+        raise ConfigError(f"{origin}: setting '{name}' must be a TCP port, got {raw!r}")
     return value
 
 

@@ -14,6 +14,7 @@ from app.config import Settings
 from app.geo.sample_city import division_boundaries, sample_cameras
 from app.models.db import DatabaseError, describe_url, open_database
 from app.registry.service import Registry
+from app.video.child_service import MediaProcess, ServiceError
 from app.video.simulator_process import SimulatorError, SimulatorProcess
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,36 @@ def seed_sample_city(registry: Registry, rtsp_base: str, cameras: int = 200) -> 
                                 source="sample city").cameras  # fmt: skip
 
 
-def run_console(settings: Settings, database_url: str | None = None, media_service: str | None = None) -> int:
+def media_service_running(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1.5) as reply:
+            return bool(reply.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def ensure_media_service(settings: Settings, database_url: str) -> tuple[str, MediaProcess | None, str]:
+    """Use the configured media service, or start one on this workstation when it is local and
+    not running. Returns its URL, the child we started (if any) and a line for the status bar."""
+    url = settings.media_url
+    if media_service_running(url):
+        return url, None, f"Media service: {url}"
+    if settings.media_host not in ("127.0.0.1", "localhost", "::1"):
+        return url, None, f"Media service: {url} is not answering"
+    try:
+        child = MediaProcess(database_url, settings.media_host, settings.media_port)
+        child.start()
+    except ServiceError as exc:
+        log.error("could not start the media service: %s", exc)
+        return url, None, f"Media service: could not start ({exc})"[:160]
+    return child.url, child, f"Media service: {child.url} (started by this console)"
+
+
+def run_console(settings: Settings, database_url: str | None = None, media_service: str | None = None,
+                fill_wall: int = 0) -> int:  # fmt: skip
     prepare_qt_environment()
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -73,17 +103,29 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
         return 1
     settings.config_dir.mkdir(parents=True, exist_ok=True)
     ui_state = QSettings(str(settings.ui_state_path), QSettings.Format.IniFormat)
+    media_url, media_child, media_line = ensure_media_service(settings, url)
     info = ConsoleInfo(
         database=f"Database: {describe_url(url)}",
-        media_service=media_service or "Media service: not running",
+        media_service=" · ".join(x for x in (media_service, media_line) if x),
     )
+    from app.video.vlc_player import VlcEngine
+
+    try:
+        engine: VlcEngine | None = VlcEngine(settings.network_caching_ms)
+    except (RuntimeError, OSError, NameError) as exc:
+        log.error("libVLC is not usable: %s", exc)
+        engine = None
     from app.views.map.page_html import MapConfig
 
     map_config = MapConfig(settings.map_tile_url, settings.map_tile_attribution, settings.map_mbtiles)
-    window = MainWindow(registry, info, ui_state, settings.theme, map_config)
+    window = MainWindow(registry, info, ui_state, settings.theme, map_config, engine, media_url, fill_wall)
     window.show()
     log.info("console started on %s", describe_url(url))
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        if media_child is not None:
+            media_child.close()
 
 
 def run_demo(settings: Settings, cameras: int | None = None) -> int:
@@ -117,7 +159,8 @@ def run_demo(settings: Settings, cameras: int | None = None) -> int:
         return run_console(
             settings,
             database_url=settings.demo_database_url,
-            media_service=f"Simulator: {count} cameras on {simulator.base_url} · media service: not running",
+            media_service=f"Simulator: {count} cameras on {simulator.base_url}",
+            fill_wall=9,
         )
     finally:
         simulator.close()

@@ -58,7 +58,7 @@ def launch_line(index: int, spec: StreamSpec) -> str:
         f'! textoverlay name=ov font-desc="DejaVu Sans Mono Bold {font}" valignment=top halignment=left '
         "line-alignment=left auto-resize=false wrap-mode=none shaded-background=true "
         "! videoconvert ! video/x-raw,format=I420 "
-        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={spec.fps * 2} bitrate={spec.kbps} "
+        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={spec.fps} bitrate={spec.kbps} "
         "! video/x-h264,profile=constrained-baseline "
         "! rtph264pay name=pay0 pt=96 config-interval=1 )"
     )

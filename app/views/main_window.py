@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.governance.live_access import live_refusal
 from app.registry.service import CameraRow, ImportFailed, Registry
+from app.video.vlc_player import VlcEngine
 from app.views.camera_dialog import CameraDialog
 from app.views.camera_list import LABELS, CameraListPanel, status_text
 from app.views.map.page_html import MapConfig
@@ -33,6 +36,7 @@ from app.views.map.panel import MapPanel
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskRunner
 from app.views.theme import apply_theme
+from app.views.wall.wall import VideoWall
 
 
 class ImportCancelled(Exception):
@@ -58,7 +62,8 @@ def _placeholder(text: str, name: str) -> QLabel:
 
 class MainWindow(QMainWindow):
     def __init__(self, registry: Registry, info: ConsoleInfo, ui_state: QSettings, theme: str = "dark",
-                 map_config: MapConfig | None = None, parent: QWidget | None = None) -> None:  # fmt: skip
+                 map_config: MapConfig | None = None, engine: VlcEngine | None = None, media_url: str = "",
+                 fill_wall: int = 0, parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.registry = registry
         self.info = info
@@ -72,14 +77,19 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("RTCC Console")
         self.resize(1600, 950)
 
-        self.wall = _placeholder(
-            "Video wall\n\nLive tiles arrive with the media service and wall (issue #4).", "wall_area"
-        )
-        self.setCentralWidget(self.wall)
+        self.media_url = media_url.rstrip("/")
+        self._fill_wall = fill_wall
+        self.wall: VideoWall | None = None
+        if engine is not None:
+            self.wall = VideoWall(engine, self.live_url, self.camera_by_id, self)
+            self.wall.setObjectName("wall_area")
+            self.setCentralWidget(self.wall)
+        else:
+            self.setCentralWidget(_placeholder("Video wall switched off for this window.", "wall_area"))
 
         self.camera_panel = CameraListPanel(self)
         self.camera_panel.sig_camera_selected.connect(self._on_camera_selected)
-        self.camera_panel.sig_camera_activated.connect(lambda _row: self.edit_camera())
+        self.camera_panel.sig_camera_activated.connect(lambda row: self.open_on_wall(row.id))
         self.details = QLabel(self)
         self.details.setObjectName("camera_details")
         self.details.setWordWrap(True)
@@ -111,7 +121,7 @@ class MainWindow(QMainWindow):
         )
         self.tabifyDockWidget(self.docks["details"], self.docks["incident"])
         self.docks["details"].raise_()
-        self.resizeDocks([self.docks["map"]], [760], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["map"], self.docks["cameras"]], [620, 520], Qt.Orientation.Horizontal)
 
         self.status_db = QLabel(info.database, self)
         self.status_media = QLabel(info.media_service, self)
@@ -138,7 +148,7 @@ class MainWindow(QMainWindow):
         action.setObjectName(name)
         action.setShortcut(QKeySequence(shortcut))
         action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda *_checked: slot())
         menu.addAction(action)
         self.actions_list.append(action)
         return action
@@ -159,6 +169,9 @@ class MainWindow(QMainWindow):
         self._action(cam_menu, "&Find camera", "Ctrl+F", self._focus_search, "find_camera")
         self._action(cam_menu, "Re&load registry", "F5", self.refresh, "refresh")
 
+        if self.wall is not None:
+            self._build_wall_menu(bar.addMenu("&Wall"), self.wall)
+
         view_menu = bar.addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
@@ -171,6 +184,33 @@ class MainWindow(QMainWindow):
         about = QAction("&About", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def _open_selected(self) -> None:
+        row = self.camera_panel.selected_camera()
+        if row is not None:
+            self.open_on_wall(row.id)
+
+    def _build_wall_menu(self, menu: Any, wall: VideoWall) -> None:
+        layouts = [(f"{n}x{n}", f"Layout {n}x{n}", f"Ctrl+{n}") for n in range(1, 7)]
+        layouts += [("1+5", "Layout 1 large + 5", "Ctrl+7"), ("1+7", "Layout 1 large + 7", "Ctrl+8"),
+                    ("1+12", "Layout 1 large + 12", "Ctrl+9")]  # fmt: skip
+        for name, text, keys in layouts:
+            self._action(menu, text, keys, partial(wall.set_layout, name), f"layout_{name}")
+        menu.addSeparator()
+        moves = [("left", "Alt+Left", 0, -1), ("right", "Alt+Right", 0, 1), ("up", "Alt+Up", -1, 0),
+                 ("down", "Alt+Down", 1, 0)]  # fmt: skip
+        for name, keys, dr, dc in moves:
+            self._action(
+                menu, f"Select tile {name}", keys, partial(wall.move_selection, dr, dc), f"tile_{name}"
+            )
+        self._action(
+            menu, "Maximise / restore tile", "Ctrl+M", partial(wall.toggle_maximise, None), "maximise"
+        )
+        self._action(menu, "Clear tile", "Ctrl+Backspace", partial(wall.clear_tile, None), "clear_tile")
+        self._action(menu, "Show tile statistics", "Ctrl+Shift+S", wall.toggle_stats, "tile_stats")
+        self._action(
+            menu, "Open selected camera on the wall", "Ctrl+Return", self._open_selected, "open_wall"
+        )
 
     def _restore_state(self) -> None:
         geometry = self.ui_state.value("main/geometry")
@@ -191,6 +231,8 @@ class MainWindow(QMainWindow):
         self.ui_state.setValue("main/state", self.saveState())
         self.ui_state.sync()
         self.tasks.wait(10_000)
+        if self.wall is not None:
+            self.wall.release()
         super().closeEvent(event)
 
     # -- data -----------------------------------------------------------------------------
@@ -212,6 +254,17 @@ class MainWindow(QMainWindow):
                 self.map.set_divisions(geojson)
                 self._divisions_drawn = True
             self.map.show_cameras(self.cameras)
+        if self.wall is not None and self._fill_wall:
+            self._fill_wall_with_live_cameras(self._fill_wall)
+            self._fill_wall = 0
+        if self.wall is not None:
+            # Terms or consent changed since a camera went up: its tile follows the registry.
+            for tile in self.wall.visible_tiles:
+                fresh = self.camera_by_id(tile.camera.id) if tile.camera else None
+                if tile.camera is not None and (
+                    fresh is None or live_refusal(fresh) != live_refusal(tile.camera)
+                ):
+                    tile.assign(fresh)
         self.divisions = [name for name, _ in divisions]
         self.approximate_divisions = {name for name, approx in divisions if approx}
         self.camera_panel.set_cameras(self.cameras, self.divisions)
@@ -228,10 +281,39 @@ class MainWindow(QMainWindow):
         self._selected_on_map = None
 
     def _on_open_on_wall(self, camera_id: int) -> None:
-        name = next((r.name for r in self.cameras if r.id == camera_id), f"#{camera_id}")
-        self.statusBar().showMessage(
-            f"Open '{name}' on the wall: the video wall arrives with issue #4.", 8000
-        )
+        self.open_on_wall(camera_id)
+
+    def live_url(self, camera: CameraRow, stream: str) -> str:
+        return f"{self.media_url}/live/{camera.id}/{stream}.ts"
+
+    def camera_by_id(self, camera_id: int) -> CameraRow | None:
+        return next((r for r in self.cameras if r.id == camera_id), None)
+
+    def _fill_wall_with_live_cameras(self, count: int) -> None:
+        """The demo's first view: a square grid of cameras whose owners allow live viewing."""
+        assert self.wall is not None
+        if any(t.camera for t in self.wall.visible_tiles):
+            return
+        side = next(n for n in range(1, 7) if n * n >= count)
+        self.wall.set_layout(f"{side}x{side}")
+        live = [r for r in self.cameras if live_refusal(r) is None][:count]
+        for index, camera in enumerate(live):
+            self.wall.put_camera(camera, index)
+        self.wall.select(0)
+
+    def open_on_wall(self, camera_id: int) -> None:
+        camera = self.camera_by_id(camera_id)
+        if camera is None:
+            return
+        if self.wall is None:
+            self.statusBar().showMessage("This window has no video wall.", 5000)
+            return
+        refusal = live_refusal(camera)
+        tile = self.wall.put_camera(camera)
+        if refusal:
+            self.statusBar().showMessage(f"'{camera.name}' cannot be shown live: {refusal}.", 8000)
+        else:
+            self.statusBar().showMessage(f"'{camera.name}' on tile {tile.index + 1}.", 4000)
 
     def _on_new_incident_here(self, lat: float, lon: float) -> None:
         self.statusBar().showMessage(

@@ -27,8 +27,8 @@ def grab(url: str, frames: int = 1) -> list[np.ndarray]:
 
 
 def test_main_and_sub_streams_decode_at_their_sizes(simulator: SimulatorProcess) -> None:
-    main = grab(simulator.url(1, "main"))[0]
-    sub = grab(simulator.url(1, "sub"))[0]
+    main = grab(simulator.url_of(1, "main"))[0]
+    sub = grab(simulator.url_of(1, "sub"))[0]
     assert main.shape == (720, 1280)
     assert sub.shape == (360, 640)
 
@@ -39,7 +39,7 @@ def test_video_moves_and_several_clients_watch_at_once(simulator: SimulatorProce
 
     def watch(slot: int, index: int) -> None:
         try:
-            results[slot] = grab(simulator.url(index, "sub"), frames=20)
+            results[slot] = grab(simulator.url_of(index, "sub"), frames=20)
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -58,18 +58,18 @@ def test_video_moves_and_several_clients_watch_at_once(simulator: SimulatorProce
 
 def test_a_camera_can_be_stopped_and_restarted() -> None:
     with SimulatorProcess(2, port=0) as sim:
-        grab(sim.url(1, "sub"))
+        grab(sim.url_of(1, "sub"))
         sim.stop_camera(1)
         with pytest.raises(av.error.FFmpegError):
-            grab(sim.url(1, "sub"))
-        grab(sim.url(2, "sub"))  # the others keep streaming
+            grab(sim.url_of(1, "sub"))
+        grab(sim.url_of(2, "sub"))  # the others keep streaming
         sim.start_camera(1)
-        assert grab(sim.url(1, "sub"))[0].shape == (360, 640)
+        assert grab(sim.url_of(1, "sub"))[0].shape == (360, 640)
 
 
 def test_a_watching_client_loses_the_stream_when_its_camera_stops() -> None:
     with SimulatorProcess(1, port=0) as sim:
-        container = av.open(sim.url(1, "sub"), options={"rtsp_transport": "tcp", "timeout": "3000000"},
+        container = av.open(sim.url_of(1, "sub"), options={"rtsp_transport": "tcp", "timeout": "3000000"},
                             timeout=(10, 5))  # fmt: skip
         decoded = 0
         try:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from app.registry.service import Registry
+from app.video.vlc_player import VlcEngine
 from app.views.main_window import ConsoleInfo, MainWindow
 from app.views.map.page_html import MapConfig
 
@@ -22,10 +23,12 @@ WindowFactory = Callable[..., MainWindow]
 def make_window(qtbot: QtBot, city_registry: Registry, tmp_path: Path) -> WindowFactory:
     """Windows without the map unless asked: the map has its own tests and costs a browser."""
 
-    def make(with_map: bool = False) -> MainWindow:
+    def make(with_map: bool = False, with_wall: bool = False) -> MainWindow:
         ui_state = QSettings(str(tmp_path / "ui-state.ini"), QSettings.Format.IniFormat)
         config = MapConfig() if with_map else None
-        window = MainWindow(city_registry, ConsoleInfo("Database: test"), ui_state, map_config=config)
+        engine = VlcEngine() if with_wall else None
+        window = MainWindow(city_registry, ConsoleInfo("Database: test"), ui_state, map_config=config,
+                            engine=engine, media_url="http://127.0.0.1:9")  # fmt: skip
         qtbot.addWidget(window)
         window.show()
         qtbot.waitUntil(lambda: window.camera_panel.model.rowCount() == 200, timeout=10_000)

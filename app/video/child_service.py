@@ -1,0 +1,96 @@
+"""Running one of our own services (simulator, media service) as a child process.
+
+Each runs in its own process so that GLib's or libVLC's threads never share a process with the
+console's Qt loop, and each exits when its parent closes its stdin, so none is left behind.
+The child prints ``READY <url>`` once it serves.
+"""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import sys
+import threading
+
+
+class ServiceError(RuntimeError):
+    pass
+
+
+class ChildService:
+    name = "service"
+
+    def __init__(self, args: list[str]) -> None:
+        self.args = args
+        self.url = ""
+        self._proc: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._pump_thread: threading.Thread | None = None
+
+    def start(self, timeout: float = 20.0) -> ChildService:
+        cmd = [sys.executable, "-m", "app", *self.args, "--exit-with-stdin"]
+        self._proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
+        self.url = self.expect("READY", timeout).split()[1]
+        return self
+
+    def _pump(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        for line in self._proc.stdout:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put("EXIT")
+
+    def expect(self, prefix: str, timeout: float) -> str:
+        seen: list[str] = []
+        while True:
+            try:
+                line = self._lines.get(timeout=timeout)
+            except queue.Empty:
+                raise ServiceError(
+                    f"{self.name} did not answer {prefix!r} in {timeout}s: {seen[-5:]}"
+                ) from None
+            if line.startswith(prefix):
+                return line
+            if line == "EXIT":
+                raise ServiceError(f"{self.name} exited: {' | '.join(seen[-10:])}")
+            seen.append(line)
+
+    def send(self, command: str, expect: str | None = None) -> None:
+        if self._proc is None or self._proc.stdin is None:
+            raise ServiceError(f"{self.name} is not running")
+        self._proc.stdin.write(command + "\n")
+        self._proc.stdin.flush()
+        if expect:
+            self.expect(expect, 10.0)
+
+    def close(self) -> None:
+        if self._proc is None:
+            return
+        try:
+            if self._proc.stdin:
+                self._proc.stdin.close()
+            self._proc.wait(timeout=5)
+        except (subprocess.TimeoutExpired, BrokenPipeError):
+            self._proc.kill()
+            self._proc.wait()
+        if self._pump_thread is not None:
+            self._pump_thread.join(5)
+        if self._proc.stdout:
+            self._proc.stdout.close()
+        self._proc = None
+
+    def __enter__(self) -> ChildService:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class MediaProcess(ChildService):
+    name = "media service"
+
+    def __init__(self, database_url: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(["--database", database_url, "media", "--host", host, "--port", str(port)])

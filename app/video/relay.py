@@ -1,0 +1,174 @@
+"""One camera stream pulled once over RTSP and fanned out as MPEG-TS to any number of viewers.
+
+The relay stream-copies (no transcoding) with PyAV into an MPEG-TS muxer whose bytes go to every
+subscribed viewer. It keeps the bytes since the last keyframe, so a viewer that joins mid-stream
+starts with a decodable picture at once instead of waiting for the next keyframe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+
+from app.registry.urls import redact
+
+log = logging.getLogger(__name__)
+
+CHUNK_QUEUE = 512  # chunks a slow viewer may lag before it is dropped (about 10 s of sub-stream)
+
+
+def _end(q: queue.Queue[bytes | None]) -> None:
+    """Tell a viewer its stream ended, dropping what it had not read yet."""
+    with contextlib.suppress(queue.Empty):
+        while True:
+            q.get_nowait()
+    with contextlib.suppress(queue.Full):
+        q.put_nowait(None)
+
+
+class _Fanout:
+    """The muxer's file object: every write goes to the keyframe cache and to each viewer."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.viewers: set[queue.Queue[bytes | None]] = set()
+        self.gop: list[bytes] = []
+        self.bytes_out = 0
+
+    def write(self, data: bytes) -> int:
+        chunk = bytes(data)
+        with self.lock:
+            self.gop.append(chunk)
+            self.bytes_out += len(chunk)
+            for q in list(self.viewers):
+                try:
+                    q.put_nowait(chunk)
+                except queue.Full:  # a stuck viewer never slows the camera or the others
+                    self.viewers.discard(q)
+                    _end(q)
+        return len(chunk)
+
+    def keyframe(self) -> None:
+        with self.lock:
+            self.gop = []
+
+    def subscribe(self) -> queue.Queue[bytes | None]:
+        q: queue.Queue[bytes | None] = queue.Queue(CHUNK_QUEUE)
+        with self.lock:
+            for chunk in self.gop[: CHUNK_QUEUE - 1]:
+                q.put_nowait(chunk)
+            self.viewers.add(q)
+        return q
+
+    def unsubscribe(self, q: queue.Queue[bytes | None]) -> None:
+        with self.lock:
+            self.viewers.discard(q)
+
+    def close(self) -> None:
+        with self.lock:
+            for q in self.viewers:
+                _end(q)
+            self.viewers.clear()
+
+    def flush(self) -> None:
+        pass
+
+
+@dataclass
+class RelayStats:
+    started_at: float = field(default_factory=time.time)
+    packets: int = 0
+    keyframes: int = 0
+    pulls: int = 0
+    last_packet_at: float = 0.0
+    error: str = ""
+
+
+class Relay:
+    """Pulls ``source_url`` while anyone watches; stops a little after the last viewer leaves."""
+
+    def __init__(self, key: str, source_url: str, *, linger_s: float = 5.0, open_timeout_s: float = 5.0,
+                 on_stopped: Callable[[Relay], None] | None = None) -> None:  # fmt: skip
+        self.key = key
+        self.source_url = source_url
+        self.linger_s = linger_s
+        self.open_timeout_s = open_timeout_s
+        self.on_stopped = on_stopped
+        self.fanout = _Fanout()
+        self.stats = RelayStats()
+        self.ready = threading.Event()
+        self.failed = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"relay {key}", daemon=True)
+
+    def start(self) -> Relay:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive() and not self.failed.is_set()
+
+    def _run(self) -> None:
+        self.stats.pulls += 1
+        source: Any = None
+        sink: Any = None
+        try:
+            source = av.open(
+                self.source_url,
+                options={"rtsp_transport": "tcp", "timeout": str(int(self.open_timeout_s * 1e6))},
+                timeout=(self.open_timeout_s, self.open_timeout_s),
+            )
+            video = source.streams.video[0]
+            sink = av.open(self.fanout, mode="w", format="mpegts", options={"flush_packets": "1"})
+            out = sink.add_stream_from_template(video)
+            self.ready.set()
+            idle_since: float | None = None
+            for packet in source.demux(video):
+                if self._stop.is_set():
+                    break
+                if packet.dts is None:
+                    continue
+                if packet.is_keyframe:
+                    self.fanout.keyframe()
+                    self.stats.keyframes += 1
+                packet.stream = out
+                sink.mux(packet)
+                self.stats.packets += 1
+                self.stats.last_packet_at = time.time()
+                if self.fanout.viewers:
+                    idle_since = None
+                elif idle_since is None:
+                    idle_since = time.monotonic()
+                elif time.monotonic() - idle_since > self.linger_s:
+                    break
+            else:
+                self.stats.error = "camera ended the stream"
+        except (av.error.FFmpegError, OSError) as exc:
+            self.stats.error = redact(str(exc))
+            log.warning("relay %s: %s", self.key, self.stats.error)
+        finally:
+            self.failed.set()
+            self.ready.set()
+            self.fanout.close()
+            for container in (sink, source):
+                if container is not None:
+                    # closing a broken stream must not hide the first error
+                    with contextlib.suppress(Exception):
+                        container.close()
+            if self.on_stopped:
+                self.on_stopped(self)

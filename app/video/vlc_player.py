@@ -1,0 +1,117 @@
+"""libVLC behind a small driver: one engine per process, one player per tile surface.
+
+No Qt here: a tile hands the driver its native window handle. The driver never lets text in a
+URL become a libVLC option: only http, https, rtsp and rtsps URLs without whitespace are
+accepted, and they are opened with ``media_new_location``, which takes the URL as a location
+and parses no options from it. Nothing here is called from a libVLC callback: tiles poll the
+player's state and statistics on the GUI thread (libVLC is not re-entrant).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import vlc
+
+from app.registry.urls import UrlError, check_stream_url
+
+DEFAULT_NETWORK_CACHING_MS = 200
+
+
+@dataclass(frozen=True)
+class PlayerStats:
+    decoded: int = 0
+    displayed: int = 0
+    lost: int = 0
+    read_bytes: int = 0
+    input_kbps: float = 0.0
+
+
+class VlcEngine:
+    """The process's libVLC instance, set for live viewing with low delay."""
+
+    def __init__(
+        self, network_caching_ms: int = DEFAULT_NETWORK_CACHING_MS, extra_args: list[str] | None = None
+    ):
+        self.network_caching_ms = network_caching_ms
+        args = [
+            "--aout=dummy",  # --no-audio alone still probes PulseAudio
+            "--no-audio",
+            "--no-xlib",
+            "--quiet",
+            "--no-video-title-show",
+            "--no-snapshot-preview",
+            "--no-osd",
+            f"--network-caching={network_caching_ms}",
+            "--clock-jitter=0",
+            "--clock-synchro=0",
+            "--drop-late-frames",
+            "--skip-frames",
+            *(extra_args or []),
+        ]
+        self.instance = vlc.Instance(args)
+        if self.instance is None:
+            raise RuntimeError("libVLC could not start; is vlc-plugin-base installed?")
+
+    @staticmethod
+    def version() -> str:
+        raw = vlc.libvlc_get_version()
+        return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+class LivePlayer:
+    """One libVLC media player drawing into one native window."""
+
+    def __init__(self, engine: VlcEngine) -> None:
+        self.engine = engine
+        self.player = engine.instance.media_player_new()
+        self.player.video_set_mouse_input(False)
+        self.player.video_set_key_input(False)
+        self.url = ""
+        self._media: Any = None
+
+    def set_window(self, handle: int) -> None:
+        if sys.platform.startswith("linux"):
+            self.player.set_xwindow(handle)
+        elif sys.platform == "win32":
+            self.player.set_hwnd(handle)
+        elif sys.platform == "darwin":
+            self.player.set_nsobject(handle)
+
+    def play(self, url: str) -> None:
+        try:
+            checked = check_stream_url(url)
+        except UrlError as exc:
+            raise ValueError(f"refusing to play: URL {exc}") from exc
+        # Credentials injected at play time stay in the URL handed to libVLC, never in self.url.
+        self.url = checked.url
+        self._media = self.engine.instance.media_new_location(url.strip())
+        self.player.set_media(self._media)
+        self.player.play()
+
+    def stop(self) -> None:
+        self.player.stop()
+        self._media = None
+
+    def release(self) -> None:
+        self.player.stop()
+        self.player.release()
+
+    def state(self) -> str:
+        return str(self.player.get_state()).rsplit(".", 1)[-1].lower()
+
+    def stats(self) -> PlayerStats:
+        if self._media is None:
+            return PlayerStats()
+        s = vlc.MediaStats()
+        if not self._media.get_stats(s):
+            return PlayerStats()
+        return PlayerStats(
+            decoded=int(s.decoded_video),
+            displayed=int(s.displayed_pictures),
+            lost=int(s.lost_pictures),
+            read_bytes=int(s.read_bytes),
+            input_kbps=float(s.input_bitrate) * 8000.0,
+        )

@@ -1,0 +1,296 @@
+"""One wall tile: a header with the camera and its state, over two native video surfaces.
+
+Two surfaces let a tile switch streams (sub-stream in the grid, main stream when maximised)
+without a black gap: the new stream starts on the hidden surface and is raised only once it has
+shown its first picture. The tile polls libVLC's state and statistics on the GUI thread and runs
+the state machine: connecting → live → reconnecting (with backoff) → live.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from enum import StrEnum
+
+from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QDrag, QDragEnterEvent, QDropEvent, QMouseEvent, QPalette
+from PySide6.QtWidgets import QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+from app.governance.live_access import live_refusal
+from app.registry.service import CameraRow
+from app.video.vlc_player import LivePlayer, PlayerStats, VlcEngine
+from app.views.camera_list import CAMERA_MIME
+
+log = logging.getLogger(__name__)
+
+TILE_MIME = "application/x-rtcc-tile-index"
+STALL_S = 4.0
+BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0)
+
+
+class TileState(StrEnum):
+    EMPTY = "empty"
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    REVOKED = "access revoked"
+
+
+STATE_COLOURS = {
+    TileState.EMPTY: "#6b707a",
+    TileState.CONNECTING: "#e0c15d",
+    TileState.LIVE: "#7ed957",
+    TileState.RECONNECTING: "#ff8c1a",
+    TileState.REVOKED: "#e05d5d",
+}
+
+
+class _Surface(QWidget):
+    """A native child window that libVLC draws into."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
+        self.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor("#000000"))
+        self.setPalette(palette)
+
+
+class VideoTile(QFrame):
+    """Signals: ``sig_clicked(tile)``, ``sig_double_clicked(tile)``, ``sig_camera_dropped(tile, id)``,
+    ``sig_tile_dropped(target tile, source index)``, ``sig_state_changed(tile, state)``."""
+
+    sig_clicked = Signal(object)
+    sig_double_clicked = Signal(object)
+    sig_camera_dropped = Signal(object, int)
+    sig_tile_dropped = Signal(object, int)
+    sig_state_changed = Signal(object, str)
+
+    def __init__(self, index: int, engine: VlcEngine, url_for: Callable[[CameraRow, str], str],
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.index = index
+        self.engine = engine
+        self.url_for = url_for
+        self.camera: CameraRow | None = None
+        self.stream = "sub"
+        self.state = TileState.EMPTY
+        self.reason = ""
+        self.show_stats = False
+        self.attempt = 0
+        self.selected = False
+        self._retry_at = 0.0
+        self._last_displayed = 0
+        self._last_progress = 0.0
+        self._pending: int | None = None  # surface index starting a new stream
+        self._pending_url = ""
+        self._fps = 0.0
+        self._fps_mark = (time.monotonic(), 0)
+        self.setAcceptDrops(True)
+        self.setFrameShape(QFrame.Shape.Box)
+        self.setLineWidth(2)
+        self.setObjectName(f"tile_{index}")
+
+        self.header = QLabel(self)
+        self.header.setObjectName("tile_header")
+        self.header.setStyleSheet("padding: 2px 6px; font-weight: bold;")
+        self.surfaces = [_Surface(self), _Surface(self)]
+        self.players = [LivePlayer(engine), LivePlayer(engine)]
+        for player, surface in zip(self.players, self.surfaces, strict=True):
+            player.set_window(int(surface.winId()))
+        self.active = 0
+        holder = QWidget(self)
+        self.stack = QStackedLayout(holder)
+        for surface in self.surfaces:
+            self.stack.addWidget(surface)
+        self.placeholder_text = QLabel("Drop a camera here", self.surfaces[0])
+        self.placeholder_text.setStyleSheet("color: #6b707a;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(holder, 1)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(400)
+        self.timer.timeout.connect(self.poll)
+        self._render_header()
+
+    # -- assignment -------------------------------------------------------------------------
+    def assign(self, camera: CameraRow | None, stream: str = "sub") -> None:
+        self._stop_all()
+        self.camera = camera
+        self.stream = stream
+        self.attempt = 0
+        self.placeholder_text.setVisible(camera is None)
+        if camera is None:
+            self._set_state(TileState.EMPTY)
+            self.timer.stop()
+            return
+        refusal = live_refusal(camera)
+        if refusal:
+            self.reason = refusal
+            self._set_state(TileState.REVOKED)
+            self.timer.stop()
+            return
+        self._start(self.active)
+        self.timer.start()
+
+    def set_stream(self, stream: str) -> None:
+        """Switch between sub and main: the new stream takes over once it shows a picture."""
+        if self.camera is None or stream == self.stream or self.state == TileState.REVOKED:
+            self.stream = stream
+            return
+        self.stream = stream
+        if self.state != TileState.LIVE:
+            self._stop_all()
+            self._start(self.active)
+            return
+        target = 1 - self.active
+        self._pending = target
+        self._pending_url = self.url_for(self.camera, stream)
+        self.players[target].play(self._pending_url)
+
+    def current_url(self) -> str:
+        return self.players[self.active].url
+
+    def _start(self, surface: int) -> None:
+        assert self.camera is not None
+        url = self.url_for(self.camera, self.stream)
+        self.stack.setCurrentIndex(surface)
+        self.active = surface
+        self._last_displayed = 0
+        self._last_progress = time.monotonic()
+        try:
+            self.players[surface].play(url)
+        except ValueError as exc:
+            self.reason = str(exc)
+            self._set_state(TileState.REVOKED)
+            return
+        self._set_state(TileState.CONNECTING if self.attempt == 0 else TileState.RECONNECTING)
+
+    def _stop_all(self) -> None:
+        for player in self.players:
+            player.stop()
+        self._pending = None
+
+    def release(self) -> None:
+        self.timer.stop()
+        for player in self.players:
+            player.release()
+
+    # -- state machine --------------------------------------------------------------------
+    def stats(self) -> PlayerStats:
+        return self.players[self.active].stats()
+
+    def poll(self) -> None:
+        now = time.monotonic()
+        if self._pending is not None:
+            new = self.players[self._pending].stats()
+            if new.displayed > 0:
+                old = self.active
+                self.stack.setCurrentIndex(self._pending)
+                self.active = self._pending
+                self._pending = None
+                self.players[old].stop()
+                self._last_displayed = new.displayed
+                self._last_progress = now
+        stats = self.players[self.active].stats()
+        player_state = self.players[self.active].state()
+        if stats.displayed > self._last_displayed:
+            self._last_displayed = stats.displayed
+            self._last_progress = now
+            if self.state != TileState.LIVE:
+                self.attempt = 0
+                self._set_state(TileState.LIVE)
+        mark_t, mark_n = self._fps_mark
+        if now - mark_t >= 2.0:
+            self._fps = (stats.displayed - mark_n) / (now - mark_t)
+            self._fps_mark = (now, stats.displayed)
+        stalled = now - self._last_progress > STALL_S
+        ended = player_state in ("ended", "error", "stopped")
+        if self.state in (TileState.LIVE, TileState.CONNECTING, TileState.RECONNECTING) and (
+            stalled or ended
+        ):
+            if self._retry_at == 0.0:
+                delay = BACKOFF_S[min(self.attempt, len(BACKOFF_S) - 1)]
+                self._retry_at = now + delay
+                self.attempt += 1
+                self.players[self.active].stop()
+                self._set_state(TileState.RECONNECTING)
+            elif now >= self._retry_at:
+                self._retry_at = 0.0
+                self._start(self.active)
+        if self.show_stats:
+            self._render_header()
+
+    def _set_state(self, state: TileState) -> None:
+        changed = state != self.state
+        self.state = state
+        self._render_header()
+        if changed:
+            self.sig_state_changed.emit(self, str(state))
+
+    def _render_header(self) -> None:
+        colour = STATE_COLOURS[self.state]
+        name = self.camera.name if self.camera else f"Tile {self.index + 1}"
+        state = str(self.state)
+        if self.state == TileState.REVOKED and self.reason:
+            state = f"{state}: {self.reason}"
+        elif self.state == TileState.RECONNECTING and self.attempt:
+            state = f"{state} (attempt {self.attempt})"
+        text = f"{name}  ·  {state}"
+        if self.camera and self.stream == "main":
+            text += "  ·  main stream"
+        if self.show_stats and self.state == TileState.LIVE:
+            s = self.stats()
+            text += f"  ·  {self._fps:.1f} fps  {s.input_kbps:.0f} kb/s  lost {s.lost}"
+        self.header.setText(text)
+        self.header.setStyleSheet(
+            f"padding: 2px 6px; font-weight: bold; color: {colour};"
+            + (" background: #2f6fb3; color: #ffffff;" if self.selected else "")
+        )
+
+    def set_selected(self, selected: bool) -> None:
+        self.selected = selected
+        self._render_header()
+
+    # -- mouse and drops ------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.sig_clicked.emit(self)
+        self._press_pos: QPointF | None = event.position()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        start = getattr(self, "_press_pos", None)
+        if (
+            self.camera is not None
+            and start is not None
+            and (event.position() - start).manhattanLength() > 12
+        ):
+            drag = QDrag(self)
+            mime = QMimeData()
+            mime.setData(TILE_MIME, QByteArray(str(self.index).encode()))
+            drag.setMimeData(mime)
+            self._press_pos = None
+            drag.exec(Qt.DropAction.MoveAction)
+        super().mouseMoveEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.sig_double_clicked.emit(self)
+        super().mouseDoubleClickEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(CAMERA_MIME) or event.mimeData().hasFormat(TILE_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasFormat(CAMERA_MIME):
+            self.sig_camera_dropped.emit(self, int(bytes(mime.data(CAMERA_MIME).data()).decode()))
+        elif mime.hasFormat(TILE_MIME):
+            self.sig_tile_dropped.emit(self, int(bytes(mime.data(TILE_MIME).data()).decode()))
+        event.acceptProposedAction()

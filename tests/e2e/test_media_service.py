@@ -1,0 +1,131 @@
+"""The media service pulls each camera once and relays it as MPEG-TS, within the owner's terms."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+from app.models.db import open_database
+from app.registry.formats import RawRow
+from app.registry.service import CameraRow, Registry
+from app.video.media_service import MediaService
+from app.video.simulator_process import SimulatorProcess
+from tests.unit.test_registry_io import GOOD
+
+pytestmark = pytest.mark.e2e
+
+
+def cameras_on(
+    sim: SimulatorProcess, registry: Registry, **overrides: dict[str, str]
+) -> dict[str, CameraRow]:
+    """Register simulator camera N under each given name, with the given field overrides."""
+    rows = []
+    for n, (name, extra) in enumerate(overrides.items(), start=1):
+        index = int(extra.pop("index", n))
+        fields = GOOD | {
+            "name": name,
+            "main_url": sim.url_of(index, "main"),
+            "sub_url": sim.url_of(index, "sub"),
+        }
+        rows.append(RawRow(n + 1, fields | extra))
+    registry.import_rows(rows)
+    return {r.name: r for r in registry.list_cameras()}
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[MediaService]:
+    svc = MediaService(open_database(f"sqlite:///{tmp_path / 'media.sqlite'}"), port=0, linger_s=1.0).start()
+    yield svc
+    svc.close()
+
+
+def read_frames(url: str, count: int = 10) -> list[tuple[int, int]]:
+    container = av.open(url, timeout=(15, 15))
+    try:
+        sizes = []
+        for frame in container.decode(video=0):
+            sizes.append((frame.width, frame.height))
+            if len(sizes) >= count:
+                return sizes
+        return sizes
+    finally:
+        container.close()
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            return reply.status, reply.read(2000).decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_one_pull_serves_several_viewers(simulator: SimulatorProcess, service: MediaService) -> None:
+    cams = cameras_on(simulator, service.registry, shop={})
+    url = f"{service.base_url}/live/{cams['shop'].id}/sub.ts"
+    results: list[list[tuple[int, int]]] = []
+    threads = [threading.Thread(target=lambda: results.append(read_frames(url, 20))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 3 and all(r == [(640, 360)] * 20 for r in results)
+    assert service.pulls == {f"{cams['shop'].id}/sub": 1}
+    assert read_frames(f"{service.base_url}/live/{cams['shop'].id}/main.ts", 3) == [(1280, 720)] * 3
+
+
+def test_owner_terms_are_enforced_before_any_pull(simulator: SimulatorProcess, service: MediaService) -> None:
+    cams = cameras_on(
+        simulator,
+        service.registry,
+        on_request={"sharing_terms": "recorded_on_request"},
+        revoked={"consent_revoked_at": "2026-06-01T00:00:00Z"},
+        retired={"status": "retired"},
+    )
+    for name, reason in (("on_request", "do not include live viewing"), ("revoked", "revoked consent"),
+                         ("retired", "retired")):  # fmt: skip
+        status, body = get(f"{service.base_url}/live/{cams[name].id}/sub.ts")
+        assert (status, reason in body) == (403, True), body
+    assert get(f"{service.base_url}/live/999/sub.ts")[0] == 404
+    assert get(f"{service.base_url}/live/x/sub.ts")[0] == 404
+    assert service.pulls == {}
+    assert get(f"{service.base_url}/health") == (200, "ok\n")
+
+
+def test_a_camera_that_drops_ends_its_viewers_and_comes_back(service: MediaService) -> None:
+    with SimulatorProcess(1, port=0) as sim:
+        cams = cameras_on(sim, service.registry, door={})
+        url = f"{service.base_url}/live/{cams['door'].id}/sub.ts"
+        container = av.open(url, timeout=(15, 10))
+        frames = container.decode(video=0)
+        next(frames)
+        sim.stop_camera(1)
+        with pytest.raises((av.error.FFmpegError, StopIteration)):
+            for _ in range(100_000):
+                next(frames)
+        container.close()
+        status, body = get(url)
+        assert status == 502 and "camera did not answer" in body
+        sim.start_camera(1)
+        assert read_frames(url, 5) == [(640, 360)] * 5
+
+
+def test_credentials_are_used_but_never_shown(
+    simulator: SimulatorProcess, service: MediaService, file_keyring: PlaintextKeyring
+) -> None:
+    secret = "S3cret-pass"
+    url = simulator.url_of(2, "sub").replace("rtsp://", f"rtsp://viewer:{secret}@")
+    cams = cameras_on(simulator, service.registry, locked={"index": "2", "sub_url": url})
+    assert cams["locked"].has_credentials
+    assert read_frames(f"{service.base_url}/live/{cams['locked'].id}/sub.ts", 3) == [(640, 360)] * 3
+    status, body = get(f"{service.base_url}/status")
+    assert status == 200 and secret not in body
+    assert json.loads(body)["relays"][0]["key"] == f"{cams['locked'].id}/sub"

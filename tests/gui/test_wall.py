@@ -1,0 +1,158 @@
+"""The video wall: libVLC tiles play relayed simulator streams, reconnect, maximise, obey terms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.models.db import open_database
+from app.registry.service import CameraRow
+from app.video.media_service import MediaService
+from app.video.simulator_process import SimulatorProcess
+from app.video.vlc_player import VlcEngine
+from app.views.wall.tile import TileState, VideoTile
+from app.views.wall.wall import VideoWall, tile_cells
+from tests.e2e.test_media_service import cameras_on
+
+LIVE_TIMEOUT = 30_000
+
+
+@pytest.fixture(scope="module")
+def engine() -> VlcEngine:
+    return VlcEngine()
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[MediaService]:
+    svc = MediaService(open_database(f"sqlite:///{tmp_path / 'wall.sqlite'}"), port=0, linger_s=1.0).start()
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def make_wall(qtbot: QtBot, engine: VlcEngine, service: MediaService) -> Iterator[object]:
+    walls: list[VideoWall] = []
+
+    def make(cameras: dict[str, CameraRow]) -> VideoWall:
+        by_id = {c.id: c for c in cameras.values()}
+        wall = VideoWall(engine, lambda c, s: f"{service.base_url}/live/{c.id}/{s}.ts", by_id.get)
+        qtbot.addWidget(wall)
+        wall.resize(1280, 720)
+        wall.show()
+        walls.append(wall)
+        return wall
+
+    yield make
+    for wall in walls:
+        wall.release()
+
+
+def wait_live(qtbot: QtBot, tile: VideoTile, frames: int = 10) -> None:
+    qtbot.waitUntil(
+        lambda: tile.state == TileState.LIVE and tile.stats().displayed >= frames, timeout=LIVE_TIMEOUT
+    )
+
+
+def test_tiles_decode_and_display_live_video(make_wall, simulator: SimulatorProcess, service: MediaService,
+                                             qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    cams = cameras_on(simulator, service.registry, a={}, b={}, c={})
+    wall = make_wall(cams)
+    for camera in cams.values():
+        wall.put_camera(camera)
+    for tile in wall.visible_tiles[:3]:
+        wait_live(qtbot, tile, 15)
+        stats = tile.stats()
+        assert stats.decoded >= 15 and stats.displayed >= 15
+        assert tile.current_url().endswith("/sub.ts")
+        assert "live" in tile.header.text()
+    assert wall.visible_tiles[3].state == TileState.EMPTY
+    assert len(service.pulls) == 3
+
+
+def test_a_dropped_camera_reconnects_by_itself(make_wall, service: MediaService, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    with SimulatorProcess(1, port=0) as sim:
+        cams = cameras_on(sim, service.registry, door={})
+        wall = make_wall(cams)
+        tile = wall.put_camera(cams["door"])
+        wait_live(qtbot, tile)
+        sim.stop_camera(1)
+        qtbot.waitUntil(lambda: tile.state == TileState.RECONNECTING, timeout=LIVE_TIMEOUT)
+        assert "reconnecting" in tile.header.text()
+        sim.start_camera(1)
+        before = tile.stats().displayed
+        qtbot.waitUntil(lambda: tile.state == TileState.LIVE, timeout=60_000)
+        qtbot.waitUntil(lambda: tile.stats().displayed > before + 5, timeout=LIVE_TIMEOUT)
+
+
+def test_maximise_switches_to_the_main_stream_and_back(make_wall, simulator: SimulatorProcess,
+                                                       service: MediaService, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    cams = cameras_on(simulator, service.registry, lobby={})
+    wall = make_wall(cams)
+    tile = wall.put_camera(cams["lobby"])
+    wait_live(qtbot, tile)
+    wall.toggle_maximise(tile.index)
+    assert wall.maximised is tile
+    assert all(not t.isVisible() for t in wall.visible_tiles if t is not tile)
+    # The sub-stream keeps playing until the main stream has shown a picture.
+    assert tile.state == TileState.LIVE
+    qtbot.waitUntil(lambda: tile.current_url().endswith("/main.ts"), timeout=LIVE_TIMEOUT)
+    assert tile.state == TileState.LIVE and "main stream" in tile.header.text()
+    qtbot.waitUntil(lambda: tile.stats().displayed >= 5, timeout=LIVE_TIMEOUT)
+    wall.toggle_maximise(tile.index)
+    qtbot.waitUntil(lambda: tile.current_url().endswith("/sub.ts"), timeout=LIVE_TIMEOUT)
+    assert all(t.isVisible() for t in wall.visible_tiles)
+
+
+def test_terms_that_forbid_live_view_keep_the_tile_dark(make_wall, simulator: SimulatorProcess,
+                                                       service: MediaService) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    cams = cameras_on(simulator, service.registry, private={"sharing_terms": "registered_only"})
+    wall = make_wall(cams)
+    tile = wall.put_camera(cams["private"])
+    assert tile.state == TileState.REVOKED
+    assert "do not include live viewing" in tile.header.text()
+    assert tile.current_url() == ""
+    assert service.pulls == {}
+
+
+def test_layouts_selection_and_swaps(make_wall, simulator: SimulatorProcess, service: MediaService) -> None:  # type: ignore[no-untyped-def]
+    assert len(tile_cells("6x6")) == 36 and len(tile_cells("1+5")) == 6 and len(tile_cells("1+7")) == 8
+    assert tile_cells("1+5")[0] == (0, 0, 2, 2)
+    cams = cameras_on(simulator, service.registry, one={"sharing_terms": "registered_only"},
+                      two={"sharing_terms": "registered_only"})  # fmt: skip
+    wall = make_wall(cams)
+    wall.set_layout("3x3")
+    assert len(wall.visible_tiles) == 9
+    wall.select(4)
+    wall.move_selection(0, 1)
+    assert wall.selected == 5
+    wall.move_selection(-1, 0)
+    assert wall.selected == 2
+    wall.put_camera(cams["one"], 0)
+    wall.put_camera(cams["two"], 1)
+    wall.swap(0, 1)
+    assert wall.assignments()[:2] == [cams["two"].id, cams["one"].id]
+    wall.set_layout("1x1")
+    assert wall.assignments() == [cams["two"].id]
+    assert all(t.camera is None for t in wall.tiles[1:])
+
+
+def test_console_puts_cameras_on_the_wall(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    from app.governance.live_access import live_refusal
+
+    window = make_window(with_wall=True)
+    assert window.wall is not None
+    live = next(r for r in window.cameras if live_refusal(r) is None)
+    private = next(r for r in window.cameras if r.sharing_terms == "registered_only")
+    window.camera_panel.select_camera(live.id)
+    index = window.camera_panel.table.currentIndex()
+    window.camera_panel.table.activated.emit(index)  # Enter or double-click in the list
+    assert window.wall.visible_tiles[0].camera == live
+    assert window.wall.visible_tiles[0].current_url().endswith(f"/live/{live.id}/sub.ts")
+    window.open_on_wall(private.id)
+    assert window.wall.visible_tiles[1].state == TileState.REVOKED
+    assert "cannot be shown live" in window.statusBar().currentMessage()
+    window.findChild(type(window.actions_list[0]), "layout_3x3").trigger()
+    assert window.wall.layout_name == "3x3"
