@@ -7,7 +7,8 @@ keep streaming. VLC's RTSP output refuses to run as root and drops clients when 
 wraps; ffmpeg cannot serve RTSP; the MediaMTX wrappers on PyPI download a binary at run time.
 
 Every frame carries the camera's name, the wall-clock time in UTC (milliseconds) and a frame
-counter, burned in by ``textoverlay``; everything is generated locally from ``videotestsrc``.
+counter, burned in by ``textoverlay``, and the same time as a barcode (:mod:`app.video.barcode`)
+that benchmarks read back from the screen; everything is generated locally from ``videotestsrc``.
 A mount is encoded only while someone watches it, so a 200-camera city costs nothing until pulled.
 
 Run as ``rtcc simulate``; control lines on stdin: ``stop N``, ``start N``, ``quit``.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,8 @@ import gi
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+from app.video.barcode import block_geometry, encode_ms  # noqa: E402
 
 PATTERNS = ("ball",)
 BACKGROUNDS = (0xFF1E3A5F, 0xFF3B2F2F, 0xFF1F4D3A, 0xFF4A3B5C, 0xFF5C4A1E, 0xFF2E2E2E, 0xFF17455C, 0xFF5C1E2E)
@@ -57,11 +61,23 @@ def launch_line(index: int, spec: StreamSpec) -> str:
         f"! video/x-raw,width={spec.width},height={spec.height},framerate={spec.fps}/1 "
         f'! textoverlay name=ov font-desc="DejaVu Sans Mono Bold {font}" valignment=top halignment=left '
         "line-alignment=left auto-resize=false wrap-mode=none shaded-background=true "
-        "! videoconvert ! video/x-raw,format=I420 "
+        "! videoconvert ! cairooverlay name=barcode ! videoconvert ! video/x-raw,format=I420 "
         f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={spec.fps} bitrate={spec.kbps} "
         "! video/x-h264,profile=constrained-baseline "
         "! rtph264pay name=pay0 pt=96 config-interval=1 )"
     )
+
+
+def _draw_barcode(_overlay: Any, ctx: Any, _timestamp: int, _duration: int) -> None:
+    """Burn the wall-clock time (ms) as blocks at the bottom, for delay measurement."""
+    target = ctx.get_target()
+    width, height = target.get_width(), target.get_height()
+    size, x0, y0 = block_geometry(width, height)
+    for i, bit in enumerate(encode_ms(int(time.time() * 1000))):
+        shade = 1.0 if bit else 0.0
+        ctx.set_source_rgb(shade, shade, shade)
+        ctx.rectangle(x0 + i * size, y0, size, size)
+        ctx.fill()
 
 
 class CameraFactory(GstRtspServer.RTSPMediaFactory):
@@ -88,6 +104,7 @@ class CameraFactory(GstRtspServer.RTSPMediaFactory):
             return Gst.PadProbeReturn.OK
 
         pad.add_probe(Gst.PadProbeType.BUFFER, probe)
+        media.get_element().get_by_name("barcode").connect("draw", _draw_barcode)
         media.connect("unprepared", lambda m: self.medias.remove(m) if m in self.medias else None)
 
 

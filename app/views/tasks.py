@@ -1,76 +1,62 @@
 """The one way views run work off the GUI thread (after Anki's ``run_in_background``).
 
-``TaskRunner.run(fn, on_done, on_error)`` runs ``fn`` on a pool thread and calls the callbacks
-on the GUI thread through queued signals. Errors always reach ``on_error`` (or the log): none
-vanish.
+``TaskRunner.run(fn, on_done, on_error)`` runs ``fn`` on a plain Python worker thread and calls
+the callbacks on the GUI thread. Workers never touch Qt: results come back through futures that
+a GUI-thread timer collects. (Emitting PySide signals with Python payloads from worker threads
+can deadlock: the emitting thread holds a Qt signal lock while it waits for the GIL, and the GUI
+thread holds the GIL while it waits for that lock.) Errors always reach ``on_error`` or the log.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QTimer
 
 log = logging.getLogger(__name__)
 
-
-class _Relay(QObject):
-    sig_done = Signal(object)
-    sig_failed = Signal(object)
-
-
-class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
-        super().__init__()
-        self.fn = fn
-        self.relay = relay
-
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except BaseException as exc:  # reported to the GUI thread, never swallowed
-            log.debug("background task failed:\n%s", traceback.format_exc())
-            self.relay.sig_failed.emit(exc)
-        else:
-            self.relay.sig_done.emit(result)
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
 
 
 class TaskRunner(QObject):
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, workers: int = 4) -> None:
         super().__init__(parent)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(4)
-        self._relays: set[_Relay] = set()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rtcc-task")
+        self._pending: list[tuple[Future[Any], Done | None, Failed | None]] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(15)
+        self._timer.timeout.connect(self._collect)
 
-    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None) -> None:  # fmt: skip
-        relay = _Relay(self)
-        self._relays.add(relay)
+    def run(self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None) -> None:
+        self._pending.append((self._pool.submit(fn), on_done, on_error))
+        if not self._timer.isActive():
+            self._timer.start()
 
-        @Slot(object)
-        def done(result: Any) -> None:
-            self._finish(relay)
-            if on_done:
-                on_done(result)
+    def _collect(self) -> None:
+        finished = [p for p in self._pending if p[0].done()]
+        self._pending = [p for p in self._pending if not p[0].done()]
+        if not self._pending:
+            self._timer.stop()
+        for future, on_done, on_error in finished:
+            exc = future.exception()
+            if exc is not None:
+                if on_error:
+                    on_error(exc)
+                else:
+                    log.error("background task failed: %s", exc)
+            elif on_done:
+                on_done(future.result())
 
-        @Slot(object)
-        def failed(exc: BaseException) -> None:
-            self._finish(relay)
-            if on_error:
-                on_error(exc)
-            else:
-                log.error("background task failed: %s", exc)
-
-        relay.sig_done.connect(done)
-        relay.sig_failed.connect(failed)
-        self.pool.start(_Job(fn, relay))
-
-    def _finish(self, relay: _Relay) -> None:
-        self._relays.discard(relay)
-        relay.deleteLater()
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
 
     def wait(self, msecs: int = 30_000) -> bool:
-        return self.pool.waitForDone(msecs)
+        """Block until running work ends (used when closing); results are delivered later."""
+        _done, not_done = wait_futures([p[0] for p in self._pending], timeout=msecs / 1000)
+        return not not_done
