@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=None, help="RTSP port (0 picks a free one)")
     sim.add_argument("--labels", type=Path, help="text file, one camera name per line, burned into the video")
+    sim.add_argument("--fps", type=int, default=15, help="frames per second of every stream")
     sim.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
     media = sub.add_parser("media", help="run the media service: pull each camera once, relay it live")
@@ -65,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     bimp = bsub.add_parser("import", help="time a registry import")
     bimp.add_argument("--cameras", type=int, default=100_000)
     bimp.add_argument("--repeat", type=int, default=3)
+    bwall = bsub.add_parser("wall", help="how many live tiles this workstation holds")
+    bwall.add_argument("--tiles", type=int, default=16)
+    bwall.add_argument("--stream", choices=("sub", "main"), default="sub")
+    bwall.add_argument("--seconds", type=float, default=15.0)
+    bwall.add_argument("--fps", type=int, default=25)
     bmap = bsub.add_parser("map", help="time the division map with N cameras")
     bmap.add_argument("--cameras", type=int, default=10_000)
     return p
@@ -87,8 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.video.simulator import run
 
         port = settings.simulator_port if args.port is None else args.port
-        return run(args.cameras, args.host, port, args.labels, exit_on_eof=args.exit_with_stdin)
+        return run(args.cameras, args.host, port, args.labels, exit_on_eof=args.exit_with_stdin, fps=args.fps)
     if command == "bench":
+        if args.bench == "wall":
+            from app.bench.wall_bench import run_wall_bench
+
+            print(json.dumps(run_wall_bench(args.tiles, args.stream, args.seconds, args.fps), indent=2))
+            return EXIT_OK
         if args.bench == "map":
             from app.bench.map_bench import run_map_bench
 

@@ -38,7 +38,7 @@ class Settings:
     media_host: str = "127.0.0.1"
     media_port: int = 8765
     # libVLC's network caching for live tiles: the lowest that played smoothly from the simulator.
-    network_caching_ms: int = 200
+    network_caching_ms: int = 100
     log_level: str = "INFO"
     # Base map: an agency tile server URL template ({z}/{x}/{y}) or a local MBTiles file; neither
     # leaves the divisions on a plain background.

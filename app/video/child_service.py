@@ -66,6 +66,10 @@ class ChildService:
         if expect:
             self.expect(expect, 10.0)
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid if self._proc is not None else 0
+
     def close(self) -> None:
         if self._proc is None:
             return

@@ -130,7 +130,7 @@ class MediaService:
             "relays": [
                 {
                     "key": key,
-                    "viewers": len(r.fanout.viewers),
+                    "viewers": r.fanout.count,
                     "packets": r.stats.packets,
                     "bytes_out": r.fanout.bytes_out,
                     "seconds_since_packet": round(now - r.stats.last_packet_at, 2)

@@ -35,13 +35,27 @@ def _end(q: queue.Queue[bytes | None]) -> None:
 
 
 class _Fanout:
-    """The muxer's file object: every write goes to the keyframe cache and to each viewer."""
+    """The muxer's file object: every write goes to each viewer that has its keyframe.
+
+    A viewer joining within ``FRESH_GOP_S`` of a keyframe gets the bytes since that keyframe at
+    once; a later one waits for the next keyframe. Sending an old GOP would make a live player
+    start in the past and stay that far behind (libVLC does not catch up), so low delay wins
+    over an instant first picture.
+    """
+
+    FRESH_GOP_S = 0.3
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.viewers: set[queue.Queue[bytes | None]] = set()
+        self.waiting: set[queue.Queue[bytes | None]] = set()
         self.gop: list[bytes] = []
+        self.keyframe_at = 0.0
         self.bytes_out = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.viewers) + len(self.waiting)
 
     def write(self, data: bytes) -> int:
         chunk = bytes(data)
@@ -59,24 +73,32 @@ class _Fanout:
     def keyframe(self) -> None:
         with self.lock:
             self.gop = []
+            self.keyframe_at = time.monotonic()
+            self.viewers |= self.waiting
+            self.waiting.clear()
 
     def subscribe(self) -> queue.Queue[bytes | None]:
         q: queue.Queue[bytes | None] = queue.Queue(CHUNK_QUEUE)
         with self.lock:
-            for chunk in self.gop[: CHUNK_QUEUE - 1]:
-                q.put_nowait(chunk)
-            self.viewers.add(q)
+            if self.gop and time.monotonic() - self.keyframe_at <= self.FRESH_GOP_S:
+                for chunk in self.gop[: CHUNK_QUEUE - 1]:
+                    q.put_nowait(chunk)
+                self.viewers.add(q)
+            else:
+                self.waiting.add(q)
         return q
 
     def unsubscribe(self, q: queue.Queue[bytes | None]) -> None:
         with self.lock:
             self.viewers.discard(q)
+            self.waiting.discard(q)
 
     def close(self) -> None:
         with self.lock:
-            for q in self.viewers:
+            for q in self.viewers | self.waiting:
                 _end(q)
             self.viewers.clear()
+            self.waiting.clear()
 
     def flush(self) -> None:
         pass
@@ -134,7 +156,10 @@ class Relay:
                 timeout=(self.open_timeout_s, self.open_timeout_s),
             )
             video = source.streams.video[0]
-            sink = av.open(self.fanout, mode="w", format="mpegts", options={"flush_packets": "1"})
+            # max_delay=0: ffmpeg's default 0.7 s mux delay would make every player wait that long.
+            # PAT/PMT before every frame, so a viewer can start at any keyframe boundary.
+            options = {"flush_packets": "1", "max_delay": "0", "mpegts_flags": "pat_pmt_at_frames"}
+            sink = av.open(self.fanout, mode="w", format="mpegts", options=options)
             out = sink.add_stream_from_template(video)
             self.ready.set()
             idle_since: float | None = None
@@ -150,7 +175,7 @@ class Relay:
                 sink.mux(packet)
                 self.stats.packets += 1
                 self.stats.last_packet_at = time.time()
-                if self.fanout.viewers:
+                if self.fanout.count:
                     idle_since = None
                 elif idle_since is None:
                     idle_since = time.monotonic()

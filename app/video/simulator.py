@@ -109,10 +109,11 @@ class CameraFactory(GstRtspServer.RTSPMediaFactory):
 
 
 class Simulator:
-    def __init__(self, cameras: int, host: str = "127.0.0.1", port: int = 8554,
+    def __init__(self, cameras: int, host: str = "127.0.0.1", port: int = 8554, fps: int = 15,
                  labels: list[str] | None = None) -> None:  # fmt: skip
         Gst.init(None)
         self.count = cameras
+        self.fps = fps
         self.labels = labels or []
         self.server = GstRtspServer.RTSPServer()
         self.server.set_address(host)
@@ -132,7 +133,8 @@ class Simulator:
         if index in self.factories or not 1 <= index <= self.count:
             return
         facs = []
-        for stream, spec in (("main", MAIN), ("sub", SUB)):
+        for stream, base in (("main", MAIN), ("sub", SUB)):
+            spec = StreamSpec(base.width, base.height, self.fps, base.kbps)
             fac = CameraFactory(index, self.label(index), stream, spec)
             self.mounts.add_factory(mount_path(index, stream), fac)
             facs.append(fac)
@@ -172,10 +174,11 @@ def _read_commands(sim: Simulator, loop: GLib.MainLoop, exit_on_eof: bool) -> No
     GLib.idle_add(loop.quit)
 
 
-def run(cameras: int, host: str, port: int, labels_file: Path | None, exit_on_eof: bool = False) -> int:
+def run(cameras: int, host: str, port: int, labels_file: Path | None, exit_on_eof: bool = False,
+        fps: int = 15) -> int:  # fmt: skip
     """Serve until ``quit`` on stdin, Ctrl+C, or (with ``exit_on_eof``) the parent closing stdin."""
     labels = labels_file.read_text(encoding="utf-8").splitlines() if labels_file else None
-    sim = Simulator(cameras, host, port, labels)
+    sim = Simulator(cameras, host, port, fps=fps, labels=labels)
     loop = GLib.MainLoop()
     print(f"READY rtsp://{host}:{sim.port} cameras={cameras}", flush=True)
     threading.Thread(target=_read_commands, args=(sim, loop, exit_on_eof), daemon=True).start()

@@ -17,7 +17,7 @@ import vlc
 
 from app.registry.urls import UrlError, check_stream_url
 
-DEFAULT_NETWORK_CACHING_MS = 200
+DEFAULT_NETWORK_CACHING_MS = 100
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class VlcEngine:
             "--clock-synchro=0",
             "--drop-late-frames",
             "--skip-frames",
+            # Frame threading holds one frame per thread; one thread keeps a live tile current.
+            "--avcodec-threads=1",
             *(extra_args or []),
         ]
         self.instance = vlc.Instance(args)
