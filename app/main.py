@@ -94,7 +94,8 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     apply_theme(app, settings.theme)
     url = database_url or settings.effective_database_url
     try:
-        registry = Registry(open_database(url, settings.db_busy_timeout_s))
+        sessions = open_database(url, settings.db_busy_timeout_s)
+        registry = Registry(sessions)
     except DatabaseError as exc:
         log.error("cannot open database: %s", exc)
         QMessageBox.critical(
@@ -118,7 +119,10 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     from app.views.map.page_html import MapConfig
 
     map_config = MapConfig(settings.map_tile_url, settings.map_tile_attribution, settings.map_mbtiles)
-    window = MainWindow(registry, info, ui_state, settings.theme, map_config, engine, media_url, fill_wall)
+    from app.walls.salvos import SalvoStore
+
+    window = MainWindow(registry, info, ui_state, settings.theme, map_config, engine, media_url, fill_wall,
+                        SalvoStore(sessions))  # fmt: skip
     window.show()
     log.info("console started on %s", describe_url(url))
     try:

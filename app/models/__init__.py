@@ -12,6 +12,7 @@ from app.models.tables import (
     EvidenceItem,
     Incident,
     Owner,
+    Salvo,
     User,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "EvidenceItem",
     "Incident",
     "Owner",
+    "Salvo",
     "User",
 ]

@@ -180,3 +180,16 @@ class AuditEvent(Base):
     details: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     event_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Salvo(Base):
+    """A named wall arrangement shared by every workstation: which camera on which tile of which
+    wall window (see :mod:`app.walls.salvos` for the document stored in ``content``)."""
+
+    __tablename__ = "salvos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    content: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

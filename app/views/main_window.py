@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -30,13 +31,15 @@ from app.governance.live_access import live_refusal
 from app.registry.service import CameraRow, ImportFailed, Registry
 from app.video.vlc_player import VlcEngine
 from app.views.camera_dialog import CameraDialog
-from app.views.camera_list import LABELS, CameraListPanel, status_text
+from app.views.camera_list import LABELS, ROW_ROLE, CameraListPanel, status_text
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import MapPanel
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskRunner
 from app.views.theme import apply_theme
 from app.views.wall.wall import VideoWall
+from app.views.wall.window import WallWindow, screen_named
+from app.walls.salvos import SalvoDoc, SalvoError, SalvoStore, WallArrangement
 
 
 class ImportCancelled(Exception):
@@ -63,7 +66,8 @@ def _placeholder(text: str, name: str) -> QLabel:
 class MainWindow(QMainWindow):
     def __init__(self, registry: Registry, info: ConsoleInfo, ui_state: QSettings, theme: str = "dark",
                  map_config: MapConfig | None = None, engine: VlcEngine | None = None, media_url: str = "",
-                 fill_wall: int = 0, parent: QWidget | None = None) -> None:  # fmt: skip
+                 fill_wall: int = 0, salvos: SalvoStore | None = None,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.registry = registry
         self.info = info
@@ -79,6 +83,10 @@ class MainWindow(QMainWindow):
 
         self.media_url = media_url.rstrip("/")
         self._fill_wall = fill_wall
+        self.salvos = salvos
+        self.engine = engine
+        self.wall_windows: list[WallWindow] = []
+        self._walls_restored = False
         self.wall: VideoWall | None = None
         if engine is not None:
             self.wall = VideoWall(engine, self.live_url, self.camera_by_id, self)
@@ -211,6 +219,145 @@ class MainWindow(QMainWindow):
         self._action(
             menu, "Open selected camera on the wall", "Ctrl+Return", self._open_selected, "open_wall"
         )
+        menu.addSeparator()
+        self._action(
+            menu, "New wall window on a monitor…", "Ctrl+Shift+W", self.new_wall_window, "new_wall_window"
+        )
+        tour_tile = partial(self.start_tour, False)
+        tour_wall = partial(self.start_tour, True)
+        self._action(
+            menu, "Tour the listed cameras through the selected tile…", "Ctrl+T", tour_tile, "tour_tile"
+        )
+        self._action(
+            menu, "Tour the listed cameras through the whole wall…", "Ctrl+Alt+W", tour_wall, "tour_wall"
+        )
+        self._action(menu, "Stop tours", "Ctrl+Alt+T", wall.stop_all_tours, "stop_tours")
+        if self.salvos is not None:
+            self._action(menu, "Save salvo…", "Ctrl+Alt+S", self.save_salvo, "save_salvo")
+            self._action(menu, "Recall salvo…", "Ctrl+Alt+R", self.recall_salvo, "recall_salvo")
+
+    # -- wall windows and salvos ----------------------------------------------------------
+    def start_tour(self, whole_wall: bool, seconds: int | None = None) -> None:
+        """Tour the cameras the camera list shows (its search and filters) that allow live view."""
+        assert self.wall is not None
+        panel = self.camera_panel
+        listed = [panel.proxy.index(r, 0).data(ROW_ROLE) for r in range(panel.proxy.rowCount())]
+        cameras = [c for c in listed if live_refusal(c) is None]
+        if not cameras:
+            self.statusBar().showMessage(
+                "No camera in the list may be shown live; change the search or filters.", 6000
+            )
+            return
+        if seconds is None:
+            value, ok = QInputDialog.getInt(
+                self, "Tour", f"Seconds per step ({len(cameras)} cameras):", 10, 2, 3600
+            )
+            if not ok:
+                return
+            seconds = value
+        self.wall.start_tour(cameras, seconds, None if whole_wall else self.wall.selected)
+        where = "the whole wall" if whole_wall else f"tile {self.wall.selected + 1}"
+        self.statusBar().showMessage(
+            f"Touring {len(cameras)} cameras through {where} every {seconds} s.", 6000
+        )
+
+    def new_wall_window(self, screen_name: str | None = None) -> WallWindow | None:
+        if self.engine is None:
+            return None
+        if screen_name is None:
+            names = [sc.name() for sc in QGuiApplication.screens()]
+            if len(names) > 1:
+                choice, ok = QInputDialog.getItem(self, "New wall window", "Monitor:", names, 0, False)
+                if not ok:
+                    return None
+                screen_name = choice
+            else:
+                screen_name = names[0]
+        window = WallWindow(self.engine, self.live_url, self.camera_by_id)
+        window.sig_closed.connect(self._on_wall_window_closed)
+        self.wall_windows.append(window)
+        window.place_on(screen_named(screen_name))
+        return window
+
+    def _on_wall_window_closed(self, window: WallWindow) -> None:
+        if window in self.wall_windows:
+            self.wall_windows.remove(window)
+
+    def arrangement(self, name: str = "") -> SalvoDoc:
+        assert self.wall is not None
+        windows = [WallArrangement(self.wall.layout_name, self.wall.assignments())]
+        for w in self.wall_windows:
+            windows.append(WallArrangement(w.wall.layout_name, w.wall.assignments(), w.screen_name))
+        return SalvoDoc(name, windows)
+
+    def apply_arrangement(self, doc: SalvoDoc) -> None:
+        assert self.wall is not None
+        first, *others = doc.windows
+        self.wall.arrange(first.layout, first.tiles)
+        for window in self.wall_windows[len(others) :]:
+            window.close()
+        for i, arrangement in enumerate(others):
+            if i < len(self.wall_windows):
+                window = self.wall_windows[i]
+                if window.screen_name != arrangement.screen:
+                    window.place_on(screen_named(arrangement.screen))
+            else:
+                created = self.new_wall_window(arrangement.screen or QGuiApplication.primaryScreen().name())
+                if created is None:
+                    return
+                window = created
+            window.wall.arrange(arrangement.layout, arrangement.tiles)
+
+    def save_salvo(self, name: str | None = None) -> None:
+        if self.salvos is None or self.wall is None:
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Save salvo", "Name of this wall arrangement:")
+            if not ok:
+                return
+        doc = self.arrangement(name)
+        store = self.salvos
+        self.tasks.run(
+            lambda: store.save(doc),
+            lambda _r: self.statusBar().showMessage(f"Saved salvo '{doc.name.strip()}'.", 5000),
+            lambda exc: self._error("Salvo not saved", exc),
+        )
+
+    def recall_salvo(self, name: str | None = None) -> None:
+        if self.salvos is None:
+            return
+        store = self.salvos
+        if name is None:
+            self.tasks.run(
+                store.names, self._choose_salvo, lambda exc: self._error("Cannot list salvos", exc)
+            )
+            return
+        chosen = name
+
+        def done(doc: SalvoDoc) -> None:
+            self.apply_arrangement(doc)
+            self.statusBar().showMessage(f"Recalled salvo '{doc.name}'.", 5000)
+
+        self.tasks.run(lambda: store.load(chosen), done, lambda exc: self._error("Salvo not recalled", exc))
+
+    def _choose_salvo(self, names: list[str]) -> None:
+        if not names:
+            self.statusBar().showMessage("No salvo has been saved yet (Ctrl+Alt+S saves the wall).", 6000)
+            return
+        choice, ok = QInputDialog.getItem(self, "Recall salvo", "Salvo:", names, 0, False)
+        if ok:
+            self.recall_salvo(choice)
+
+    def _restore_walls(self) -> None:
+        """Bring back the wall windows (and every wall's cameras) as they were at the last exit."""
+        raw = self.ui_state.value("walls/arrangement")
+        if not raw:
+            return
+        try:
+            doc = SalvoDoc.from_json("last session", str(raw))
+        except SalvoError:
+            return
+        self.apply_arrangement(doc)
 
     def _restore_state(self) -> None:
         geometry = self.ui_state.value("main/geometry")
@@ -229,6 +376,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.ui_state.setValue("main/geometry", self.saveGeometry())
         self.ui_state.setValue("main/state", self.saveState())
+        if self.wall is not None:
+            self.ui_state.setValue("walls/arrangement", self.arrangement("last session").to_json())
+        for window in list(self.wall_windows):
+            window.close()
         self.ui_state.sync()
         self.tasks.wait(10_000)
         if self.wall is not None:
@@ -254,6 +405,9 @@ class MainWindow(QMainWindow):
                 self.map.set_divisions(geojson)
                 self._divisions_drawn = True
             self.map.show_cameras(self.cameras)
+        if self.wall is not None and not self._walls_restored:
+            self._walls_restored = True
+            self._restore_walls()
         if self.wall is not None and self._fill_wall:
             self._fill_wall_with_live_cameras(self._fill_wall)
             self._fill_wall = 0

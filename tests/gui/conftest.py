@@ -15,6 +15,7 @@ from app.registry.service import Registry
 from app.video.vlc_player import VlcEngine
 from app.views.main_window import ConsoleInfo, MainWindow
 from app.views.map.page_html import MapConfig
+from app.walls.salvos import SalvoStore
 
 WindowFactory = Callable[..., MainWindow]
 
@@ -28,7 +29,8 @@ def make_window(qtbot: QtBot, city_registry: Registry, tmp_path: Path) -> Window
         config = MapConfig() if with_map else None
         engine = VlcEngine() if with_wall else None
         window = MainWindow(city_registry, ConsoleInfo("Database: test"), ui_state, map_config=config,
-                            engine=engine, media_url="http://127.0.0.1:9")  # fmt: skip
+                            engine=engine, media_url="http://127.0.0.1:9",
+                            salvos=SalvoStore(city_registry._sessions))  # fmt: skip
         qtbot.addWidget(window)
         window.show()
         qtbot.waitUntil(lambda: window.camera_panel.model.rowCount() == 200, timeout=10_000)

@@ -166,3 +166,77 @@ def test_wall_benchmark_measures_frames_cpu_and_delay() -> None:
     assert figures["frames_displayed_ratio"] > 0.5
     assert figures["console_cpu_pct_per_tile"] > 0 and figures["libvlc_decode_only_cpu_pct_per_stream"] > 0
     assert figures["delay_samples"] > 0 and 0 < figures["glass_to_glass_ms_median"] < 5000
+
+
+def test_salvo_saved_and_recalled_puts_the_same_cameras_on_the_same_tiles(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(with_wall=True)
+    wall = window.wall
+    a, b, c = window.cameras[3], window.cameras[10], window.cameras[20]
+    wall.set_layout("3x3")
+    wall.put_camera(a, 0)
+    wall.put_camera(b, 4)
+    extra = window.new_wall_window()
+    assert extra is not None and extra.isFullScreen()
+    qtbot.addWidget(extra)
+    extra.wall.set_layout("2x2")
+    extra.wall.put_camera(c, 3)
+    window.save_salvo("Robbery on 7th")
+    qtbot.waitUntil(lambda: "Saved salvo" in window.statusBar().currentMessage(), timeout=10_000)
+
+    wall.set_layout("1x1")
+    wall.clear_tile(0)
+    extra.close()
+    assert window.wall_windows == []
+    window.recall_salvo("Robbery on 7th")
+    qtbot.waitUntil(lambda: "Recalled salvo" in window.statusBar().currentMessage(), timeout=10_000)
+    assert wall.layout_name == "3x3"
+    assert wall.assignments() == [a.id, None, None, None, b.id, None, None, None, None]
+    assert len(window.wall_windows) == 1
+    recalled = window.wall_windows[0]
+    qtbot.addWidget(recalled)
+    assert recalled.wall.assignments() == [None, None, None, c.id]
+    assert recalled.screen_name == extra.screen_name
+
+
+def test_walls_come_back_after_a_restart(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(with_wall=True)
+    cam = window.cameras[5]
+    window.wall.set_layout("2x2")
+    window.wall.put_camera(cam, 2)
+    extra = window.new_wall_window()
+    extra.wall.set_layout("1x1")
+    extra.wall.put_camera(window.cameras[6], 0)
+    window.close()
+    again = make_window(with_wall=True)
+    qtbot.waitUntil(lambda: again.wall.layout_name == "2x2" and len(again.wall_windows) == 1, timeout=10_000)
+    for w in again.wall_windows:
+        qtbot.addWidget(w)
+    assert again.wall.assignments() == [None, None, cam.id, None]
+    assert again.wall_windows[0].wall.assignments() == [again.cameras[6].id]
+
+
+def test_tours_cycle_cameras_through_a_tile_or_the_wall(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    from app.governance.live_access import live_refusal
+
+    window = make_window(with_wall=True)
+    for name in ("tour_tile", "tour_wall", "stop_tours", "save_salvo", "recall_salvo", "new_wall_window"):
+        assert any(a.objectName() == name for a in window.actions_list), name
+    window.camera_panel.search.setText("CEN")
+    listed = [c for c in window.cameras if "CEN" in c.name and live_refusal(c) is None]
+    assert len(listed) >= 2
+    wall = window.wall
+    wall.set_layout("2x2")
+    wall.select(1)
+    window.start_tour(whole_wall=False, seconds=1)
+    seen: list[int] = []
+    qtbot.waitUntil(
+        lambda: (seen.append(wall.visible_tiles[1].camera.id), len(set(seen)) >= 2)[1], timeout=10_000
+    )
+    assert set(seen) <= {c.id for c in listed}
+    assert wall.visible_tiles[0].camera is None
+    window.start_tour(whole_wall=True, seconds=1)
+    assert [t.camera.id for t in wall.visible_tiles if t.camera][: len(listed)] == [c.id for c in listed][:4]
+    wall.stop_all_tours()
+    frozen = wall.assignments()
+    qtbot.wait(1500)
+    assert wall.assignments() == frozen

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from app.registry.service import CameraRow
@@ -29,6 +29,35 @@ def tile_cells(layout: str) -> list[tuple[int, int, int, int]]:
     return cells
 
 
+class _Tour(QObject):
+    """Cycles cameras through one tile, or pages of cameras through the whole wall."""
+
+    def __init__(self, wall: VideoWall, tile: int | None, cameras: list[CameraRow], seconds: float) -> None:
+        super().__init__(wall)
+        self.wall, self.tile, self.cameras, self.position = wall, tile, cameras, 0
+        self.timer = QTimer(self)
+        self.timer.setInterval(int(seconds * 1000))
+        self.timer.timeout.connect(self.step)
+        self.step()
+        self.timer.start()
+
+    def step(self) -> None:
+        if self.tile is not None:
+            self.wall.visible_tiles[self.tile].assign(self.cameras[self.position % len(self.cameras)])
+            self.position += 1
+            return
+        tiles = self.wall.visible_tiles
+        for i, tile in enumerate(tiles):
+            tile.assign(
+                self.cameras[(self.position + i) % len(self.cameras)] if i < len(self.cameras) else None
+            )
+        self.position += len(tiles)
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.deleteLater()
+
+
 class VideoWall(QWidget):
     """Signals: ``sig_layout_changed(name)``, ``sig_selection_changed(index)``."""
 
@@ -50,6 +79,7 @@ class VideoWall(QWidget):
         self.layout_name = ""
         self.selected = 0
         self.maximised: VideoTile | None = None
+        self.tours: dict[int | None, _Tour] = {}  # tile index, or None for the whole wall
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(2)
@@ -167,5 +197,36 @@ class VideoWall(QWidget):
             self.put_camera(camera, tile.index)
 
     def release(self) -> None:
+        self.stop_all_tours()
         for tile in self.tiles:
             tile.release()
+
+    def arrange(self, layout: str, tiles: list[int | None]) -> None:
+        """Put the layout and cameras of a salvo on this wall (unknown cameras leave tiles empty)."""
+        self.set_layout(layout)
+        for tile, camera_id in zip(
+            self.visible_tiles, tiles + [None] * len(self.visible_tiles), strict=False
+        ):
+            camera = self.camera_by_id(camera_id) if camera_id is not None else None
+            if camera != tile.camera:
+                tile.assign(camera)
+
+    def start_tour(self, cameras: list[CameraRow], seconds: float, tile: int | None = None) -> None:
+        """Cycle ``cameras`` every ``seconds`` through tile ``tile``, or through the whole wall."""
+        if not cameras:
+            raise ValueError("a tour needs at least one camera")
+        if seconds < 1:
+            raise ValueError("a tour step is at least 1 second")
+        self.stop_tour(tile)
+        if tile is None:
+            self.stop_all_tours()
+        self.tours[tile] = _Tour(self, tile, cameras, seconds)
+
+    def stop_tour(self, tile: int | None = None) -> None:
+        tour = self.tours.pop(tile, None)
+        if tour is not None:
+            tour.stop()
+
+    def stop_all_tours(self) -> None:
+        for key in list(self.tours):
+            self.stop_tour(key)
