@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     bwall.add_argument("--stream", choices=("sub", "main"), default="sub")
     bwall.add_argument("--seconds", type=float, default=15.0)
     bwall.add_argument("--fps", type=int, default=25)
+    bwall.add_argument("--mode", choices=("auto", "native", "software"), default="auto", help="tile kind")
     bmap = bsub.add_parser("map", help="time the division map with N cameras")
     bmap.add_argument("--cameras", type=int, default=10_000)
     return p
@@ -98,7 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.bench == "wall":
             from app.bench.wall_bench import run_wall_bench
 
-            print(json.dumps(run_wall_bench(args.tiles, args.stream, args.seconds, args.fps), indent=2))
+            print(
+                json.dumps(
+                    run_wall_bench(args.tiles, args.stream, args.seconds, args.fps, args.mode), indent=2
+                )
+            )
             return EXIT_OK
         if args.bench == "map":
             from app.bench.map_bench import run_map_bench

@@ -48,7 +48,8 @@ def _cpu(procs: list[psutil.Process]) -> float:
     return total
 
 
-def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: int = 25) -> dict[str, Any]:
+def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: int = 25,
+                   mode: str = "auto") -> dict[str, Any]:  # fmt: skip
     from app.main import prepare_qt_environment
 
     prepare_qt_environment()
@@ -100,9 +101,8 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
             others = [psutil.Process(sim.pid), psutil.Process(media.pid)]
             engine = VlcEngine()
             rss_before = me.memory_info().rss
-            wall = VideoWall(
-                engine, lambda c, s: f"{media.url}/live/{c.id}/{s}.ts", {c.id: c for c in cameras}.get
-            )
+            by_id = {c.id: c for c in cameras}.get
+            wall = VideoWall(engine, lambda c, s: f"{media.url}/live/{c.id}/{s}.ts", by_id, tile_mode=mode)
             screen = QGuiApplication.primaryScreen().availableGeometry()
             wall.setGeometry(screen)
             wall.show()
@@ -129,7 +129,10 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
                 pump(0.5)
                 for tile in shown[:9]:
                     surface = tile.surfaces[tile.active]
-                    image = QGuiApplication.primaryScreen().grabWindow(int(surface.winId())).toImage()
+                    if tile.mode == "software":
+                        image = surface.grab().toImage()
+                    else:
+                        image = QGuiApplication.primaryScreen().grabWindow(int(surface.winId())).toImage()
                     image = image.convertToFormat(QImage.Format.Format_RGB888)
                     now_ms = time.time() * 1000
                     w, h = image.width(), image.height()
@@ -190,7 +193,7 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
         "stream": stream,
         "fps": fps,
         "seconds": round(elapsed, 1),
-        "tile_mode": "native",
+        "tile_mode": shown[0].mode if shown else mode,
         "frames_expected_per_tile": round(expected),
         "frames_displayed_per_tile_median": statistics.median(p["displayed_frames"] for p in per_tile),
         "frames_displayed_ratio": round(displayed / (expected * len(shown)), 3) if shown else 0,

@@ -16,6 +16,7 @@ from typing import Any
 import vlc
 
 from app.registry.urls import UrlError, check_stream_url
+from app.video.frame_sink import FrameSink
 
 DEFAULT_NETWORK_CACHING_MS = 100
 
@@ -66,9 +67,13 @@ class VlcEngine:
 class LivePlayer:
     """One libVLC media player drawing into one native window."""
 
-    def __init__(self, engine: VlcEngine) -> None:
+    def __init__(self, engine: VlcEngine, software_size: tuple[int, int] | None = None) -> None:
+        """``software_size`` (width, height) decodes into memory instead of a native window."""
         self.engine = engine
         self.player = engine.instance.media_player_new()
+        self.sink: FrameSink | None = None
+        if software_size is not None:
+            self.sink = FrameSink(self.player, *software_size)
         self.player.video_set_mouse_input(False)
         self.player.video_set_key_input(False)
         self.url = ""

@@ -36,9 +36,11 @@ def service(tmp_path: Path) -> Iterator[MediaService]:
 def make_wall(qtbot: QtBot, engine: VlcEngine, service: MediaService) -> Iterator[object]:
     walls: list[VideoWall] = []
 
-    def make(cameras: dict[str, CameraRow]) -> VideoWall:
+    def make(cameras: dict[str, CameraRow], mode: str = "auto") -> VideoWall:
         by_id = {c.id: c for c in cameras.values()}
-        wall = VideoWall(engine, lambda c, s: f"{service.base_url}/live/{c.id}/{s}.ts", by_id.get)
+        wall = VideoWall(
+            engine, lambda c, s: f"{service.base_url}/live/{c.id}/{s}.ts", by_id.get, tile_mode=mode
+        )
         qtbot.addWidget(wall)
         wall.resize(1280, 720)
         wall.show()
@@ -240,3 +242,20 @@ def test_tours_cycle_cameras_through_a_tile_or_the_wall(make_window, qtbot: QtBo
     frozen = wall.assignments()
     qtbot.wait(1500)
     assert wall.assignments() == frozen
+
+
+def test_software_tiles_paint_decoded_frames(make_wall, simulator: SimulatorProcess, service: MediaService,
+                                             qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    from app.video.barcode import decode
+    from app.views.wall.tile import native_embedding_works
+
+    assert native_embedding_works()  # the suite runs on X11 (Xvfb): auto picks native tiles
+    cams = cameras_on(simulator, service.registry, soft={})
+    wall = make_wall(cams, mode="software")
+    tile = wall.put_camera(cams["soft"])
+    assert tile.mode == "software"
+    wait_live(qtbot, tile)
+    surface = tile.surfaces[tile.active]
+    qtbot.waitUntil(lambda: surface.painted >= 5, timeout=LIVE_TIMEOUT)
+    pixels = tile.players[tile.active].sink.copy()[:, :, :3]
+    assert decode(pixels[:, :, ::-1]) is not None  # the simulator's clock, read from the decoded frame

@@ -9,16 +9,29 @@ the state machine: connecting → live → reconnecting (with backoff) → live.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
-from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QDrag, QDragEnterEvent, QDropEvent, QMouseEvent, QPalette
+from PySide6.QtCore import QByteArray, QMimeData, QPointF, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDrag,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+)
 from PySide6.QtWidgets import QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from app.governance.live_access import live_refusal
 from app.registry.service import CameraRow
+from app.video.frame_sink import FrameSink
 from app.video.vlc_player import LivePlayer, PlayerStats, VlcEngine
 from app.views.camera_list import CAMERA_MIME
 
@@ -26,6 +39,7 @@ log = logging.getLogger(__name__)
 
 TILE_MIME = "application/x-rtcc-tile-index"
 STALL_S = 4.0
+SOFTWARE_SIZE = (960, 540)  # the software tile's decode size; Qt scales it to the tile
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0)
 
 
@@ -59,6 +73,46 @@ class _Surface(QWidget):
         self.setPalette(palette)
 
 
+class _SoftSurface(QWidget):
+    """Paints the frames libVLC decoded into memory (the software tile)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.sink: FrameSink | None = None
+        self._shown = -1
+        self.painted = 0
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def refresh(self) -> None:
+        if self.sink is not None and self.sink.frames != self._shown:
+            self.update()
+
+    def paintEvent(self, _event: Any) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#000000"))
+        if self.sink is None or self.sink.frames == 0:
+            return
+        self._shown = self.sink.frames
+        pixels = self.sink.copy()
+        h, w = pixels.shape[:2]
+        # From bytes, not the array's memoryview: with a memoryview-backed QImage (PySide 6.12,
+        # Python 3.11) the interpreter aborted at exit ("deallocating None") after a few thousand
+        # painted frames; with bytes it did not, in repeated runs.
+        data = pixels.tobytes()
+        image = QImage(data, w, h, w * 4, QImage.Format.Format_RGB32)
+        target = QRect(0, 0, w, h)
+        target.setSize(QSize(w, h).scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio))
+        target.moveCenter(self.rect().center())
+        painter.drawImage(target, image)
+        self.painted += 1
+
+
+def native_embedding_works() -> bool:
+    """Native windows can host libVLC output on X11 and Windows; not on Wayland, offscreen or macOS."""
+    platform = QGuiApplication.platformName()
+    return platform in ("xcb", "windows") and sys.platform != "darwin"
+
+
 class VideoTile(QFrame):
     """Signals: ``sig_clicked(tile)``, ``sig_double_clicked(tile)``, ``sig_camera_dropped(tile, id)``,
     ``sig_tile_dropped(target tile, source index)``, ``sig_state_changed(tile, state)``."""
@@ -70,8 +124,11 @@ class VideoTile(QFrame):
     sig_state_changed = Signal(object, str)
 
     def __init__(self, index: int, engine: VlcEngine, url_for: Callable[[CameraRow, str], str],
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+                 parent: QWidget | None = None, mode: str = "auto") -> None:  # fmt: skip
         super().__init__(parent)
+        if mode == "auto":
+            mode = "native" if native_embedding_works() else "software"
+        self.mode = mode
         self.index = index
         self.engine = engine
         self.url_for = url_for
@@ -97,11 +154,23 @@ class VideoTile(QFrame):
         self.header = QLabel(self)
         self.header.setObjectName("tile_header")
         self.header.setStyleSheet("padding: 2px 6px; font-weight: bold;")
-        self.surfaces = [_Surface(self), _Surface(self)]
-        self.players = [LivePlayer(engine), LivePlayer(engine)]
-        for player, surface in zip(self.players, self.surfaces, strict=True):
-            player.set_window(int(surface.winId()))
+        self.surfaces: list[QWidget]
         self.active = 0
+        if mode == "software":
+            soft = [_SoftSurface(self), _SoftSurface(self)]
+            self.players = [LivePlayer(engine, SOFTWARE_SIZE), LivePlayer(engine, SOFTWARE_SIZE)]
+            for player, soft_surface in zip(self.players, soft, strict=True):
+                soft_surface.sink = player.sink
+            self.surfaces = list(soft)
+            self._paint_timer = QTimer(self)
+            self._paint_timer.setInterval(20)
+            self._paint_timer.timeout.connect(lambda: soft[self.active].refresh())
+            self._paint_timer.start()
+        else:
+            self.surfaces = [_Surface(self), _Surface(self)]
+            self.players = [LivePlayer(engine), LivePlayer(engine)]
+            for player, native in zip(self.players, self.surfaces, strict=True):
+                player.set_window(int(native.winId()))
         holder = QWidget(self)
         self.stack = QStackedLayout(holder)
         for surface in self.surfaces:

@@ -70,8 +70,10 @@ class VideoWall(QWidget):
         url_for: Callable[[CameraRow, str], str],
         camera_by_id: Callable[[int], CameraRow | None],
         parent: QWidget | None = None,
+        tile_mode: str = "auto",
     ) -> None:
         super().__init__(parent)
+        self.tile_mode = tile_mode
         self.engine = engine
         self.url_for = url_for
         self.camera_by_id = camera_by_id
@@ -88,7 +90,7 @@ class VideoWall(QWidget):
 
     def _tile(self, index: int) -> VideoTile:
         while len(self.tiles) <= index:
-            tile = VideoTile(len(self.tiles), self.engine, self.url_for, self)
+            tile = VideoTile(len(self.tiles), self.engine, self.url_for, self, self.tile_mode)
             tile.sig_clicked.connect(lambda t: self.select(t.index))
             tile.sig_double_clicked.connect(lambda t: self.toggle_maximise(t.index))
             tile.sig_camera_dropped.connect(self._on_camera_dropped)
