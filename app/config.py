@@ -40,6 +40,8 @@ class Settings:
     # libVLC's network caching for live tiles: the lowest that played smoothly from the simulator.
     network_caching_ms: int = 100
     log_level: str = "INFO"
+    # IANA zone for reported times; the default is this machine's zone.
+    time_zone: str = ""
     # Base map: an agency tile server URL template ({z}/{x}/{y}) or a local MBTiles file; neither
     # leaves the divisions on a plain background.
     map_tile_url: str = ""
@@ -58,6 +60,10 @@ class Settings:
     def demo_database_url(self) -> str:
         """The demo keeps its sample city apart from the agency's own registry."""
         return f"sqlite:///{self.data_dir / 'demo.sqlite'}"
+
+    @property
+    def effective_time_zone(self) -> str:
+        return self.time_zone or system_time_zone()
 
     @property
     def media_url(self) -> str:
@@ -79,6 +85,7 @@ _FIELD_TYPES: dict[str, type] = {
     "media_port": int,
     "network_caching_ms": int,
     "log_level": str,
+    "time_zone": str,
     "map_tile_url": str,
     "map_tile_attribution": str,
     "map_mbtiles": str,
@@ -98,6 +105,17 @@ def _coerce(name: str, raw: Any, origin: str) -> Any:
     if name in ("simulator_port", "media_port") and not 0 <= value <= 65535:
         raise ConfigError(f"{origin}: setting '{name}' must be a TCP port, got {raw!r}")
     return value
+
+
+def system_time_zone() -> str:
+    """This machine's IANA zone name (from /etc/localtime or TZ), or UTC when it cannot tell."""
+    if os.environ.get("TZ", "").strip(":"):
+        return os.environ["TZ"].strip(":")
+    try:
+        target = os.readlink("/etc/localtime")
+    except OSError:
+        return "UTC"
+    return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else "UTC"
 
 
 def default_config_file(config_dir: Path) -> Path:

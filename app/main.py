@@ -119,10 +119,13 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     from app.views.map.page_html import MapConfig
 
     map_config = MapConfig(settings.map_tile_url, settings.map_tile_attribution, settings.map_mbtiles)
+    from app.incidents.service import IncidentStore
     from app.walls.salvos import SalvoStore
 
-    window = MainWindow(registry, info, ui_state, settings.theme, map_config, engine, media_url, fill_wall,
-                        SalvoStore(sessions))  # fmt: skip
+    window = MainWindow(
+        registry, info, ui_state, settings.theme, map_config, engine, media_url, fill_wall,
+        SalvoStore(sessions), IncidentStore(sessions), settings.effective_time_zone,
+    )  # fmt: skip
     window.show()
     log.info("console started on %s", describe_url(url))
     try:

@@ -193,3 +193,16 @@ class Salvo(Base):
     content: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class IncidentCamera(Base):
+    """A camera considered for an incident: its rank, why, and whether the operator kept it."""
+
+    __tablename__ = "incident_cameras"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"))
+    rank: Mapped[int] = mapped_column(Integer)
+    selected: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(300), default="")

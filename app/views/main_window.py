@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.governance.live_access import live_refusal
+from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.registry.service import CameraRow, ImportFailed, Registry
 from app.video.vlc_player import VlcEngine
 from app.views.camera_dialog import CameraDialog
 from app.views.camera_list import LABELS, ROW_ROLE, CameraListPanel, status_text
+from app.views.incident import IncidentDialog, IncidentPanel
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import MapPanel
 from app.views.shortcuts import ShortcutsDialog
@@ -67,6 +69,7 @@ class MainWindow(QMainWindow):
     def __init__(self, registry: Registry, info: ConsoleInfo, ui_state: QSettings, theme: str = "dark",
                  map_config: MapConfig | None = None, engine: VlcEngine | None = None, media_url: str = "",
                  fill_wall: int = 0, salvos: SalvoStore | None = None,
+                 incidents: IncidentStore | None = None, time_zone: str = "UTC",
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.registry = registry
@@ -84,6 +87,12 @@ class MainWindow(QMainWindow):
         self.media_url = media_url.rstrip("/")
         self._fill_wall = fill_wall
         self.salvos = salvos
+        self.incidents = incidents
+        self.time_zone = time_zone
+        self.incident_panel = IncidentPanel(self)
+        self.incident_panel.sig_new_incident.connect(lambda: self.new_incident())
+        self.incident_panel.sig_show_live.connect(self.show_cameras_live)
+        self._drawn_incidents: list[dict[str, Any]] = []
         self.engine = engine
         self.wall_windows: list[WallWindow] = []
         self._walls_restored = False
@@ -121,12 +130,7 @@ class MainWindow(QMainWindow):
         else:
             map_widget = _placeholder("Division map switched off for this window.", "map_area")
         self._add_dock("map", "Division map", map_widget, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock(
-            "incident",
-            "Incident",
-            _placeholder("Incident entry arrives with issue #5.", "incident_area"),
-            Qt.DockWidgetArea.LeftDockWidgetArea,
-        )
+        self._add_dock("incident", "Incident", self.incident_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.docks["details"], self.docks["incident"])
         self.docks["details"].raise_()
         self.resizeDocks([self.docks["map"], self.docks["cameras"]], [620, 520], Qt.Orientation.Horizontal)
@@ -168,6 +172,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Export cameras…", "Ctrl+E", self.export_cameras, "export_cameras")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", "Ctrl+Q", self.close, "quit")
+
+        incident_menu = bar.addMenu("&Incident")
+        self._action(incident_menu, "&New incident…", "Ctrl+N", lambda: self.new_incident(), "new_incident")
 
         cam_menu = bar.addMenu("&Cameras")
         self._action(cam_menu, "&Register camera…", "Ctrl+Shift+N", self.add_camera, "add_camera")
@@ -470,9 +477,57 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"'{camera.name}' on tile {tile.index + 1}.", 4000)
 
     def _on_new_incident_here(self, lat: float, lon: float) -> None:
-        self.statusBar().showMessage(
-            f"New incident at {lat:.5f}, {lon:.5f}: incident entry arrives with issue #5.", 8000
+        self.new_incident(lat, lon)
+
+    def new_incident(self, lat: float | None = None, lon: float | None = None) -> IncidentDialog | None:
+        if self.incidents is None:
+            self.statusBar().showMessage("This window cannot record incidents.", 5000)
+            return None
+        dialog = IncidentDialog(self.cameras, self.time_zone, lat, lon, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        store = self.incidents
+
+        def save(data: IncidentInput, ranked: list[tuple[int, bool, str]]) -> None:
+            def done(saved: SavedIncident) -> None:
+                dialog.accept()
+                self._show_incident(saved)
+
+            self.tasks.run(lambda: store.create(data, ranked), done, lambda exc: dialog.save_failed(str(exc)))
+
+        dialog.sig_save_requested.connect(save)
+        dialog.open()
+        return dialog
+
+    def _show_incident(self, incident: SavedIncident) -> None:
+        names = {r.id: r.name for r in self.cameras}
+        self.incident_panel.show_incident(incident, names)
+        self.docks["incident"].show()
+        self.docks["incident"].raise_()
+        label = f"{incident.number} {incident.incident_type}".strip()
+        self._drawn_incidents.append(
+            {"lat": incident.latitude, "lon": incident.longitude, "radius": incident.radius_m, "label": label}
         )
+        if self.map is not None:
+            self.map.set_incidents(self._drawn_incidents)
+            self.map.go_to(incident.latitude, incident.longitude, label)
+        self.statusBar().showMessage(
+            f"Incident {incident.number} saved with {len(incident.camera_ids)} camera(s).", 8000
+        )
+
+    def show_cameras_live(self, camera_ids: list[int]) -> None:
+        """Put an incident's cameras that allow live view on the wall, best first."""
+        if self.wall is None:
+            return
+        cameras = [c for c in (self.camera_by_id(i) for i in camera_ids) if c is not None]
+        live = [c for c in cameras if live_refusal(c) is None][:36]
+        if not live:
+            self.statusBar().showMessage("None of this incident's cameras may be shown live.", 6000)
+            return
+        side = next(n for n in range(1, 7) if n * n >= len(live))
+        self.wall.arrange(f"{side}x{side}", [c.id for c in live])
+        skipped = len(cameras) - len(live)
+        note = f"; {skipped} recorded-only camera(s) left off the wall" if skipped else ""
+        self.statusBar().showMessage(f"{len(live)} incident camera(s) live on the wall{note}.", 8000)
 
     def _on_camera_selected(self, row: CameraRow) -> None:
         if self.map is not None:

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
+from app.incidents.service import IncidentStore
 from app.registry.service import Registry
 from app.video.vlc_player import VlcEngine
 from app.views.main_window import ConsoleInfo, MainWindow
@@ -28,9 +29,12 @@ def make_window(qtbot: QtBot, city_registry: Registry, tmp_path: Path) -> Window
         ui_state = QSettings(str(tmp_path / "ui-state.ini"), QSettings.Format.IniFormat)
         config = MapConfig() if with_map else None
         engine = VlcEngine() if with_wall else None
-        window = MainWindow(city_registry, ConsoleInfo("Database: test"), ui_state, map_config=config,
-                            engine=engine, media_url="http://127.0.0.1:9",
-                            salvos=SalvoStore(city_registry._sessions))  # fmt: skip
+        sessions = city_registry._sessions
+        window = MainWindow(
+            city_registry, ConsoleInfo("Database: test"), ui_state, map_config=config, engine=engine,
+            media_url="http://127.0.0.1:9", salvos=SalvoStore(sessions), incidents=IncidentStore(sessions),
+            time_zone="America/Los_Angeles",
+        )  # fmt: skip
         qtbot.addWidget(window)
         window.show()
         qtbot.waitUntil(lambda: window.camera_panel.model.rowCount() == 200, timeout=10_000)

@@ -1,0 +1,62 @@
+"""Which registered cameras could have seen an incident, best first, each with the reason.
+
+Within the search radius, cameras whose view cone contains the incident point come first, then
+the others by distance. Cameras that governance excludes (retired, consent revoked, registered
+only) are listed too, greyed, with why, so the operator knows what exists but may not be used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.geo.visibility import view_of
+from app.models.enums import CameraStatus, SharingTerms
+from app.registry.service import CameraRow
+
+DEFAULT_RADIUS_M = 300.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    camera: CameraRow
+    distance_m: float
+    in_view: bool
+    usable: bool
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return f"{'in view' if self.in_view else 'nearby, facing away'}, {self.distance_m:.0f} m"
+
+
+def exclusion(camera: CameraRow) -> str | None:
+    """Why this camera's footage may not be used for an incident, or None."""
+    if camera.status == CameraStatus.RETIRED:
+        return "retired"
+    if camera.consent_revoked_at is not None:
+        return "owner revoked consent"
+    if camera.sharing_terms == SharingTerms.REGISTERED_ONLY:
+        return "registered only: the owner shares no footage"
+    return None
+
+
+def rank_cameras(cameras: list[CameraRow], lat: float, lon: float,
+                 radius_m: float = DEFAULT_RADIUS_M) -> list[Candidate]:  # fmt: skip
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"incident location {lat}, {lon} is not a place on Earth")
+    if radius_m <= 0:
+        raise ValueError("the search radius must be more than 0 m")
+    found: list[Candidate] = []
+    for cam in cameras:
+        view = view_of(cam.latitude, cam.longitude, cam.heading_deg, cam.fov_deg, cam.range_m, lat, lon)
+        if view.distance_m > radius_m:
+            continue
+        refused = exclusion(cam)
+        reason = f"{'in view' if view.in_cone else 'nearby, facing away'}, {view.distance_m:.0f} m"
+        if refused:
+            reason = f"excluded: {refused}"
+        elif cam.sharing_terms == SharingTerms.RECORDED_ON_REQUEST:
+            reason += "; footage on request from the owner"
+        found.append(Candidate(cam, view.distance_m, view.in_cone, refused is None, reason))
+    found.sort(key=lambda c: (not c.usable, not c.in_view, c.distance_m))
+    return found

@@ -1,0 +1,116 @@
+"""Saving incidents and the cameras chosen for them, in one transaction."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models.db import DatabaseError, explain_operational_error
+from app.models.tables import Incident, IncidentCamera
+
+
+class IncidentError(ValueError):
+    """The incident was not saved; the message names the field and what is wrong."""
+
+
+@dataclass(frozen=True)
+class IncidentInput:
+    number: str
+    incident_type: str
+    reported_at: datetime
+    time_zone: str
+    latitude: float
+    longitude: float
+    radius_m: float
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class SavedIncident:
+    id: int
+    number: str
+    incident_type: str
+    reported_at: datetime
+    time_zone: str
+    latitude: float
+    longitude: float
+    radius_m: float
+    notes: str
+    camera_ids: list[int]  # selected, best first
+
+
+def check(data: IncidentInput) -> None:
+    if not data.number.strip():
+        raise IncidentError("incident number: required (the CAD or report number)")
+    if len(data.number) > 64:
+        raise IncidentError("incident number: at most 64 characters")
+    if data.reported_at.tzinfo is None:
+        raise IncidentError("reported time: needs a time zone")
+    try:
+        ZoneInfo(data.time_zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise IncidentError(f"time zone: '{data.time_zone}' is not a known zone") from exc
+    if not (-90 <= data.latitude <= 90 and -180 <= data.longitude <= 180):
+        raise IncidentError(f"location: {data.latitude}, {data.longitude} is not a place on Earth")
+    if not 1 <= data.radius_m <= 5000:
+        raise IncidentError("search radius: must be between 1 and 5000 m")
+
+
+class IncidentStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def create(self, data: IncidentInput, ranked: list[tuple[int, bool, str]]) -> SavedIncident:
+        """Save the incident and every considered camera: (camera id, selected, reason), best first."""
+        check(data)
+        try:
+            with self._sessions.begin() as s:
+                if s.scalar(select(Incident.id).where(Incident.number == data.number.strip())) is not None:
+                    raise IncidentError(f"incident number: '{data.number.strip()}' already exists")
+                incident = Incident(
+                    number=data.number.strip(), incident_type=data.incident_type.strip(),
+                    reported_at=data.reported_at, time_zone=data.time_zone, latitude=data.latitude,
+                    longitude=data.longitude, radius_m=data.radius_m, notes=data.notes, created_by=_user(),
+                )  # fmt: skip
+                s.add(incident)
+                s.flush()
+                for rank, (camera_id, selected, reason) in enumerate(ranked, start=1):
+                    s.add(IncidentCamera(incident_id=incident.id, camera_id=camera_id, rank=rank,
+                                         selected=selected, reason=reason[:300]))  # fmt: skip
+                incident_id = incident.id
+        except OperationalError as exc:
+            raise DatabaseError(explain_operational_error(exc, str(self._sessions.kw["bind"].url))) from exc
+        return self.get(incident_id)
+
+    def get(self, incident_id: int) -> SavedIncident:
+        with self._sessions() as s:
+            inc = s.get(Incident, incident_id)
+            if inc is None:
+                raise IncidentError(f"incident #{incident_id} does not exist")
+            ids = list(
+                s.scalars(
+                    select(IncidentCamera.camera_id)
+                    .where(IncidentCamera.incident_id == incident_id, IncidentCamera.selected.is_(True))
+                    .order_by(IncidentCamera.rank)
+                )
+            )
+            return SavedIncident(inc.id, inc.number, inc.incident_type, inc.reported_at, inc.time_zone,
+                                 inc.latitude, inc.longitude, inc.radius_m, inc.notes, ids)  # fmt: skip
+
+    def recent(self, limit: int = 20) -> list[SavedIncident]:
+        with self._sessions() as s:
+            ids = list(s.scalars(select(Incident.id).order_by(Incident.reported_at.desc()).limit(limit)))
+        return [self.get(i) for i in ids]
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""

@@ -1,0 +1,250 @@
+"""Incident entry: the dialog with automatic camera selection, and the incident dock.
+
+The dialog ranks the registered cameras as soon as it has a location and again whenever the
+location or radius changes; the operator keeps or drops each usable camera (excluded ones stay
+visible, greyed, with the reason). Nothing typed is lost when saving fails.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.geo.coords import CoordinateError, parse_coordinates
+from app.incidents.selection import DEFAULT_RADIUS_M, Candidate, rank_cameras
+from app.incidents.service import IncidentError, IncidentInput, SavedIncident, check
+from app.registry.service import CameraRow
+
+INCIDENT_TYPES = (
+    "Robbery",
+    "Burglary",
+    "Assault",
+    "Shots fired",
+    "Vehicle theft",
+    "Hit and run",
+    "Missing person",
+    "Other",
+)
+CAMERA_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class IncidentDialog(QDialog):
+    """Emits ``sig_save_requested(IncidentInput, [(camera id, selected, reason), ...])``."""
+
+    sig_save_requested = Signal(object, object)
+
+    def __init__(self, cameras: list[CameraRow], time_zone: str, lat: float | None = None,
+                 lon: float | None = None, parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.setWindowTitle("New incident")
+        self.setMinimumWidth(620)
+        self.cameras = cameras
+        self.candidates: list[Candidate] = []
+        form = QFormLayout()
+        self.number = QLineEdit(self)
+        self.number.setObjectName("number")
+        self.number.setPlaceholderText("CAD or report number, e.g. 26-112501")
+        form.addRow("Incident number", self.number)
+        self.kind = QComboBox(self)
+        self.kind.setEditable(True)
+        self.kind.addItems(INCIDENT_TYPES)
+        form.addRow("Type", self.kind)
+        self.zone = QComboBox(self)
+        self.zone.setEditable(True)
+        self.zone.addItems(
+            sorted({time_zone, "UTC", "America/Los_Angeles", "America/New_York", "America/Chicago"})
+        )
+        self.zone.setCurrentText(time_zone)
+        self.when = QDateTimeEdit(QDateTime.currentDateTime(QTimeZone(time_zone.encode())), self)
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
+        self.when.setCalendarPopup(True)
+        when_row = QHBoxLayout()
+        when_row.addWidget(self.when, 1)
+        when_row.addWidget(self.zone)
+        form.addRow("Reported time", when_row)
+        self.location = QLineEdit(self)
+        self.location.setObjectName("location")
+        self.location.setPlaceholderText(
+            "34.0522, -118.2437 or 34°03'08\"N 118°14'37\"W (or right-click the map)"
+        )
+        if lat is not None and lon is not None:
+            self.location.setText(f"{lat:.6f}, {lon:.6f}")
+        form.addRow("Location", self.location)
+        self.radius = QDoubleSpinBox(self)
+        self.radius.setRange(10, 5000)
+        self.radius.setValue(DEFAULT_RADIUS_M)
+        self.radius.setSuffix(" m")
+        form.addRow("Search radius", self.radius)
+        self.notes = QPlainTextEdit(self)
+        self.notes.setFixedHeight(60)
+        form.addRow("Notes", self.notes)
+
+        self.summary = QLabel(self)
+        self.summary.setObjectName("summary")
+        self.list = QListWidget(self)
+        self.list.setObjectName("candidates")
+        self.error = QLabel(self)
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #ff8a80;")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self._on_save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.location.editingFinished.connect(self.rank)
+        self.radius.valueChanged.connect(lambda _v: self.rank())
+        self.rank()
+
+    def _point(self) -> tuple[float, float] | None:
+        text = self.location.text().strip()
+        if not text:
+            return None
+        return parse_coordinates(text)
+
+    def rank(self) -> None:
+        """Re-rank for the current location and radius, keeping the operator's removals."""
+        dropped = {cid for cid, selected, _ in self.selection() if not selected}
+        self.list.clear()
+        try:
+            point = self._point()
+        except CoordinateError as exc:
+            self.summary.setText(f"Location: {exc}.")
+            return
+        if point is None:
+            self.summary.setText("Give a location to see the cameras that could have seen it.")
+            return
+        self.candidates = rank_cameras(self.cameras, point[0], point[1], self.radius.value())
+        usable = [c for c in self.candidates if c.usable]
+        in_view = sum(c.in_view for c in usable)
+        self.summary.setText(
+            f"{len(usable)} usable camera(s) within {self.radius.value():.0f} m, "
+            f"{in_view} with the spot in view; {len(self.candidates) - len(usable)} excluded."
+        )
+        for cand in self.candidates:
+            item = QListWidgetItem(f"{cand.camera.name}  —  {cand.reason}")
+            item.setData(CAMERA_ROLE, cand.camera.id)
+            if cand.usable:
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                keep = cand.camera.id not in dropped
+                item.setCheckState(Qt.CheckState.Checked if keep else Qt.CheckState.Unchecked)
+            else:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable & ~Qt.ItemFlag.ItemIsEnabled)
+                item.setForeground(QColor("#8a8f98"))
+            self.list.addItem(item)
+
+    def selection(self) -> list[tuple[int, bool, str]]:
+        out = []
+        for row, cand in enumerate(self.candidates):
+            item = self.list.item(row)
+            if item is None:
+                continue
+            out.append(
+                (cand.camera.id, cand.usable and item.checkState() == Qt.CheckState.Checked, cand.reason)
+            )
+        return out
+
+    def _on_save(self) -> None:
+        self.error.setText("")
+        try:
+            point = self._point()
+        except CoordinateError as exc:
+            self.error.setText(f"Location: {exc}.")
+            return
+        if point is None:
+            self.error.setText("Location: required; type coordinates or right-click the map.")
+            return
+        zone = self.zone.currentText().strip()
+        try:
+            tz = ZoneInfo(zone)
+        except Exception:
+            self.error.setText(f"Time zone: '{zone}' is not a known zone (e.g. America/Los_Angeles).")
+            return
+        day = self.when.date()
+        clock = self.when.time()
+        reported = datetime(
+            day.year(), day.month(), day.day(), clock.hour(), clock.minute(), clock.second(), tzinfo=tz
+        )
+        self.rank()
+        data = IncidentInput(self.number.text(), self.kind.currentText(), reported, zone, point[0], point[1],
+                             self.radius.value(), self.notes.toPlainText())  # fmt: skip
+        try:
+            check(data)
+        except IncidentError as exc:
+            self.error.setText(f"Not saved: {exc}.")
+            return
+        self.buttons.setEnabled(False)
+        self.sig_save_requested.emit(data, self.selection())
+
+    def save_failed(self, message: str) -> None:
+        self.buttons.setEnabled(True)
+        self.error.setText(f"Not saved: {message}\nYour entries are kept.")
+
+
+class IncidentPanel(QWidget):
+    """The incident dock: the current incident and its cameras. Emits ``sig_show_live(ids)``."""
+
+    sig_show_live = Signal(object)
+    sig_new_incident = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.incident: SavedIncident | None = None
+        self.title = QLabel("No incident open. Ctrl+N, or right-click the map: New incident here.", self)
+        self.title.setObjectName("incident_title")
+        self.title.setWordWrap(True)
+        self.cameras = QListWidget(self)
+        self.new_button = QPushButton("New incident…", self)
+        self.new_button.clicked.connect(self.sig_new_incident)
+        self.live_button = QPushButton("Show these cameras live on the wall", self)
+        self.live_button.setEnabled(False)
+        self.live_button.clicked.connect(
+            lambda: self.sig_show_live.emit(self.incident.camera_ids if self.incident else [])
+        )
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.live_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.cameras, 1)
+        layout.addLayout(buttons)
+
+    def show_incident(self, incident: SavedIncident, names: dict[int, str]) -> None:
+        self.incident = incident
+        local = incident.reported_at.astimezone(ZoneInfo(incident.time_zone))
+        self.title.setText(
+            f"<b>{incident.number}</b> · {incident.incident_type} · reported {local:%Y-%m-%d %H:%M} "
+            f"{incident.time_zone}<br>{incident.latitude:.5f}, {incident.longitude:.5f} · radius "
+            f"{incident.radius_m:.0f} m · {len(incident.camera_ids)} camera(s) selected"
+        )
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.cameras.clear()
+        for cid in incident.camera_ids:
+            self.cameras.addItem(names.get(cid, f"camera #{cid}"))
+        self.live_button.setEnabled(bool(incident.camera_ids))

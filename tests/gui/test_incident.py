@@ -1,0 +1,63 @@
+"""Incident entry: the nearby cameras are picked by what they can see, saved, and sent to the wall."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.models.tables import Incident, IncidentCamera
+
+
+def test_new_incident_ranks_saves_and_goes_live(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(with_wall=True)
+    target = next(c for c in window.cameras if c.sharing_terms == "live_and_recorded" and c.status == "active"
+                  and c.consent_revoked_at is None)  # fmt: skip
+    dialog = window.new_incident(target.latitude, target.longitude)
+    assert dialog is not None
+    assert dialog.candidates and dialog.candidates[0].usable
+    assert target.id in [c.camera.id for c in dialog.candidates]
+    assert "usable camera(s) within 300 m" in dialog.summary.text()
+    excluded = [
+        i for i in range(dialog.list.count()) if not dialog.list.item(i).flags() & Qt.ItemFlag.ItemIsEnabled
+    ]
+    assert all(dialog.candidates[i].reason.startswith("excluded:") for i in excluded)
+
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    assert "incident number: required" in dialog.error.text() or "required" in dialog.error.text()
+    qtbot.waitUntil(lambda: "Not saved" in dialog.error.text(), timeout=10_000)
+    assert dialog.isVisible()
+
+    dialog.number.setText("26-112501")
+    dialog.list.item(0).setCheckState(Qt.CheckState.Unchecked)  # the operator drops the first pick
+    dropped = dialog.candidates[0].camera.id
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=10_000)
+    incident = window.incident_panel.incident
+    assert incident.number == "26-112501" and dropped not in incident.camera_ids
+    with window.registry._sessions() as s:
+        row = s.execute(select(Incident)).scalar_one()
+        assert row.time_zone == "America/Los_Angeles" and row.reported_at.tzinfo is not None
+        kept = s.scalars(select(IncidentCamera).where(IncidentCamera.selected.is_(True))).all()
+        assert [k.camera_id for k in sorted(kept, key=lambda k: k.rank)] == incident.camera_ids
+
+    window.incident_panel.live_button.click()
+    on_wall = [cid for cid in window.wall.assignments() if cid is not None]
+    assert on_wall and set(on_wall) <= set(incident.camera_ids)
+
+    again = window.new_incident(target.latitude, target.longitude)
+    again.number.setText("26-112501")
+    again.buttons.button(again.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: "already exists" in again.error.text(), timeout=10_000)
+    assert again.number.text() == "26-112501"
+
+
+def test_bad_location_is_named(make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    dialog = window.new_incident()
+    dialog.location.setText("34 61 0 N, 118 0 0 W")
+    dialog.rank()
+    assert "below 60" in dialog.summary.text()
+    dialog.number.setText("x")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    assert dialog.error.text().startswith("Location:")
