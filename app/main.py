@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from app.config import Settings
+from app.config import Settings, with_overrides
 from app.geo.sample_city import division_boundaries, sample_cameras
 from app.models.db import DatabaseError, describe_url, open_database
 from app.registry.service import Registry
@@ -45,27 +45,36 @@ def seed_sample_city(registry: Registry, rtsp_base: str, cameras: int = 200) -> 
                                 source="sample city").cameras  # fmt: skip
 
 
-def media_service_running(url: str) -> bool:
+def media_service_health(url: str) -> str | None:
+    """The registry fingerprint the media service at ``url`` reports, or None if none answers."""
     import urllib.error
     import urllib.request
 
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=1.5) as reply:
-            return bool(reply.status == 200)
+            words = reply.read(200).decode(errors="replace").split()
+            return words[1] if reply.status == 200 and len(words) == 2 and words[0] == "ok" else ""
     except (urllib.error.URLError, OSError):
-        return False
+        return None
 
 
 def ensure_media_service(settings: Settings, database_url: str) -> tuple[str, MediaProcess | None, str]:
     """Use the configured media service, or start one on this workstation when it is local and
     not running. Returns its URL, the child we started (if any) and a line for the status bar."""
+    from app.video.media_service import database_id
+
     url = settings.media_url
-    if media_service_running(url):
+    health = media_service_health(url)
+    port = settings.media_port
+    if health == database_id(database_url):
         return url, None, f"Media service: {url}"
     if settings.media_host not in ("127.0.0.1", "localhost", "::1"):
-        return url, None, f"Media service: {url} is not answering"
+        state = "is not answering" if health is None else "serves another database"
+        return url, None, f"Media service: {url} {state}"
+    if health is not None:  # a local service for another registry (the demo's, say): run our own
+        port = 0
     try:
-        child = MediaProcess(database_url, settings.media_host, settings.media_port)
+        child = MediaProcess(database_url, settings.media_host, port)
         child.start()
     except ServiceError as exc:
         log.error("could not start the media service: %s", exc)
@@ -138,6 +147,8 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
 def run_demo(settings: Settings, cameras: int | None = None) -> int:
     """Start the simulator, seed the demo database with the sample city, open the console."""
     count = cameras or settings.demo_live_cameras
+    if not settings.time_zone:  # the sample city is Los Angeles
+        settings = with_overrides(settings, time_zone="America/Los_Angeles")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     labels = settings.data_dir / "demo-labels.txt"
     base = f"rtsp://{settings.simulator_host}:{settings.simulator_port}"

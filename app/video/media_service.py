@@ -12,6 +12,7 @@ Also: ``/status`` (JSON: relays, viewers, packets, errors) and ``/health``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import queue
@@ -42,10 +43,17 @@ class Refusal:
     reason: str
 
 
+def database_id(url: str) -> str:
+    """A short fingerprint of the registry a service serves, so a console never uses a media
+    service that resolves camera ids against another database (the demo's, say)."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
 class MediaService:
     def __init__(self, sessions: sessionmaker[Session], host: str = "127.0.0.1", port: int = 8765, *,
                  open_timeout_s: float = 5.0, linger_s: float = 5.0) -> None:  # fmt: skip
         self.registry = Registry(sessions)
+        self.database_id = database_id(str(sessions.kw["bind"].url))
         self.open_timeout_s = open_timeout_s
         self.linger_s = linger_s
         self.relays: dict[str, Relay] = {}
@@ -164,7 +172,7 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             if self.path == "/health":
-                self._text(HTTPStatus.OK, "ok\n")
+                self._text(HTTPStatus.OK, f"ok {service.database_id}\n")
                 return
             if self.path == "/status":
                 self._text(HTTPStatus.OK, json.dumps(service.status(), indent=1), "application/json")

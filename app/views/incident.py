@@ -57,7 +57,7 @@ class IncidentDialog(QDialog):
                  lon: float | None = None, parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setWindowTitle("New incident")
-        self.setMinimumWidth(620)
+        self.setMinimumSize(760, 620)
         self.cameras = cameras
         self.candidates: list[Candidate] = []
         form = QFormLayout()

@@ -509,7 +509,7 @@ class MainWindow(QMainWindow):
         )
         if self.map is not None:
             self.map.set_incidents(self._drawn_incidents)
-            self.map.go_to(incident.latitude, incident.longitude, label)
+            self.map.pan_to(incident.latitude, incident.longitude)
         self.statusBar().showMessage(
             f"Incident {incident.number} saved with {len(incident.camera_ids)} camera(s).", 8000
         )

@@ -316,6 +316,10 @@ var RtccMap = (function () {
       map.setView(ll, Math.max(map.getZoom(), 16), { animate: false });
     },
 
+    panTo: function (lat, lon, zoom) {
+      map.setView(L.latLng(lat, lon), Math.max(map.getZoom(), zoom || 16), { animate: false });
+    },
+
     setIncidents: function (incidents) {
       incidentLayer.clearLayers();
       incidents.forEach(function (inc) {

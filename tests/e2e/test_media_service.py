@@ -97,7 +97,7 @@ def test_owner_terms_are_enforced_before_any_pull(simulator: SimulatorProcess, s
     assert get(f"{service.base_url}/live/999/sub.ts")[0] == 404
     assert get(f"{service.base_url}/live/x/sub.ts")[0] == 404
     assert service.pulls == {}
-    assert get(f"{service.base_url}/health") == (200, "ok\n")
+    assert get(f"{service.base_url}/health") == (200, f"ok {service.database_id}\n")
 
 
 def test_a_camera_that_drops_ends_its_viewers_and_comes_back(service: MediaService) -> None:
@@ -129,3 +129,23 @@ def test_credentials_are_used_but_never_shown(
     status, body = get(f"{service.base_url}/status")
     assert status == 200 and secret not in body
     assert json.loads(body)["relays"][0]["key"] == f"{cams['locked'].id}/sub"
+
+
+def test_console_reuses_a_service_only_for_its_own_registry(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    from app.config import with_overrides
+    from app.main import ensure_media_service
+
+    url_a = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    url_b = f"sqlite:///{tmp_path / 'b.sqlite'}"
+    running = MediaService(open_database(url_a), port=0).start()
+    try:
+        local = with_overrides(settings, media_port=running.port)
+        url, child, line = ensure_media_service(local, url_a)
+        assert (url, child) == (running.base_url, None) and "started" not in line
+        url, child, line = ensure_media_service(local, url_b)
+        assert child is not None and url != running.base_url and "started by this console" in line
+        status, body = get(f"{url}/health")
+        assert status == 200 and body.split()[1] != running.database_id
+        child.close()
+    finally:
+        running.close()

@@ -261,6 +261,9 @@ class MapPanel(QWidget):
     def go_to(self, lat: float, lon: float, label: str = "") -> None:
         self.run_js(js_call("goTo", lat, lon, label))
 
+    def pan_to(self, lat: float, lon: float, zoom: int = 16) -> None:
+        self.run_js(js_call("panTo", lat, lon, zoom))
+
     def set_incidents(self, incidents: list[dict[str, Any]]) -> None:
         self.run_js(js_call("setIncidents", incidents))
 
