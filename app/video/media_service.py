@@ -31,6 +31,7 @@ from app.governance.live_access import live_refusal
 from app.registry import credentials
 from app.registry.service import Registry, RegistryError
 from app.video.relay import Relay
+from app.video.sources import camera_source
 
 log = logging.getLogger(__name__)
 
@@ -102,14 +103,10 @@ class MediaService:
         refusal = live_refusal(row)
         if refusal:
             return Refusal(HTTPStatus.FORBIDDEN, refusal)
-        url = row.sub_url if stream == "sub" and row.sub_url else row.main_url
-        actual = "sub" if stream == "sub" and row.sub_url else "main"
-        if row.has_credentials:
-            try:
-                url = credentials.inject(url, row.uid, actual)
-            except credentials.KeyringUnavailable as exc:
-                return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
-        return url
+        try:
+            return camera_source(row, stream)
+        except credentials.KeyringUnavailable as exc:
+            return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
 
     def relay(self, key: str, url: str) -> Relay:
         with self._lock:

@@ -30,6 +30,7 @@ from app import __version__
 from app.governance.live_access import live_refusal
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.registry.service import CameraRow, ImportFailed, Registry
+from app.video.sources import libvlc_opens_rtsp
 from app.video.vlc_player import VlcEngine
 from app.views.camera_dialog import CameraDialog
 from app.views.camera_list import LABELS, ROW_ROLE, CameraListPanel, status_text
@@ -226,6 +227,8 @@ class MainWindow(QMainWindow):
         self._action(
             menu, "Open selected camera on the wall", "Ctrl+Return", self._open_selected, "open_wall"
         )
+        direct = "Play the selected tile directly from the camera (RTSP)"
+        self._action(menu, direct, "Ctrl+Alt+D", self.toggle_direct, "direct_rtsp")
         menu.addSeparator()
         self._action(
             menu, "New wall window on a monitor…", "Ctrl+Shift+W", self.new_wall_window, "new_wall_window"
@@ -244,6 +247,21 @@ class MainWindow(QMainWindow):
             self._action(menu, "Recall salvo…", "Ctrl+Alt+R", self.recall_salvo, "recall_salvo")
 
     # -- wall windows and salvos ----------------------------------------------------------
+    def toggle_direct(self) -> None:
+        """Let the selected tile open its camera's RTSP stream itself, where libVLC can."""
+        assert self.wall is not None
+        tile = self.wall.visible_tiles[self.wall.selected]
+        if not tile.direct and not libvlc_opens_rtsp():
+            self.statusBar().showMessage(
+                "This workstation's libVLC cannot open RTSP (Debian's build lacks live555); "
+                "tiles play through the media service.",
+                8000,
+            )
+            return
+        tile.set_direct(not tile.direct)
+        how = "directly from the camera" if tile.direct else "through the media service"
+        self.statusBar().showMessage(f"Tile {tile.index + 1} now plays {how}.", 5000)
+
     def start_tour(self, whole_wall: bool, seconds: int | None = None) -> None:
         """Tour the cameras the camera list shows (its search and filters) that allow live view."""
         assert self.wall is not None

@@ -259,3 +259,22 @@ def test_software_tiles_paint_decoded_frames(make_wall, simulator: SimulatorProc
     qtbot.waitUntil(lambda: surface.painted >= 5, timeout=LIVE_TIMEOUT)
     pixels = tile.players[tile.active].sink.copy()[:, :, :3]
     assert decode(pixels[:, :, ::-1]) is not None  # the simulator's clock, read from the decoded frame
+
+
+def test_direct_rtsp_is_offered_only_where_libvlc_can(make_window, simulator: SimulatorProcess,
+                                                      service: MediaService, make_wall, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    from app.video.sources import libvlc_opens_rtsp
+
+    window = make_window(with_wall=True)
+    window.toggle_direct()
+    if not libvlc_opens_rtsp():  # Debian 12's libVLC, as on CI
+        assert "cannot open RTSP" in window.statusBar().currentMessage()
+        assert not window.wall.visible_tiles[0].direct
+    cams = cameras_on(simulator, service.registry, door={})
+    wall = make_wall(cams)
+    tile = wall.put_camera(cams["door"])
+    tile.set_direct(True)
+    assert tile.current_url() == simulator.url_of(1, "sub") and "direct" in tile.header.text()
+    assert not service.pulls or all(v == 1 for v in service.pulls.values())
+    tile.set_direct(False)
+    assert tile.current_url().startswith(service.base_url)

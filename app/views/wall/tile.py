@@ -30,8 +30,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from app.governance.live_access import live_refusal
+from app.registry.credentials import KeyringUnavailable
 from app.registry.service import CameraRow
 from app.video.frame_sink import FrameSink
+from app.video.sources import camera_source
 from app.video.vlc_player import LivePlayer, PlayerStats, VlcEngine
 from app.views.camera_list import CAMERA_MIME
 
@@ -133,6 +135,7 @@ class VideoTile(QFrame):
         self.engine = engine
         self.url_for = url_for
         self.camera: CameraRow | None = None
+        self.direct = False  # play from the camera itself instead of the media service
         self.stream = "sub"
         self.state = TileState.EMPTY
         self.reason = ""
@@ -220,15 +223,30 @@ class VideoTile(QFrame):
             return
         target = 1 - self.active
         self._pending = target
-        self._pending_url = self.url_for(self.camera, stream)
+        self._pending_url = self._url(stream)
         self.players[target].play(self._pending_url)
 
     def current_url(self) -> str:
         return self.players[self.active].url
 
+    def _url(self, stream: str) -> str:
+        assert self.camera is not None
+        return camera_source(self.camera, stream) if self.direct else self.url_for(self.camera, stream)
+
+    def set_direct(self, direct: bool) -> None:
+        """Open the camera's RTSP stream directly (where libVLC can), or go back to the relay."""
+        self.direct = direct
+        if self.camera is not None:
+            self.assign(self.camera, self.stream)
+
     def _start(self, surface: int) -> None:
         assert self.camera is not None
-        url = self.url_for(self.camera, self.stream)
+        try:
+            url = self._url(self.stream)
+        except KeyringUnavailable as exc:
+            self.reason = str(exc)
+            self._set_state(TileState.REVOKED)
+            return
         self.stack.setCurrentIndex(surface)
         self.active = surface
         self._last_displayed = 0
@@ -314,6 +332,8 @@ class VideoTile(QFrame):
         text = f"{name}  ·  {state}"
         if self.camera and self.stream == "main":
             text += "  ·  main stream"
+        if self.camera and self.direct:
+            text += "  ·  direct"
         if self.show_stats and self.state == TileState.LIVE:
             s = self.stats()
             text += f"  ·  {self._fps:.1f} fps  {s.input_kbps:.0f} kb/s  lost {s.lost}"
