@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.governance.identity import current_user
 from app.models.db import DatabaseError, explain_operational_error
 from app.models.tables import Incident, IncidentCamera
 
@@ -76,7 +76,8 @@ class IncidentStore:
                 incident = Incident(
                     number=data.number.strip(), incident_type=data.incident_type.strip(),
                     reported_at=data.reported_at, time_zone=data.time_zone, latitude=data.latitude,
-                    longitude=data.longitude, radius_m=data.radius_m, notes=data.notes, created_by=_user(),
+                    longitude=data.longitude, radius_m=data.radius_m, notes=data.notes,
+                    created_by=current_user(),
                 )  # fmt: skip
                 s.add(incident)
                 s.flush()
@@ -107,10 +108,3 @@ class IncidentStore:
         with self._sessions() as s:
             ids = list(s.scalars(select(Incident.id).order_by(Incident.reported_at.desc()).limit(limit)))
         return [self.get(i) for i in ids]
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""

@@ -10,7 +10,6 @@ of the screen it sat on. Camera ids that no longer exist are shown as empty tile
 
 from __future__ import annotations
 
-import getpass
 import json
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.governance.identity import current_user
 from app.models.db import DatabaseError, explain_operational_error
 from app.models.tables import Salvo
 
@@ -101,7 +101,7 @@ class SalvoStore:
             with self._sessions.begin() as s:
                 row = s.execute(select(Salvo).where(Salvo.name == doc.name)).scalar_one_or_none()
                 if row is None:
-                    s.add(Salvo(name=doc.name, content=doc.to_json(), created_by=_user()))
+                    s.add(Salvo(name=doc.name, content=doc.to_json(), created_by=current_user()))
                 else:
                     row.content = doc.to_json()
         except OperationalError as exc:
@@ -116,10 +116,3 @@ class SalvoStore:
             row = s.execute(select(Salvo).where(Salvo.name == name)).scalar_one_or_none()
             if row is not None:
                 s.delete(row)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
