@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     media = sub.add_parser("media", help="run the media service: pull each camera once, relay it live")
     media.add_argument("--host", default=None, help="address to serve on (default from settings)")
     media.add_argument("--port", type=int, default=None, help="HTTP port (0 picks a free one)")
+    media.add_argument("--record", action="store_true", help="also record every camera whose terms allow it")
+    media.add_argument("--segment-seconds", type=float, default=60.0, help="length of recorded segments")
     media.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
     cams = sub.add_parser("cameras", help="the camera registry")
@@ -155,6 +157,10 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
             service.server.shutdown()
 
         threading.Thread(target=watch_parent, daemon=True).start()
+    if args.record:
+        root = settings.data_dir / "recordings"
+        service.start_recording(root, args.segment_seconds)
+        log.info("recording into %s, %s s segments", root, args.segment_seconds)
     print(f"READY {service.base_url}", flush=True)
     log.info("media service on %s", service.base_url)
     try:
@@ -162,6 +168,7 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        service.stop_recording()
         service.close_relays()
     return EXIT_OK
 

@@ -96,5 +96,9 @@ class ChildService:
 class MediaProcess(ChildService):
     name = "media service"
 
-    def __init__(self, database_url: str, host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__(["--database", database_url, "media", "--host", host, "--port", str(port)])
+    def __init__(self, database_url: str, host: str = "127.0.0.1", port: int = 0, *,
+                 record_segment_s: float | None = None) -> None:  # fmt: skip
+        args = ["--database", database_url, "media", "--host", host, "--port", str(port)]
+        if record_segment_s is not None:
+            args += ["--record", "--segment-seconds", str(record_segment_s)]
+        super().__init__(args)

@@ -22,14 +22,16 @@ import time
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
-from app.governance.live_access import live_refusal
+from app.governance.live_access import live_refusal, recording_refusal
 from app.registry import credentials
 from app.registry.service import Registry, RegistryError
+from app.video.recorder import SegmentRecorder
 from app.video.relay import Relay
 from app.video.sources import camera_source
 
@@ -53,11 +55,13 @@ def database_id(url: str) -> str:
 class MediaService:
     def __init__(self, sessions: sessionmaker[Session], host: str = "127.0.0.1", port: int = 8765, *,
                  open_timeout_s: float = 5.0, linger_s: float = 5.0) -> None:  # fmt: skip
+        self.sessions = sessions
         self.registry = Registry(sessions)
         self.database_id = database_id(str(sessions.kw["bind"].url))
         self.open_timeout_s = open_timeout_s
         self.linger_s = linger_s
         self.relays: dict[str, Relay] = {}
+        self.recorders: dict[int, SegmentRecorder] = {}
         self.pulls: dict[str, int] = {}
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer((host, port), _handler(self))
@@ -81,7 +85,76 @@ class MediaService:
     def serve_forever(self) -> None:
         self.server.serve_forever()
 
+    # -- recording ------------------------------------------------------------------------
+    def start_recording(self, root: Path, segment_s: float = 60.0, check_every_s: float = 1.0) -> None:
+        """Record every camera whose terms allow it, from the same pull as live viewing; cameras
+        that drop are pulled again with backoff (the time between segments is the gap)."""
+        self.recordings_root = root
+        self.segment_s = segment_s
+        self._recording_stop = threading.Event()
+        self._record_thread = threading.Thread(
+            target=self._supervise, args=(check_every_s,), name="recording", daemon=True
+        )
+        self._record_thread.start()
+
+    def _supervise(self, check_every_s: float) -> None:
+        retry_at: dict[int, float] = {}
+        failures: dict[int, int] = {}
+        while not self._recording_stop.is_set():
+            try:
+                cameras = self.registry.list_cameras(include_retired=False)
+            except Exception as exc:  # the database may be briefly locked; try again next round
+                log.warning("recording: cannot read the registry: %s", exc)
+                cameras = []
+            now = time.monotonic()
+            wanted = {c.id for c in cameras if recording_refusal(c) is None}
+            for camera in cameras:
+                if camera.id not in wanted:
+                    continue
+                recorder = self.recorders.get(camera.id)
+                key = f"{camera.id}/main"
+                relay = self.relays.get(key)
+                if (
+                    relay is not None
+                    and relay.alive
+                    and recorder is not None
+                    and recorder.on_packet in relay.listeners
+                ):
+                    failures[camera.id] = 0
+                    continue
+                if recorder is not None:
+                    recorder.close()  # the camera dropped: the gap starts here
+                if now < retry_at.get(camera.id, 0.0):
+                    continue
+                if recorder is None:
+                    recorder = SegmentRecorder(
+                        camera.id, camera.uid, self.recordings_root, self.sessions, self.segment_s
+                    )
+                    self.recorders[camera.id] = recorder
+                try:
+                    relay = self.relay(key, camera_source(camera, "main"))
+                except credentials.KeyringUnavailable as exc:
+                    recorder.error = str(exc)
+                    continue
+                relay.listeners.append(recorder.on_packet)
+                failures[camera.id] = failures.get(camera.id, 0) + 1
+                retry_at[camera.id] = now + min(30.0, 2.0 ** min(failures[camera.id], 5))
+            for camera_id in list(self.recorders):
+                if camera_id not in wanted:  # consent revoked or terms changed: stop now
+                    self.recorders.pop(camera_id).close()
+            self._recording_stop.wait(check_every_s)
+        for recorder in self.recorders.values():
+            recorder.close()
+
+    def stop_recording(self) -> None:
+        """Stop recording and close every open segment (it is hashed and indexed)."""
+        stop = getattr(self, "_recording_stop", None)
+        if stop is not None:
+            stop.set()
+            self._record_thread.join(10)
+
     def close(self) -> None:
+        self.stop_recording()
         self.server.shutdown()
         self.close_relays()
 
@@ -144,6 +217,10 @@ class MediaService:
                     "error": r.stats.error,
                 }
                 for key, r in sorted(relays.items())
+            ],
+            "recording": [
+                {"camera": cid, "recording": rec.recording, "segments": rec.segments, "error": rec.error}
+                for cid, rec in sorted(self.recorders.items())
             ],
             "pulls": pulls,
         }

@@ -125,6 +125,9 @@ class Relay:
         self.open_timeout_s = open_timeout_s
         self.on_stopped = on_stopped
         self.fanout = _Fanout()
+        # Called with (packet, input stream) on the relay thread before the packet is relayed:
+        # the recorder takes the same pull this way. A relay with listeners never idles out.
+        self.listeners: list[Callable[[Any, Any], None]] = []
         self.stats = RelayStats()
         self.ready = threading.Event()
         self.failed = threading.Event()
@@ -168,6 +171,11 @@ class Relay:
                     break
                 if packet.dts is None:
                     continue
+                for listener in list(self.listeners):
+                    try:
+                        listener(packet, video)
+                    except Exception:  # a failing recorder must not stop live video
+                        log.exception("relay %s: a packet listener failed", self.key)
                 if packet.is_keyframe:
                     self.fanout.keyframe()
                     self.stats.keyframes += 1
@@ -175,7 +183,7 @@ class Relay:
                 sink.mux(packet)
                 self.stats.packets += 1
                 self.stats.last_packet_at = time.time()
-                if self.fanout.count:
+                if self.fanout.count or self.listeners:
                     idle_since = None
                 elif idle_since is None:
                     idle_since = time.monotonic()

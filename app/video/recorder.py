@@ -1,0 +1,103 @@
+"""Recording: a camera's packets into fixed-length Matroska segments, each indexed when it closes.
+
+Segments are cut at the first keyframe after ``segment_s`` seconds, without transcoding; Matroska
+stays playable if the service dies mid-segment. Each closed segment is hashed (SHA-256), indexed
+as an evidence item of kind "segment" (camera, start and end in UTC, path, size, hash) and gets
+its first custody event, "recorded", in the same transaction.
+
+Clock: segment start and end are the recording host's UTC clock when the segment's first and
+last packets arrived, not the camera's own timestamps (which only order frames within a file).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import av
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.evidence.custody import append_event, sha256_file
+from app.models.tables import EvidenceItem
+
+log = logging.getLogger(__name__)
+
+
+class SegmentRecorder:
+    def __init__(self, camera_id: int, camera_uid: str, root: Path, sessions: sessionmaker[Session],
+                 segment_s: float = 60.0) -> None:  # fmt: skip
+        self.camera_id = camera_id
+        self.root = root
+        self.folder = root / camera_uid
+        self.sessions = sessions
+        self.segment_s = segment_s
+        self.segments = 0
+        self.error = ""
+        self._lock = threading.Lock()
+        self._out: Any = None
+        self._stream: Any = None
+        self._path: Path | None = None
+        self._opened_mono = 0.0
+        self._started_at: datetime | None = None
+        self._last_at: datetime | None = None
+
+    @property
+    def recording(self) -> bool:
+        return self._out is not None
+
+    def on_packet(self, packet: Any, source: Any) -> None:
+        """Called on the relay's thread for every packet of the camera's main stream."""
+        with self._lock:
+            due = self._out is None or time.monotonic() - self._opened_mono >= self.segment_s
+            if packet.is_keyframe and due:
+                self._close()
+                self._open(source)
+            if self._out is None:
+                return  # the first segment starts at a keyframe
+            copy = av.Packet(bytes(packet))
+            copy.pts, copy.dts, copy.time_base = packet.pts, packet.dts, packet.time_base
+            copy.is_keyframe = packet.is_keyframe
+            copy.stream = self._stream
+            self._out.mux(copy)
+            self._last_at = datetime.now(UTC)
+
+    def _open(self, source: Any) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._started_at = datetime.now(UTC)
+        self._path = self.folder / f"{self._started_at:%Y%m%dT%H%M%S.%fZ}.mkv"
+        self._out = av.open(str(self._path), mode="w", format="matroska")
+        self._stream = self._out.add_stream_from_template(source)
+        self._opened_mono = time.monotonic()
+
+    def close(self) -> None:
+        """Finish the open segment (the camera dropped or recording stops)."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self._out is None or self._path is None or self._started_at is None:
+            return
+        out, path, started = self._out, self._path, self._started_at
+        ended = self._last_at or datetime.now(UTC)
+        self._out = self._stream = self._path = None
+        try:
+            out.close()
+            digest = sha256_file(path)
+            with self.sessions.begin() as s:
+                item = EvidenceItem(
+                    kind="segment", camera_id=self.camera_id, path=str(path.relative_to(self.root)),
+                    sha256=digest, size_bytes=path.stat().st_size, start_at=started, end_at=ended,
+                )  # fmt: skip
+                s.add(item)
+                s.flush()
+                append_event(
+                    s, item, "recorded", f"segment {started:%H:%M:%S}-{ended:%H:%M:%S} UTC, media service"
+                )
+            self.segments += 1
+        except Exception as exc:  # the next segment still records; the error shows in /status
+            self.error = f"segment {path.name}: {exc}"
+            log.exception("recorder for camera %s: closing %s failed", self.camera_id, path.name)

@@ -1,0 +1,102 @@
+"""Recording: segments cut at keyframes, hashed and indexed with a "recorded" custody event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import pytest
+from sqlalchemy import select
+
+from app.evidence.custody import sha256_file, verify_chain
+from app.models.db import open_database
+from app.models.tables import CustodyEvent, EvidenceItem
+from app.video.media_service import MediaService
+from app.video.simulator_process import SimulatorProcess
+from tests.e2e.test_media_service import cameras_on
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def recording_service(tmp_path: Path) -> Iterator[MediaService]:
+    svc = MediaService(open_database(f"sqlite:///{tmp_path / 'rec.sqlite'}"), port=0, linger_s=1.0).start()
+    yield svc
+    svc.close()
+
+
+def segments(svc: MediaService) -> list[EvidenceItem]:
+    with svc.sessions() as s:
+        return list(
+            s.scalars(select(EvidenceItem).where(EvidenceItem.kind == "segment").order_by(EvidenceItem.id))
+        )
+
+
+def test_segments_are_recorded_hashed_and_chained(
+    recording_service: MediaService, tmp_path: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    svc = recording_service
+    root = tmp_path / "recordings"
+    with SimulatorProcess(2, port=0) as sim:
+        cams = cameras_on(sim, svc.registry, shop={}, home={"sharing_terms": "registered_only"})
+        svc.start_recording(root, segment_s=2.0, check_every_s=0.3)
+        qtbot.waitUntil(lambda: len(segments(svc)) >= 3, timeout=60_000)
+    items = segments(svc)
+    assert {i.camera_id for i in items} == {cams["shop"].id}  # registered-only cameras are never recorded
+    previous_end = None
+    for item in items:
+        path = root / item.path
+        assert path.suffix == ".mkv" and path.stat().st_size == item.size_bytes
+        assert sha256_file(path) == item.sha256
+        assert item.start_at < item.end_at and (item.end_at - item.start_at).total_seconds() < 6
+        if previous_end is not None:
+            assert item.start_at >= previous_end
+        previous_end = item.end_at
+        with av.open(str(path)) as container:
+            frames = sum(1 for _ in container.decode(video=0))
+        assert frames >= 15  # at least a second of the camera's 15 fps main stream
+        with svc.sessions() as s:
+            events = list(s.scalars(select(CustodyEvent).where(CustodyEvent.evidence_item_id == item.id)))
+        assert [e.action for e in events] == ["recorded"] and events[0].item_sha256 == item.sha256
+        assert verify_chain(events) is None
+    assert svc.status()["recording"][0]["segments"] >= 3
+
+
+def test_an_altered_custody_event_breaks_the_chain(
+    recording_service: MediaService, tmp_path: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    from app.evidence.custody import append_event
+
+    svc = recording_service
+    with SimulatorProcess(1, port=0) as sim:
+        cameras_on(sim, svc.registry, door={})
+        svc.start_recording(tmp_path / "rec", segment_s=1.5, check_every_s=0.3)
+        qtbot.waitUntil(lambda: len(segments(svc)) >= 1, timeout=60_000)
+    item = segments(svc)[0]
+    with svc.sessions.begin() as s:
+        item = s.get(EvidenceItem, item.id)
+        append_event(s, item, "verified", "hash checked")
+        append_event(s, item, "exported", "to USB")
+    with svc.sessions() as s:
+        events = list(s.scalars(select(CustodyEvent).where(CustodyEvent.evidence_item_id == item.id)))
+        assert verify_chain(events) is None
+        events[1].reason = "nothing to see"
+        assert verify_chain(events) == 1
+        assert verify_chain([events[0], events[2]]) == 1  # a removed event breaks it too
+
+
+def test_rtcc_media_record_runs_headless_and_closes_its_last_segment(tmp_path: Path, qtbot, settings) -> None:  # type: ignore[no-untyped-def]
+    from app.registry.service import Registry
+    from app.video.child_service import MediaProcess
+
+    url = f"sqlite:///{tmp_path / 'headless.sqlite'}"
+    sessions = open_database(url)
+    with SimulatorProcess(1, port=0) as sim:
+        cameras_on(sim, Registry(sessions), lobby={})
+        with MediaProcess(url, port=0, record_segment_s=30):
+            qtbot.wait(4000)  # shorter than one segment: only the exit closes it
+    with sessions() as s:
+        items = list(s.scalars(select(EvidenceItem)))
+    assert len(items) == 1
+    assert (settings.data_dir / "recordings" / items[0].path).stat().st_size == items[0].size_bytes
