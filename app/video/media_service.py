@@ -20,6 +20,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,10 +34,12 @@ from app.registry import credentials
 from app.registry.service import Registry, RegistryError
 from app.video.recorder import SegmentRecorder
 from app.video.relay import Relay
+from app.video.retention import apply_retention
 from app.video.sources import camera_source
 
 log = logging.getLogger(__name__)
 
+RETENTION_EVERY_S = 60.0
 LIVE_PATH = re.compile(r"^/live/(\d+)/(main|sub)\.ts$")
 
 
@@ -100,6 +103,7 @@ class MediaService:
     def _supervise(self, check_every_s: float) -> None:
         retry_at: dict[int, float] = {}
         failures: dict[int, int] = {}
+        next_retention = 0.0
         while not self._recording_stop.is_set():
             try:
                 cameras = self.registry.list_cameras(include_retired=False)
@@ -142,6 +146,12 @@ class MediaService:
             for camera_id in list(self.recorders):
                 if camera_id not in wanted:  # consent revoked or terms changed: stop now
                     self.recorders.pop(camera_id).close()
+            if now >= next_retention:
+                try:
+                    apply_retention(self.sessions, self.recordings_root, datetime.now(UTC))
+                except Exception as exc:  # retention retries next time; recording goes on
+                    log.warning("retention failed: %s", exc)
+                next_retention = now + RETENTION_EVERY_S
             self._recording_stop.wait(check_every_s)
         for recorder in self.recorders.values():
             recorder.close()

@@ -1,0 +1,60 @@
+"""Retention deletes expired segment files but keeps the record; legal hold protects them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.evidence.custody import append_event, sha256_file, verify_chain
+from app.models.tables import CustodyEvent, EvidenceItem
+from app.registry.formats import RawRow
+from app.registry.service import Registry
+from app.video.retention import apply_retention, set_legal_hold
+from tests.unit.test_registry_io import GOOD
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def segment(registry: Registry, root: Path, name: str, age_days: float) -> int:
+    camera = registry.list_cameras()[0]
+    path = root / camera.uid / f"{name}.mkv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(name.encode() * 100)
+    end = NOW - timedelta(days=age_days)
+    with registry._sessions.begin() as s:
+        item = EvidenceItem(kind="segment", camera_id=camera.id, path=str(path.relative_to(root)),
+                            sha256=sha256_file(path), size_bytes=path.stat().st_size,
+                            start_at=end - timedelta(minutes=1), end_at=end)  # fmt: skip
+        s.add(item)
+        s.flush()
+        append_event(s, item, "recorded", at=end)
+        return item.id
+
+
+def test_expired_segments_go_held_and_young_ones_stay(registry: Registry, tmp_path: Path) -> None:
+    registry.import_rows([RawRow(2, GOOD | {"retention_days": "30"})])
+    root = tmp_path / "recordings"
+    old = segment(registry, root, "old", 31)
+    held = segment(registry, root, "held", 45)
+    young = segment(registry, root, "young", 29)
+    assert set_legal_hold(registry._sessions, [held], True, "case 26-001234") == 1
+    assert apply_retention(registry._sessions, root, NOW) == [old]
+    with registry._sessions() as s:
+        items = {i.id: i for i in s.scalars(select(EvidenceItem))}
+        assert items[old].deleted_at == NOW and not (root / items[old].path).exists()
+        assert (root / items[held].path).exists() and (root / items[young].path).exists()
+        for item_id, actions in ((old, ["recorded", "deleted"]), (held, ["recorded", "legal hold placed"])):
+            events = list(s.scalars(select(CustodyEvent).where(CustodyEvent.evidence_item_id == item_id)
+                                    .order_by(CustodyEvent.id)))  # fmt: skip
+            assert [e.action for e in events] == actions and verify_chain(events) is None
+    assert apply_retention(registry._sessions, root, NOW) == []  # nothing left to do
+    set_legal_hold(registry._sessions, [held], False, "case closed")
+    assert apply_retention(registry._sessions, root, NOW) == [held]
+
+
+def test_a_hold_needs_a_reason(registry: Registry) -> None:
+    with pytest.raises(ValueError, match="needs a reason"):
+        set_legal_hold(registry._sessions, [1], True, " ")
