@@ -38,12 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--fps", type=int, default=15, help="frames per second of every stream")
     sim.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
-    media = sub.add_parser("media", help="run the media service: pull each camera once, relay it live")
-    media.add_argument("--host", default=None, help="address to serve on (default from settings)")
-    media.add_argument("--port", type=int, default=None, help="HTTP port (0 picks a free one)")
-    media.add_argument("--record", action="store_true", help="also record every camera whose terms allow it")
-    media.add_argument("--segment-seconds", type=float, default=60.0, help="length of recorded segments")
-    media.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
+    for name, text in (("media", "run the media service: pull each camera once, relay it live"),
+                       ("record", "run the media service and record (same as: media --record)")):  # fmt: skip
+        media = sub.add_parser(name, help=text)
+        media.add_argument("--host", default=None, help="address to serve on (default from settings)")
+        media.add_argument("--port", type=int, default=None, help="HTTP port (0 picks a free one)")
+        media.add_argument(
+            "--record", action="store_true", help="also record every camera whose terms allow it"
+        )
+        media.add_argument("--segment-seconds", type=float, default=60.0, help="length of recorded segments")
+        media.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
     cams = sub.add_parser("cameras", help="the camera registry")
     csub = cams.add_subparsers(dest="action", required=True)
@@ -122,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_dir, settings.log_level)
     if command == "cameras":
         return _cameras(settings, args)
-    if command == "media":
+    if command in ("media", "record"):
+        args.record = args.record or command == "record"
         return _media(settings, args)
     from app.main import run_console, run_demo
 

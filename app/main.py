@@ -115,8 +115,7 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     ui_state = QSettings(str(settings.ui_state_path), QSettings.Format.IniFormat)
     media_url, media_child, media_line = ensure_media_service(settings, url)
     info = ConsoleInfo(
-        database=f"Database: {describe_url(url)}",
-        media_service=" · ".join(x for x in (media_service, media_line) if x),
+        database=f"Database: {describe_url(url)}", media_service=media_line, simulator=media_service or ""
     )
     from app.video.vlc_player import VlcEngine
 

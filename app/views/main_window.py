@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -30,6 +30,8 @@ from app import __version__
 from app.governance.live_access import live_refusal
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.registry.service import CameraRow, ImportFailed, Registry
+from app.video.media_status import describe as describe_media
+from app.video.media_status import fetch_status as fetch_media_status
 from app.video.sources import libvlc_opens_rtsp
 from app.video.vlc_player import VlcEngine
 from app.views.camera_dialog import CameraDialog
@@ -55,6 +57,7 @@ class ConsoleInfo:
 
     database: str
     media_service: str = "Media service: not running"
+    simulator: str = ""
 
 
 def _placeholder(text: str, name: str) -> QLabel:
@@ -136,6 +139,8 @@ class MainWindow(QMainWindow):
         self.docks["details"].raise_()
         self.resizeDocks([self.docks["map"], self.docks["cameras"]], [620, 520], Qt.Orientation.Horizontal)
 
+        if info.simulator:
+            self.statusBar().addPermanentWidget(QLabel(info.simulator, self))
         self.status_db = QLabel(info.database, self)
         self.status_media = QLabel(info.media_service, self)
         self.status_counts = QLabel("Cameras: loading…", self)
@@ -143,6 +148,11 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(widget)
 
         self.actions_list: list[QAction] = []
+        self._media_timer = QTimer(self)
+        self._media_timer.setInterval(5000)
+        self._media_timer.timeout.connect(self._poll_media_status)
+        if self.media_url:
+            self._media_timer.start()
         self._build_menus()
         self._restore_state()
         self.refresh()
@@ -200,6 +210,11 @@ class MainWindow(QMainWindow):
         about = QAction("&About", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def _poll_media_status(self) -> None:
+        """Show what the media service pulls and records (fetched off the GUI thread)."""
+        url = self.media_url
+        self.tasks.run(lambda: describe_media(url, fetch_media_status(url)), self.status_media.setText)
 
     def _open_selected(self) -> None:
         row = self.camera_panel.selected_camera()

@@ -100,3 +100,15 @@ def test_rtcc_media_record_runs_headless_and_closes_its_last_segment(tmp_path: P
         items = list(s.scalars(select(EvidenceItem)))
     assert len(items) == 1
     assert (settings.data_dir / "recordings" / items[0].path).stat().st_size == items[0].size_bytes
+
+
+def test_the_console_line_reports_recording(recording_service: MediaService, tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.video.media_status import describe, fetch_status
+
+    svc = recording_service
+    with SimulatorProcess(1, port=0) as sim:
+        cameras_on(sim, svc.registry, bank={})
+        svc.start_recording(tmp_path / "rec", segment_s=1.5, check_every_s=0.3)
+        qtbot.waitUntil(lambda: len(segments(svc)) >= 1, timeout=60_000)
+        line = describe(svc.base_url, fetch_status(svc.base_url))
+    assert "recording 1/1 camera(s)" in line and "1 camera stream(s) pulled" in line

@@ -1,0 +1,36 @@
+"""One line for the console's status bar from the media service's /status document."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+
+def fetch_status(base_url: str, timeout: float = 2.0) -> dict[str, Any] | None:
+    try:
+        with urllib.request.urlopen(f"{base_url}/status", timeout=timeout) as reply:
+            data = json.loads(reply.read(1 << 20))
+            return data if isinstance(data, dict) else None
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def describe(base_url: str, status: dict[str, Any] | None) -> str:
+    if status is None:
+        return f"Media service: {base_url} not answering"
+    relays = status.get("relays", [])
+    viewers = sum(int(r.get("viewers", 0)) for r in relays)
+    line = f"Media service: {base_url} · {len(relays)} camera stream(s) pulled, {viewers} viewer(s)"
+    recording = status.get("recording", [])
+    if recording:
+        active = sum(1 for r in recording if r.get("recording"))
+        segments = sum(int(r.get("segments", 0)) for r in recording)
+        errors = sum(1 for r in recording if r.get("error"))
+        line += f" · recording {active}/{len(recording)} camera(s), {segments} segment(s)"
+        if errors:
+            line += f", {errors} with errors"
+    else:
+        line += " · not recording"
+    return line
