@@ -67,6 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     ret = csub.add_parser("retire", help="retire a camera (kept for evidence, never pulled)")
     ret.add_argument("name")
 
+    gaz = sub.add_parser("gazetteer", help="the offline address gazetteer for incidents")
+    gsub = gaz.add_subparsers(dest="action", required=True)
+    gimp = gsub.add_parser(
+        "import", help="replace the gazetteer with a CSV (address, lat, lon); all or nothing"
+    )
+    gimp.add_argument("path", type=Path)
+    gfind = gsub.add_parser("find", help="look an address up")
+    gfind.add_argument("query")
+
     bench = sub.add_parser("bench", help="benchmarks, printed as JSON")
     bsub = bench.add_subparsers(dest="bench", required=True)
     bimp = bsub.add_parser("import", help="time a registry import")
@@ -126,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_dir, settings.log_level)
     if command == "cameras":
         return _cameras(settings, args)
+    if command == "gazetteer":
+        return _gazetteer(settings, args)
     if command in ("media", "record"):
         args.record = args.record or command == "record"
         return _media(settings, args)
@@ -134,6 +145,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "demo":
         return run_demo(settings, cameras=args.cameras)
     return run_console(settings)
+
+
+def _gazetteer(settings: Settings, args: argparse.Namespace) -> int:
+    from app.geo.gazetteer import GazetteerError, OfflineGazetteer
+    from app.models.db import DatabaseError, open_database
+
+    try:
+        gazetteer = OfflineGazetteer(
+            open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+        )
+        if args.action == "import":
+            print(f"imported {gazetteer.import_csv(args.path)} place(s) from {args.path}")
+            return EXIT_OK
+        for match in gazetteer.lookup(args.query):
+            print(f"{match.latitude:.6f}, {match.longitude:.6f}  {match.address}")
+        return EXIT_OK
+    except GazetteerError as exc:
+        print(f"rtcc: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except DatabaseError as exc:
+        print(f"rtcc: {exc}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _media(settings: Settings, args: argparse.Namespace) -> int:

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from app.config import Settings, with_overrides
-from app.geo.sample_city import division_boundaries, sample_cameras
+from app.geo.gazetteer import OfflineGazetteer
+from app.geo.sample_city import division_boundaries, sample_cameras, station_places
 from app.models.db import DatabaseError, describe_url, open_database
 from app.registry.service import Registry
 from app.video.child_service import MediaProcess, ServiceError
@@ -41,6 +42,7 @@ def seed_sample_city(registry: Registry, rtsp_base: str, cameras: int = 200) -> 
     """Load the sample city once; later starts keep whatever the operator changed."""
     if registry.counts()["total"] > 0:
         return 0
+    OfflineGazetteer(registry._sessions).import_places(station_places())
     return registry.import_rows(sample_cameras(cameras, rtsp_base=rtsp_base), division_boundaries(),
                                 source="sample city").cameras  # fmt: skip
 
@@ -133,6 +135,7 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     window = MainWindow(
         registry, info, ui_state, settings.theme, map_config, engine, media_url, fill_wall,
         SalvoStore(sessions), IncidentStore(sessions), settings.effective_time_zone,
+        OfflineGazetteer(sessions),
     )  # fmt: skip
     window.show()
     log.info("console started on %s", describe_url(url))

@@ -146,3 +146,26 @@ def sample_cameras(
         }
         rows.append(RawRow(n, {k: str(v) for k, v in values.items()}))
     return rows
+
+
+# Street addresses of the area stations (the demo's gazetteer).
+STATION_ADDRESSES: dict[str, str] = {
+    "Central": "251 E 6th St", "Rampart": "1401 W 6th St", "Hollenbeck": "2111 E 1st St",
+    "Northeast": "3353 San Fernando Rd", "Newton": "3400 S Central Ave",
+    "Southwest": "1546 W Martin Luther King Jr Blvd", "Harbor": "2175 John S Gibson Blvd, San Pedro",
+    "77th Street": "7600 S Broadway", "Southeast": "145 W 108th St", "Hollywood": "1358 N Wilcox Ave",
+    "Wilshire": "4861 W Venice Blvd", "West Los Angeles": "1663 Butler Ave", "Pacific": "12312 Culver Blvd",
+    "Olympic": "1130 S Vermont Ave", "Van Nuys": "6240 Sylmar Ave", "North Hollywood": "11640 Burbank Blvd",
+    "Foothill": "12760 Osborne St, Pacoima", "Devonshire": "10250 Etiwanda Ave, Northridge",
+    "West Valley": "19020 Vanowen St, Reseda", "Mission": "11121 N Sepulveda Blvd, Mission Hills",
+    "Topanga": "21501 Schoenborn St, Canoga Park",
+}  # fmt: skip
+
+
+def station_places() -> list[Any]:
+    from app.geo.gazetteer import Match
+
+    return [
+        Match(f"{STATION_ADDRESSES[name]} (LAPD {name} station)", lat, lon)
+        for name, lat, lon in LAPD_STATIONS
+    ]

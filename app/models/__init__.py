@@ -13,6 +13,7 @@ from app.models.tables import (
     Incident,
     IncidentCamera,
     Owner,
+    Place,
     Salvo,
     User,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Incident",
     "IncidentCamera",
     "Owner",
+    "Place",
     "Salvo",
     "User",
 ]

@@ -208,3 +208,16 @@ class IncidentCamera(Base):
     rank: Mapped[int] = mapped_column(Integer)
     selected: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(300), default="")
+
+
+class Place(Base):
+    """An entry of the offline gazetteer: an address (or landmark) and where it is."""
+
+    __tablename__ = "places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(300))
+    # Lower-case, punctuation-free form used for matching.
+    normalized: Mapped[str] = mapped_column(String(300), index=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)

@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.geo.coords import CoordinateError, parse_coordinates
+from app.geo.coords import CoordinateError, looks_like_coordinates, parse_coordinates
+from app.geo.gazetteer import Geocoder
 from app.incidents.selection import DEFAULT_RADIUS_M, Candidate, rank_cameras
 from app.incidents.service import IncidentError, IncidentInput, SavedIncident, check
 from app.registry.service import CameraRow
@@ -54,8 +55,10 @@ class IncidentDialog(QDialog):
     sig_save_requested = Signal(object, object)
 
     def __init__(self, cameras: list[CameraRow], time_zone: str, lat: float | None = None,
-                 lon: float | None = None, parent: QWidget | None = None) -> None:  # fmt: skip
+                 lon: float | None = None, parent: QWidget | None = None,
+                 geocoder: Geocoder | None = None) -> None:  # fmt: skip
         super().__init__(parent)
+        self.geocoder = geocoder
         self.setWindowTitle("New incident")
         self.setMinimumSize(760, 620)
         self.cameras = cameras
@@ -90,6 +93,9 @@ class IncidentDialog(QDialog):
         if lat is not None and lon is not None:
             self.location.setText(f"{lat:.6f}, {lon:.6f}")
         form.addRow("Location", self.location)
+        self.matched = QLabel(self)
+        self.matched.setObjectName("matched")
+        form.addRow("", self.matched)
         self.radius = QDoubleSpinBox(self)
         self.radius.setRange(10, 5000)
         self.radius.setValue(DEFAULT_RADIUS_M)
@@ -123,10 +129,21 @@ class IncidentDialog(QDialog):
         self.rank()
 
     def _point(self) -> tuple[float, float] | None:
+        """Coordinates typed, or the first gazetteer match for an address."""
         text = self.location.text().strip()
+        self.matched.setText("")
         if not text:
             return None
-        return parse_coordinates(text)
+        if looks_like_coordinates(text) and not any(ch.isalpha() and ch not in "NSEWdms" for ch in text):
+            return parse_coordinates(text)
+        if self.geocoder is None:
+            return parse_coordinates(text)
+        matches = self.geocoder.lookup(text)
+        if not matches:
+            raise CoordinateError(f"no address in the gazetteer matches '{text}'; type coordinates instead")
+        best = matches[0]
+        self.matched.setText(f"Address matched: {best.address} ({best.latitude:.5f}, {best.longitude:.5f})")
+        return best.latitude, best.longitude
 
     def rank(self) -> None:
         """Re-rank for the current location and radius, keeping the operator's removals."""

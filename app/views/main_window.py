@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.geo.gazetteer import InMemoryGeocoder, OfflineGazetteer
 from app.governance.live_access import live_refusal
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.registry.service import CameraRow, ImportFailed, Registry
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
                  map_config: MapConfig | None = None, engine: VlcEngine | None = None, media_url: str = "",
                  fill_wall: int = 0, salvos: SalvoStore | None = None,
                  incidents: IncidentStore | None = None, time_zone: str = "UTC",
+                 gazetteer: OfflineGazetteer | None = None,
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.registry = registry
@@ -92,6 +94,8 @@ class MainWindow(QMainWindow):
         self._fill_wall = fill_wall
         self.salvos = salvos
         self.incidents = incidents
+        self.gazetteer = gazetteer
+        self.geocoder: InMemoryGeocoder | None = None
         self.time_zone = time_zone
         self.incident_panel = IncidentPanel(self)
         self.incident_panel.sig_new_incident.connect(lambda: self.new_incident())
@@ -427,7 +431,18 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # -- data -----------------------------------------------------------------------------
+    def _load_gazetteer(self) -> None:
+        gazetteer = self.gazetteer
+        if gazetteer is None or self.geocoder is not None:
+            return
+
+        def loaded(places: list[Any]) -> None:
+            self.geocoder = InMemoryGeocoder(places)
+
+        self.tasks.run(gazetteer.all, loaded, lambda exc: self._error("Could not read the gazetteer", exc))
+
     def refresh(self) -> None:
+        self._load_gazetteer()
         want_geojson = self.map is not None and not self._divisions_drawn
 
         def load() -> tuple[list[CameraRow], list[tuple[str, bool]], dict[str, int], list[dict[str, Any]]]:
@@ -516,7 +531,7 @@ class MainWindow(QMainWindow):
         if self.incidents is None:
             self.statusBar().showMessage("This window cannot record incidents.", 5000)
             return None
-        dialog = IncidentDialog(self.cameras, self.time_zone, lat, lon, self)
+        dialog = IncidentDialog(self.cameras, self.time_zone, lat, lon, self, self.geocoder)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         store = self.incidents
 

@@ -11,6 +11,8 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
+from app.geo.gazetteer import OfflineGazetteer
+from app.geo.sample_city import station_places
 from app.incidents.service import IncidentStore
 from app.registry.service import Registry
 from app.video.vlc_player import VlcEngine
@@ -30,10 +32,13 @@ def make_window(qtbot: QtBot, city_registry: Registry, tmp_path: Path) -> Window
         config = MapConfig() if with_map else None
         engine = VlcEngine() if with_wall else None
         sessions = city_registry._sessions
+        gazetteer = OfflineGazetteer(sessions)
+        if not gazetteer.all():
+            gazetteer.import_places(station_places())
         window = MainWindow(
             city_registry, ConsoleInfo("Database: test"), ui_state, map_config=config, engine=engine,
             media_url="http://127.0.0.1:9", salvos=SalvoStore(sessions), incidents=IncidentStore(sessions),
-            time_zone="America/Los_Angeles",
+            time_zone="America/Los_Angeles", gazetteer=gazetteer,
         )  # fmt: skip
         qtbot.addWidget(window)
         window.show()

@@ -61,3 +61,16 @@ def test_bad_location_is_named(make_window) -> None:  # type: ignore[no-untyped-
     dialog.number.setText("x")
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
     assert dialog.error.text().startswith("Location:")
+
+
+def test_an_address_from_the_offline_gazetteer_places_the_incident(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    qtbot.waitUntil(lambda: window.geocoder is not None and len(window.geocoder) == 21, timeout=10_000)
+    dialog = window.new_incident()
+    dialog.location.setText("1358 Wilcox")
+    dialog.rank()
+    assert "Address matched: 1358 N Wilcox Ave (LAPD Hollywood station)" in dialog.matched.text()
+    assert all(c.distance_m <= 300 for c in dialog.candidates)
+    dialog.location.setText("42 Nowhere Lane")
+    dialog.rank()
+    assert "no address in the gazetteer matches" in dialog.summary.text()
