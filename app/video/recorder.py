@@ -44,6 +44,7 @@ class SegmentRecorder:
         self._opened_mono = 0.0
         self._started_at: datetime | None = None
         self._last_at: datetime | None = None
+        self._indexing: list[threading.Thread] = []
 
     @property
     def recording(self) -> bool:
@@ -73,10 +74,14 @@ class SegmentRecorder:
         self._stream = self._out.add_stream_from_template(source)
         self._opened_mono = time.monotonic()
 
-    def close(self) -> None:
-        """Finish the open segment (the camera dropped or recording stops)."""
+    def close(self, wait: bool = True) -> None:
+        """Finish the open segment (the camera dropped or recording stops); with ``wait``, also
+        wait until every closed segment is hashed and indexed."""
         with self._lock:
             self._close()
+        if wait:
+            for thread in list(self._indexing):
+                thread.join()
 
     def _close(self) -> None:
         if self._out is None or self._path is None or self._started_at is None:
@@ -86,6 +91,18 @@ class SegmentRecorder:
         self._out = self._stream = self._path = None
         try:
             out.close()
+        except Exception as exc:
+            self.error = f"segment {path.name}: {exc}"
+            log.exception("recorder for camera %s: closing %s failed", self.camera_id, path.name)
+            return
+        # Hashing a minute of main stream takes tens of milliseconds: not on the relay's thread,
+        # where it would stall live video for every viewer.
+        thread = threading.Thread(target=self._index, args=(path, started, ended), daemon=False)
+        self._indexing = [t for t in self._indexing if t.is_alive()] + [thread]
+        thread.start()
+
+    def _index(self, path: Path, started: datetime, ended: datetime) -> None:
+        try:
             digest = sha256_file(path)
             with self.sessions.begin() as s:
                 item = EvidenceItem(
