@@ -7,11 +7,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.identity import current_user
-from app.models.db import DatabaseError, explain_operational_error
+from app.models.db import write_transaction
 from app.models.tables import Incident, IncidentCamera
 
 
@@ -69,24 +68,21 @@ class IncidentStore:
     def create(self, data: IncidentInput, ranked: list[tuple[int, bool, str]]) -> SavedIncident:
         """Save the incident and every considered camera: (camera id, selected, reason), best first."""
         check(data)
-        try:
-            with self._sessions.begin() as s:
-                if s.scalar(select(Incident.id).where(Incident.number == data.number.strip())) is not None:
-                    raise IncidentError(f"incident number: '{data.number.strip()}' already exists")
-                incident = Incident(
-                    number=data.number.strip(), incident_type=data.incident_type.strip(),
-                    reported_at=data.reported_at, time_zone=data.time_zone, latitude=data.latitude,
-                    longitude=data.longitude, radius_m=data.radius_m, notes=data.notes,
-                    created_by=current_user(),
-                )  # fmt: skip
-                s.add(incident)
-                s.flush()
-                for rank, (camera_id, selected, reason) in enumerate(ranked, start=1):
-                    s.add(IncidentCamera(incident_id=incident.id, camera_id=camera_id, rank=rank,
-                                         selected=selected, reason=reason[:300]))  # fmt: skip
-                incident_id = incident.id
-        except OperationalError as exc:
-            raise DatabaseError(explain_operational_error(exc, str(self._sessions.kw["bind"].url))) from exc
+        with write_transaction(self._sessions) as s:
+            if s.scalar(select(Incident.id).where(Incident.number == data.number.strip())) is not None:
+                raise IncidentError(f"incident number: '{data.number.strip()}' already exists")
+            incident = Incident(
+                number=data.number.strip(), incident_type=data.incident_type.strip(),
+                reported_at=data.reported_at, time_zone=data.time_zone, latitude=data.latitude,
+                longitude=data.longitude, radius_m=data.radius_m, notes=data.notes,
+                created_by=current_user(),
+            )  # fmt: skip
+            s.add(incident)
+            s.flush()
+            for rank, (camera_id, selected, reason) in enumerate(ranked, start=1):
+                s.add(IncidentCamera(incident_id=incident.id, camera_id=camera_id, rank=rank,
+                                     selected=selected, reason=reason[:300]))  # fmt: skip
+            incident_id = incident.id
         return self.get(incident_id)
 
     def get(self, incident_id: int) -> SavedIncident:

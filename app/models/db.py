@@ -8,6 +8,8 @@ with several workstations.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +135,17 @@ def explain_operational_error(exc: OperationalError, url: str) -> str:
             f"The database {where} cannot be opened ({text}). Check that its folder exists and is writable."
         )
     return f"The database {where} reported an error: {text}. Nothing was changed."
+
+
+@contextmanager
+def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction, committed on success; a locked or read-only database becomes a
+    :class:`DatabaseError` that names it and says nothing was changed."""
+    try:
+        with sessions.begin() as s:
+            yield s
+    except OperationalError as exc:
+        raise DatabaseError(explain_operational_error(exc, str(sessions.kw["bind"].url))) from exc
 
 
 def open_database(url: str, busy_timeout_s: float = 5.0) -> sessionmaker[Session]:

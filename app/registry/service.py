@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.models.db import DatabaseError, explain_operational_error
+from app.models.db import write_transaction
 from app.models.enums import CameraStatus
 from app.models.tables import Camera, Division, Owner
 from app.models.types import utcnow
@@ -195,10 +195,8 @@ class Registry:
     # -- writing -----------------------------------------------------------------------------
     def _write(self, work: Callable[[Session], Any]) -> Any:
         try:
-            with self._sessions.begin() as s:
+            with write_transaction(self._sessions) as s:
                 return work(s)
-        except OperationalError as exc:
-            raise DatabaseError(explain_operational_error(exc, str(self._sessions.kw["bind"].url))) from exc
         except IntegrityError as exc:
             raise RegistryError(
                 f"the change conflicts with the registry ({redact(str(exc.orig))}); nothing was saved"

@@ -14,11 +14,11 @@ import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.identity import current_user
-from app.models.db import DatabaseError, explain_operational_error
+from app.models.db import write_transaction
 from app.models.tables import Salvo
 
 LAYOUT_NAMES = {f"{n}x{n}" for n in range(1, 7)} | {"1+5", "1+7", "1+12"}
@@ -98,14 +98,12 @@ class SalvoStore:
         validate(doc)
         doc.name = doc.name.strip()
         try:
-            with self._sessions.begin() as s:
+            with write_transaction(self._sessions) as s:
                 row = s.execute(select(Salvo).where(Salvo.name == doc.name)).scalar_one_or_none()
                 if row is None:
                     s.add(Salvo(name=doc.name, content=doc.to_json(), created_by=current_user()))
                 else:
                     row.content = doc.to_json()
-        except OperationalError as exc:
-            raise DatabaseError(explain_operational_error(exc, str(self._sessions.kw["bind"].url))) from exc
         except IntegrityError as exc:
             raise SalvoError(
                 f"salvo '{doc.name}' was saved by someone else at the same moment; try again"
