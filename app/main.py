@@ -14,6 +14,7 @@ from app.config import Settings, with_overrides
 from app.geo.gazetteer import OfflineGazetteer
 from app.geo.sample_city import division_boundaries, sample_cameras, station_places
 from app.models.db import DatabaseError, describe_url, open_database
+from app.registry.formats import RawRow
 from app.registry.service import Registry
 from app.video.child_service import MediaProcess, ServiceError
 from app.video.simulator_process import SimulatorError, SimulatorProcess
@@ -38,13 +39,12 @@ def prepare_qt_environment() -> None:
     register_schemes()
 
 
-def seed_sample_city(registry: Registry, rtsp_base: str, cameras: int = 200) -> int:
+def seed_sample_city(registry: Registry, rows: list[RawRow]) -> int:
     """Load the sample city once; later starts keep whatever the operator changed."""
     if registry.counts()["total"] > 0:
         return 0
     OfflineGazetteer(registry._sessions).import_places(station_places())
-    return registry.import_rows(sample_cameras(cameras, rtsp_base=rtsp_base), division_boundaries(),
-                                source="sample city").cameras  # fmt: skip
+    return registry.import_rows(rows, division_boundaries(), source="sample city").cameras
 
 
 def media_service_health(url: str) -> str | None:
@@ -158,7 +158,7 @@ def run_demo(settings: Settings, cameras: int | None = None) -> int:
     labels.write_text("\n".join(r.values["name"] for r in rows) + "\n", encoding="utf-8")
     try:
         registry = Registry(open_database(settings.demo_database_url, settings.db_busy_timeout_s))
-        added = seed_sample_city(registry, base, count)
+        added = seed_sample_city(registry, rows)
     except DatabaseError as exc:
         print(f"rtcc demo: {exc}", file=sys.stderr)
         return 1
