@@ -6,6 +6,7 @@ Subcommands that need no window never import Qt, so they run on a headless serve
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import sys
@@ -105,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = with_overrides(settings, database_url=args.database)
 
     command = args.command or "console"
+    if getattr(args, "exit_with_stdin", False):
+        # A child service: if it crashes in native code, its parent shows where.
+        faulthandler.enable()
     if command == "simulate":
         from app.video.simulator import run
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -85,12 +86,31 @@ def no_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def simulator() -> Iterator[object]:
-    """Three simulated cameras on a free port, shared by the session's video tests."""
+def _shared_simulator() -> Iterator[list[Any]]:
     from app.video.simulator_process import SimulatorProcess
 
-    with SimulatorProcess(3, port=0) as sim:
-        yield sim
+    holder: list[Any] = [SimulatorProcess(3, port=0).start()]
+    yield holder
+    holder[0].close()
+
+
+@pytest.fixture
+def simulator(_shared_simulator: list[Any]) -> Iterator[Any]:
+    """Three simulated cameras on a free port, shared by the session's video tests.
+
+    If the simulator died during a test, that test fails with the simulator's last output and the
+    next test gets a new one, so one crash is reported once instead of failing every later test.
+    """
+    from app.video.simulator_process import SimulatorProcess
+
+    sim = _shared_simulator[0]
+    assert isinstance(sim, SimulatorProcess)
+    if not sim.running:
+        sim.close()
+        sim = _shared_simulator[0] = SimulatorProcess(3, port=0).start()
+    yield sim
+    if not sim.running:
+        pytest.fail(f"the camera simulator died during this test; its last output:\n{sim.last_output()}")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -7,10 +7,14 @@ The child prints ``READY <url>`` once it serves.
 
 from __future__ import annotations
 
+import collections
+import logging
 import queue
 import subprocess
 import sys
 import threading
+
+log = logging.getLogger(__name__)
 
 
 class ServiceError(RuntimeError):
@@ -26,8 +30,18 @@ class ChildService:
         self._proc: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str] = queue.Queue()
         self._pump_thread: threading.Thread | None = None
+        self._tail: collections.deque[str] = collections.deque(maxlen=60)
+        self._closing = False
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def last_output(self) -> str:
+        return "\n".join(self._tail)
 
     def start(self, timeout: float = 20.0) -> ChildService:
+        self._closing = False
         cmd = [sys.executable, "-m", "app", *self.args, "--exit-with-stdin"]
         self._proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
@@ -38,10 +52,17 @@ class ChildService:
         return self
 
     def _pump(self) -> None:
-        assert self._proc is not None and self._proc.stdout is not None
-        for line in self._proc.stdout:
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None
+        for line in proc.stdout:
+            self._tail.append(line.rstrip("\n"))
             self._lines.put(line.rstrip("\n"))
         self._lines.put("EXIT")
+        code = proc.wait()
+        if not self._closing:
+            # Died on its own: say so where someone will read it, with its last words.
+            log.error("%s exited unexpectedly (exit code %s); its last output:\n%s",
+                      self.name, code, "\n".join(self._tail))  # fmt: skip
 
     def expect(self, prefix: str, timeout: float) -> str:
         seen: list[str] = []
@@ -73,6 +94,7 @@ class ChildService:
     def close(self) -> None:
         if self._proc is None:
             return
+        self._closing = True
         try:
             if self._proc.stdin:
                 self._proc.stdin.close()

@@ -29,6 +29,9 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
+# cairooverlay hands its draw callback a cairo context; load that conversion once, here, rather
+# than lazily on whichever streaming thread draws first.
+gi.require_foreign("cairo")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 from app.video.barcode import block_geometry, encode_ms  # noqa: E402
