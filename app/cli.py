@@ -50,6 +50,32 @@ def _parser() -> argparse.ArgumentParser:
         media.add_argument("--segment-seconds", type=float, default=60.0, help="length of recorded segments")
         media.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
+    ver = sub.add_parser("verify", help="verify a case package (exit 0 valid, 1 tampered, 2 incomplete)")
+    ver.add_argument("package", type=Path, help="package folder or .zip")
+    ver.add_argument("--trusted-key", action="append", default=None, metavar="FINGERPRINT",
+                     help="accept only these signing-key fingerprints (repeatable)")  # fmt: skip
+    case = sub.add_parser("case", help="cases: footage held for evidence")
+    casesub = case.add_subparsers(dest="action", required=True)
+    ccreate = casesub.add_parser("create", help="open a case")
+    ccreate.add_argument("number")
+    ccreate.add_argument("--title", default="")
+    cwin = casesub.add_parser(
+        "add-window", help="put a camera's recording into a case (places it on legal hold)"
+    )
+    cwin.add_argument("number")
+    cwin.add_argument("--camera", required=True, help="camera name")
+    cwin.add_argument("--start", required=True, help="ISO 8601 time with zone, e.g. 2026-11-25T19:30:00Z")
+    cwin.add_argument("--end", required=True)
+    cwin.add_argument("--note", default="")
+    exp = sub.add_parser("export", help="export a case as a signed, verified package")
+    exp.add_argument("number", help="case number")
+    exp.add_argument("--to", required=True, type=Path, help="target folder (USB drive or network share)")
+    exp.add_argument("--zip", action="store_true", help="also write the package as one .zip")
+    exp.add_argument("--exact", action="store_true", help="re-encode working copies exactly to the marks")
+    exp.add_argument(
+        "--watermark", action="store_true", help="burn case, user and workstation into working copies"
+    )
+
     cams = sub.add_parser("cameras", help="the camera registry")
     csub = cams.add_subparsers(dest="action", required=True)
     add = csub.add_parser("add", help="register a camera")
@@ -137,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.logging_setup import setup_logging
 
     setup_logging(settings.log_dir, settings.log_level)
+    if command == "verify":
+        return _verify(args)
+    if command in ("case", "export"):
+        return _case(settings, args, command)
     if command == "cameras":
         return _cameras(settings, args)
     if command == "gazetteer":
@@ -149,6 +179,68 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "demo":
         return run_demo(settings, cameras=args.cameras)
     return run_console(settings)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from app.evidence.verify import verify_package
+
+    verdict = verify_package(args.package, set(args.trusted_key) if args.trusted_key else None)
+    print(verdict.summary())
+    return verdict.exit_code
+
+
+def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
+    from datetime import datetime
+
+    from app.evidence.cases import CaseError, CaseStore
+    from app.evidence.export import ExportError, ExportOptions, ExportProgress, export_case
+    from app.models.db import DatabaseError, open_database
+    from app.registry.service import Registry
+
+    def when(text: str) -> datetime:
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise CaseError(f"{text!r} is not an ISO 8601 time such as 2026-11-25T19:30:00Z") from None
+
+    def show(p: ExportProgress) -> None:
+        eta = f", {p.eta_s:.0f} s left" if p.eta_s is not None else ""
+        done, total, rate = p.done / 1e6, p.total / 1e6, p.rate_bps / 1e6
+        print(
+            f"\r{p.phase}: {done:,.1f} of ~{total:,.1f} MB, {rate:.1f} MB/s{eta}   ", end="", file=sys.stderr
+        )
+
+    try:
+        sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+        store = CaseStore(sessions)
+        if command == "case" and args.action == "create":
+            store.create(args.number, args.title)
+            print(f"case {args.number} opened")
+            return EXIT_OK
+        case_id = store.find(args.number)
+        if case_id is None:
+            raise CaseError(f"no case {args.number}; open it with `rtcc case create {args.number}`")
+        if command == "case":
+            camera = next((c for c in Registry(sessions).list_cameras() if c.name == args.camera), None)
+            if camera is None:
+                raise CaseError(f"no camera named {args.camera!r} in the registry")
+            store.add_window(case_id, camera.id, when(args.start), when(args.end), args.note)
+            print(f"footage of {camera.name} added to case {args.number}; its segments are on legal hold")
+            return EXIT_OK
+        options = ExportOptions(zip=args.zip, exact=args.exact, watermark=args.watermark,
+                                time_zone=settings.time_zone)  # fmt: skip
+        result = export_case(sessions, case_id, settings.data_dir / "recordings", args.to, options=options,
+                             progress=show)  # fmt: skip
+        print(file=sys.stderr)
+        print(f"exported {result.bytes:,} bytes in {result.seconds:.1f} s to {result.path}")
+        print(result.verdict.summary())
+        return EXIT_OK
+    except (CaseError, ExportError) as exc:
+        print(f"\nrtcc {command}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except DatabaseError as exc:
+        print(f"rtcc {command}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _gazetteer(settings: Settings, args: argparse.Namespace) -> int:

@@ -210,6 +210,37 @@ class IncidentCamera(Base):
     reason: Mapped[str] = mapped_column(String(300), default="")
 
 
+class CaseWindow(Base):
+    """A stretch of one camera's recording put into a case (from the scrub view's in/out marks).
+
+    Its overlapping segments are on legal hold while the window exists."""
+
+    __tablename__ = "case_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Bookmark(Base):
+    """A moment in a case worth a still and a note."""
+
+    __tablename__ = "bookmarks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Place(Base):
     """An entry of the offline gazetteer: an address (or landmark) and where it is."""
 

@@ -1,0 +1,246 @@
+"""Working copies and stills made from recorded segments, never touching the segments.
+
+Segment times are the recording host's UTC clock (see :mod:`app.video.recorder`): a packet's
+wall time is its segment's start plus the packet's offset from the segment's first packet.
+
+* :func:`trim_stream_copy` copies packets from the keyframe at or before the requested in point
+  to the out point into one MP4, across segment boundaries, without decoding; the actual start is
+  that keyframe, and both requested and actual times go into the manifest.
+* :func:`render_derivative` decodes and re-encodes exactly from in to out, optionally blurring
+  privacy masks (OpenCV) and burning a watermark; its output is labelled a derivative.
+* :func:`grab_still` decodes the frame shown at a bookmark's time into a PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+
+
+class MediaCutError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SourceSegment:
+    path: Path
+    start_at: datetime
+
+
+@dataclass(frozen=True)
+class Cut:
+    actual_start: datetime
+    actual_end: datetime
+    frames: int
+
+
+@dataclass(frozen=True)
+class Mask:
+    """A rectangle to blur, in fractions of the frame (0..1), so it fits main and sub streams."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+def _seconds(value: Any, time_base: Fraction | None) -> float:
+    return float(value * (time_base or Fraction(1, 1000)))
+
+
+def _packets(sources: list[SourceSegment]) -> Iterator[tuple[datetime, Any, Any]]:
+    """(wall time, packet, input stream) for every video packet of the segments, in order."""
+    for seg in sources:
+        try:
+            container = av.open(str(seg.path))
+        except (av.error.FFmpegError, OSError) as exc:
+            raise MediaCutError(f"cannot read segment {seg.path.name}: {exc}") from None
+        with container:
+            stream = container.streams.video[0]
+            origin = None
+            for packet in container.demux(stream):
+                if packet.pts is None or packet.size == 0:
+                    continue
+                if origin is None:
+                    origin = packet.dts if packet.dts is not None else packet.pts
+                tb = packet.time_base or stream.time_base
+                yield seg.start_at + timedelta(seconds=_seconds(packet.pts - origin, tb)), packet, stream
+
+
+def trim_stream_copy(
+    sources: list[SourceSegment],
+    start: datetime,
+    end: datetime,
+    out: Path,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Cut:
+    """Copy [start, end] from ``sources`` (ordered by time) into the MP4 ``out``."""
+    gop: list[tuple[datetime, Any]] = []
+    output: Any = None
+    ostream: Any = None
+    actual_start: datetime | None = None
+    last_time = start
+    last_dts_ms = -1
+    frames = 0
+    try:
+        for when, packet, istream in _packets(sources):
+            if cancelled():
+                raise MediaCutError("cancelled")
+            if when > end:
+                break
+            if output is None:
+                if packet.is_keyframe:
+                    gop = [(when, packet)]
+                elif gop:
+                    gop.append((when, packet))
+                if not gop or when < start:
+                    continue  # before the in point, or no keyframe yet to start from
+                output = av.open(str(out), mode="w", format="mp4", options={"movflags": "+faststart"})
+                ostream = output.add_stream_from_template(istream)
+                actual_start = gop[0][0]
+                pending, gop = gop, []
+            else:
+                pending = [(when, packet)]
+            for t, pkt in pending:
+                # Times in milliseconds from the actual start keep the copy continuous across
+                # segment boundaries whatever each segment's own timestamps were.
+                ms = max(int((t - actual_start).total_seconds() * 1000), last_dts_ms + 1)  # type: ignore[operator]
+                copy = av.Packet(bytes(pkt))
+                copy.pts = copy.dts = ms
+                copy.time_base = Fraction(1, 1000)
+                copy.is_keyframe = pkt.is_keyframe
+                copy.stream = ostream
+                output.mux(copy)
+                last_dts_ms = ms
+                last_time = t
+                frames += 1
+    finally:
+        if output is not None:
+            output.close()
+    if output is None or actual_start is None:
+        out.unlink(missing_ok=True)
+        raise MediaCutError(f"no recorded frames between {start:%H:%M:%S} and {end:%H:%M:%S} UTC")
+    return Cut(actual_start, last_time, frames)
+
+
+def _frames(sources: list[SourceSegment]) -> Iterator[tuple[datetime, Any]]:
+    for seg in sources:
+        with av.open(str(seg.path)) as container:
+            stream = container.streams.video[0]
+            origin = None
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                if origin is None:
+                    origin = frame.pts
+                yield seg.start_at + timedelta(seconds=_seconds(frame.pts - origin, stream.time_base)), frame
+
+
+def apply_masks(image: np.ndarray, masks: list[Mask]) -> np.ndarray:
+    height, width = image.shape[:2]
+    for m in masks:
+        x0, y0 = max(0, int(m.x * width)), max(0, int(m.y * height))
+        x1, y1 = min(width, int((m.x + m.w) * width)), min(height, int((m.y + m.h) * height))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        region = image[y0:y1, x0:x1]
+        # A coarse pixelation under the blur: faces and plates cannot be recovered by sharpening.
+        small = cv2.resize(
+            region, (max(1, (x1 - x0) // 16), max(1, (y1 - y0) // 16)), interpolation=cv2.INTER_AREA
+        )
+        coarse = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+        image[y0:y1, x0:x1] = cv2.GaussianBlur(coarse, (0, 0), sigmaX=max(3.0, (x1 - x0) / 20))
+    return image
+
+
+def burn_watermark(image: np.ndarray, text: str) -> np.ndarray:
+    height = image.shape[0]
+    scale = max(0.4, height / 900)
+    thickness = max(1, int(scale * 2))
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    y = height - int(th * 1.5)
+    cv2.rectangle(image, (6, y - th - 6), (14 + tw, y + base + 4), (0, 0, 0), -1)
+    cv2.putText(
+        image, text, (10, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thickness, cv2.LINE_AA
+    )
+    return image
+
+
+def render_derivative(
+    sources: list[SourceSegment],
+    start: datetime,
+    end: datetime,
+    out: Path,
+    *,
+    masks: list[Mask] | None = None,
+    watermark: str = "",
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Cut:
+    """Re-encode exactly [start, end] (H.264), with masks blurred and the watermark burned in."""
+    output: Any = None
+    ostream: Any = None
+    first: datetime | None = None
+    last = start
+    frames = 0
+    try:
+        for when, frame in _frames(sources):
+            if cancelled():
+                raise MediaCutError("cancelled")
+            if when < start:
+                continue
+            if when > end:
+                break
+            if output is None:
+                output = av.open(str(out), mode="w", format="mp4")
+                ostream = output.add_stream("libx264", rate=Fraction(1000, 1))
+                ostream.width, ostream.height = frame.width, frame.height
+                ostream.pix_fmt = "yuv420p"
+                ostream.time_base = Fraction(1, 1000)
+                ostream.options = {"crf": "18", "preset": "veryfast"}
+                first = when
+            image = frame.to_ndarray(format="bgr24")
+            if masks:
+                image = apply_masks(image, masks)
+            if watermark:
+                image = burn_watermark(image, watermark)
+            encoded = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv420p")
+            encoded.pts = int((when - first).total_seconds() * 1000)  # type: ignore[operator]
+            encoded.time_base = Fraction(1, 1000)
+            for packet in ostream.encode(encoded):
+                output.mux(packet)
+            last = when
+            frames += 1
+        if output is not None:
+            for packet in ostream.encode(None):
+                output.mux(packet)
+    finally:
+        if output is not None:
+            output.close()
+    if output is None or first is None:
+        out.unlink(missing_ok=True)
+        raise MediaCutError(f"no recorded frames between {start:%H:%M:%S} and {end:%H:%M:%S} UTC")
+    return Cut(first, last, frames)
+
+
+def grab_still(sources: list[SourceSegment], at: datetime, out: Path) -> datetime:
+    """Write the frame on screen at ``at`` (the last frame at or before it) as PNG; returns its time."""
+    chosen: tuple[datetime, Any] | None = None
+    for when, frame in _frames(sources):
+        if when > at and chosen is not None:
+            break
+        chosen = (when, frame)
+        if when > at:
+            break
+    if chosen is None:
+        raise MediaCutError(f"no recorded frame near {at:%H:%M:%S} UTC")
+    if not cv2.imwrite(str(out), chosen[1].to_ndarray(format="bgr24")):
+        raise MediaCutError(f"cannot write the still {out.name}")
+    return chosen[0]

@@ -1,0 +1,409 @@
+"""Evidence export from recorded simulator video: a verified, signed package with custody, and
+every kind of tampering, a full target and a malicious zip caught."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import IO
+
+import av
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.evidence.cases import CaseError, CaseStore
+from app.evidence.export import ExportCancelled, ExportError, ExportOptions, export_case
+from app.evidence.verify import verify_package
+from app.models.db import open_database
+from app.models.tables import CustodyEvent, EvidenceItem
+from app.video.media_service import MediaService
+from app.video.retention import apply_retention
+from app.video.simulator_process import SimulatorProcess
+from tests.e2e.test_media_service import cameras_on
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Recorded:
+    url: str
+    root: Path
+    camera_id: int
+    segments: list[EvidenceItem]
+
+    def sessions(self) -> sessionmaker[Session]:
+        return open_database(self.url)
+
+
+@pytest.fixture(scope="module")
+def signing_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    import keyring
+
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path_factory.mktemp("keyring") / "keyring_pass.cfg")  # type: ignore[misc]
+    previous = keyring.get_keyring()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+        keyring.set_keyring(backend)
+        yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def chosen_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The file keyring is the operator's explicit choice here (the autouse isolation clears it).
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+    """About eight seconds of one simulated camera, in 2-second segments."""
+    base = tmp_path_factory.mktemp("recorded")
+    url = f"sqlite:///{base / 'rtcc.sqlite'}"
+    svc = MediaService(open_database(url), port=0, linger_s=1.0).start()
+    root = base / "recordings"
+    try:
+        with SimulatorProcess(1, port=0) as sim:
+            cams = cameras_on(sim, svc.registry, lobby={})
+            svc.start_recording(root, segment_s=2.0, check_every_s=0.3)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with svc.sessions() as s:
+                    if len(list(s.scalars(select(EvidenceItem.id)))) >= 4:
+                        break
+                time.sleep(0.3)
+            svc.stop_recording()
+    finally:
+        svc.close()
+    sessions = open_database(url)
+    with sessions() as s:
+        segments = list(s.scalars(select(EvidenceItem).order_by(EvidenceItem.start_at)))
+    assert len(segments) >= 4
+    return Recorded(url, root, cams["lobby"].id, segments)
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def make_case(rec: Recorded, number: str, bookmark: bool = True) -> tuple[CaseStore, int, int]:
+    store = CaseStore(rec.sessions())
+    case_id = store.create(number, "Burglary at the lobby", "<script>alert(1)</script> suspect seen")
+    first, last = rec.segments[1], rec.segments[2]
+    start = first.start_at + timedelta(seconds=0.6)  # mid-segment: the copy starts at a keyframe before
+    end = last.start_at + timedelta(seconds=1.0)
+    window_id = store.add_window(case_id, rec.camera_id, start, end, "suspect enters")
+    if bookmark:
+        store.add_bookmark(case_id, rec.camera_id, first.start_at + timedelta(seconds=1), "face visible")
+    return store, case_id, window_id
+
+
+@pytest.fixture(scope="module")
+def package(recorded: Recorded, signing_keyring: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _, case_id, _ = make_case(recorded, "LAPD-2026-0042")
+    target = tmp_path_factory.mktemp("usb")
+    before = tree_hashes(recorded.root)
+    result = export_case(recorded.sessions(), case_id, recorded.root, target)
+    assert tree_hashes(recorded.root) == before  # the recordings are never modified
+    assert result.verdict.status == "valid"
+    return result.path
+
+
+def copy_of(package: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / package.name
+    shutil.copytree(package, dest)
+    return dest
+
+
+def test_the_package_holds_originals_working_copy_stills_and_verifies(
+    package: Path, recorded: Recorded
+) -> None:
+    verdict = verify_package(package)
+    assert verdict.status == "valid" and verdict.exit_code == 0, verdict.summary()
+    manifest = json.loads((package / "manifest.json").read_text())
+    # Originals are bit-exact copies of the recorded segments that overlap the window.
+    originals = [f for f in manifest["files"] if f["kind"] == "original"]
+    assert len(originals) >= 2
+    for f in originals:
+        source = recorded.root / f["path"].removeprefix("originals/")
+        assert (package / f["path"]).read_bytes() == source.read_bytes()
+    # The working copy starts at the keyframe at or before the in mark and plays.
+    window = manifest["windows"][0]
+    assert window["actual_start"] <= window["requested_start"] < window["requested_end"]
+    assert window["actual_end"] <= window["requested_end"]
+    with av.open(str(package / window["working_copy"])) as container:
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames == window["frames"] and frames >= 15  # over a second of 15 fps video
+    working = next(f for f in manifest["files"] if f["kind"] == "working copy")
+    assert {s["sha256"] for s in working["sources"]} <= {f["sha256"] for f in originals}
+    assert (package / manifest["bookmarks"][0]["still"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert manifest["cameras"][0]["name"] == "lobby" and "fov_deg" in manifest["cameras"][0]
+    assert manifest["software"]["tools"]["pyav"] == av.__version__
+    # Custody from "recorded" through "placed in case" and "exported" for every original.
+    events = [json.loads(line) for line in (package / "custody.jsonl").read_text().splitlines()]
+    for f in originals:
+        actions = [e["action"] for e in events if e["item"] == f["item"]]
+        assert actions[0] == "recorded" and "placed in case" in actions and actions[-1] == "exported"
+    # Standard tools agree: sha256sum, and OpenSSL for the signature.
+    assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=package).returncode == 0
+    if shutil.which("openssl"):
+        check = subprocess.run(
+            [
+                "openssl",
+                "pkeyutl",
+                "-verify",
+                "-pubin",
+                "-inkey",
+                "signing-key.pub",
+                "-rawin",
+                "-in",
+                "manifest.json",
+                "-sigfile",
+                "manifest.json.sig",
+            ],
+            cwd=package,
+            capture_output=True,
+            text=True,
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+    # The report shows the custody trail and key, and no script from the case notes is active.
+    report = (package / "report.html").read_text()
+    assert verdict.fingerprint in report and "placed in case" in report
+    assert "<script>" not in report and "&lt;script&gt;" in report
+    # After the write was verified, the database records the copy and the verification.
+    with recorded.sessions()() as s:
+        actions = set(s.scalars(select(CustodyEvent.action)))
+    assert {"copied", "verified"} <= actions
+
+
+def _flip_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def _drop_custody_line(path: Path) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    del lines[1]
+    path.write_text("".join(lines))
+
+
+TAMPERS = {
+    "byte flipped in an original": (lambda p: _flip_byte(next((p / "originals").rglob("*.mkv"))), 1),
+    "byte flipped in the working copy": (lambda p: _flip_byte(next((p / "working").glob("*.mp4"))), 1),
+    "manifest edited": (
+        lambda p: (p / "manifest.json").write_text(
+            (p / "manifest.json").read_text().replace("Burglary", "Robbery")
+        ),
+        1,
+    ),
+    "custody line removed": (lambda p: _drop_custody_line(p / "custody.jsonl"), 1),
+    "extra file added": (lambda p: (p / "originals" / "extra.mkv").write_bytes(b"planted"), 1),
+    "signature replaced": (lambda p: (p / "manifest.json.sig").write_bytes(bytes(64)), 1),
+    "file removed": (lambda p: (p / "report.html").unlink(), 2),
+    "left unfinished": (lambda p: (p / "INCOMPLETE").write_text("export in progress"), 2),
+}
+
+
+@pytest.mark.parametrize("tamper", TAMPERS)
+def test_every_tamper_is_detected_with_its_exit_code(package: Path, tmp_path: Path, tamper: str) -> None:
+    altered = copy_of(package, tmp_path)
+    change, code = TAMPERS[tamper]
+    change(altered)
+    verdict = verify_package(altered)
+    assert verdict.status != "valid" and verdict.exit_code == code, verdict.summary()
+
+
+def test_rtcc_verify_prints_the_verdict_and_exits_with_its_code(package: Path, tmp_path: Path) -> None:
+    from app.cli import main
+
+    assert main(["verify", str(package)]) == 0
+    altered = copy_of(package, tmp_path)
+    _flip_byte(altered / "custody.jsonl")
+    assert main(["verify", str(altered)]) == 1
+    assert main(["verify", str(tmp_path / "nothing-here")]) == 2
+
+
+def test_a_zipped_package_verifies_and_a_malicious_zip_is_refused(package: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.zip"
+    with zipfile.ZipFile(good, "w") as z:
+        for p in sorted(package.rglob("*")):
+            if p.is_file():
+                z.write(p, f"{package.name}/{p.relative_to(package).as_posix()}")
+    assert verify_package(good).status == "valid"
+    for name, entry in (("slip.zip", "../../escaped.txt"), ("abs.zip", "/tmp/escaped.txt")):
+        evil = tmp_path / name
+        with zipfile.ZipFile(evil, "w") as z:
+            z.writestr(entry, "owned")
+        verdict = verify_package(evil)
+        assert verdict.status == "tampered" and "unsafe" in verdict.summary()
+    link = tmp_path / "link.zip"
+    with zipfile.ZipFile(link, "w") as z:
+        info = zipfile.ZipInfo("pkg/manifest.json")
+        info.external_attr = 0o120777 << 16  # a symbolic link to /etc/passwd
+        z.writestr(info, "/etc/passwd")
+    assert "symbolic link" in verify_package(link).summary()
+    assert not (tmp_path.parent / "escaped.txt").exists() and not Path("/tmp/escaped.txt").exists()
+
+
+def test_a_symlink_inside_a_package_folder_is_refused(package: Path, tmp_path: Path) -> None:
+    altered = copy_of(package, tmp_path)
+    (altered / "originals" / "passwd").symlink_to("/etc/passwd")
+    verdict = verify_package(altered)
+    assert verdict.status == "tampered" and "symbolic link" in verdict.summary()
+
+
+class FillsUp:
+    """A target that runs out of space after a budget of bytes, as a small USB stick does."""
+
+    def __init__(self, budget: int) -> None:
+        self.left = budget
+
+    def open(self, path: Path) -> IO[bytes]:
+        fh = path.open("xb")
+        real_write = fh.write
+
+        def write(data: bytes) -> int:  # type: ignore[override]
+            if len(data) > self.left:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.left -= len(data)
+            return real_write(data)
+
+        fh.write = write  # type: ignore[method-assign]
+        return fh
+
+
+def test_a_target_that_fills_up_leaves_an_incomplete_package_and_intact_source(
+    recorded: Recorded, signing_keyring: None, tmp_path: Path
+) -> None:
+    _, case_id, _ = make_case(recorded, "FULL-1", bookmark=False)
+    before = tree_hashes(recorded.root)
+    first_size = recorded.segments[1].size_bytes
+    with pytest.raises(ExportError, match="full"):
+        export_case(
+            recorded.sessions(),
+            case_id,
+            recorded.root,
+            tmp_path,
+            options=ExportOptions(open_target=FillsUp(first_size + 1000).open),
+        )
+    partial = next(tmp_path.glob("*.partial"))
+    assert "full" in (partial / "INCOMPLETE").read_text()
+    assert verify_package(partial).exit_code == 2
+    assert tree_hashes(recorded.root) == before
+    with recorded.sessions()() as s:
+        assert "export failed" in set(s.scalars(select(CustodyEvent.action)))
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0, reason="mounting a small tmpfs needs root; the injected fault above runs everywhere"
+)
+def test_a_real_small_filesystem_that_fills_up(
+    recorded: Recorded, signing_keyring: None, tmp_path: Path
+) -> None:
+    _, case_id, _ = make_case(recorded, "FULL-2", bookmark=False)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    size_kb = max(64, recorded.segments[1].size_bytes // 1024 + 16)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(stick)]).returncode:
+        pytest.fail("root could not mount a tmpfs")
+    try:
+        before = tree_hashes(recorded.root)
+        # The space check alone would refuse this stick; pretend it is larger to reach the real ENOSPC.
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(shutil, "disk_usage", lambda _p: shutil._ntuple_diskusage(1 << 40, 0, 1 << 40))  # type: ignore[attr-defined]
+            with pytest.raises(ExportError, match="full"):
+                export_case(recorded.sessions(), case_id, recorded.root, stick)
+        partial = next(stick.glob("*.partial"))
+        assert verify_package(partial).exit_code == 2
+        assert tree_hashes(recorded.root) == before
+    finally:
+        subprocess.run(["umount", str(stick)])
+
+
+def test_not_enough_space_is_refused_before_writing(
+    recorded: Recorded, signing_keyring: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, case_id, _ = make_case(recorded, "FULL-3", bookmark=False)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: shutil._ntuple_diskusage(10_000, 9_000, 1_000))  # type: ignore[attr-defined]
+    with pytest.raises(ExportError, match="not enough space"):
+        export_case(recorded.sessions(), case_id, recorded.root, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cancel_stops_the_export_and_marks_it_incomplete(
+    recorded: Recorded, signing_keyring: None, tmp_path: Path
+) -> None:
+    _, case_id, _ = make_case(recorded, "CANCEL-1", bookmark=False)
+    cancel = threading.Event()
+    seen = []
+
+    def progress(p: object) -> None:
+        seen.append(p)
+        cancel.set()
+
+    with pytest.raises(ExportCancelled):
+        export_case(recorded.sessions(), case_id, recorded.root, tmp_path, progress=progress, cancel=cancel)
+    assert seen and "cancelled" in next(tmp_path.glob("*.partial")).joinpath("INCOMPLETE").read_text()
+
+
+def test_a_segment_altered_on_disk_is_not_exported(
+    recorded: Recorded, signing_keyring: None, tmp_path: Path
+) -> None:
+    store = CaseStore(recorded.sessions())
+    case_id = store.create("ALTERED-1")
+    last = recorded.segments[-1]
+    store.add_window(case_id, recorded.camera_id, last.start_at, last.end_at)
+    path = recorded.root / last.path
+    original = path.read_bytes()
+    try:
+        _flip_byte(path)
+        with pytest.raises(ExportError, match="altered on disk"):
+            export_case(recorded.sessions(), case_id, recorded.root, tmp_path)
+    finally:
+        path.write_bytes(original)
+
+
+def test_a_case_holds_its_footage_against_retention(recorded: Recorded, tmp_path: Path) -> None:
+    # On a copy of the database: retention here must not touch the module's other tests.
+    copy = tmp_path / "copy.sqlite"
+    with sqlite3.connect(recorded.url.removeprefix("sqlite:///")) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    sessions = open_database(f"sqlite:///{copy}")
+    store = CaseStore(sessions)
+    case_id = store.create("HOLD-1")
+    seg = recorded.segments[0]
+    window = store.add_window(case_id, recorded.camera_id, seg.start_at, seg.end_at)
+    with pytest.raises(CaseError, match="no recording"):
+        store.add_window(
+            case_id, recorded.camera_id, seg.start_at - timedelta(days=3), seg.start_at - timedelta(days=2)
+        )
+    far_future = seg.end_at + timedelta(days=400)
+    scratch = tmp_path / "scratch"  # retention deletes under this root only: the real files stay
+    deleted = apply_retention(sessions, scratch, far_future)
+    assert deleted and seg.id not in deleted  # everything else expired; the held segment stays
+    with pytest.raises(CaseError, match="needs a reason"):
+        store.remove_window(window, " ")
+    assert store.remove_window(window, "entered in error, supervisor J. Doe") == 1
+    assert seg.id in apply_retention(sessions, scratch, far_future)  # once lifted, retention applies
+    with sessions() as s:
+        actions = list(s.scalars(select(CustodyEvent.action).where(CustodyEvent.evidence_item_id == seg.id)))
+    assert actions == ["recorded", "placed in case", "legal hold lifted", "deleted"]
