@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("package", type=Path, help="package folder or .zip")
     ver.add_argument("--trusted-key", action="append", default=None, metavar="FINGERPRINT",
                      help="accept only these signing-key fingerprints (repeatable)")  # fmt: skip
+    rev = sub.add_parser("review", help="open a case package read-only for offline review")
+    rev.add_argument("package", type=Path, help="package folder or .zip")
     case = sub.add_parser("case", help="cases: footage held for evidence")
     casesub = case.add_subparsers(dest="action", required=True)
     ccreate = casesub.add_parser("create", help="open a case")
@@ -178,6 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if command == "demo":
         return run_demo(settings, cameras=args.cameras)
+    if command == "review":
+        from app.main import run_review
+
+        return run_review(settings, args.package)
     return run_console(settings)
 
 

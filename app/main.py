@@ -146,6 +146,31 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
             media_child.close()
 
 
+def run_review(settings: Settings, package: Path) -> int:
+    """Open a case package read-only: no database, no media service, no network."""
+    prepare_qt_environment()
+    from PySide6.QtWidgets import QApplication
+
+    from app.views.review.window import ReviewWindow
+    from app.views.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("RTCC Case Review")
+    apply_theme(app, settings.theme)
+    engine = None
+    try:
+        from app.video.vlc_player import VlcEngine
+
+        engine = VlcEngine(settings.network_caching_ms)
+    except (RuntimeError, OSError, NameError) as exc:
+        log.error("libVLC is not usable; footage will not play: %s", exc)
+    window = ReviewWindow(package, engine)
+    window.resize(1400, 900)
+    window.show()
+    return app.exec()
+
+
 def run_demo(settings: Settings, cameras: int | None = None) -> int:
     """Start the simulator, seed the demo database with the sample city, open the console."""
     count = cameras or settings.demo_live_cameras

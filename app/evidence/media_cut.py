@@ -190,6 +190,7 @@ def render_derivative(
     first: datetime | None = None
     last = start
     frames = 0
+    last_pts = -1
     try:
         for when, frame in _frames(sources):
             if cancelled():
@@ -212,7 +213,9 @@ def render_derivative(
             if watermark:
                 image = burn_watermark(image, watermark)
             encoded = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv420p")
-            encoded.pts = int((when - first).total_seconds() * 1000)  # type: ignore[operator]
+            # Segment boundaries can map two frames to the same millisecond: keep time moving.
+            last_pts = max(int((when - first).total_seconds() * 1000), last_pts + 1)  # type: ignore[operator]
+            encoded.pts = last_pts
             encoded.time_base = Fraction(1, 1000)
             for packet in ostream.encode(encoded):
                 output.mux(packet)

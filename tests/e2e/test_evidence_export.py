@@ -21,6 +21,7 @@ from typing import IO
 
 import av
 import pytest
+import vlc
 from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -407,3 +408,48 @@ def test_a_case_holds_its_footage_against_retention(recorded: Recorded, tmp_path
     with sessions() as s:
         actions = list(s.scalars(select(CustodyEvent.action).where(CustodyEvent.evidence_item_id == seg.id)))
     assert actions == ["recorded", "placed in case", "legal hold lifted", "deleted"]
+
+
+def test_the_review_window_verifies_first_and_plays_the_footage_in_lockstep(
+    package: Path, tmp_path: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    from app.evidence.review import sidecar_path
+    from app.video.vlc_player import VlcEngine
+    from app.views.review.window import ReviewWindow
+
+    before = tree_hashes(package)
+    window = ReviewWindow(package, VlcEngine())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.review is not None, timeout=30_000)
+    assert window.banner.text().startswith("VALID") and window.tabs.count() == 3
+    footage = window.footage
+    assert footage is not None and len(footage.tiles) == 1
+    qtbot.waitUntil(lambda: all(t.player.get_time() >= 0 for t in footage.tiles), timeout=10_000)
+    qtbot.waitUntil(lambda: footage.tiles[0].player.get_state() == vlc.State.Paused, timeout=10_000)
+    target = footage.start + timedelta(seconds=1)
+    footage.seek(target)  # paused: the tile shows the frame at the new time
+    qtbot.waitUntil(lambda: abs(footage.tiles[0].player.get_time() - 1000) < 300, timeout=5_000)
+    footage.toggle_play()
+    qtbot.waitUntil(lambda: footage.position > target + timedelta(seconds=0.3), timeout=5_000)
+    footage.toggle_play()  # pause: the clock stops with the tiles
+    assert not footage.playing and footage.play_button.text() == "Play"
+    assert footage.clock.text().strip().startswith(f"{target:%Y-%m-%d %H:%M:%S}")
+    assert window.tabs.widget(2).rowCount() >= 3  # type: ignore[attr-defined]
+    # Recording a review writes beside the package, never into it; the package still verifies.
+    from app.evidence.review import record_review
+
+    assert window.review is not None
+    sidecar = record_review(window.review, "Det. R. Diaz", "defence disclosure")
+    assert sidecar == sidecar_path(package) and sidecar.read_text().count('"reviewed"') >= 3
+    assert tree_hashes(package) == before and verify_package(package).status == "valid"
+    window.close()
+    sidecar.unlink()
+
+    altered = copy_of(package, tmp_path)
+    _flip_byte(next((altered / "originals").rglob("*.mkv")))
+    tampered = ReviewWindow(altered, None)
+    qtbot.addWidget(tampered)
+    qtbot.waitUntil(lambda: tampered.review is not None, timeout=30_000)
+    assert tampered.banner.text().startswith("TAMPERED") and "a11d1d" in tampered.banner.styleSheet()
+    tampered.close()

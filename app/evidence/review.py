@@ -1,0 +1,141 @@
+"""Offline review of a case package: what the review window shows, read-only.
+
+Opening a package verifies it first and never writes into it. A zip is extracted (after the
+same safety checks as verification) into a temporary folder that lives as long as the review.
+If the reviewer chooses, a "reviewed" custody event per item goes into a sidecar file *beside*
+the package (``<package>.reviews.jsonl``), chained from the package's custody heads with the same
+hash rule, so the package itself stays bit-exact and still verifies.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.evidence.custody import EventFields, event_hash
+from app.evidence.package_format import CUSTODY, MAX_CUSTODY_LINE
+from app.evidence.verify import VALID, Verdict, extract_zip, verify_folder, verify_package
+
+
+@dataclass(frozen=True)
+class ReviewClip:
+    camera: str
+    path: Path
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class ReviewPackage:
+    source: Path
+    root: Path
+    verdict: Verdict
+    custody: list[dict[str, Any]] = field(default_factory=list)
+    clips: list[ReviewClip] = field(default_factory=list)
+    _tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.verdict.manifest or {}
+
+    @property
+    def valid(self) -> bool:
+        return self.verdict.status == VALID
+
+    @property
+    def timeline(self) -> tuple[datetime, datetime] | None:
+        if not self.clips:
+            return None
+        return min(c.start for c in self.clips), max(c.end for c in self.clips)
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def open_for_review(path: Path) -> ReviewPackage:
+    """Verify and load a package folder or zip; works with no network and no database."""
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    root = path
+    if path.is_file() and zipfile.is_zipfile(path):
+        verdict = verify_package(path)
+        if verdict.manifest is not None:
+            tmp = tempfile.TemporaryDirectory(prefix="rtcc-review-")
+            root = extract_zip(path, Path(tmp.name))
+    elif path.is_dir():
+        verdict = verify_folder(path)
+    else:
+        verdict = verify_package(path)
+    review = ReviewPackage(path, root, verdict, _tmp=tmp)
+    manifest = verdict.manifest
+    if manifest is None:
+        return review
+    listed = {f["path"] for f in manifest["files"]}
+    custody_path = root / CUSTODY
+    if CUSTODY in listed and custody_path.is_file():
+        with custody_path.open("rb") as fh:
+            for raw in fh:
+                if len(raw) > MAX_CUSTODY_LINE:
+                    break
+                try:
+                    review.custody.append(json.loads(raw))
+                except ValueError:
+                    break
+    names = {c.get("id"): str(c.get("name", "")) for c in manifest["cameras"]}
+    for w in manifest["windows"]:
+        clip = w.get("working_copy", "")
+        if clip in listed and (root / clip).is_file():
+            try:
+                review.clips.append(
+                    ReviewClip(names.get(w.get("camera_id"), "?"), root / clip, _time(w["actual_start"]),
+                               _time(w["actual_end"]))
+                )  # fmt: skip
+            except (KeyError, ValueError, TypeError):
+                continue
+    return review
+
+
+def sidecar_path(package: Path) -> Path:
+    return package.with_name(package.name + ".reviews.jsonl")
+
+
+def record_review(review: ReviewPackage, reviewer: str, note: str) -> Path:
+    """Append a "reviewed" event for every item to the sidecar beside the package."""
+    if not reviewer.strip():
+        raise ValueError("a review is recorded under the reviewer's name")
+    sidecar = sidecar_path(review.source)
+    heads: dict[int, tuple[str, str, str]] = {}
+    for events in (review.custody, _read_sidecar(sidecar)):
+        for ev in events:
+            heads[int(ev["item"])] = (ev["hash"], ev["item_sha256"], ev["file"])
+    now = datetime.now(UTC)
+    lines = []
+    for item, (prev, digest, file) in sorted(heads.items()):
+        fields = EventFields(
+            item, now, reviewer.strip(), socket.gethostname(), "reviewed", note.strip(), digest
+        )
+        lines.append({"item": item, "file": file, "at": now.isoformat().replace("+00:00", "Z"),
+                      "user": fields.username, "workstation": fields.workstation, "action": "reviewed",
+                      "reason": fields.reason, "item_sha256": digest, "prev": prev,
+                      "hash": event_hash(fields, prev)})  # fmt: skip
+    with sidecar.open("a", encoding="utf-8") as fh:
+        for line in lines:
+            fh.write(json.dumps(line, sort_keys=True) + "\n")
+    return sidecar
+
+
+def _read_sidecar(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
