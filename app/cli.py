@@ -116,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     bwall.add_argument("--seconds", type=float, default=15.0)
     bwall.add_argument("--fps", type=int, default=25)
     bwall.add_argument("--mode", choices=("auto", "native", "software"), default="auto", help="tile kind")
+    bexp = bsub.add_parser("export", help="case export with verify-after-write against a plain copy")
+    bexp.add_argument("--minutes", type=int, default=5)
+    bexp.add_argument("--cameras", type=int, default=4)
+    bexp.add_argument("--repeat", type=int, default=3)
+    bexp.add_argument(
+        "--workdir", type=Path, default=None, help="folder on the disk to measure (default: temp)"
+    )
     bmap = bsub.add_parser("map", help="time the division map with N cameras")
     bmap.add_argument("--cameras", type=int, default=10_000)
     return p
@@ -150,6 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 json.dumps(
                     run_wall_bench(args.tiles, args.stream, args.seconds, args.fps, args.mode), indent=2
                 )
+            )
+            return EXIT_OK
+        if args.bench == "export":
+            from app.bench.export_bench import run_export_bench
+
+            print(
+                json.dumps(run_export_bench(args.minutes, args.cameras, args.repeat, args.workdir), indent=2)
             )
             return EXIT_OK
         if args.bench == "map":

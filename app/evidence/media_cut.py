@@ -113,12 +113,11 @@ def trim_stream_copy(
                 # Times in milliseconds from the actual start keep the copy continuous across
                 # segment boundaries whatever each segment's own timestamps were.
                 ms = max(int((t - actual_start).total_seconds() * 1000), last_dts_ms + 1)  # type: ignore[operator]
-                copy = av.Packet(bytes(pkt))
-                copy.pts = copy.dts = ms
-                copy.time_base = Fraction(1, 1000)
-                copy.is_keyframe = pkt.is_keyframe
-                copy.stream = ostream
-                output.mux(copy)
+                # The demuxed packet is muxed as it is, only retimed: no copy of the payload.
+                pkt.pts = pkt.dts = ms
+                pkt.time_base = Fraction(1, 1000)
+                pkt.stream = ostream
+                output.mux(pkt)
                 last_dts_ms = ms
                 last_time = t
                 frames += 1

@@ -453,3 +453,41 @@ def test_the_review_window_verifies_first_and_plays_the_footage_in_lockstep(
     qtbot.waitUntil(lambda: tampered.review is not None, timeout=30_000)
     assert tampered.banner.text().startswith("TAMPERED") and "a11d1d" in tampered.banner.styleSheet()
     tampered.close()
+
+
+def test_an_exact_derivative_blurs_masks_burns_the_watermark_and_names_its_sources(
+    recorded: Recorded, signing_keyring: None, tmp_path: Path
+) -> None:
+    import cv2
+    import numpy as np
+
+    from app.evidence.media_cut import Mask
+
+    _, case_id, _ = make_case(recorded, "EXACT-1", bookmark=False)
+    options = ExportOptions(
+        exact=True, watermark=True, masks={recorded.camera_id: [Mask(0.0, 0.0, 0.5, 0.2)]}
+    )
+    result = export_case(recorded.sessions(), case_id, recorded.root, tmp_path, options=options)
+    assert result.verdict.status == "valid"
+    manifest = json.loads((result.path / "manifest.json").read_text())
+    window = manifest["windows"][0]
+    assert window["requested_start"] <= window["actual_start"]  # exact: no earlier keyframe
+    assert "re-encoded" in window["derivation"] and "privacy masks" in window["derivation"]
+    working = next(f for f in manifest["files"] if f["kind"] == "working copy")
+    originals = {f["path"]: f["sha256"] for f in manifest["files"] if f["kind"] == "original"}
+    assert working["sources"] and all(originals[s["path"]] == s["sha256"] for s in working["sources"])
+
+    def first_frame(path: Path) -> np.ndarray:
+        with av.open(str(path)) as container:
+            return next(container.decode(video=0)).to_ndarray(format="gray")
+
+    derived = first_frame(result.path / window["working_copy"])
+    source = first_frame(result.path / window["originals"][0])
+    h, w = derived.shape
+    # The camera's burned-in label sits top-left: sharp in the original, unreadable under the mask.
+    sharp = cv2.Laplacian(source[: h // 5, : w // 2], cv2.CV_64F).var()
+    masked = cv2.Laplacian(derived[: h // 5, : w // 2], cv2.CV_64F).var()
+    assert masked * 10 < sharp
+    # The watermark changes the bottom-left corner of every frame.
+    corner = (slice(h - h // 8, h), slice(0, w // 3))
+    assert np.abs(derived[corner].astype(int) - source[corner].astype(int)).mean() > 5
