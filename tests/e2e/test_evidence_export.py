@@ -11,10 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import threading
-import time
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
@@ -22,79 +19,23 @@ from typing import IO
 import av
 import pytest
 import vlc
-from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.evidence.cases import CaseError, CaseStore
 from app.evidence.export import ExportCancelled, ExportError, ExportOptions, export_case
 from app.evidence.verify import verify_package
 from app.models.db import open_database
-from app.models.tables import CustodyEvent, EvidenceItem
-from app.video.media_service import MediaService
+from app.models.tables import CustodyEvent
 from app.video.retention import apply_retention
-from app.video.simulator_process import SimulatorProcess
-from tests.e2e.test_media_service import cameras_on
+from tests.e2e.conftest import Recorded
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclass
-class Recorded:
-    url: str
-    root: Path
-    camera_id: int
-    segments: list[EvidenceItem]
-
-    def sessions(self) -> sessionmaker[Session]:
-        return open_database(self.url)
-
-
-@pytest.fixture(scope="module")
-def signing_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    import keyring
-
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path_factory.mktemp("keyring") / "keyring_pass.cfg")  # type: ignore[misc]
-    previous = keyring.get_keyring()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
-        keyring.set_keyring(backend)
-        yield
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture(autouse=True)
 def chosen_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
     # The file keyring is the operator's explicit choice here (the autouse isolation clears it).
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
-
-
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
-    """About eight seconds of one simulated camera, in 2-second segments."""
-    base = tmp_path_factory.mktemp("recorded")
-    url = f"sqlite:///{base / 'rtcc.sqlite'}"
-    svc = MediaService(open_database(url), port=0, linger_s=1.0).start()
-    root = base / "recordings"
-    try:
-        with SimulatorProcess(1, port=0) as sim:
-            cams = cameras_on(sim, svc.registry, lobby={})
-            svc.start_recording(root, segment_s=2.0, check_every_s=0.3)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                with svc.sessions() as s:
-                    if len(list(s.scalars(select(EvidenceItem.id)))) >= 4:
-                        break
-                time.sleep(0.3)
-            svc.stop_recording()
-    finally:
-        svc.close()
-    sessions = open_database(url)
-    with sessions() as s:
-        segments = list(s.scalars(select(EvidenceItem).order_by(EvidenceItem.start_at)))
-    assert len(segments) >= 4
-    return Recorded(url, root, cams["lobby"].id, segments)
 
 
 def tree_hashes(root: Path) -> dict[str, str]:

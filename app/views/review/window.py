@@ -94,10 +94,15 @@ class _ClipTile(QWidget):
         else:
             self._settle(offset, playing)
 
-    def _settle(self, offset: int, playing: bool) -> None:
-        if self.player is not None:
-            self.player.set_time(offset)
-            self.player.set_pause(0 if playing else 1)
+    def _settle(self, offset: int, playing: bool, tries: int = 50) -> None:
+        if self.player is None:
+            return
+        if self.player.get_state() in (vlc.State.Opening, vlc.State.Buffering) and tries > 0:
+            # libVLC ignores seeks and pauses until the input runs: ask again shortly.
+            QTimer.singleShot(100, lambda: self._settle(offset, playing, tries - 1))
+            return
+        self.player.set_time(offset)
+        self.player.set_pause(0 if playing else 1)
 
     def release(self) -> None:
         if self.player is not None:

@@ -1,0 +1,72 @@
+"""Fixtures shared by the end-to-end tests: a short recording of a simulated camera, and a
+file keyring chosen explicitly for the agency's signing key."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models.db import open_database
+from app.models.tables import EvidenceItem
+from app.video.media_service import MediaService
+from app.video.simulator_process import SimulatorProcess
+from tests.e2e.test_media_service import cameras_on
+
+
+@dataclass
+class Recorded:
+    url: str
+    root: Path
+    camera_id: int
+    segments: list[EvidenceItem]
+
+    def sessions(self) -> sessionmaker[Session]:
+        return open_database(self.url)
+
+
+@pytest.fixture(scope="module")
+def signing_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    import keyring
+
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path_factory.mktemp("keyring") / "keyring_pass.cfg")  # type: ignore[misc]
+    previous = keyring.get_keyring()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+        keyring.set_keyring(backend)
+        yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+    """About eight seconds of one simulated camera, in 2-second segments."""
+    base = tmp_path_factory.mktemp("recorded")
+    url = f"sqlite:///{base / 'rtcc.sqlite'}"
+    svc = MediaService(open_database(url), port=0, linger_s=1.0).start()
+    root = base / "recordings"
+    try:
+        with SimulatorProcess(1, port=0) as sim:
+            cams = cameras_on(sim, svc.registry, lobby={})
+            svc.start_recording(root, segment_s=2.0, check_every_s=0.3)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with svc.sessions() as s:
+                    if len(list(s.scalars(select(EvidenceItem.id)))) >= 4:
+                        break
+                time.sleep(0.3)
+            svc.stop_recording()
+    finally:
+        svc.close()
+    sessions = open_database(url)
+    with sessions() as s:
+        segments = list(s.scalars(select(EvidenceItem).order_by(EvidenceItem.start_at)))
+    assert len(segments) >= 4
+    return Recorded(url, root, cams["lobby"].id, segments)

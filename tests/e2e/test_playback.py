@@ -1,0 +1,72 @@
+"""Scrubbing recordings: a seek shows the burned-in clock of that time; gaps and altered
+segments are reported instead of played."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from app.playback.reader import FrameReader
+from app.playback.timeline import ALTERED, MISSING, OK, load_timelines
+from app.video.barcode import decode
+from tests.e2e.conftest import Recorded
+
+pytestmark = pytest.mark.e2e
+
+
+def clock_of(image) -> datetime:  # type: ignore[no-untyped-def]
+    ms = decode(image)
+    assert ms is not None, "the burned-in barcode could not be read"
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def reader_for(rec: Recorded, root: Path | None = None) -> FrameReader:
+    segs = rec.segments
+    timelines = load_timelines(
+        rec.sessions(), root or rec.root, [rec.camera_id], segs[0].start_at, segs[-1].end_at
+    )
+    return FrameReader(timelines[rec.camera_id])
+
+
+def test_a_seek_shows_the_frame_recorded_at_that_time(recorded: Recorded) -> None:
+    reader = reader_for(recorded)
+    segs = recorded.segments
+    for seg, offset in ((segs[1], 0.5), (segs[2], 1.3), (segs[0], 1.0)):  # backwards too
+        when = seg.start_at + timedelta(seconds=offset)
+        result = reader.frame_at(when)
+        assert result.status == "ok" and result.image is not None
+        assert abs((clock_of(result.image) - when).total_seconds()) < 1.0
+        assert result.frame_time is not None and result.frame_time <= when
+    # Playing forward decodes on from the last frame: frame times advance with the clock.
+    start = segs[1].start_at + timedelta(seconds=0.2)
+    times = [reader.frame_at(start + timedelta(milliseconds=67 * i)).frame_time for i in range(20)]
+    assert all(a is not None and b is not None and a <= b for a, b in pairwise(times))
+    assert times[-1] - times[0] >= timedelta(seconds=1)  # type: ignore[operator]
+    # Fast speeds ask for keyframes only, scaled to the tile.
+    small = reader.frame_at(segs[2].start_at + timedelta(seconds=1), size=(320, 180), keyframes_only=True)
+    assert small.image is not None and small.image.shape == (180, 320, 3)
+    reader.close()
+
+
+def test_gaps_altered_and_missing_segments_are_reported(recorded: Recorded, tmp_path: Path) -> None:
+    root = tmp_path / "recordings"
+    shutil.copytree(recorded.root, root)
+    segs = recorded.segments
+    altered = root / segs[1].path
+    data = bytearray(altered.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    altered.write_bytes(bytes(data))
+    (root / segs[2].path).unlink()
+    reader = reader_for(recorded, root)
+    assert reader.frame_at(segs[0].start_at + timedelta(seconds=1)).status == OK
+    assert reader.frame_at(segs[1].start_at + timedelta(seconds=1)).status == ALTERED
+    assert reader.frame_at(segs[2].start_at + timedelta(seconds=1)).status == MISSING
+    assert reader.frame_at(segs[0].start_at - timedelta(minutes=5)).status == "no recording"
+    timeline = reader.timeline
+    assert [s.integrity for s in timeline.segments[:3]] == [OK, ALTERED, MISSING]
+    assert timeline.gaps == []  # the recorder ran without interruption
+    reader.close()
