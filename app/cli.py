@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
             "--record", action="store_true", help="also record every camera whose terms allow it"
         )
         media.add_argument("--segment-seconds", type=float, default=60.0, help="length of recorded segments")
+        media.add_argument("--record-limit", type=int, default=0, help="record at most N cameras (0: all)")
+        media.add_argument("--recordings", default="", help="recordings folder (default from settings)")
         media.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
     ver = sub.add_parser("verify", help="verify a case package (exit 0 valid, 1 tampered, 2 incomplete)")
@@ -249,7 +251,7 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
             return EXIT_OK
         options = ExportOptions(zip=args.zip, exact=args.exact, watermark=args.watermark,
                                 time_zone=settings.time_zone)  # fmt: skip
-        result = export_case(sessions, case_id, settings.data_dir / "recordings", args.to, options=options,
+        result = export_case(sessions, case_id, settings.effective_recordings_dir, args.to, options=options,
                              progress=show)  # fmt: skip
         print(file=sys.stderr)
         print(f"exported {result.bytes:,} bytes in {result.seconds:.1f} s to {result.path}")
@@ -312,8 +314,8 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
 
         threading.Thread(target=watch_parent, daemon=True).start()
     if args.record:
-        root = settings.data_dir / "recordings"
-        service.start_recording(root, args.segment_seconds)
+        root = Path(args.recordings) if args.recordings else settings.effective_recordings_dir
+        service.start_recording(root, args.segment_seconds, limit=args.record_limit)
         log.info("recording into %s, %s s segments", root, args.segment_seconds)
     print(f"READY {service.base_url}", flush=True)
     log.info("media service on %s", service.base_url)

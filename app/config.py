@@ -47,6 +47,14 @@ class Settings:
     map_tile_url: str = ""
     map_tile_attribution: str = ""
     map_mbtiles: str = ""
+    # Where the media service writes segments and consoles read them (a shared folder when the
+    # service runs on another machine); empty means <data folder>/recordings.
+    recordings_dir: str = ""
+    # A media service this console starts records too (0: it only relays live video). The demo
+    # records this many of its cameras: the simulator encodes every pulled stream on this machine.
+    record_cameras: int = 0
+    demo_record_cameras: int = 9
+    segment_seconds: float = 60.0
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -70,6 +78,10 @@ class Settings:
         return f"http://{self.media_host}:{self.media_port}"
 
     @property
+    def effective_recordings_dir(self) -> Path:
+        return Path(self.recordings_dir) if self.recordings_dir else self.data_dir / "recordings"
+
+    @property
     def ui_state_path(self) -> Path:
         return self.config_dir / "ui-state.ini"
 
@@ -89,6 +101,10 @@ _FIELD_TYPES: dict[str, type] = {
     "map_tile_url": str,
     "map_tile_attribution": str,
     "map_mbtiles": str,
+    "recordings_dir": str,
+    "record_cameras": int,
+    "demo_record_cameras": int,
+    "segment_seconds": float,
     "data_dir": Path,
     "log_dir": Path,
 }

@@ -60,7 +60,8 @@ def media_service_health(url: str) -> str | None:
         return None
 
 
-def ensure_media_service(settings: Settings, database_url: str) -> tuple[str, MediaProcess | None, str]:
+def ensure_media_service(settings: Settings, database_url: str, record_cameras: int = 0
+                         ) -> tuple[str, MediaProcess | None, str]:  # fmt: skip
     """Use the configured media service, or start one on this workstation when it is local and
     not running. Returns its URL, the child we started (if any) and a line for the status bar."""
     from app.video.media_service import database_id
@@ -76,7 +77,11 @@ def ensure_media_service(settings: Settings, database_url: str) -> tuple[str, Me
     if health is not None:  # a local service for another registry (the demo's, say): run our own
         port = 0
     try:
-        child = MediaProcess(database_url, settings.media_host, port)
+        segment_s = settings.segment_seconds if record_cameras else None
+        child = MediaProcess(
+            database_url, settings.media_host, port, record_segment_s=segment_s, record_limit=record_cameras,
+            recordings_dir=str(settings.effective_recordings_dir),
+        )  # fmt: skip
         child.start()
     except ServiceError as exc:
         log.error("could not start the media service: %s", exc)
@@ -85,8 +90,10 @@ def ensure_media_service(settings: Settings, database_url: str) -> tuple[str, Me
 
 
 def run_console(settings: Settings, database_url: str | None = None, media_service: str | None = None,
-                fill_wall: int = 0) -> int:  # fmt: skip
+                fill_wall: int = 0, record_cameras: int | None = None) -> int:  # fmt: skip
     prepare_qt_environment()
+    if record_cameras is None:
+        record_cameras = settings.record_cameras
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -115,7 +122,7 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
         return 1
     settings.config_dir.mkdir(parents=True, exist_ok=True)
     ui_state = QSettings(str(settings.ui_state_path), QSettings.Format.IniFormat)
-    media_url, media_child, media_line = ensure_media_service(settings, url)
+    media_url, media_child, media_line = ensure_media_service(settings, url, record_cameras)
     info = ConsoleInfo(
         database=f"Database: {describe_url(url)}", media_service=media_line, simulator=media_service or ""
     )
@@ -206,6 +213,7 @@ def run_demo(settings: Settings, cameras: int | None = None) -> int:
             database_url=settings.demo_database_url,
             media_service=f"Simulator: {count} cameras on {simulator.base_url}",
             fill_wall=9,
+            record_cameras=settings.demo_record_cameras,
         )
     finally:
         simulator.close()

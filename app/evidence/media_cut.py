@@ -13,6 +13,7 @@ wall time is its segment's start plus the packet's offset from the segment's fir
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,6 +53,33 @@ class Mask:
     h: float
 
 
+class _Output:
+    """A container written through a Python file we own, so that a full or pulled device can never
+    leave the file open (PyAV's own close can fail before it releases the file), and the drive can
+    be ejected right after an error."""
+
+    def __init__(self, path: Path, **options: Any) -> None:
+        self.file = path.open("xb")
+        try:
+            self.container = av.open(self.file, mode="w", format="mp4", **options)
+        except BaseException:
+            self.file.close()
+            raise
+
+    def close(self) -> None:
+        try:
+            self.container.close()
+        finally:
+            self.file.close()
+
+
+def _close_quietly(output: _Output | None) -> None:
+    """Close after a failure; the first error is the one worth reporting."""
+    if output is not None:
+        with contextlib.suppress(av.error.FFmpegError, OSError):
+            output.close()
+
+
 def _seconds(value: Any, time_base: Fraction | None) -> float:
     return float(value * (time_base or Fraction(1, 1000)))
 
@@ -84,7 +112,7 @@ def trim_stream_copy(
 ) -> Cut:
     """Copy [start, end] from ``sources`` (ordered by time) into the MP4 ``out``."""
     gop: list[tuple[datetime, Any]] = []
-    output: Any = None
+    output: _Output | None = None
     ostream: Any = None
     actual_start: datetime | None = None
     last_time = start
@@ -103,8 +131,8 @@ def trim_stream_copy(
                     gop.append((when, packet))
                 if not gop or when < start:
                     continue  # before the in point, or no keyframe yet to start from
-                output = av.open(str(out), mode="w", format="mp4", options={"movflags": "+faststart"})
-                ostream = output.add_stream_from_template(istream)
+                output = _Output(out, options={"movflags": "+faststart"})
+                ostream = output.container.add_stream_from_template(istream)
                 actual_start = gop[0][0]
                 pending, gop = gop, []
             else:
@@ -117,13 +145,15 @@ def trim_stream_copy(
                 pkt.pts = pkt.dts = ms
                 pkt.time_base = Fraction(1, 1000)
                 pkt.stream = ostream
-                output.mux(pkt)
+                output.container.mux(pkt)
                 last_dts_ms = ms
                 last_time = t
                 frames += 1
-    finally:
-        if output is not None:
-            output.close()
+    except BaseException:
+        _close_quietly(output)
+        raise
+    if output is not None:
+        output.close()
     if output is None or actual_start is None:
         out.unlink(missing_ok=True)
         raise MediaCutError(f"no recorded frames between {start:%H:%M:%S} and {end:%H:%M:%S} UTC")
@@ -184,7 +214,7 @@ def render_derivative(
     cancelled: Callable[[], bool] = lambda: False,
 ) -> Cut:
     """Re-encode exactly [start, end] (H.264), with masks blurred and the watermark burned in."""
-    output: Any = None
+    output: _Output | None = None
     ostream: Any = None
     first: datetime | None = None
     last = start
@@ -199,8 +229,8 @@ def render_derivative(
             if when > end:
                 break
             if output is None:
-                output = av.open(str(out), mode="w", format="mp4")
-                ostream = output.add_stream("libx264", rate=Fraction(1000, 1))
+                output = _Output(out)
+                ostream = output.container.add_stream("libx264", rate=Fraction(1000, 1))
                 ostream.width, ostream.height = frame.width, frame.height
                 ostream.pix_fmt = "yuv420p"
                 ostream.time_base = Fraction(1, 1000)
@@ -217,15 +247,17 @@ def render_derivative(
             encoded.pts = last_pts
             encoded.time_base = Fraction(1, 1000)
             for packet in ostream.encode(encoded):
-                output.mux(packet)
+                output.container.mux(packet)
             last = when
             frames += 1
         if output is not None:
             for packet in ostream.encode(None):
-                output.mux(packet)
-    finally:
-        if output is not None:
-            output.close()
+                output.container.mux(packet)
+    except BaseException:
+        _close_quietly(output)
+        raise
+    if output is not None:
+        output.close()
     if output is None or first is None:
         out.unlink(missing_ok=True)
         raise MediaCutError(f"no recorded frames between {start:%H:%M:%S} and {end:%H:%M:%S} UTC")

@@ -119,8 +119,13 @@ class MediaProcess(ChildService):
     name = "media service"
 
     def __init__(self, database_url: str, host: str = "127.0.0.1", port: int = 0, *,
-                 record_segment_s: float | None = None) -> None:  # fmt: skip
+                 record_segment_s: float | None = None, record_limit: int = 0,
+                 recordings_dir: str = "") -> None:  # fmt: skip
         args = ["--database", database_url, "media", "--host", host, "--port", str(port)]
         if record_segment_s is not None:
             args += ["--record", "--segment-seconds", str(record_segment_s)]
+            if record_limit:
+                args += ["--record-limit", str(record_limit)]
+            if recordings_dir:
+                args += ["--recordings", recordings_dir]
         super().__init__(args)

@@ -89,11 +89,13 @@ class MediaService:
         self.server.serve_forever()
 
     # -- recording ------------------------------------------------------------------------
-    def start_recording(self, root: Path, segment_s: float = 60.0, check_every_s: float = 1.0) -> None:
+    def start_recording(self, root: Path, segment_s: float = 60.0, check_every_s: float = 1.0,
+                        limit: int = 0) -> None:  # fmt: skip
         """Record every camera whose terms allow it, from the same pull as live viewing; cameras
         that drop are pulled again with backoff (the time between segments is the gap)."""
         self.recordings_root = root
         self.segment_s = segment_s
+        self.record_limit = limit
         self._recording_stop = threading.Event()
         self._record_thread = threading.Thread(
             target=self._supervise, args=(check_every_s,), name="recording", daemon=True
@@ -112,6 +114,8 @@ class MediaService:
                 cameras = []
             now = time.monotonic()
             wanted = {c.id for c in cameras if recording_refusal(c) is None}
+            if self.record_limit:  # a capacity cap: the lowest camera ids, stable across rounds
+                wanted = set(sorted(wanted)[: self.record_limit])
             for camera in cameras:
                 if camera.id not in wanted:
                     continue

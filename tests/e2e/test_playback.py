@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.playback.reader import FrameReader
 from app.playback.timeline import ALTERED, MISSING, OK, load_timelines
+from app.registry.service import Registry
 from app.video.barcode import decode
 from tests.e2e.conftest import Recorded
 
@@ -70,3 +72,64 @@ def test_gaps_altered_and_missing_segments_are_reported(recorded: Recorded, tmp_
     assert [s.integrity for s in timeline.segments[:3]] == [OK, ALTERED, MISSING]
     assert timeline.gaps == []  # the recorder ran without interruption
     reader.close()
+
+
+def tile_clock(tile) -> datetime:  # type: ignore[no-untyped-def]
+    image = tile.image.convertToFormat(tile.image.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+    array = data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3)
+    return clock_of(array)
+
+
+def test_the_scrub_view_opens_at_the_incident_and_seeks_every_tile_together(
+    recorded: Recorded, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    from app.evidence.cases import CaseStore
+    from app.views.scrub.window import ScrubWindow
+
+    segs = recorded.segments
+    registry = Registry(recorded.sessions())
+    camera = next(c for c in registry.list_cameras() if c.id == recorded.camera_id)
+    reported = segs[2].start_at + timedelta(seconds=1)
+    window = ScrubWindow(recorded.sessions(), recorded.root, [camera, camera], reported, title="test",
+                         margin=timedelta(seconds=2))  # fmt: skip
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitUntil(lambda: all(t.image is not None for t in window.tiles), timeout=20_000)
+    opened_at = reported - timedelta(seconds=2)
+    assert window.position == opened_at
+    for tile in window.tiles:
+        assert abs((tile_clock(tile) - opened_at).total_seconds()) < 1.0
+    # A seek on the timeline moves both tiles to the frame of the new time.
+    target = segs[0].start_at + timedelta(seconds=1.5)
+    window.seek(target)
+    qtbot.waitUntil(lambda: bool(window.seek_latencies_ms), timeout=10_000)
+    qtbot.waitUntil(lambda: all(t.frame_time and abs((t.frame_time - target).total_seconds()) < 0.2
+                                for t in window.tiles), timeout=10_000)  # fmt: skip
+    for tile in window.tiles:
+        assert abs((tile_clock(tile) - target).total_seconds()) < 1.0
+    # Frame step moves exactly one frame (15 fps); playing advances the clock.
+    before = window.tiles[0].frame_time
+    window.step_frame(1)
+    qtbot.waitUntil(lambda: window.tiles[0].frame_time != before, timeout=5_000)
+    assert 0.03 < (window.tiles[0].frame_time - before).total_seconds() < 0.1  # type: ignore[operator]
+    window.toggle_play()
+    qtbot.wait(800)
+    window.toggle_play()
+    assert window.position > target + timedelta(seconds=0.5)
+    # Mark in/out, bookmark, and put the footage into a case: its segments go on legal hold.
+    window.seek(segs[1].start_at + timedelta(seconds=0.5))
+    window.set_mark_in()
+    window.seek(segs[1].start_at + timedelta(seconds=1.5))
+    window.set_mark_out()
+    window.add_bookmark("suspect at the door")
+    assert window.add_to_case("SCRUB-1", "door") == []
+    store = CaseStore(recorded.sessions())
+    case_id = store.find("SCRUB-1")
+    assert case_id is not None
+    windows = store.windows(case_id)
+    assert len(windows) == 2 and segs[1].id in windows[0].segment_ids
+    assert store.bookmarks(case_id)[0].note == "suspect at the door"
+    window.close()
