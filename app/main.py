@@ -142,7 +142,7 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     window = MainWindow(
         registry, info, ui_state, settings.theme, map_config, engine, media_url, fill_wall,
         SalvoStore(sessions), IncidentStore(sessions), settings.effective_time_zone,
-        OfflineGazetteer(sessions),
+        OfflineGazetteer(sessions), settings.effective_recordings_dir,
     )  # fmt: skip
     window.show()
     log.info("console started on %s", describe_url(url))

@@ -44,7 +44,7 @@ def check_relative_path(name: str, where: str) -> PurePosixPath:
     if "\\" in name or name.startswith("/") or re.match(r"[A-Za-z]:", name):
         raise FormatError(f"{where}: {name!r} is not a relative POSIX path inside the package")
     path = PurePosixPath(name)
-    for part in path.parts:
+    for part in name.split("/"):  # not path.parts: it silently drops "." and empty parts
         if part in (".", "..") or not _SAFE_PART.match(part):
             raise FormatError(f"{where}: {name!r} has a forbidden path part {part!r}")
     if len(path.parts) > 8:

@@ -65,6 +65,10 @@ class IncidentStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self._sessions
+
     def create(self, data: IncidentInput, ranked: list[tuple[int, bool, str]]) -> SavedIncident:
         """Save the incident and every considered camera: (camera id, selected, reason), best first."""
         check(data)

@@ -229,6 +229,7 @@ class IncidentPanel(QWidget):
 
     sig_show_live = Signal(object)
     sig_new_incident = Signal()
+    sig_review = Signal(object)  # the incident, for the scrub view
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -244,9 +245,13 @@ class IncidentPanel(QWidget):
         self.live_button.clicked.connect(
             lambda: self.sig_show_live.emit(self.incident.camera_ids if self.incident else [])
         )
+        self.review_button = QPushButton("Review recordings", self)
+        self.review_button.setEnabled(False)
+        self.review_button.clicked.connect(lambda: self.sig_review.emit(self.incident))
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.live_button)
+        buttons.addWidget(self.review_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.cameras, 1)
@@ -265,3 +270,4 @@ class IncidentPanel(QWidget):
         for cid in incident.camera_ids:
             self.cameras.addItem(names.get(cid, f"camera #{cid}"))
         self.live_button.setEnabled(bool(incident.camera_ids))
+        self.review_button.setEnabled(bool(incident.camera_ids))

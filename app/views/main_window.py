@@ -16,6 +16,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QInputDialog,
@@ -75,7 +76,7 @@ class MainWindow(QMainWindow):
                  map_config: MapConfig | None = None, engine: VlcEngine | None = None, media_url: str = "",
                  fill_wall: int = 0, salvos: SalvoStore | None = None,
                  incidents: IncidentStore | None = None, time_zone: str = "UTC",
-                 gazetteer: OfflineGazetteer | None = None,
+                 gazetteer: OfflineGazetteer | None = None, recordings_dir: Path | None = None,
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.registry = registry
@@ -100,6 +101,9 @@ class MainWindow(QMainWindow):
         self.incident_panel = IncidentPanel(self)
         self.incident_panel.sig_new_incident.connect(lambda: self.new_incident())
         self.incident_panel.sig_show_live.connect(self.show_cameras_live)
+        self.incident_panel.sig_review.connect(self.review_recordings)
+        self.recordings_dir = recordings_dir
+        self.scrub_windows: list[QMainWindow] = []
         self._drawn_incidents: list[dict[str, Any]] = []
         self.engine = engine
         self.wall_windows: list[WallWindow] = []
@@ -190,6 +194,14 @@ class MainWindow(QMainWindow):
 
         incident_menu = bar.addMenu("&Incident")
         self._action(incident_menu, "&New incident…", "Ctrl+N", lambda: self.new_incident(), "new_incident")
+
+        evidence_menu = bar.addMenu("E&vidence")
+        self._action(evidence_menu, "&Review the incident's recordings…", "Ctrl+R", self.review_recordings,
+                     "review_recordings")  # fmt: skip
+        self._action(evidence_menu, "E&xport a case…", "Ctrl+Shift+E", self.export_case, "export_case")
+        self._action(
+            evidence_menu, "&Verify a package…", "Ctrl+Shift+V", self.verify_package, "verify_package"
+        )
 
         cam_menu = bar.addMenu("&Cameras")
         self._action(cam_menu, "&Register camera…", "Ctrl+Shift+N", self.add_camera, "add_camera")
@@ -561,6 +573,49 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Incident {incident.number} saved with {len(incident.camera_ids)} camera(s).", 8000
         )
+
+    def review_recordings(self, incident: SavedIncident | None = None) -> QMainWindow | None:
+        """Open the scrub view on the incident's usable cameras at the reported time."""
+        incident = incident or self.incident_panel.incident
+        if incident is None or self.incidents is None or self.recordings_dir is None:
+            self.statusBar().showMessage("Open or enter an incident first (Ctrl+N).", 6000)
+            return None
+        from app.incidents.selection import exclusion
+        from app.views.scrub.window import ScrubWindow
+
+        cameras = [c for c in (self.camera_by_id(i) for i in incident.camera_ids) if c is not None]
+        usable = [c for c in cameras if exclusion(c) is None]
+        if not usable:
+            self.statusBar().showMessage(
+                "None of this incident's cameras has footage that may be used.", 6000
+            )
+            return None
+        window = ScrubWindow(self.incidents.sessions, self.recordings_dir, usable, incident.reported_at,
+                             title=f"incident {incident.number}", time_zone=incident.time_zone,
+                             case_number=incident.number, parent=self)  # fmt: skip
+        window.resize(1500, 950)
+        window.show()
+        self.scrub_windows.append(window)
+        return window
+
+    def export_case(self, case_number: str = "") -> QDialog | None:
+        if self.incidents is None or self.recordings_dir is None:
+            return None
+        from app.views.export_dialog import ExportDialog
+
+        number = case_number or (self.incident_panel.incident.number if self.incident_panel.incident else "")
+        dialog = ExportDialog(self.incidents.sessions, self.recordings_dir, self.time_zone, number, self)
+        dialog.show()
+        return dialog
+
+    def verify_package(self) -> None:
+        if self.incidents is None or self.recordings_dir is None:
+            return
+        from app.views.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self.incidents.sessions, self.recordings_dir, self.time_zone, parent=self)
+        dialog.show()
+        dialog._verify_other()
 
     def show_cameras_live(self, camera_ids: list[int]) -> None:
         """Put an incident's cameras that allow live view on the wall, best first."""

@@ -437,3 +437,29 @@ def test_an_exact_derivative_blurs_masks_burns_the_watermark_and_names_its_sourc
     # The watermark changes the bottom-left corner of every frame.
     corner = (slice(h - h // 8, h), slice(0, w // 3))
     assert np.abs(derived[corner].astype(int) - source[corner].astype(int)).mean() > 5
+
+
+def test_the_export_dialog_exports_verifies_and_keeps_entries_on_error(
+    recorded: Recorded, signing_keyring: None, tmp_path: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    from app.views.export_dialog import ExportDialog
+
+    make_case(recorded, "DIALOG-1", bookmark=False)
+    dialog = ExportDialog(recorded.sessions(), recorded.root, "America/Los_Angeles", "NO-SUCH-CASE")
+    qtbot.addWidget(dialog)
+    dialog.target.setText(str(tmp_path))
+    dialog.zip.setChecked(True)
+    dialog.start()
+    assert "No case 'NO-SUCH-CASE'" in dialog.status.text()
+    assert dialog.target.text() == str(tmp_path) and dialog.zip.isChecked()  # nothing typed is lost
+    dialog.case.setCurrentText("DIALOG-1")
+    dialog.start()
+    qtbot.waitUntil(
+        lambda: dialog.export_result is not None or "failed" in dialog.status.text(), timeout=60_000
+    )
+    assert dialog.export_result is not None, dialog.status.text()
+    assert dialog.export_result.path.suffix == ".zip" and "VALID" in dialog.status.text()
+    assert dialog.progress.value() == 1000
+    dialog.verify(dialog.export_result.path)
+    qtbot.waitUntil(lambda: dialog.verdict is not None, timeout=30_000)
+    assert dialog.verdict is not None and dialog.verdict.status == "valid"
