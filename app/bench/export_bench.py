@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.evidence.cases import CaseStore
 from app.evidence.custody import append_event
-from app.evidence.export import ExportOptions, export_case
+from app.evidence.export import ExportOptions, ExportProgress, export_case
 from app.geo.sample_city import division_boundaries, sample_cameras
 from app.models.db import open_database
 from app.models.tables import EvidenceItem
@@ -125,6 +126,7 @@ def run_export_bench(
         plain: list[float] = []
         export: list[float] = []
         package_bytes = 0
+        phases: list[dict[str, float]] = []
         for n in range(repeat):
             dest = base / f"plain{n}"
             _drop(files)
@@ -136,8 +138,15 @@ def run_export_bench(
             target.mkdir()
             _drop(files)
             t = time.perf_counter()
-            result = export_case(sessions, case_id, root, target, options=options)
+            marks: dict[str, float] = {}
+
+            def progress(p: ExportProgress, marks: dict[str, float] = marks) -> None:
+                marks.setdefault(p.phase, time.perf_counter())
+
+            result = export_case(sessions, case_id, root, target, options=options, progress=progress)
             export.append(time.perf_counter() - t)
+            ordered = [*sorted(marks.items(), key=lambda kv: kv[1]), ("end", time.perf_counter())]
+            phases.append({a: b_t - a_t for (a, a_t), (_b, b_t) in pairwise(ordered)})
             assert result.verdict.status == "valid"
             package_bytes = result.bytes
             shutil.rmtree(target)
@@ -162,6 +171,9 @@ def run_export_bench(
         "ratio_package_bytes_to_plain": round(
             package_bytes / statistics.median(export) / 1e6 / plain_mbps, 2
         ),
+        "export_phase_s_median": {
+            name: round(statistics.median(ph.get(name, 0.0) for ph in phases), 3) for name in phases[-1]
+        },
         "plain_copy_s": [round(x, 3) for x in plain],
         "export_s": [round(x, 3) for x in export],
         "note": "export includes hashing while copying, stream-copy working copies of every minute, "

@@ -128,10 +128,11 @@ class _Meter:
         self.check()
         with self._lock:
             self.done += n
+            changed = bool(phase) and phase != self.phase
             if phase:
                 self.phase = phase
             now = time.monotonic()
-            if self.report is None or (now - self._last < 0.1 and self.done < self.total):
+            if self.report is None or (now - self._last < 0.1 and self.done < self.total and not changed):
                 return
             self._last = now
             rate = self.done / max(now - self.started, 1e-6)
