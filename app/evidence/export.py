@@ -146,8 +146,8 @@ def _iso(value: datetime | None) -> str:
 
 
 def _segment(path: Path, item: EvidenceItem) -> SourceSegment:
-    assert item.start_at is not None  # every indexed segment has its times
-    return SourceSegment(path, item.start_at)
+    assert item.start_at is not None and item.end_at is not None  # every indexed segment has its times
+    return SourceSegment(path, item.start_at, item.end_at)
 
 
 def _fsync_dir(path: Path) -> None:

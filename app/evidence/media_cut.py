@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from typing import Any
 import av
 import cv2
 import numpy as np
+
+from app.playback.clock import read_clock
 
 
 class MediaCutError(RuntimeError):
@@ -34,6 +36,7 @@ class MediaCutError(RuntimeError):
 class SourceSegment:
     path: Path
     start_at: datetime
+    end_at: datetime
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,6 @@ def _close_quietly(output: _Output | None) -> None:
             output.close()
 
 
-def _seconds(value: Any, time_base: Fraction | None) -> float:
-    return float(value * (time_base or Fraction(1, 1000)))
-
-
 def _packets(sources: list[SourceSegment]) -> Iterator[tuple[datetime, Any, Any]]:
     """(wall time, packet, input stream) for every video packet of the segments, in order."""
     for seg in sources:
@@ -92,15 +91,12 @@ def _packets(sources: list[SourceSegment]) -> Iterator[tuple[datetime, Any, Any]
         except (av.error.FFmpegError, OSError) as exc:
             raise MediaCutError(f"cannot read segment {seg.path.name}: {exc}") from None
         with container:
+            clock = read_clock(seg.path, seg.start_at, seg.end_at)
             stream = container.streams.video[0]
-            origin = None
             for packet in container.demux(stream):
                 if packet.pts is None or packet.size == 0:
                     continue
-                if origin is None:
-                    origin = packet.dts if packet.dts is not None else packet.pts
-                tb = packet.time_base or stream.time_base
-                yield seg.start_at + timedelta(seconds=_seconds(packet.pts - origin, tb)), packet, stream
+                yield clock.at(packet.pts), packet, stream
 
 
 def trim_stream_copy(
@@ -162,15 +158,12 @@ def trim_stream_copy(
 
 def _frames(sources: list[SourceSegment]) -> Iterator[tuple[datetime, Any]]:
     for seg in sources:
+        clock = read_clock(seg.path, seg.start_at, seg.end_at)
         with av.open(str(seg.path)) as container:
             stream = container.streams.video[0]
-            origin = None
             for frame in container.decode(stream):
-                if frame.pts is None:
-                    continue
-                if origin is None:
-                    origin = frame.pts
-                yield seg.start_at + timedelta(seconds=_seconds(frame.pts - origin, stream.time_base)), frame
+                if frame.pts is not None:
+                    yield clock.at(frame.pts), frame
 
 
 def apply_masks(image: np.ndarray, masks: list[Mask]) -> np.ndarray:

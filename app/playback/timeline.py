@@ -21,6 +21,8 @@ from app.evidence.custody import sha256_file
 from app.models.tables import EvidenceItem
 
 GAP_TOLERANCE = timedelta(seconds=2)
+# After a camera's last segment, its last frame stays on screen this long.
+FRAME_HOLD = timedelta(milliseconds=200)
 
 OK, MISSING, ALTERED, UNCHECKED = "ok", "missing", "altered", "unchecked"
 
@@ -55,8 +57,17 @@ class CameraTimeline:
         return out
 
     def segment_at(self, when: datetime) -> SegmentRef | None:
-        for seg in self.segments:
-            if seg.covers(when):
+        """The segment on screen at ``when``. Consecutive segments leave a frame's worth of time
+        between the last packet of one and the first of the next; that belongs to the earlier
+        one (its last frame stays up), not to a gap."""
+        for i, seg in enumerate(self.segments):
+            if when < seg.start:
+                return None
+            following = self.segments[i + 1].start if i + 1 < len(self.segments) else None
+            holds_until = seg.end + FRAME_HOLD
+            if following is not None and following - seg.end <= GAP_TOLERANCE:
+                holds_until = following
+            if when < holds_until:
                 return seg
         return None
 

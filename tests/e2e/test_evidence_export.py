@@ -376,11 +376,11 @@ def test_the_review_window_verifies_first_and_plays_the_footage_in_lockstep(
     target = footage.start + timedelta(seconds=1)
     footage.seek(target)  # paused: the tile shows the frame at the new time
     qtbot.waitUntil(lambda: abs(footage.tiles[0].player.get_time() - 1000) < 300, timeout=5_000)
+    assert footage.clock.text().strip().startswith(f"{target:%Y-%m-%d %H:%M:%S}")
     footage.toggle_play()
     qtbot.waitUntil(lambda: footage.position > target + timedelta(seconds=0.3), timeout=5_000)
     footage.toggle_play()  # pause: the clock stops with the tiles
     assert not footage.playing and footage.play_button.text() == "Play"
-    assert footage.clock.text().strip().startswith(f"{target:%Y-%m-%d %H:%M:%S}")
     assert window.tabs.widget(2).rowCount() >= 3  # type: ignore[attr-defined]
     # Recording a review writes beside the package, never into it; the package still verifies.
     from app.evidence.review import record_review
