@@ -19,6 +19,7 @@ from typing import Any
 import av
 import numpy as np
 
+from app.playback.clock import SegmentClock, read_clock
 from app.playback.timeline import ALTERED, MISSING, OK, UNCHECKED, CameraTimeline, SegmentRef, check_integrity
 
 # Continue decoding instead of seeking when the new time is at most this far ahead.
@@ -41,7 +42,7 @@ class FrameReader:
         self._segment: SegmentRef | None = None
         self._container: Any = None
         self._stream: Any = None
-        self._origin = 0
+        self._clock: SegmentClock | None = None
         self._frames: Iterator[Any] | None = None
         self._last: Any = None  # last decoded frame
         self._peek: Any = None  # decoded but later than the last request
@@ -57,21 +58,18 @@ class FrameReader:
         self._segment = None
 
     def _time_of(self, frame: Any) -> datetime:
-        assert self._segment is not None
-        return self._segment.start + timedelta(
-            seconds=float((frame.pts - self._origin) * self._stream.time_base)
-        )
+        assert self._clock is not None
+        return self._clock.at(frame.pts)
 
     def _open(self, segment: SegmentRef) -> None:
         self._close_container()
+        self._clock = read_clock(segment.path, segment.start, segment.end)
         self._container = av.open(str(segment.path))
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
         self._segment = segment
-        first = next(self._container.decode(self._stream))
-        self._origin = first.pts
-        self._last = first
         self._frames = self._container.decode(self._stream)
+        self._last = next(self._frames)
         self._peek = None
 
     def frame_at(self, when: datetime, size: tuple[int, int] | None = None, keyframes_only: bool = False
@@ -108,8 +106,9 @@ class FrameReader:
         last = self._last
         ahead = last is not None and self._time_of(last) <= when <= self._time_of(last) + SEQUENTIAL_WINDOW
         if keyframes_only or not ahead:
-            target = self._origin + int((when - self._segment.start).total_seconds() / self._stream.time_base)  # type: ignore[union-attr]
-            self._container.seek(max(target, self._origin), stream=self._stream, backward=True)
+            assert self._clock is not None
+            target = max(self._clock.first_pts, self._clock.pts_of(when))
+            self._container.seek(target, stream=self._stream, backward=True)
             self._frames = self._container.decode(self._stream)
             self._peek = None
             self._last = last = next(self._frames, None)
