@@ -213,13 +213,13 @@ class ScrubWindow(QMainWindow):
 
         controls = QHBoxLayout()
         for label, name in (
-            ("⏮ 1 min", "back60"),
+            ("◀◀ 1 min", "back60"),
             ("◀ 10 s", "back10"),
             ("◀ frame", "frame_prev"),
             ("Play", "play"),
             ("frame ▶", "frame_next"),
             ("10 s ▶", "fwd10"),
-            ("1 min ⏭", "fwd60"),
+            ("1 min ▶▶", "fwd60"),
             ("Incident", "incident"),
             ("In", "mark_in"),
             ("Out", "mark_out"),
