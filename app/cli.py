@@ -125,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     bexp.add_argument(
         "--workdir", type=Path, default=None, help="folder on the disk to measure (default: temp)"
     )
+    bq = bsub.add_parser("query", help="time ranking cameras for an incident")
+    bq.add_argument("--cameras", type=int, default=100_000)
+    bq.add_argument("--queries", type=int, default=2000)
     bmap = bsub.add_parser("map", help="time the division map with N cameras")
     bmap.add_argument("--cameras", type=int, default=10_000)
     return p
@@ -160,6 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     run_wall_bench(args.tiles, args.stream, args.seconds, args.fps, args.mode), indent=2
                 )
             )
+            return EXIT_OK
+        if args.bench == "query":
+            from app.bench.query_bench import run_query_bench
+
+            print(json.dumps(run_query_bench(args.cameras, args.queries), indent=2))
             return EXIT_OK
         if args.bench == "export":
             from app.bench.export_bench import run_export_bench

@@ -33,6 +33,7 @@ from app.governance.live_access import live_refusal, recording_refusal
 from app.registry import credentials
 from app.registry.service import Registry, RegistryError
 from app.video.recorder import SegmentRecorder
+from app.video.recovery import recover_unindexed
 from app.video.relay import Relay
 from app.video.retention import apply_retention
 from app.video.sources import camera_source
@@ -96,6 +97,10 @@ class MediaService:
         self.recordings_root = root
         self.segment_s = segment_s
         self.record_limit = limit
+        try:
+            recover_unindexed(self.sessions, root)
+        except Exception as exc:  # recording must start even if an old file cannot be indexed
+            log.error("recording: could not index segments left by an earlier run: %s", exc)
         self._recording_stop = threading.Event()
         self._record_thread = threading.Thread(
             target=self._supervise, args=(check_every_s,), name="recording", daemon=True

@@ -34,6 +34,7 @@ from app.geo.coords import CoordinateError, looks_like_coordinates, parse_coordi
 from app.geo.gazetteer import Geocoder
 from app.incidents.selection import DEFAULT_RADIUS_M, Candidate, rank_cameras
 from app.incidents.service import IncidentError, IncidentInput, SavedIncident, check
+from app.incidents.spatial import CameraIndex
 from app.registry.service import CameraRow
 
 INCIDENT_TYPES = (
@@ -62,6 +63,7 @@ class IncidentDialog(QDialog):
         self.setWindowTitle("New incident")
         self.setMinimumSize(760, 620)
         self.cameras = cameras
+        self.index = CameraIndex(cameras)  # ranking looks only near the point
         self.candidates: list[Candidate] = []
         form = QFormLayout()
         self.number = QLineEdit(self)
@@ -157,7 +159,7 @@ class IncidentDialog(QDialog):
         if point is None:
             self.summary.setText("Give a location to see the cameras that could have seen it.")
             return
-        self.candidates = rank_cameras(self.cameras, point[0], point[1], self.radius.value())
+        self.candidates = rank_cameras(self.index, point[0], point[1], self.radius.value())
         usable = [c for c in self.candidates if c.usable]
         in_view = sum(c.in_view for c in usable)
         self.summary.setText(

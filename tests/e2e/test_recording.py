@@ -112,3 +112,48 @@ def test_the_console_line_reports_recording(recording_service: MediaService, tmp
         qtbot.waitUntil(lambda: len(segments(svc)) >= 1, timeout=60_000)
         line = describe(svc.base_url, fetch_status(svc.base_url))
     assert "recording 1/1 camera(s)" in line and "1 camera stream(s) pulled" in line
+
+
+def test_a_recorder_killed_mid_segment_loses_only_the_unfinished_tail(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+
+    from app.registry.service import Registry
+    from app.video.child_service import MediaProcess
+
+    url = f"sqlite:///{tmp_path / 'crash.sqlite'}"
+    sessions = open_database(url)
+    root = tmp_path / "recordings"
+    with SimulatorProcess(1, port=0) as sim:
+        cams = cameras_on(sim, Registry(sessions), lobby={})
+        child = MediaProcess(url, port=0, record_segment_s=60, recordings_dir=str(root)).start()
+
+        def recording_for_a_while() -> bool:
+            files = list(root.rglob("*.mkv"))
+            return bool(files) and files[0].stat().st_size > 200_000
+
+        qtbot.waitUntil(recording_for_a_while, timeout=30_000)
+        os.kill(child.pid, signal.SIGKILL)  # mid-segment: never closed, never indexed
+        child.close()
+    assert segments_of(sessions) == []
+    # The next start finds the file, indexes what is readable and says what was lost.
+    svc = MediaService(sessions, port=0, linger_s=1.0).start()
+    try:
+        svc.start_recording(root, segment_s=60, check_every_s=60)
+    finally:
+        svc.close()
+    items = segments_of(sessions)
+    assert len(items) == 1 and items[0].camera_id == cams["lobby"].id
+    path = root / items[0].path
+    assert sha256_file(path) == items[0].sha256 and path.stat().st_size == items[0].size_bytes
+    assert (items[0].end_at - items[0].start_at).total_seconds() >= 1
+    with av.open(str(path)) as container:
+        assert sum(1 for _ in container.decode(video=0)) >= 15
+    with sessions() as s:
+        event = s.scalars(select(CustodyEvent).where(CustodyEvent.evidence_item_id == items[0].id)).one()
+    assert event.action == "recorded" and "unfinished tail" in event.reason
+
+
+def segments_of(sessions) -> list[EvidenceItem]:  # type: ignore[no-untyped-def]
+    with sessions() as s:
+        return list(s.scalars(select(EvidenceItem).where(EvidenceItem.kind == "segment")))

@@ -60,3 +60,23 @@ def test_bad_input() -> None:
         rank_cameras([], 95, 0)
     with pytest.raises(ValueError, match="radius"):
         rank_cameras([], LAT, LON, 0)
+
+
+def test_the_grid_index_ranks_exactly_like_a_full_scan() -> None:
+    from app.bench.query_bench import synthetic_cameras
+    from app.incidents.spatial import CameraIndex
+
+    rows = synthetic_cameras(20_000)
+    index = CameraIndex(rows)
+    points = [(34.05, -118.25), (33.71, -118.66), (34.33, -118.16), (34.0, -118.4)]
+    for lat, lon in points:
+        for radius in (50.0, 300.0, 1500.0):
+            full = [(c.camera.id, c.reason) for c in rank_cameras(rows, lat, lon, radius)]
+            fast = [(c.camera.id, c.reason) for c in rank_cameras(index, lat, lon, radius)]
+            assert fast == full
+    # At a high latitude a degree of longitude is short: the box must widen, not miss cameras.
+    north = [cam(1, 9.0, 0.0, 0), cam(2, 9.0, 0.02, 0)]  # 0.01° of longitude from the point: 814 m at 43° N
+    nearby = rank_cameras(
+        CameraIndex(north), LAT + 9.0, LON + 0.01, 900
+    )  # a box of 900 m at the equator: 0.008°
+    assert {c.camera.id for c in nearby} == {1, 2}
