@@ -125,6 +125,10 @@ def _parser() -> argparse.ArgumentParser:
     bexp.add_argument(
         "--workdir", type=Path, default=None, help="folder on the disk to measure (default: temp)"
     )
+    bscrub = bsub.add_parser("scrub", help="time from a seek until every tile shows the new time")
+    bscrub.add_argument("--tiles", type=int, default=9)
+    bscrub.add_argument("--minutes", type=int, default=3)
+    bscrub.add_argument("--seeks", type=int, default=60)
     bq = bsub.add_parser("query", help="time ranking cameras for an incident")
     bq.add_argument("--cameras", type=int, default=100_000)
     bq.add_argument("--queries", type=int, default=2000)
@@ -163,6 +167,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     run_wall_bench(args.tiles, args.stream, args.seconds, args.fps, args.mode), indent=2
                 )
             )
+            return EXIT_OK
+        if args.bench == "scrub":
+            from app.bench.scrub_bench import run_scrub_bench
+
+            print(json.dumps(run_scrub_bench(args.tiles, args.minutes, args.seeks), indent=2))
             return EXIT_OK
         if args.bench == "query":
             from app.bench.query_bench import run_query_bench

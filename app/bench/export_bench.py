@@ -39,19 +39,27 @@ from app.models.tables import EvidenceItem
 from app.registry.service import Registry
 
 
-def synthetic_minute(path: Path, seconds: int = 60, fps: int = 15) -> None:
-    """A 1080p, 4 Mb/s H.264 minute in Matroska: moving gradient and noise, keyframe each second."""
+def synthetic_minute(path: Path, seconds: int = 60, fps: int = 15, width: int = 1920, height: int = 1080,
+                     bit_rate: int = 4_000_000) -> None:  # fmt: skip
+    """An H.264 minute in Matroska (1080p, 4 Mb/s by default): moving gradient and noise, a
+    keyframe each second, and the frame's offset in milliseconds as the time barcode."""
+    from app.video.barcode import block_geometry, encode_ms
+
     with av.open(str(path), "w", format="matroska") as out:
         stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
-        stream.bit_rate = 4_000_000
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.bit_rate = bit_rate
         stream.options = {"preset": "ultrafast", "g": str(fps), "keyint_min": str(fps), "tune": "zerolatency"}
         rng = np.random.default_rng(7)
-        x = np.linspace(0, 255, 1920, dtype=np.float32)
+        x = np.linspace(0, 255, width, dtype=np.float32)
+        size, x0, y0 = block_geometry(width, height)
         for i in range(seconds * fps):
-            luma = ((x[None, :] + i * 4) % 256).repeat(1080, axis=0)
+            luma = ((x[None, :] + i * 4) % 256).repeat(height, axis=0)
             frame = np.stack([luma, np.roll(luma, i, axis=1), 255 - luma], axis=2).astype(np.uint8)
             frame[::8, ::8] = rng.integers(0, 255, frame[::8, ::8].shape, dtype=np.uint8)
+            for k, bit in enumerate(encode_ms(i * 1000 // fps)):
+                bx = int(x0 + k * size)
+                frame[int(y0) : int(y0 + size), bx : int(bx + size)] = 255 if bit else 0
             video = av.VideoFrame.from_ndarray(frame, format="rgb24")
             video.pts, video.time_base = i, Fraction(1, fps)
             for packet in stream.encode(video):
