@@ -129,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     bscrub.add_argument("--tiles", type=int, default=9)
     bscrub.add_argument("--minutes", type=int, default=3)
     bscrub.add_argument("--seeks", type=int, default=60)
+    brec = bsub.add_parser("record", help="CPU, memory and disk per recorded camera")
+    brec.add_argument("--cameras", type=int, default=20)
+    brec.add_argument("--seconds", type=int, default=60)
     bq = bsub.add_parser("query", help="time ranking cameras for an incident")
     bq.add_argument("--cameras", type=int, default=100_000)
     bq.add_argument("--queries", type=int, default=2000)
@@ -172,6 +175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.bench.scrub_bench import run_scrub_bench
 
             print(json.dumps(run_scrub_bench(args.tiles, args.minutes, args.seeks), indent=2))
+            return EXIT_OK
+        if args.bench == "record":
+            from app.bench.record_bench import run_record_bench
+
+            print(json.dumps(run_record_bench(args.cameras, args.seconds), indent=2))
             return EXIT_OK
         if args.bench == "query":
             from app.bench.query_bench import run_query_bench

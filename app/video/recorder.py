@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.evidence.custody import append_event, sha256_file
@@ -44,6 +45,7 @@ class SegmentRecorder:
         self._opened_mono = 0.0
         self._started_at: datetime | None = None
         self._last_at: datetime | None = None
+        self._last_stamp: int | None = None
         self._indexing: list[threading.Thread] = []
 
     @property
@@ -53,17 +55,37 @@ class SegmentRecorder:
     def on_packet(self, packet: Any, source: Any) -> None:
         """Called on the relay's thread for every packet of the camera's main stream."""
         with self._lock:
+            stamp = packet.dts if packet.dts is not None else packet.pts
+            if (
+                self._out is not None
+                and stamp is not None
+                and self._last_stamp is not None
+                and stamp <= self._last_stamp
+            ):
+                # The camera's timestamps went back (a reboot, a wrap): a segment cannot hold
+                # that, so it ends here and the next one starts at the next keyframe.
+                log.warning("recorder for camera %s: timestamps went back; segment closed", self.camera_id)
+                self._close()
             due = self._out is None or time.monotonic() - self._opened_mono >= self.segment_s
             if packet.is_keyframe and due:
                 self._close()
                 self._open(source)
             if self._out is None:
-                return  # the first segment starts at a keyframe
+                return  # a segment starts at a keyframe
             copy = av.Packet(bytes(packet))
             copy.pts, copy.dts, copy.time_base = packet.pts, packet.dts, packet.time_base
             copy.is_keyframe = packet.is_keyframe
             copy.stream = self._stream
-            self._out.mux(copy)
+            try:
+                self._out.mux(copy)
+            except (av.error.FFmpegError, OSError) as exc:
+                # Never let one bad packet (or a full disk) kill the relay thread that feeds the
+                # live viewers: end the segment, report it, and start again at a keyframe.
+                self.error = f"writing {self._path.name if self._path else 'segment'}: {exc}"
+                log.error("recorder for camera %s: %s", self.camera_id, self.error)
+                self._close()
+                return
+            self._last_stamp = stamp
             self._last_at = datetime.now(UTC)
 
     def _open(self, source: Any) -> None:
@@ -87,6 +109,7 @@ class SegmentRecorder:
         if self._out is None or self._path is None or self._started_at is None:
             return
         out, path, started = self._out, self._path, self._started_at
+        self._last_stamp = None
         ended = self._last_at or datetime.now(UTC)
         self._out = self._stream = self._path = None
         try:
@@ -102,6 +125,21 @@ class SegmentRecorder:
         thread.start()
 
     def _index(self, path: Path, started: datetime, ended: datetime) -> None:
+        # A busy shared database (many cameras closing segments at once, a console writing) is
+        # worth waiting for; a segment that still cannot be indexed is picked up by the crash
+        # recovery at the next start, so nothing recorded is lost either way.
+        for wait_s in (0.5, 1.0, 2.0, 4.0, 0.0):
+            try:
+                self._index_once(path, started, ended)
+                return
+            except OperationalError as exc:
+                if not wait_s:
+                    self.error = f"segment {path.name}: database busy: {exc.orig}"
+                    log.error("recorder for camera %s: %s", self.camera_id, self.error)
+                    return
+                time.sleep(wait_s)
+
+    def _index_once(self, path: Path, started: datetime, ended: datetime) -> None:
         try:
             digest = sha256_file(path)
             with self.sessions.begin() as s:
@@ -115,6 +153,8 @@ class SegmentRecorder:
                     s, item, "recorded", f"segment {started:%H:%M:%S}-{ended:%H:%M:%S} UTC, media service"
                 )
             self.segments += 1
+        except OperationalError:
+            raise  # busy: the caller waits and tries again
         except Exception as exc:  # the next segment still records; the error shows in /status
             self.error = f"segment {path.name}: {exc}"
             log.exception("recorder for camera %s: closing %s failed", self.camera_id, path.name)
