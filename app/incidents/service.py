@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -44,6 +44,10 @@ class SavedIncident:
     camera_ids: list[int]  # selected, best first
 
 
+# A caller's clock may run a little ahead of ours; beyond this, the time was mistyped.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
 def check(data: IncidentInput) -> None:
     if not data.number.strip():
         raise IncidentError("incident number: required (the CAD or report number)")
@@ -51,6 +55,12 @@ def check(data: IncidentInput) -> None:
         raise IncidentError("incident number: at most 64 characters")
     if data.reported_at.tzinfo is None:
         raise IncidentError("reported time: needs a time zone")
+    ahead = data.reported_at - datetime.now(UTC)
+    if ahead > FUTURE_TOLERANCE:
+        raise IncidentError(
+            f"reported time: {ahead.total_seconds() / 60:.0f} minutes in the future by this workstation's "
+            "clock; check the date, the time and the zone"
+        )
     try:
         ZoneInfo(data.time_zone)
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -117,3 +117,20 @@ def check_integrity(segment: SegmentRef) -> str:
     else:
         segment.integrity = OK
     return segment.integrity
+
+
+def recording_extent(
+    sessions: sessionmaker[Session], camera_ids: list[int]
+) -> tuple[datetime, datetime] | None:
+    """The earliest start and latest end of the kept recordings of these cameras, if any."""
+    from sqlalchemy import func
+
+    with sessions() as s:
+        first, last = s.execute(
+            select(func.min(EvidenceItem.start_at), func.max(EvidenceItem.end_at)).where(
+                EvidenceItem.kind == "segment",
+                EvidenceItem.camera_id.in_(camera_ids),
+                EvidenceItem.deleted_at.is_(None),
+            )
+        ).one()
+    return (first, last) if first is not None and last is not None else None

@@ -17,6 +17,13 @@ def fetch_status(base_url: str, timeout: float = 2.0) -> dict[str, Any] | None:
         return None
 
 
+ALARM = "RECORDING STOPPED:"
+
+
+def is_disk_full(error: str) -> bool:
+    return "No space left" in error or "Disk quota exceeded" in error or "ENOSPC" in error
+
+
 def describe(base_url: str, status: dict[str, Any] | None) -> str:
     if status is None:
         return f"Media service: {base_url} not answering"
@@ -31,6 +38,12 @@ def describe(base_url: str, status: dict[str, Any] | None) -> str:
         line += f" · recording {active}/{len(recording)} camera(s), {segments} segment(s)"
         if errors:
             line += f", {errors} with errors"
+        full = sum(1 for r in recording if is_disk_full(str(r.get("error", ""))))
+        if full:
+            line = (
+                f"{ALARM} disk full on the recording server: {full} camera(s) not recording. Free space "
+                "or add storage; earlier segments are intact. · " + line
+            )
     else:
         line += " · not recording"
     return line

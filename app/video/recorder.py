@@ -69,7 +69,19 @@ class SegmentRecorder:
             due = self._out is None or time.monotonic() - self._opened_mono >= self.segment_s
             if packet.is_keyframe and due:
                 self._close()
-                self._open(source)
+                try:
+                    self._open(source)
+                except (av.error.FFmpegError, OSError) as exc:
+                    # A full or failing disk: recording of this camera stops until a later keyframe
+                    # finds space again; earlier segments are never touched.
+                    failed, self._out, self._path = self._path, None, None
+                    error = f"cannot start a segment in {self.folder}: {exc}"
+                    if error != self.error:
+                        log.error("recorder for camera %s: %s", self.camera_id, error)
+                    self.error = error
+                    if failed is not None:
+                        failed.unlink(missing_ok=True)
+                    return
             if self._out is None:
                 return  # a segment starts at a keyframe
             copy = av.Packet(bytes(packet))
@@ -95,6 +107,8 @@ class SegmentRecorder:
         self._out = av.open(str(self._path), mode="w", format="matroska")
         self._stream = self._out.add_stream_from_template(source)
         self._opened_mono = time.monotonic()
+        if self.error.startswith("cannot start a segment"):
+            self.error = ""  # space again: the alarm clears
 
     def close(self, wait: bool = True) -> None:
         """Finish the open segment (the camera dropped or recording stops); with ``wait``, also

@@ -32,6 +32,7 @@ from app.geo.gazetteer import InMemoryGeocoder, OfflineGazetteer
 from app.governance.live_access import live_refusal
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.registry.service import CameraRow, ImportFailed, Registry
+from app.video.media_status import ALARM as MEDIA_ALARM
 from app.video.media_status import describe as describe_media
 from app.video.media_status import fetch_status as fetch_media_status
 from app.video.sources import libvlc_opens_rtsp
@@ -230,7 +231,7 @@ class MainWindow(QMainWindow):
     def _poll_media_status(self) -> None:
         """Show what the media service pulls and records (fetched off the GUI thread)."""
         url = self.media_url
-        self.tasks.run(lambda: describe_media(url, fetch_media_status(url)), self.status_media.setText)
+        self.tasks.run(lambda: describe_media(url, fetch_media_status(url)), self._show_media_status)
 
     def _open_selected(self) -> None:
         row = self.camera_panel.selected_camera()
@@ -572,6 +573,14 @@ class MainWindow(QMainWindow):
             self.map.pan_to(incident.latitude, incident.longitude)
         self.statusBar().showMessage(
             f"Incident {incident.number} saved with {len(incident.camera_ids)} camera(s).", 8000
+        )
+
+    def _show_media_status(self, line: str) -> None:
+        self.status_media.setText(line)
+        # A recording alarm must be seen across the room: red, bold, until it clears.
+        alarm = line.startswith(MEDIA_ALARM)
+        self.status_media.setStyleSheet(
+            "color: white; background: #b00020; font-weight: bold;" if alarm else ""
         )
 
     def review_recordings(self, incident: SavedIncident | None = None) -> QMainWindow | None:

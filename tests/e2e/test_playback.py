@@ -133,3 +133,18 @@ def test_the_scrub_view_opens_at_the_incident_and_seeks_every_tile_together(
     assert len(windows) == 2 and segs[1].id in windows[0].segment_ids
     assert store.bookmarks(case_id)[0].note == "suspect at the door"
     window.close()
+
+
+def test_an_incident_before_any_recording_says_so(recorded: Recorded, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.views.scrub.window import ScrubWindow
+
+    camera = next(c for c in Registry(recorded.sessions()).list_cameras() if c.id == recorded.camera_id)
+    window = ScrubWindow(
+        recorded.sessions(), recorded.root, [camera], recorded.segments[0].start_at - timedelta(days=3)
+    )
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.loaded, timeout=10_000)
+    assert "No recordings this early" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.tiles[0].status == "no recording", timeout=10_000)
+    window.close()

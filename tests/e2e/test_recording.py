@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,3 +158,51 @@ def test_a_recorder_killed_mid_segment_loses_only_the_unfinished_tail(tmp_path: 
 def segments_of(sessions) -> list[EvidenceItem]:  # type: ignore[no-untyped-def]
     with sessions() as s:
         return list(s.scalars(select(EvidenceItem).where(EvidenceItem.kind == "segment")))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small tmpfs; CI runs as root")
+def test_a_full_disk_stops_recording_with_an_alarm_and_keeps_earlier_segments(tmp_path: Path) -> None:
+    import subprocess
+
+    from app.bench.export_bench import synthetic_minute
+    from app.geo.sample_city import division_boundaries, sample_cameras
+    from app.registry.service import Registry
+    from app.video.media_status import ALARM, describe
+    from app.video.recorder import SegmentRecorder
+
+    minute = tmp_path / "minute.mkv"
+    synthetic_minute(minute, seconds=6, width=640, height=360, bit_rate=1_000_000)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    size_kb = minute.stat().st_size // 1024 + 64  # room for about one recording's worth
+    assert (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(disk)]).returncode == 0
+    )
+    try:
+        sessions = open_database(f"sqlite:///{tmp_path / 'full.sqlite'}")
+        registry = Registry(sessions)
+        registry.import_rows(sample_cameras(1), division_boundaries())
+        camera = registry.list_cameras()[0]
+        recorder = SegmentRecorder(
+            camera.id, camera.uid, disk, sessions, segment_s=0.0
+        )  # a segment per keyframe
+        with av.open(str(minute)) as source:
+            stream = source.streams.video[0]
+            packets = [p for p in source.demux(stream) if p.size]
+            for n in range(4):  # four passes: the disk fills during the second
+                for packet in packets:
+                    copy = av.Packet(bytes(packet))
+                    copy.pts = copy.dts = packet.pts + n * 10_000
+                    copy.time_base, copy.is_keyframe = packet.time_base, packet.is_keyframe
+                    recorder.on_packet(copy, stream)  # never raises into the relay's thread
+            recorder.close()
+        assert "No space left" in recorder.error
+        items = segments_of(sessions)
+        assert items, "segments written before the disk filled are indexed"
+        for item in items:
+            assert sha256_file(disk / item.path) == item.sha256  # earlier segments intact
+        line = describe("http://rec:8765", {"relays": [], "recording": [
+            {"camera": 1, "recording": False, "segments": len(items), "error": recorder.error}]})  # fmt: skip
+        assert line.startswith(ALARM) and "disk full" in line
+    finally:
+        subprocess.run(["umount", "-l", str(disk)])

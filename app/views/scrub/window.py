@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.evidence.cases import CaseError, CaseStore
 from app.models.db import DatabaseError
 from app.playback.reader import FrameReader, FrameResult
-from app.playback.timeline import CameraTimeline, load_timelines
+from app.playback.timeline import CameraTimeline, load_timelines, recording_extent
 from app.registry.service import CameraRow
 from app.views.scrub.timeline import TimelineWidget
 from app.views.shortcuts import ShortcutsDialog
@@ -265,11 +265,28 @@ class ScrubWindow(QMainWindow):
         self.timeline.set_rows([(c.name, timelines[c.id]) for c in self.cameras])
         recorded = sum(1 for t in timelines.values() if t.segments)
         gaps = sum(len(t.gaps) for t in timelines.values())
-        self.statusBar().showMessage(
-            f"{recorded} of {len(self.cameras)} camera(s) have recordings in this window; {gaps} gap(s).",
-            10_000,
+        message = (
+            f"{recorded} of {len(self.cameras)} camera(s) have recordings in this window; {gaps} gap(s)."
         )
+        if not recorded:
+            message = self._nothing_recorded_message()
+        self.statusBar().showMessage(message)
         self.seek(self.position)
+
+    def _nothing_recorded_message(self) -> str:
+        extent = recording_extent(self.sessions, [c.id for c in self.cameras])
+        if extent is None:
+            return "None of these cameras has any recording kept (not recorded, or deleted by retention)."
+        first, last = extent
+        if self.end < first:
+            return (
+                f"No recordings this early: these cameras' kept recordings start at {first:%Y-%m-%d %H:%M} "
+                "UTC (older footage was deleted by retention or never recorded)."
+            )
+        return (
+            f"No recordings of these cameras between {self.start:%H:%M} and {self.end:%H:%M} UTC; kept "
+            f"recordings run from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC."
+        )
 
     @property
     def loaded(self) -> bool:
