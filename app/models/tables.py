@@ -241,6 +241,19 @@ class Bookmark(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RecordingGap(Base):
+    """A stretch when a camera that should have been recording was not, and why."""
+
+    __tablename__ = "recording_gaps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # None while the outage goes on.
+    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
 class Place(Base):
     """An entry of the offline gazetteer: an address (or landmark) and where it is."""
 

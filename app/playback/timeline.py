@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.evidence.custody import sha256_file
 from app.models.tables import EvidenceItem
+from app.video.gaps import Gap, load_gaps
 
 GAP_TOLERANCE = timedelta(seconds=2)
 # After a camera's last segment, its last frame stays on screen this long.
@@ -47,6 +48,10 @@ class SegmentRef:
 class CameraTimeline:
     camera_id: int
     segments: list[SegmentRef] = field(default_factory=list)
+    outages: list[Gap] = field(default_factory=list)  # recorded by the media service, with why
+
+    def outage_at(self, when: datetime) -> Gap | None:
+        return next((g for g in self.outages if g.covers(when)), None)
 
     @property
     def gaps(self) -> list[tuple[datetime, datetime]]:
@@ -102,6 +107,8 @@ def load_timelines(sessions: sessionmaker[Session], root: Path, camera_ids: list
             if ref.deleted:
                 ref.integrity = MISSING
             timelines[item.camera_id].segments.append(ref)
+    for gap in load_gaps(sessions, camera_ids, start, end):
+        timelines[gap.camera_id].outages.append(gap)
     return timelines
 
 

@@ -32,6 +32,7 @@ from app import __version__
 from app.governance.live_access import live_refusal, recording_refusal
 from app.registry import credentials
 from app.registry.service import Registry, RegistryError
+from app.video.gaps import GapBook
 from app.video.recorder import SegmentRecorder
 from app.video.recovery import recover_unindexed
 from app.video.relay import Relay
@@ -101,6 +102,8 @@ class MediaService:
             recover_unindexed(self.sessions, root)
         except Exception as exc:  # recording must start even if an old file cannot be indexed
             log.error("recording: could not index segments left by an earlier run: %s", exc)
+        self.gaps = GapBook(self.sessions)
+        self._recording_relays: dict[int, Relay] = {}
         self._recording_stop = threading.Event()
         self._record_thread = threading.Thread(
             target=self._supervise, args=(check_every_s,), name="recording", daemon=True
@@ -134,9 +137,20 @@ class MediaService:
                     and recorder.on_packet in relay.listeners
                 ):
                     failures[camera.id] = 0
+                    if recorder.recording and recorder.segment_started_at is not None:
+                        self.gaps.close(camera.id, recorder.segment_started_at)
                     continue
                 if recorder is not None:
                     recorder.close()  # the camera dropped: the gap starts here
+                if (
+                    recorder is not None
+                    and recorder.last_packet_at is not None
+                    and not self.gaps.is_open(camera.id)
+                ):
+                    # It was recording and is not any more: the outage starts at its last packet.
+                    previous = self._recording_relays.get(camera.id)
+                    why = (previous.stats.error if previous else "") or "the camera stopped sending video"
+                    self.gaps.open(camera.id, recorder.last_packet_at, f"camera did not deliver: {why}")
                 if now < retry_at.get(camera.id, 0.0):
                     continue
                 if recorder is None:
@@ -150,6 +164,7 @@ class MediaService:
                     recorder.error = str(exc)
                     continue
                 relay.listeners.append(recorder.on_packet)
+                self._recording_relays[camera.id] = relay
                 failures[camera.id] = failures.get(camera.id, 0) + 1
                 retry_at[camera.id] = now + min(30.0, 2.0 ** min(failures[camera.id], 5))
             for camera_id in list(self.recorders):
@@ -164,6 +179,7 @@ class MediaService:
             self._recording_stop.wait(check_every_s)
         for recorder in self.recorders.values():
             recorder.close()
+        self.gaps.close_all(datetime.now(UTC), "recording stopped while the camera was down")
 
     def stop_recording(self) -> None:
         """Stop recording and close every open segment (it is hashed and indexed)."""

@@ -49,6 +49,14 @@ class SegmentRecorder:
         self._indexing: list[threading.Thread] = []
 
     @property
+    def last_packet_at(self) -> datetime | None:
+        return self._last_at
+
+    @property
+    def segment_started_at(self) -> datetime | None:
+        return self._started_at if self._out is not None else None
+
+    @property
     def recording(self) -> bool:
         return self._out is not None
 

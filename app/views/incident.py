@@ -80,7 +80,12 @@ class IncidentDialog(QDialog):
             sorted({time_zone, "UTC", "America/Los_Angeles", "America/New_York", "America/Chicago"})
         )
         self.zone.setCurrentText(time_zone)
-        self.when = QDateTimeEdit(QDateTime.currentDateTime(QTimeZone(time_zone.encode())), self)
+        # The edit must show wall time in the incident's zone: built from a zoned QDateTime alone,
+        # it converted to this machine's zone, and 12:38 in Los Angeles was read back as 20:38 there.
+        zone = QTimeZone(time_zone.encode())
+        self.when = QDateTimeEdit(self)
+        self.when.setTimeZone(zone)
+        self.when.setDateTime(QDateTime.currentDateTime(zone))
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
         self.when.setCalendarPopup(True)
         when_row = QHBoxLayout()

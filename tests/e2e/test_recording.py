@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import av
@@ -206,3 +207,37 @@ def test_a_full_disk_stops_recording_with_an_alarm_and_keeps_earlier_segments(tm
         assert line.startswith(ALARM) and "disk full" in line
     finally:
         subprocess.run(["umount", "-l", str(disk)])
+
+
+def test_an_outage_is_recorded_as_a_gap_with_its_cause(
+    recording_service: MediaService, tmp_path: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    from app.playback.timeline import load_timelines
+    from app.video.gaps import load_gaps
+
+    svc = recording_service
+    root = tmp_path / "rec"
+    with SimulatorProcess(1, port=0) as sim:
+        cams = cameras_on(sim, svc.registry, door={})
+        svc.start_recording(root, segment_s=1.5, check_every_s=0.3)
+        qtbot.waitUntil(lambda: len(segments(svc)) >= 2, timeout=60_000)
+        sim.stop_camera(1)
+        qtbot.waitUntil(lambda: svc.gaps.is_open(cams["door"].id), timeout=30_000)
+        before = len(segments(svc))
+        qtbot.wait(2000)
+        sim.start_camera(1)
+        qtbot.waitUntil(lambda: not svc.gaps.is_open(cams["door"].id), timeout=60_000)
+        qtbot.waitUntil(lambda: len(segments(svc)) > before, timeout=60_000)
+    svc.stop_recording()
+    items = segments(svc)
+    start, end = items[0].start_at, items[-1].end_at
+    gaps = load_gaps(svc.sessions, [cams["door"].id], start, end)
+    assert len(gaps) == 1
+    gap = gaps[0]
+    assert gap.end_at is not None and (gap.end_at - gap.start_at).total_seconds() >= 2
+    assert "camera did not deliver" in gap.reason
+    # The gap lies between the last segment before the outage and the first after it.
+    assert any(i.end_at <= gap.start_at + timedelta(seconds=1) for i in items)
+    assert any(i.start_at >= gap.end_at - timedelta(seconds=1) for i in items)
+    timeline = load_timelines(svc.sessions, root, [cams["door"].id], start, end)[cams["door"].id]
+    assert timeline.outage_at(gap.start_at + (gap.end_at - gap.start_at) / 2) == gap

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -38,6 +40,8 @@ def test_new_incident_ranks_saves_and_goes_live(make_window, qtbot: QtBot) -> No
     with window.registry._sessions() as s:
         row = s.execute(select(Incident)).scalar_one()
         assert row.time_zone == "America/Los_Angeles" and row.reported_at.tzinfo is not None
+        # The default "now" in Los Angeles is now, whatever this machine's own zone is.
+        assert abs(row.reported_at - datetime.now(UTC)) < timedelta(minutes=2)
         kept = s.scalars(select(IncidentCamera).where(IncidentCamera.selected.is_(True))).all()
         assert [k.camera_id for k in sorted(kept, key=lambda k: k.rank)] == incident.camera_ids
 

@@ -108,6 +108,11 @@ class TimelineWidget(QWidget):
                 x0, x1 = self._x(max(a, self.start)), self._x(min(b, self.end))
                 if x1 > x0:
                     p.fillRect(QRectF(x0, y + 9, x1 - x0, ROW_H - 18), COLORS["gap"])
+            for outage in timeline.outages:  # what the media service recorded as down, with why
+                x0 = self._x(max(outage.start_at, self.start))
+                x1 = self._x(min(outage.end_at or self.end, self.end))
+                if x1 > x0:
+                    p.fillRect(QRectF(x0, y + 7, x1 - x0, ROW_H - 14), COLORS["gap"])
         bottom = AXIS_H + ROW_H * len(self.rows)
         for when in self.bookmarks:
             x = self._x(when)

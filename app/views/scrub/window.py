@@ -413,7 +413,12 @@ class ScrubWindow(QMainWindow):
         def done(result: FrameResult) -> None:
             self._thumb_busy = False
             if result.image is None:
-                self.thumbnail.setText(f"{when:%H:%M:%S} — {STATUS_TEXT.get(result.status, result.status)}")
+                text = f"{when:%H:%M:%S} — {STATUS_TEXT.get(result.status, result.status)}"
+                outage = reader.timeline.outage_at(when)
+                if outage is not None:
+                    until = f"{outage.end_at:%H:%M:%S}" if outage.end_at else "still down"
+                    text += f"\n{outage.reason} ({outage.start_at:%H:%M:%S}–{until} UTC)"
+                self.thumbnail.setText(text)
             else:
                 self.thumbnail.setPixmap(QPixmap.fromImage(qimage_from_rgb(result.image)))
             self.thumbnail.adjustSize()
