@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.geo.coords import CoordinateError, looks_like_coordinates, parse_coordinates
 from app.geo.gazetteer import Geocoder
+from app.geo.geometry import haversine_m
 from app.incidents.selection import DEFAULT_RADIUS_M, Candidate, rank_cameras
 from app.incidents.service import IncidentError, IncidentInput, SavedIncident, check
 from app.incidents.spatial import CameraIndex
@@ -152,6 +153,27 @@ class IncidentDialog(QDialog):
         self.matched.setText(f"Address matched: {best.address} ({best.latitude:.5f}, {best.longitude:.5f})")
         return best.latitude, best.longitude
 
+    def _nothing_near(self, lat: float, lon: float) -> str:
+        """Say how far the nearest camera is, so a mistyped coordinate shows at once."""
+        for reach in (2_000.0, 20_000.0, 200_000.0):
+            near = list(self.index.near(lat, lon, reach))
+            if near:
+                best = min(near, key=lambda c: haversine_m(lat, lon, c.latitude, c.longitude))
+                distance = haversine_m(lat, lon, best.latitude, best.longitude)
+                if distance <= reach:
+                    where = f"{distance / 1000:.1f} km" if distance >= 1000 else f"{distance:.0f} m"
+                    note = (
+                        " Check the coordinates: this is outside the registry's area."
+                        if distance > 20_000
+                        else ""
+                    )
+                    return (f"No registered camera within {self.radius.value():.0f} m; the nearest, "
+                            f"{best.name}, is {where} away.{note}")  # fmt: skip
+        return (
+            "No registered camera within 200 km: the location is outside the registry's area. "
+            "Check the coordinates (latitude first, west longitudes negative)."
+        )
+
     def rank(self) -> None:
         """Re-rank for the current location and radius, keeping the operator's removals."""
         dropped = {cid for cid, selected, _ in self.selection() if not selected}
@@ -171,6 +193,8 @@ class IncidentDialog(QDialog):
             f"{len(usable)} usable camera(s) within {self.radius.value():.0f} m, "
             f"{in_view} with the spot in view; {len(self.candidates) - len(usable)} excluded."
         )
+        if not self.candidates:
+            self.summary.setText(self._nothing_near(point[0], point[1]))
         for cand in self.candidates:
             item = QListWidgetItem(f"{cand.camera.name}  —  {cand.reason}")
             item.setData(CAMERA_ROLE, cand.camera.id)

@@ -67,6 +67,18 @@ def test_bad_location_is_named(make_window) -> None:  # type: ignore[no-untyped-
     assert dialog.error.text().startswith("Location:")
 
 
+def test_coordinates_outside_the_registrys_area_say_so(make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    dialog = window.new_incident()
+    dialog.location.setText("34.05, 118.25")  # east instead of west: China, not Los Angeles
+    dialog.rank()
+    assert "outside the registry's area" in dialog.summary.text()
+    dialog.location.setText("34.0522, -118.3")  # a quiet block downtown: the nearest is named
+    dialog.radius.setValue(20)
+    dialog.rank()
+    assert dialog.candidates or "the nearest" in dialog.summary.text()
+
+
 def test_an_address_from_the_offline_gazetteer_places_the_incident(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     qtbot.waitUntil(lambda: window.geocoder is not None and len(window.geocoder) == 21, timeout=10_000)
