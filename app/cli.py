@@ -12,19 +12,26 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from app import __version__
 from app.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_FORBIDDEN = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rtcc", description="Real-Time Crime Center operator console")
     p.add_argument("--version", action="version", version=f"rtcc {__version__}")
     p.add_argument("--database", metavar="URL", help="database URL (overrides RTCC_DATABASE_URL and config)")
+    p.add_argument(
+        "--user",
+        default=None,
+        help="sign in as this person (or RTCC_USER; password from RTCC_PASSWORD "
+        "or a prompt); needed once accounts exist",
+    )
     sub = p.add_subparsers(dest="command")
 
     sub.add_parser("console", help="open the console (the default)")
@@ -39,8 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--fps", type=int, default=15, help="frames per second of every stream")
     sim.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
-    for name, text in (("media", "run the media service: pull each camera once, relay it live"),
-                       ("record", "run the media service and record (same as: media --record)")):  # fmt: skip
+    for name, text in (
+        ("media", "run the media service: pull each camera once, relay it live"),
+        ("record", "run the media service and record (same as: media --record)"),
+    ):
         media = sub.add_parser(name, help=text)
         media.add_argument("--host", default=None, help="address to serve on (default from settings)")
         media.add_argument("--port", type=int, default=None, help="HTTP port (0 picks a free one)")
@@ -54,8 +63,13 @@ def _parser() -> argparse.ArgumentParser:
 
     ver = sub.add_parser("verify", help="verify a case package (exit 0 valid, 1 tampered, 2 incomplete)")
     ver.add_argument("package", type=Path, help="package folder or .zip")
-    ver.add_argument("--trusted-key", action="append", default=None, metavar="FINGERPRINT",
-                     help="accept only these signing-key fingerprints (repeatable)")  # fmt: skip
+    ver.add_argument(
+        "--trusted-key",
+        action="append",
+        default=None,
+        metavar="FINGERPRINT",
+        help="accept only these signing-key fingerprints (repeatable)",
+    )
     rev = sub.add_parser("review", help="open a case package read-only for offline review")
     rev.add_argument("package", type=Path, help="package folder or .zip")
     case = sub.add_parser("case", help="cases: footage held for evidence")
@@ -80,14 +94,54 @@ def _parser() -> argparse.ArgumentParser:
         "--watermark", action="store_true", help="burn case, user and workstation into working copies"
     )
 
+    users = sub.add_parser("users", help="local accounts and roles")
+    usub = users.add_subparsers(dest="action", required=True)
+    uadd = usub.add_parser("add", help="add a person (password from RTCC_NEW_PASSWORD or a prompt)")
+    uadd.add_argument("username")
+    uadd.add_argument("--full-name", required=True)
+    uadd.add_argument(
+        "--role", required=True, help="operator, supervisor, evidence_technician, auditor, administrator"
+    )
+    usub.add_parser("list", help="list accounts")
+    urole = usub.add_parser("set-role", help="change a person's role")
+    urole.add_argument("username")
+    urole.add_argument("role")
+    audit = sub.add_parser("audit", help="the hash-chained audit log")
+    asub = audit.add_subparsers(dest="action", required=True)
+    asub.add_parser("verify", help="check the chain (exit 0 intact, 1 broken)")
+    aexp = asub.add_parser("export", help="write entries as CSV (formula cells neutralised)")
+    aexp.add_argument("path", type=Path)
+    for name in ("--person", "--camera", "--case"):
+        aexp.add_argument(name, default="")
+    aexp.add_argument("--since", default=None, help="ISO 8601 time")
+    aexp.add_argument("--until", default=None, help="ISO 8601 time")
+
     cams = sub.add_parser("cameras", help="the camera registry")
     csub = cams.add_subparsers(dest="action", required=True)
     add = csub.add_parser("add", help="register a camera")
-    for name in ("name", "owner-name", "owner-type", "latitude", "longitude", "heading-deg", "fov-deg",
-                 "range-m", "main-url", "sharing-terms"):  # fmt: skip
+    for name in (
+        "name",
+        "owner-name",
+        "owner-type",
+        "latitude",
+        "longitude",
+        "heading-deg",
+        "fov-deg",
+        "range-m",
+        "main-url",
+        "sharing-terms",
+    ):
         add.add_argument(f"--{name}", required=True)
-    for name in ("owner-contact", "sub-url", "consent-granted-at", "consent-revoked-at", "retention-days",
-                 "status", "division", "notes"):  # fmt: skip
+    for name in (
+        "owner-contact",
+        "sub-url",
+        "consent-granted-at",
+        "consent-revoked-at",
+        "retention-days",
+        "status",
+        "division",
+        "notes",
+    ):
         add.add_argument(f"--{name}", default="")
     lst = csub.add_parser("list", help="list cameras")
     lst.add_argument("--json", action="store_true")
@@ -208,6 +262,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_dir, settings.log_level)
     if command == "verify":
         return _verify(args)
+    if command in GOVERNED:
+        from app.governance.roles import Forbidden
+
+        try:
+            _sign_in(settings, args, GOVERNED[command](args))
+        except Forbidden as exc:
+            print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
+            return EXIT_FORBIDDEN
+    if command == "users":
+        return _users(settings, args)
+    if command == "audit":
+        return _audit(settings, args)
     if command in ("case", "export"):
         return _case(settings, args, command)
     if command == "cameras":
@@ -226,6 +292,131 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_review(settings, args.package)
     return run_console(settings)
+
+
+def _governed() -> dict[str, Any]:
+    from app.governance.roles import Action
+
+    return {
+        "export": lambda _a: Action.EXPORT_EVIDENCE,
+        "case": lambda a: Action.REMOVE_FROM_CASE if a.action == "remove-window" else Action.PUT_IN_CASE,
+        "users": lambda a: None if a.action == "list" else Action.MANAGE_USERS,
+        "audit": lambda _a: Action.READ_AUDIT,
+        "cameras": lambda a: None if a.action in ("list", "export") else Action.EDIT_REGISTRY,
+    }
+
+
+GOVERNED = _governed()
+
+
+def _sign_in(settings: Settings, args: argparse.Namespace, action: Any) -> None:
+    """Once any account exists, a governed command needs a person whose role allows it.
+
+    Before the first account (a single workstation, the demo) commands run as the OS account;
+    the first account added should be an administrator. Every sign-in, failure and refusal is
+    audited.
+    """
+    import getpass
+    import os
+
+    from app.governance import audit
+    from app.governance.accounts import AccountStore
+    from app.governance.identity import sign_in
+    from app.governance.roles import Forbidden, require
+    from app.models.db import open_database
+
+    sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+    accounts = AccountStore(sessions)
+    if accounts.count() == 0:
+        return
+    username = args.user or os.environ.get("RTCC_USER", "")
+    if not username:
+        raise Forbidden("sign in with --user NAME (or RTCC_USER); every action is recorded under a person")
+    password = os.environ.get("RTCC_PASSWORD") or getpass.getpass(f"password for {username}: ")
+    account = accounts.authenticate(username, password)
+    if account is None:
+        audit.record(sessions, "sign-in failed", target_type="user", target_id=username, user=username)
+        raise Forbidden(f"user name or password not accepted for {username!r}")
+    audit.record(
+        sessions,
+        "sign-in",
+        target_type="user",
+        target_id=username,
+        user=username,
+        details=f"command line: rtcc {args.command}",
+    )
+    sign_in(account.username)
+    if action is None:
+        return
+    try:
+        require(account.role, action, account.username)
+    except Forbidden:
+        audit.record(sessions, "refused", details=f"{account.role}: {action}", user=account.username)
+        raise
+
+
+def _users(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    from app.governance.accounts import AccountError, AccountStore
+    from app.models.db import open_database
+
+    accounts = AccountStore(open_database(settings.effective_database_url, settings.db_busy_timeout_s))
+    try:
+        if args.action == "list":
+            for a in accounts.list():
+                print(
+                    f"{a.username:20} {a.role.value:20} {a.display_name}{'' if a.active else '  (disabled)'}"
+                )
+            return EXIT_OK
+        if args.action == "add":
+            password = os.environ.get("RTCC_NEW_PASSWORD") or getpass.getpass(
+                f"new password for {args.username}: "
+            )
+            account = accounts.add(args.username, args.full_name, args.role, password)
+            print(f"added {account.username} ({account.role.value})")
+            return EXIT_OK
+        account = accounts.set_role(args.username, args.role)
+        print(f"{account.username} is now {account.role.value}")
+        return EXIT_OK
+    except AccountError as exc:
+        print(f"rtcc users: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _audit(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from app.governance.audit import export_csv, verify_audit
+    from app.models.db import open_database
+
+    sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+    if args.action == "verify":
+        check = verify_audit(sessions)
+        if check.intact:
+            print(f"audit log intact: {check.entries} entries; head {check.head}")
+            return EXIT_OK
+        print(
+            f"audit log BROKEN at entry {check.first_bad} of {check.entries}: altered, removed, inserted or "
+            f"reordered; last good hash {check.head}"
+        )
+        return EXIT_ERROR
+
+    def when(text: str | None) -> datetime | None:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+    count = export_csv(
+        sessions,
+        args.path,
+        user=args.person,
+        camera=args.camera,
+        case=args.case,
+        since=when(args.since),
+        until=when(args.until),
+    )
+    print(f"{count} audit entries written to {args.path}")
+    return EXIT_OK
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -274,10 +465,12 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
             store.add_window(case_id, camera.id, when(args.start), when(args.end), args.note)
             print(f"footage of {camera.name} added to case {args.number}; its segments are on legal hold")
             return EXIT_OK
-        options = ExportOptions(zip=args.zip, exact=args.exact, watermark=args.watermark,
-                                time_zone=settings.time_zone)  # fmt: skip
-        result = export_case(sessions, case_id, settings.effective_recordings_dir, args.to, options=options,
-                             progress=show)  # fmt: skip
+        options = ExportOptions(
+            zip=args.zip, exact=args.exact, watermark=args.watermark, time_zone=settings.time_zone
+        )
+        result = export_case(
+            sessions, case_id, settings.effective_recordings_dir, args.to, options=options, progress=show
+        )
         print(file=sys.stderr)
         print(f"exported {result.bytes:,} bytes in {result.seconds:.1f} s to {result.path}")
         print(result.verdict.summary())

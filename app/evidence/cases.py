@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.evidence.custody import append_event
+from app.governance import audit
 from app.governance.identity import current_user
 from app.models.db import write_transaction
 from app.models.tables import Bookmark, Camera, Case, CaseWindow, EvidenceItem, Incident
@@ -75,6 +76,7 @@ class CaseStore:
                 case = Case(number=number, title=title.strip(), notes=notes, created_by=current_user())
                 s.add(case)
                 s.flush()
+                audit.append(s, "case opened", target_type="case", target_id=case.id, case_number=number)
                 return case.id
         except IntegrityError:
             raise CaseError(f"case {number} already exists") from None
@@ -130,6 +132,14 @@ class CaseStore:
             for item in segments:
                 item.legal_hold = True
                 append_event(s, item, "placed in case", reason)
+            audit.append(
+                s,
+                "footage put into case (legal hold)",
+                target_type="camera",
+                target_id=camera_id,
+                case_number=case.number,
+                details=reason,
+            )
             return window.id
 
     def add_bookmark(self, case_id: int, camera_id: int, at: datetime, note: str = "") -> int:
@@ -180,6 +190,15 @@ class CaseStore:
             if window is None:
                 raise CaseError(f"no case window {window_id}")
             held = overlapping_segments(s, window.camera_id, window.start_at, window.end_at)
+            case = s.get(Case, window.case_id)
+            audit.append(
+                s,
+                "footage removed from case",
+                target_type="camera",
+                target_id=window.camera_id,
+                case_number=case.number if case else "",
+                details=reason.strip(),
+            )
             s.delete(window)
             s.flush()
             for item in held:

@@ -61,6 +61,7 @@ from app.evidence.package_format import (
 from app.evidence.report import render_report
 from app.evidence.signing import SigningError, fingerprint, public_pem, sign, signing_key
 from app.evidence.verify import Verdict, sha256_path, verify_folder
+from app.governance import audit
 from app.governance.identity import current_user
 from app.models.tables import Bookmark, Camera, Case, CaseWindow, CustodyEvent, EvidenceItem, Incident, Owner
 
@@ -291,6 +292,14 @@ def export_case(
         with contextlib.suppress(OSError):
             marker.write_text(f"export failed at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC: {reason}\n")
         _record(sessions, plan, "export failed", f"to {target}: {reason}")
+        audit.record(
+            sessions,
+            "evidence export failed",
+            target_type="case",
+            target_id=plan.case.id,
+            case_number=plan.case.number,
+            details=f"to {target}: {reason}",
+        )
         if isinstance(exc, ExportError):
             raise
         if isinstance(exc, OSError):
@@ -305,6 +314,14 @@ def export_case(
         result_path = _zip_package(final, meter)
     _record(sessions, plan, "copied", f"package {name} written to {target} and read back from the device")
     _record(sessions, plan, "verified", f"package {name}: every SHA-256 matches after write")
+    audit.record(
+        sessions,
+        "evidence exported",
+        target_type="case",
+        target_id=plan.case.id,
+        case_number=plan.case.number,
+        details=f"{result_path} ({len(plan.originals)} original segment(s))",
+    )
     return ExportResult(
         result_path,
         verdict,
@@ -385,9 +402,14 @@ def _write_package(
         try:
             if options.exact or watermark or masks:
                 cut = render_derivative(
-                    sources, w.start_at, w.end_at, root / rel, masks=masks, watermark=watermark,
+                    sources,
+                    w.start_at,
+                    w.end_at,
+                    root / rel,
+                    masks=masks,
+                    watermark=watermark,
                     cancelled=meter.cancelled,
-                )  # fmt: skip
+                )
                 how = "re-encoded (H.264) exactly to the marks"
                 how += ", privacy masks blurred" if masks else ""
                 how += ", watermark burned in" if watermark else ""
@@ -399,16 +421,25 @@ def _write_package(
             raise ExportError(f"working copy of {camera.name}, window {w.id}: {exc}") from None
         meter.check()
         doc = {
-            "id": w.id, "camera_id": camera.id, "note": w.note,
-            "requested_start": _iso(w.start_at), "requested_end": _iso(w.end_at),
-            "actual_start": _iso(cut.actual_start), "actual_end": _iso(cut.actual_end), "frames": cut.frames,
-            "originals": [f"originals/{i.path}" for i in items], "working_copy": rel, "derivation": how,
-        }  # fmt: skip
+            "id": w.id,
+            "camera_id": camera.id,
+            "note": w.note,
+            "requested_start": _iso(w.start_at),
+            "requested_end": _iso(w.end_at),
+            "actual_start": _iso(cut.actual_start),
+            "actual_end": _iso(cut.actual_end),
+            "frames": cut.frames,
+            "originals": [f"originals/{i.path}" for i in items],
+            "working_copy": rel,
+            "derivation": how,
+        }
         info = {
             "sha256": sha256_path(root / rel),  # hashed now, while its pages are still cached
-            "kind": "working copy", "camera_id": camera.id, "derivation": how,
+            "kind": "working copy",
+            "camera_id": camera.id,
+            "derivation": how,
             "sources": [{"path": f"originals/{i.path}", "sha256": i.sha256} for i in items],
-        }  # fmt: skip
+        }
         return doc, (rel, info, [i.id for i in items], how)
 
     windows_doc = []

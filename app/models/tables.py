@@ -45,6 +45,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # scrypt$n$r$p$salt$hash (hex); never the password itself.
+    password_hash: Mapped[str] = mapped_column(String(300), default="")
 
 
 class Division(Base):
