@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
+from app.governance import audit
 from app.governance.live_access import live_refusal, recording_refusal
 from app.registry import credentials
 from app.registry.service import Registry, RegistryError
@@ -40,6 +41,9 @@ from app.video.retention import apply_retention
 from app.video.sources import camera_source
 
 log = logging.getLogger(__name__)
+
+# How often running streams are checked against the owners' current terms (target: cut within 5 s).
+CONSENT_CHECK_S = 1.0
 
 RETENTION_EVERY_S = 60.0
 LIVE_PATH = re.compile(r"^/live/(\d+)/(main|sub)\.ts$")
@@ -58,8 +62,15 @@ def database_id(url: str) -> str:
 
 
 class MediaService:
-    def __init__(self, sessions: sessionmaker[Session], host: str = "127.0.0.1", port: int = 8765, *,
-                 open_timeout_s: float = 5.0, linger_s: float = 5.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        host: str = "127.0.0.1",
+        port: int = 8765,
+        *,
+        open_timeout_s: float = 5.0,
+        linger_s: float = 5.0,
+    ) -> None:
         self.sessions = sessions
         self.registry = Registry(sessions)
         self.database_id = database_id(str(sessions.kw["bind"].url))
@@ -83,16 +94,64 @@ class MediaService:
         return f"http://{host.decode() if isinstance(host, bytes) else host}:{self.port}"
 
     def start(self) -> MediaService:
+        self._start_consent_watch()
         self._thread = threading.Thread(target=self.server.serve_forever, name="media http", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
+        self._start_consent_watch()
         self.server.serve_forever()
 
+    # -- owners' terms while streams run ---------------------------------------------------------
+    def _start_consent_watch(self) -> None:
+        if getattr(self, "_watch", None) is None:
+            self._watch_stop = threading.Event()
+            self._watch = threading.Thread(target=self._watch_consent, name="consent watch", daemon=True)
+            self._watch.start()
+
+    def _watch_consent(self) -> None:
+        while not self._watch_stop.wait(CONSENT_CHECK_S):
+            try:
+                self.enforce_consent()
+            except Exception as exc:  # a locked database is retried next second
+                log.warning("consent watch: %s", exc)
+
+    def enforce_consent(self) -> list[str]:
+        """Cut what the owners' terms no longer allow, at once: the live viewers of a camera that
+        may not be shown live any more, and the whole pull of one that may neither be shown nor
+        recorded (consent revoked, retired, registered only). Returns what was cut."""
+        with self._lock:
+            relays = list(self.relays.values())
+        if not relays:
+            return []
+        cameras = {c.id: c for c in self.registry.list_cameras(include_retired=True)}
+        recording = getattr(self, "_recording_stop", None) is not None and not self._recording_stop.is_set()
+        cut: list[str] = []
+        for relay in relays:
+            camera = cameras.get(int(relay.key.split("/")[0]))
+            live = camera is not None and live_refusal(camera) is None
+            recorded = recording and camera is not None and recording_refusal(camera) is None
+            if not live and relay.fanout.count:
+                relay.fanout.close()  # the viewers' streams end now; a new request is refused
+                cut.append(f"{relay.key}: viewers")
+            if not live and not recorded:
+                relay.stop()
+                cut.append(f"{relay.key}: pull")
+        if cut:
+            log.warning("owners' terms no longer allow: %s", ", ".join(cut))
+            audit.record(
+                self.sessions,
+                "live video cut: owner's terms or consent changed",
+                user="media service",
+                details=", ".join(cut),
+            )
+        return cut
+
     # -- recording ------------------------------------------------------------------------
-    def start_recording(self, root: Path, segment_s: float = 60.0, check_every_s: float = 1.0,
-                        limit: int = 0) -> None:  # fmt: skip
+    def start_recording(
+        self, root: Path, segment_s: float = 60.0, check_every_s: float = 1.0, limit: int = 0
+    ) -> None:
         """Record every camera whose terms allow it, from the same pull as live viewing; cameras
         that drop are pulled again with backoff (the time between segments is the gap)."""
         self.recordings_root = root
@@ -189,6 +248,8 @@ class MediaService:
             self._record_thread.join(10)
 
     def close(self) -> None:
+        if getattr(self, "_watch", None) is not None:
+            self._watch_stop.set()
         self.stop_recording()
         self.server.shutdown()
         self.close_relays()
@@ -220,8 +281,13 @@ class MediaService:
         with self._lock:
             relay = self.relays.get(key)
             if relay is None or not relay.alive:
-                relay = Relay(key, url, linger_s=self.linger_s, open_timeout_s=self.open_timeout_s,
-                              on_stopped=self._forget)  # fmt: skip
+                relay = Relay(
+                    key,
+                    url,
+                    linger_s=self.linger_s,
+                    open_timeout_s=self.open_timeout_s,
+                    on_stopped=self._forget,
+                )
                 self.relays[key] = relay
                 self.pulls[key] = self.pulls.get(key, 0) + 1
                 relay.start()
@@ -273,11 +339,14 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
             self, status: HTTPStatus, body: str, content_type: str = "text/plain; charset=utf-8"
         ) -> None:
             data = body.encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the viewer gave up waiting; nothing to tell it
 
         def do_GET(self) -> None:
             if self.path == "/health":
