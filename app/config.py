@@ -55,6 +55,8 @@ class Settings:
     record_cameras: int = 0
     demo_record_cameras: int = 9
     segment_seconds: float = 60.0
+    # Once accounts exist, the console locks after this long without keyboard or mouse input.
+    lock_after_minutes: float = 10.0
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -105,6 +107,7 @@ _FIELD_TYPES: dict[str, type] = {
     "record_cameras": int,
     "demo_record_cameras": int,
     "segment_seconds": float,
+    "lock_after_minutes": float,
     "data_dir": Path,
     "log_dir": Path,
 }

@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.config import Settings, with_overrides
 from app.geo.gazetteer import OfflineGazetteer
@@ -120,6 +121,15 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
             None, "RTCC Console — database", f"{exc}\n\nThe console cannot start without it."
         )
         return 1
+    from app.governance.accounts import AccountStore
+    from app.views.sign_in import SignInDialog
+
+    account = None
+    if AccountStore(sessions).count() > 0:
+        dialog = SignInDialog(sessions)
+        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.account is None:
+            return 0
+        account = dialog.account
     settings.config_dir.mkdir(parents=True, exist_ok=True)
     ui_state = QSettings(str(settings.ui_state_path), QSettings.Format.IniFormat)
     media_url, media_child, media_line = ensure_media_service(settings, url, record_cameras)
@@ -144,6 +154,9 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
         SalvoStore(sessions), IncidentStore(sessions), settings.effective_time_zone,
         OfflineGazetteer(sessions), settings.effective_recordings_dir,
     )  # fmt: skip
+    if account is not None:
+        window.apply_role(account.role)
+        install_lock(app, window, sessions, settings.lock_after_minutes * 60)
     window.show()
     log.info("console started on %s", describe_url(url))
     try:
@@ -151,6 +164,29 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     finally:
         if media_child is not None:
             media_child.close()
+
+
+def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
+    """Lock the console after ``idle_s`` without input; whoever signs in next gets their role."""
+    from app.governance import audit
+    from app.governance.identity import current_user
+    from app.views.sign_in import InactivityWatch, SignInDialog
+
+    watch = InactivityWatch(idle_s, window)
+    app.installEventFilter(watch)
+
+    def lock() -> None:
+        audit.record(sessions, "console locked after inactivity", user=current_user())
+        dialog = SignInDialog(sessions, current_user(), locked=True, parent=window)
+        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.account is None:
+            window.close()
+            return
+        window.apply_role(dialog.account.role)
+        watch.resume()
+
+    watch.sig_idle.connect(lock)
+    window.inactivity_watch = watch
+    return watch
 
 
 def run_review(settings: Settings, package: Path) -> int:

@@ -575,6 +575,27 @@ class MainWindow(QMainWindow):
             f"Incident {incident.number} saved with {len(incident.camera_ids)} camera(s).", 8000
         )
 
+    def apply_role(self, role: str) -> None:
+        """Enable only what the signed-in person's role allows; the core checks again anyway."""
+        from app.governance.roles import Action, may
+
+        gated = {
+            "export_case": Action.EXPORT_EVIDENCE, "review_recordings": Action.VIEW_RECORDINGS,
+            "new_incident": Action.ENTER_INCIDENT, "add_camera": Action.EDIT_REGISTRY,
+            "edit_camera": Action.EDIT_REGISTRY, "retire_camera": Action.EDIT_REGISTRY,
+            "import_cameras": Action.EDIT_REGISTRY,
+        }  # fmt: skip
+        for action in self.actions_list:
+            needed = gated.get(action.objectName())
+            if needed is not None:
+                action.setEnabled(may(role, needed))
+        self.incident_panel.review_button.setVisible(may(role, Action.VIEW_RECORDINGS))
+        self.incident_panel.live_button.setVisible(may(role, Action.VIEW_LIVE))
+        if self.wall is not None:
+            refusal = "" if may(role, Action.VIEW_LIVE) else f"the {role} role may not view live video"
+            self.wall.set_role_refusal(refusal)
+        self.role = role
+
     def _show_media_status(self, line: str) -> None:
         self.status_media.setText(line)
         # A recording alarm must be seen across the room: red, bold, until it clears.

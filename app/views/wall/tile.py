@@ -139,6 +139,8 @@ class VideoTile(QFrame):
         self.stream = "sub"
         self.state = TileState.EMPTY
         self.reason = ""
+        # Set by the wall when the signed-in role may not view live video at all.
+        self.role_refusal = ""
         self.show_stats = False
         self.attempt = 0
         self.selected = False
@@ -202,7 +204,7 @@ class VideoTile(QFrame):
             self._set_state(TileState.EMPTY)
             self.timer.stop()
             return
-        refusal = live_refusal(camera)
+        refusal = self.role_refusal or live_refusal(camera)
         if refusal:
             self.reason = refusal
             self._set_state(TileState.REVOKED)

@@ -91,6 +91,7 @@ class VideoWall(QWidget):
     def _tile(self, index: int) -> VideoTile:
         while len(self.tiles) <= index:
             tile = VideoTile(len(self.tiles), self.engine, self.url_for, self, self.tile_mode)
+            tile.role_refusal = self.tiles[0].role_refusal if self.tiles else ""
             tile.sig_clicked.connect(lambda t: self.select(t.index))
             tile.sig_double_clicked.connect(lambda t: self.toggle_maximise(t.index))
             tile.sig_camera_dropped.connect(self._on_camera_dropped)
@@ -143,6 +144,13 @@ class VideoWall(QWidget):
             if cr <= target[0] < cr + rs and cc <= target[1] < cc + cs:
                 self.select(index)
                 return
+
+    def set_role_refusal(self, reason: str) -> None:
+        """With a reason, no tile plays live (the signed-in role may not); tiles showing video stop."""
+        for tile in self.tiles:
+            tile.role_refusal = reason
+            if tile.camera is not None:
+                tile.assign(tile.camera, tile.stream)
 
     def put_camera(self, camera: CameraRow, index: int | None = None) -> VideoTile:
         """Show ``camera`` on tile ``index``, or on the selected tile if it is empty, or the first

@@ -1,0 +1,101 @@
+"""Sign-in at start and the lock after inactivity.
+
+Once any account exists the console opens only for a person who signs in; after a stretch with
+no keyboard or mouse input it locks and asks again (the same person, or another one taking over
+the workstation, whose role then applies). Every sign-in, failure and lock is audited. The
+password check runs on the GUI thread on purpose: it is one scrypt derivation (tens of
+milliseconds) and the dialog is modal anyway.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.governance import audit
+from app.governance.accounts import Account, AccountStore
+from app.governance.identity import sign_in
+
+
+class SignInDialog(QDialog):
+    def __init__(self, sessions: sessionmaker[Session], username: str = "", locked: bool = False,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.sessions = sessions
+        self.accounts = AccountStore(sessions)
+        self.account: Account | None = None
+        self.setWindowTitle("RTCC Console — locked" if locked else "RTCC Console — sign in")
+        intro = "The console locked after inactivity. Sign in to go on." if locked else (
+            "Sign in: everything you do is recorded under your name.")  # fmt: skip
+        self.intro = QLabel(intro, self)
+        self.username = QLineEdit(username, self)
+        self.username.setObjectName("sign_in_username")
+        self.password = QLineEdit(self)
+        self.password.setObjectName("sign_in_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel("", self)
+        self.error.setStyleSheet("color: #ff6b6b; font-weight: bold;")
+        ok, cancel = QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel
+        buttons = QDialogButtonBox(ok | cancel, parent=self)
+        buttons.accepted.connect(self.try_sign_in)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("User name", self.username)
+        form.addRow("Password", self.password)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        (self.password if username else self.username).setFocus()
+
+    def try_sign_in(self) -> None:
+        name = self.username.text().strip()
+        account = self.accounts.authenticate(name, self.password.text())
+        self.password.clear()
+        if account is None:
+            audit.record(self.sessions, "sign-in failed", target_type="user", target_id=name, user=name)
+            self.error.setText("User name or password not accepted. Try again, or ask a supervisor.")
+            return
+        audit.record(self.sessions, "sign-in", target_type="user", target_id=account.username,
+                     user=account.username, details="console")  # fmt: skip
+        sign_in(account.username)
+        self.account = account
+        self.accept()
+
+
+class InactivityWatch(QObject):
+    """Emits ``sig_idle`` once no key or mouse input has come for ``idle_s`` seconds."""
+
+    sig_idle = Signal()
+    INPUT = frozenset(
+        {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
+    )
+
+    def __init__(self, idle_s: float, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.idle_s = idle_s
+        self.last_input = time.monotonic()
+        self.paused = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._check)
+        self._timer.start()
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        if event.type() in self.INPUT:
+            self.last_input = time.monotonic()
+        return False
+
+    def _check(self) -> None:
+        if not self.paused and time.monotonic() - self.last_input >= self.idle_s:
+            self.paused = True
+            self.sig_idle.emit()
+
+    def resume(self) -> None:
+        self.last_input = time.monotonic()
+        self.paused = False

@@ -1,0 +1,62 @@
+"""Sign-in, the lock after inactivity, and the console showing only what the role allows."""
+
+from __future__ import annotations
+
+import time
+
+from pytestqt.qtbot import QtBot
+
+from app.governance import audit
+from app.governance.accounts import AccountStore
+from app.governance.identity import current_user, sign_in
+from app.governance.roles import Role
+from app.registry.service import Registry
+from app.views.sign_in import InactivityWatch, SignInDialog
+from app.views.wall.tile import TileState
+
+
+def test_sign_in_names_the_person_and_audits_failures(city_registry: Registry, qtbot: QtBot) -> None:
+    sessions = city_registry._sessions
+    AccountStore(sessions).add("rdiaz", "Rosa Diaz", Role.SUPERVISOR, "a long passphrase")
+    dialog = SignInDialog(sessions)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("rdiaz")
+    dialog.password.setText("not it")
+    dialog.try_sign_in()
+    assert dialog.account is None and "not accepted" in dialog.error.text() and dialog.password.text() == ""
+    dialog.password.setText("a long passphrase")
+    dialog.try_sign_in()
+    assert dialog.account is not None and dialog.account.role is Role.SUPERVISOR
+    assert current_user() == "rdiaz"
+    assert [e.action for e in audit.query(sessions)][-2:] == ["sign-in failed", "sign-in"]
+    sign_in(None)
+
+
+def test_the_console_offers_only_what_the_role_allows(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(with_wall=True)
+    enabled = {a.objectName(): a.isEnabled() for a in window.actions_list}
+    assert enabled["export_case"] and enabled["add_camera"]  # before sign-in: the OS account, everything
+    window.apply_role(Role.AUDITOR)
+    enabled = {a.objectName(): a.isEnabled() for a in window.actions_list}
+    assert not any(enabled[n] for n in ("export_case", "review_recordings", "new_incident", "add_camera"))
+    camera = window.cameras[0]
+    tile = window.wall.put_camera(camera)
+    assert tile.state == TileState.REVOKED and "may not view live video" in tile.reason
+    window.apply_role(Role.EVIDENCE_TECHNICIAN)
+    enabled = {a.objectName(): a.isEnabled() for a in window.actions_list}
+    assert enabled["export_case"] and enabled["review_recordings"] and not enabled["add_camera"]
+    assert window.wall.tiles[0].role_refusal
+
+
+def test_the_console_locks_after_inactivity(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    watch = InactivityWatch(0.5)
+    QApplication.instance().installEventFilter(watch)  # type: ignore[union-attr]
+    started = time.monotonic()
+    with qtbot.waitSignal(watch.sig_idle, timeout=5_000):
+        pass
+    assert time.monotonic() - started >= 0.5 and watch.paused
+    watch.resume()
+    assert not watch.paused
+    QApplication.instance().removeEventFilter(watch)  # type: ignore[union-attr]
