@@ -126,6 +126,8 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
 
     account = None
     if AccountStore(sessions).count() > 0:
+        # Closing the sign-in dialog must not end the application before its window exists.
+        app.setQuitOnLastWindowClosed(False)
         dialog = SignInDialog(sessions)
         if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.account is None:
             return 0
@@ -158,6 +160,7 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
         window.apply_role(account.role)
         install_lock(app, window, sessions, settings.lock_after_minutes * 60)
     window.show()
+    app.setQuitOnLastWindowClosed(True)
     log.info("console started on %s", describe_url(url))
     try:
         return app.exec()
@@ -173,7 +176,13 @@ def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
     from app.views.sign_in import InactivityWatch, SignInDialog
 
     watch = InactivityWatch(idle_s, window)
-    app.installEventFilter(watch)
+    # On the window's QWindow, which sees every key and mouse event for the console before its
+    # widgets do: a Python filter on the whole QApplication crashed PySide6 6.11 (it is called
+    # for every object, QtWebEngine's internal ones included).
+    window.winId()  # make sure the native window exists
+    handle = window.windowHandle()
+    if handle is not None:
+        handle.installEventFilter(watch)
 
     def lock() -> None:
         audit.record(sessions, "console locked after inactivity", user=current_user())

@@ -29,6 +29,7 @@ class SignInDialog(QDialog):
         self.accounts = AccountStore(sessions)
         self.account: Account | None = None
         self.setWindowTitle("RTCC Console — locked" if locked else "RTCC Console — sign in")
+        self.setMinimumWidth(560)
         intro = "The console locked after inactivity. Sign in to go on." if locked else (
             "Sign in: everything you do is recorded under your name.")  # fmt: skip
         self.intro = QLabel(intro, self)

@@ -11,7 +11,7 @@ from app.governance.accounts import AccountStore
 from app.governance.identity import current_user, sign_in
 from app.governance.roles import Role
 from app.registry.service import Registry
-from app.views.sign_in import InactivityWatch, SignInDialog
+from app.views.sign_in import SignInDialog
 from app.views.wall.tile import TileState
 
 
@@ -48,15 +48,24 @@ def test_the_console_offers_only_what_the_role_allows(make_window, qtbot: QtBot)
     assert window.wall.tiles[0].role_refusal
 
 
-def test_the_console_locks_after_inactivity(qtbot: QtBot) -> None:
-    from PySide6.QtWidgets import QApplication
+def test_the_console_locks_after_inactivity_and_input_keeps_it_open(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
 
-    watch = InactivityWatch(0.5)
-    QApplication.instance().installEventFilter(watch)  # type: ignore[union-attr]
+    from app.main import install_lock
+
+    window = make_window()
+    locks: list[int] = []
+    watch = install_lock(None, window, window.incidents.sessions, 1.5)
+    watch.sig_idle.disconnect()
+    watch.sig_idle.connect(lambda: locks.append(1))
+    for _ in range(4):  # input every half second: no lock
+        qtbot.wait(500)
+        QTest.mouseMove(window.windowHandle(), QPoint(100 + len(locks), 100))
+        QTest.keyClick(window.windowHandle(), Qt.Key.Key_Shift)
+    assert locks == []
     started = time.monotonic()
-    with qtbot.waitSignal(watch.sig_idle, timeout=5_000):
-        pass
-    assert time.monotonic() - started >= 0.5 and watch.paused
+    qtbot.waitUntil(lambda: bool(locks), timeout=5_000)  # then nothing: it locks
+    assert time.monotonic() - started >= 1.0 and watch.paused
     watch.resume()
     assert not watch.paused
-    QApplication.instance().removeEventFilter(watch)  # type: ignore[union-attr]
