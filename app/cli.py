@@ -116,6 +116,11 @@ def _parser() -> argparse.ArgumentParser:
     aexp.add_argument("--since", default=None, help="ISO 8601 time")
     aexp.add_argument("--until", default=None, help="ISO 8601 time")
 
+    ret = sub.add_parser("retention", help="what retention deleted")
+    rsub = ret.add_subparsers(dest="action", required=True)
+    rrep = rsub.add_parser("report", help="list purged segments: camera, times, when deleted, why")
+    rrep.add_argument("--since", default=None, help="ISO 8601 time")
+
     cams = sub.add_parser("cameras", help="the camera registry")
     csub = cams.add_subparsers(dest="action", required=True)
     add = csub.add_parser("add", help="register a camera")
@@ -272,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_FORBIDDEN
     if command == "users":
         return _users(settings, args)
+    if command == "retention":
+        return _retention(settings, args)
     if command == "audit":
         return _audit(settings, args)
     if command in ("case", "export"):
@@ -302,6 +309,7 @@ def _governed() -> dict[str, Any]:
         "case": lambda a: Action.REMOVE_FROM_CASE if a.action == "remove-window" else Action.PUT_IN_CASE,
         "users": lambda a: None if a.action == "list" else Action.MANAGE_USERS,
         "audit": lambda _a: Action.READ_AUDIT,
+        "retention": lambda _a: Action.READ_AUDIT,
         "cameras": lambda a: None if a.action in ("list", "export") else Action.EDIT_REGISTRY,
     }
 
@@ -416,6 +424,23 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
         until=when(args.until),
     )
     print(f"{count} audit entries written to {args.path}")
+    return EXIT_OK
+
+
+def _retention(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from app.models.db import open_database
+    from app.video.retention import purge_report
+
+    since = datetime.fromisoformat(args.since.replace("Z", "+00:00")) if args.since else None
+    rows = purge_report(open_database(settings.effective_database_url, settings.db_busy_timeout_s), since)
+    for r in rows:
+        span = f"{r.start_at:%Y-%m-%d %H:%M:%S}-{r.end_at:%H:%M:%S}" if r.start_at and r.end_at else "?"
+        print(
+            f"{r.deleted_at:%Y-%m-%d %H:%M} UTC  {r.camera}  {span} UTC  sha256 {r.sha256[:16]}…  {r.reason}"
+        )
+    print(f"{len(rows)} segment(s) purged")
     return EXIT_OK
 
 

@@ -1,1 +1,1 @@
-"""Who may see what: sharing terms, consent, and (to come) roles, purpose and audit. No Qt here."""
+"""Who may see what: sharing terms, consent, roles, accounts, and the audit log. No Qt here."""

@@ -96,7 +96,7 @@ def read_csv(path: Path) -> list[RawRow]:
         if len(cells) != len(header):
             errors.append(FieldError(line, "row", f"has {len(cells)} values, the header has {len(header)}"))
             continue
-        rows.append(RawRow(line, dict(zip(header, cells, strict=True))))
+        rows.append(RawRow(line, _restore(dict(zip(header, cells, strict=True)))))
     if errors:
         raise FormatError(path, errors)
     return rows
@@ -195,12 +195,36 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
         raise
 
 
+# Free-text columns a spreadsheet would run as a formula if they started with = + - @: written
+# with a leading apostrophe, which the importer removes again (numbers such as a negative
+# longitude are not text and stay as they are).
+TEXT_FIELDS = ("name", "owner_name", "owner_contact", "division", "notes")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutralise(row: dict[str, str]) -> dict[str, str]:
+    out = dict(row)
+    for key in TEXT_FIELDS:
+        value = out.get(key) or ""
+        if value.startswith(FORMULA_START):
+            out[key] = "'" + value
+    return out
+
+
+def _restore(row: dict[str, str]) -> dict[str, str]:
+    for key in TEXT_FIELDS:
+        value = row.get(key) or ""
+        if value.startswith("'") and value[1:2] in {c[0] for c in FORMULA_START}:
+            row[key] = value[1:]
+    return row
+
+
 def csv_chunks(rows: Iterable[dict[str, str]]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(FIELDS), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(_neutralise(row))
         if buf.tell() > 1 << 20:
             yield buf.getvalue()
             buf.seek(0)

@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.governance import audit
 from app.models.db import write_transaction
 from app.models.enums import CameraStatus
 from app.models.tables import Camera, Division, Owner
@@ -133,14 +134,28 @@ class Registry:
     @staticmethod
     def _to_row(cam: Camera, owner: str, owner_type: str, contact: str, division: str | None) -> CameraRow:
         return CameraRow(
-            id=cam.id, uid=cam.uid, name=cam.name, owner_name=owner, owner_type=owner_type,
-            owner_contact=contact, division=division or "", latitude=cam.latitude,
-            longitude=cam.longitude, heading_deg=cam.heading_deg, fov_deg=cam.fov_deg,
-            range_m=cam.range_m, main_url=cam.main_url, sub_url=cam.sub_url,
-            sharing_terms=cam.sharing_terms, consent_granted_at=cam.consent_granted_at,
-            consent_revoked_at=cam.consent_revoked_at, retention_days=cam.retention_days,
-            status=cam.status, has_credentials=cam.has_credentials, notes=cam.notes,
-        )  # fmt: skip
+            id=cam.id,
+            uid=cam.uid,
+            name=cam.name,
+            owner_name=owner,
+            owner_type=owner_type,
+            owner_contact=contact,
+            division=division or "",
+            latitude=cam.latitude,
+            longitude=cam.longitude,
+            heading_deg=cam.heading_deg,
+            fov_deg=cam.fov_deg,
+            range_m=cam.range_m,
+            main_url=cam.main_url,
+            sub_url=cam.sub_url,
+            sharing_terms=cam.sharing_terms,
+            consent_granted_at=cam.consent_granted_at,
+            consent_revoked_at=cam.consent_revoked_at,
+            retention_days=cam.retention_days,
+            status=cam.status,
+            has_credentials=cam.has_credentials,
+            notes=cam.notes,
+        )
 
     def list_cameras(self, include_retired: bool = True) -> list[CameraRow]:
         with self._sessions() as s:
@@ -181,15 +196,17 @@ class Registry:
         with self._sessions() as s:
             out = []
             for d in s.scalars(select(Division).order_by(Division.name)):
-                out.append({
-                    "type": "Feature",
-                    "geometry": json.loads(d.boundary_geojson),
-                    "properties": {
-                        "name": d.name,
-                        "station": [d.station_longitude, d.station_latitude],
-                        "approximate": d.boundary_approximate,
-                    },
-                })  # fmt: skip
+                out.append(
+                    {
+                        "type": "Feature",
+                        "geometry": json.loads(d.boundary_geojson),
+                        "properties": {
+                            "name": d.name,
+                            "station": [d.station_longitude, d.station_latitude],
+                            "approximate": d.boundary_approximate,
+                        },
+                    }
+                )
             return out
 
     # -- writing -----------------------------------------------------------------------------
@@ -221,14 +238,24 @@ class Registry:
     @staticmethod
     def _columns(rec: CameraRecord, owner_id: int, division_id: int | None) -> dict[str, Any]:
         return {
-            "name": rec.name, "owner_id": owner_id, "division_id": division_id,
-            "latitude": rec.latitude, "longitude": rec.longitude, "heading_deg": rec.heading_deg,
-            "fov_deg": rec.fov_deg, "range_m": rec.range_m, "main_url": rec.main.url,
-            "sub_url": rec.sub.url if rec.sub else "", "sharing_terms": rec.sharing_terms.value,
-            "consent_granted_at": rec.consent_granted_at, "consent_revoked_at": rec.consent_revoked_at,
-            "retention_days": rec.retention_days, "status": rec.status.value,
-            "has_credentials": rec.has_credentials, "notes": rec.notes,
-        }  # fmt: skip
+            "name": rec.name,
+            "owner_id": owner_id,
+            "division_id": division_id,
+            "latitude": rec.latitude,
+            "longitude": rec.longitude,
+            "heading_deg": rec.heading_deg,
+            "fov_deg": rec.fov_deg,
+            "range_m": rec.range_m,
+            "main_url": rec.main.url,
+            "sub_url": rec.sub.url if rec.sub else "",
+            "sharing_terms": rec.sharing_terms.value,
+            "consent_granted_at": rec.consent_granted_at,
+            "consent_revoked_at": rec.consent_revoked_at,
+            "retention_days": rec.retention_days,
+            "status": rec.status.value,
+            "has_credentials": rec.has_credentials,
+            "notes": rec.notes,
+        }
 
     @staticmethod
     def _store_secrets(uid: str, rec: CameraRecord) -> None:
@@ -236,8 +263,14 @@ class Registry:
             if split is not None and split.has_credentials:
                 credentials.store(uid, stream, split.username or "", split.password or "")
 
-    def _check(self, s: Session, records: list[CameraRecord], *, ignore_id: int | None = None,
-               known_divisions: set[str] | None = None) -> list[FieldError]:  # fmt: skip
+    def _check(
+        self,
+        s: Session,
+        records: list[CameraRecord],
+        *,
+        ignore_id: int | None = None,
+        known_divisions: set[str] | None = None,
+    ) -> list[FieldError]:
         errors: list[FieldError] = []
         names_in_db = set(s.scalars(select(Camera.name).where(Camera.id != (ignore_id or -1))))
         divisions = set(s.scalars(select(Division.name))) | (known_divisions or set())
@@ -272,6 +305,13 @@ class Registry:
             s.add(cam)
             s.flush()
             self._store_secrets(uid, rec)
+            audit.append(
+                s,
+                "camera registered",
+                target_type="camera",
+                target_id=cam.id,
+                details=f"{cam.name}: {cam.sharing_terms}",
+            )
             return cam.id
 
         try:
@@ -298,8 +338,21 @@ class Registry:
             cols = self._columns(rec, self._owner_id(s, {}, rec), division_id)
             if keep_credentials and not rec.has_credentials:
                 cols["has_credentials"] = cam.has_credentials
+            changed = sorted(k for k, v in cols.items() if getattr(cam, k) != v)
+            was_revoked = cam.consent_revoked_at is not None
             for key, value in cols.items():
                 setattr(cam, key, value)
+            if (cam.consent_revoked_at is not None) != was_revoked:
+                what = "consent revoked" if cam.consent_revoked_at is not None else "consent granted again"
+                audit.append(s, what, target_type="camera", target_id=camera_id, details=cam.name)
+            if changed:  # field names only: values may be URLs, and notes are the owner's
+                audit.append(
+                    s,
+                    "camera edited",
+                    target_type="camera",
+                    target_id=camera_id,
+                    details=f"{cam.name}: {', '.join(changed)}",
+                )
             cam.updated_at = utcnow()
             if rec.has_credentials:
                 self._store_secrets(cam.uid, rec)
@@ -316,6 +369,7 @@ class Registry:
                 raise RegistryError(f"camera #{camera_id} does not exist")
             cam.status = CameraStatus.RETIRED.value
             cam.updated_at = utcnow()
+            audit.append(s, "camera retired", target_type="camera", target_id=camera_id, details=cam.name)
 
         self._write(work)
         return self.get(camera_id)
@@ -340,8 +394,14 @@ class Registry:
             ) from exc
         return self.import_rows(raw_rows, raw_divisions, source=str(path), progress=progress)
 
-    def import_rows(self, raw_rows: list[RawRow], raw_divisions: list[RawDivision] | None = None, *,
-                    source: str = "import", progress: Progress | None = None) -> ImportReport:  # fmt: skip
+    def import_rows(
+        self,
+        raw_rows: list[RawRow],
+        raw_divisions: list[RawDivision] | None = None,
+        *,
+        source: str = "import",
+        progress: Progress | None = None,
+    ) -> ImportReport:
         raw_divisions = raw_divisions or []
         errors: list[FieldError] = []
         records: list[CameraRecord] = []
@@ -388,6 +448,11 @@ class Registry:
             for uid, rec in zip(uids, records, strict=True):
                 if rec.has_credentials:
                     self._store_secrets(uid, rec)
+            audit.append(
+                s,
+                "cameras imported",
+                details=f"{len(records)} camera(s), {len(raw_divisions)} division(s) from {source}",
+            )
             return ImportReport(len(records), len(raw_divisions), sum(r.has_credentials for r in records))
 
         try:

@@ -8,6 +8,7 @@ custody event each (lifting is a supervisor's action once roles arrive, issue #7
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -60,3 +61,39 @@ def set_legal_hold(sessions: sessionmaker[Session], item_ids: list[int], hold: b
             append_event(s, item, "legal hold placed" if hold else "legal hold lifted", reason)
             changed += 1
     return changed
+
+
+@dataclass(frozen=True)
+class Purged:
+    camera: str
+    start_at: datetime | None
+    end_at: datetime | None
+    deleted_at: datetime
+    reason: str
+    sha256: str
+
+
+def purge_report(sessions: sessionmaker[Session], since: datetime | None = None) -> list[Purged]:
+    """What retention deleted, when and why: the evidence rows and their custody outlive the video."""
+    from app.models.tables import CustodyEvent
+
+    with sessions() as s:
+        stmt = (
+            select(EvidenceItem, Camera.name)
+            .join(Camera, EvidenceItem.camera_id == Camera.id)
+            .where(EvidenceItem.deleted_at.is_not(None))
+            .order_by(EvidenceItem.deleted_at)
+        )
+        if since is not None:
+            stmt = stmt.where(EvidenceItem.deleted_at >= since)
+        out = []
+        for item, name in s.execute(stmt).all():
+            reason = s.scalar(
+                select(CustodyEvent.reason)
+                .where(CustodyEvent.evidence_item_id == item.id, CustodyEvent.action == "deleted")
+                .order_by(CustodyEvent.id.desc())
+                .limit(1)
+            )
+            assert item.deleted_at is not None
+            out.append(Purged(name, item.start_at, item.end_at, item.deleted_at, reason or "", item.sha256))
+        return out

@@ -138,3 +138,69 @@ def test_the_command_line_needs_a_person_whose_role_allows_the_action(
     assert main(["--user", "admin", "audit", "verify"]) == 3  # administrators do not read the audit
     assert current_user() == "admin"  # the signed-in person is who the process acts for
     sign_in(None)
+
+
+def test_registry_changes_and_consent_are_audited(registry: Registry) -> None:
+    from app.registry.formats import RawRow
+    from app.registry.records import validate_camera
+    from tests.unit.test_registry_io import GOOD
+
+    registry.import_rows([RawRow(2, dict(GOOD))], source="owners.csv")
+    camera = registry.list_cameras()[0]
+    rec, errors = validate_camera(dict(GOOD, consent_revoked_at="2026-11-20T10:00:00Z"))
+    assert not errors and rec is not None
+    registry.update(camera.id, rec)
+    registry.retire(camera.id)
+    actions = [(e.action, e.target_id) for e in audit.query(registry._sessions)]
+    assert actions[0][0] == "cameras imported"
+    assert ("consent revoked", str(camera.id)) in actions and ("camera retired", str(camera.id)) in actions
+    edited = next(e for e in audit.query(registry._sessions) if e.action == "camera edited")
+    assert "consent_revoked_at" in edited.details and "rtsp://" not in edited.details
+    assert audit.verify_audit(registry._sessions).intact
+
+
+def test_registry_csv_neutralises_formulas_and_round_trips(registry: Registry, tmp_path: Path) -> None:
+    from app.registry.formats import RawRow
+    from tests.unit.test_registry_io import GOOD
+
+    evil = dict(GOOD, name='=HYPERLINK("http://evil","click")', owner_name="@SUM(1+1)", notes="-2+3")
+    registry.import_rows([RawRow(2, evil)])
+    out = tmp_path / "cams.csv"
+    registry.export_file(out)
+    row = next(csv.DictReader(io.StringIO(out.read_text())))
+    assert (
+        row["name"].startswith("'=") and row["owner_name"].startswith("'@") and row["notes"].startswith("'-")
+    )
+    assert row["longitude"].startswith("-")  # numbers are not text: a negative longitude stays a number
+    other = Registry(open_database(f"sqlite:///{tmp_path / 'other.sqlite'}"))
+    other.import_file(out)
+    back = other.list_cameras()[0]
+    assert back.name == evil["name"] and back.owner_name == "@SUM(1+1)" and back.notes == "-2+3"
+
+
+def test_the_purge_report_lists_what_retention_deleted(registry: Registry, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.evidence.custody import append_event
+    from app.models.tables import EvidenceItem
+    from app.registry.formats import RawRow
+    from app.video.retention import apply_retention, purge_report
+    from tests.unit.test_registry_io import GOOD
+
+    registry.import_rows([RawRow(2, dict(GOOD, retention_days="7"))])
+    camera = registry.list_cameras()[0]
+    (tmp_path / camera.uid).mkdir()
+    (tmp_path / camera.uid / "old.mkv").write_bytes(b"old video")
+    old = datetime(2026, 1, 1, tzinfo=UTC)
+    with registry._sessions.begin() as s:
+        path, end = f"{camera.uid}/old.mkv", old + timedelta(minutes=1)
+        item = EvidenceItem(kind="segment", camera_id=camera.id, path=path, sha256="ab" * 32, size_bytes=9,
+                            start_at=old, end_at=end)  # fmt: skip
+        s.add(item)
+        s.flush()
+        append_event(s, item, "recorded", "test")
+    assert apply_retention(registry._sessions, tmp_path, old + timedelta(days=30))
+    assert not (tmp_path / camera.uid / "old.mkv").exists()
+    report = purge_report(registry._sessions)
+    assert len(report) == 1 and report[0].camera == camera.name and "7 days" in report[0].reason
+    assert report[0].sha256 == "ab" * 32  # the record of what existed outlives the video
