@@ -76,6 +76,17 @@ class _Output:
             self.file.close()
 
 
+def _finish(output: _Output | None, out: Path, first: datetime | None, last: datetime, frames: int,
+            start: datetime, end: datetime) -> Cut:  # fmt: skip
+    """Close a cut that went through; one that found no frame leaves no file and says so."""
+    if output is not None:
+        output.close()
+    if output is None or first is None:
+        out.unlink(missing_ok=True)
+        raise MediaCutError(f"no recorded frames between {start:%H:%M:%S} and {end:%H:%M:%S} UTC")
+    return Cut(first, last, frames)
+
+
 def _close_quietly(output: _Output | None) -> None:
     """Close after a failure; the first error is the one worth reporting."""
     if output is not None:
@@ -148,12 +159,7 @@ def trim_stream_copy(
     except BaseException:
         _close_quietly(output)
         raise
-    if output is not None:
-        output.close()
-    if output is None or actual_start is None:
-        out.unlink(missing_ok=True)
-        raise MediaCutError(f"no recorded frames between {start:%H:%M:%S} and {end:%H:%M:%S} UTC")
-    return Cut(actual_start, last_time, frames)
+    return _finish(output, out, actual_start, last_time, frames, start, end)
 
 
 def _frames(sources: list[SourceSegment]) -> Iterator[tuple[datetime, Any]]:
@@ -249,12 +255,7 @@ def render_derivative(
     except BaseException:
         _close_quietly(output)
         raise
-    if output is not None:
-        output.close()
-    if output is None or first is None:
-        out.unlink(missing_ok=True)
-        raise MediaCutError(f"no recorded frames between {start:%H:%M:%S} and {end:%H:%M:%S} UTC")
-    return Cut(first, last, frames)
+    return _finish(output, out, first, last, frames, start, end)
 
 
 def grab_still(sources: list[SourceSegment], at: datetime, out: Path) -> datetime:
