@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
 from app.evidence.cases import overlapping_segments
-from app.evidence.custody import append_event
+from app.evidence.custody import append_event, sha256_file
 from app.evidence.media_cut import (
     Mask,
     MediaCutError,
@@ -60,7 +60,7 @@ from app.evidence.package_format import (
 )
 from app.evidence.report import render_report
 from app.evidence.signing import SigningError, fingerprint, public_pem, sign, signing_key
-from app.evidence.verify import Verdict, sha256_path, verify_folder
+from app.evidence.verify import Verdict, verify_folder
 from app.governance import audit
 from app.governance.identity import current_user
 from app.models.tables import Bookmark, Camera, Case, CaseWindow, CustodyEvent, EvidenceItem, Incident, Owner
@@ -434,7 +434,7 @@ def _write_package(
             "derivation": how,
         }
         info = {
-            "sha256": sha256_path(root / rel),  # hashed now, while its pages are still cached
+            "sha256": sha256_file(root / rel),  # hashed now, while its pages are still cached
             "kind": "working copy",
             "camera_id": camera.id,
             "derivation": how,
@@ -518,7 +518,7 @@ def _write_package(
     with sessions.begin() as s:
         for rel, info, source_ids, how in derived:
             path = root / rel
-            digest = info.get("sha256") or sha256_path(path)
+            digest = info.get("sha256") or sha256_file(path)
             item = EvidenceItem(
                 kind=info["kind"],
                 camera_id=info["camera_id"],

@@ -20,7 +20,7 @@ from typing import Any
 
 from app.evidence.custody import EventFields, event_hash
 from app.evidence.package_format import CUSTODY, MAX_CUSTODY_LINE
-from app.evidence.verify import VALID, Verdict, extract_zip, verify_folder, verify_package
+from app.evidence.verify import VALID, Verdict, extract_zip, parse_utc, verify_folder, verify_package
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,6 @@ class ReviewPackage:
             self._tmp = None
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def open_for_review(path: Path) -> ReviewPackage:
     """Verify and load a package folder or zip; works with no network and no database."""
     tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -98,8 +94,8 @@ def open_for_review(path: Path) -> ReviewPackage:
         if clip in listed and (root / clip).is_file():
             try:
                 review.clips.append(
-                    ReviewClip(names.get(w.get("camera_id"), "?"), root / clip, _time(w["actual_start"]),
-                               _time(w["actual_end"]))
+                    ReviewClip(names.get(w.get("camera_id"), "?"), root / clip, parse_utc(w["actual_start"]),
+                               parse_utc(w["actual_end"]))
                 )  # fmt: skip
             except (KeyError, ValueError, TypeError):
                 continue

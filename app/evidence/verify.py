@@ -17,10 +17,11 @@ import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.evidence.custody import EventFields, event_hash
+from app.evidence.custody import EventFields, event_hash, sha256_file
 from app.evidence.package_format import (
     CUSTODY,
     INCOMPLETE,
@@ -80,14 +81,6 @@ class Verdict:
             lines.append(f"signed by key {self.fingerprint}")
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
-
-
-def sha256_path(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_zip(archive: zipfile.ZipFile) -> None:
@@ -164,7 +157,7 @@ def _check_custody(verdict: Verdict, path: Path, manifest: dict[str, Any]) -> No
                 ev = json.loads(raw)
                 fields = EventFields(
                     int(ev["item"]),
-                    _parse_time(ev["at"]),
+                    parse_utc(ev["at"]),
                     str(ev["user"]),
                     str(ev["workstation"]),
                     str(ev["action"]),
@@ -193,9 +186,8 @@ def _check_custody(verdict: Verdict, path: Path, manifest: dict[str, Any]) -> No
             )
 
 
-def _parse_time(text: str) -> Any:
-    from datetime import datetime
-
+def parse_utc(text: str) -> datetime:
+    """A package's ISO 8601 UTC time (with a Z)."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
@@ -258,7 +250,7 @@ def verify_folder(root: Path, trusted: set[str] | None = None, ignore_marker: bo
         try:
             if path.stat().st_size != entry["size"]:
                 return f"{entry['path']}: {path.stat().st_size:,} bytes, manifest says {entry['size']:,}"
-            if sha256_path(path) != entry["sha256"]:
+            if sha256_file(path) != entry["sha256"]:
                 return f"{entry['path']}: content differs from its SHA-256 in the manifest"
         except OSError as exc:
             return f"{entry['path']}: cannot be read ({exc.strerror or exc})"
@@ -269,7 +261,7 @@ def verify_folder(root: Path, trusted: set[str] | None = None, ignore_marker: bo
             if problem:
                 verdict.fail(INCOMPLETE_VERDICT if "cannot be read" in problem else TAMPERED, problem)
     if SUMS in files:
-        sealed = {MANIFEST: hashlib.sha256(data).hexdigest(), SIGNATURE: sha256_path(files[SIGNATURE])}
+        sealed = {MANIFEST: hashlib.sha256(data).hexdigest(), SIGNATURE: sha256_file(files[SIGNATURE])}
         _check_sums(verdict, files[SUMS], listed, sealed)
     if CUSTODY in present:
         _check_custody(verdict, files[CUSTODY], manifest)

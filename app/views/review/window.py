@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from app.evidence.report import render_report
 from app.evidence.review import ReviewClip, ReviewPackage, open_for_review, record_review
 from app.governance.identity import current_user
+from app.views.scrub.window import SPEEDS
 from app.views.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ BANNER_STYLE = {
     "incomplete": "background:#8a5a00; color:white;",
     "checking": "background:#3a3f47; color:white;",
 }
-SPEEDS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
 class _ClipTile(QWidget):
