@@ -94,6 +94,25 @@ def _parser() -> argparse.ArgumentParser:
         "--watermark", action="store_true", help="burn case, user and workstation into working copies"
     )
 
+    req = sub.add_parser("request", help="footage requests to owners of recorded-on-request cameras")
+    reqsub = req.add_subparsers(dest="action", required=True)
+    radd = reqsub.add_parser("add", help="ask an owner for a stretch of footage")
+    radd.add_argument("--camera", required=True, help="camera name")
+    radd.add_argument("--start", required=True, help="ISO 8601 time with zone")
+    radd.add_argument("--end", required=True)
+    for name in ("--incident", "--case", "--reason"):
+        radd.add_argument(name, default="", help="the stated purpose (one of these)")
+    for verb in ("approve", "deny"):
+        rdec = reqsub.add_parser(verb, help=f"record that the owner answered: {verb}")
+        rdec.add_argument("id", type=int)
+        rdec.add_argument("--owner-person", required=True, help="who at the owner's side answered")
+        rdec.add_argument("--at", default=None, help="when they answered (ISO 8601; default now)")
+    reqsub.add_parser("list", help="list requests and their answers")
+    inc = sub.add_parser("incident", help="incidents")
+    incsub = inc.add_subparsers(dest="action", required=True)
+    iclose = incsub.add_parser("close", help="close an incident (ends owners' incident-only live windows)")
+    iclose.add_argument("number")
+
     users = sub.add_parser("users", help="local accounts and roles")
     usub = users.add_subparsers(dest="action", required=True)
     uadd = usub.add_parser("add", help="add a person (password from RTCC_NEW_PASSWORD or a prompt)")
@@ -277,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_FORBIDDEN
     if command == "users":
         return _users(settings, args)
+    if command in ("request", "incident"):
+        return _requests(settings, args, command)
     if command == "retention":
         return _retention(settings, args)
     if command == "audit":
@@ -311,6 +332,10 @@ def _governed() -> dict[str, Any]:
         "audit": lambda _a: Action.READ_AUDIT,
         "retention": lambda _a: Action.READ_AUDIT,
         "cameras": lambda a: None if a.action in ("list", "export") else Action.EDIT_REGISTRY,
+        "request": lambda a: {"add": Action.VIEW_RECORDINGS, "list": None}.get(
+            a.action, Action.APPROVE_REQUEST
+        ),
+        "incident": lambda _a: Action.ENTER_INCIDENT,
     }
 
 
@@ -424,6 +449,55 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
         until=when(args.until),
     )
     print(f"{count} audit entries written to {args.path}")
+    return EXIT_OK
+
+
+def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int:
+    from datetime import datetime
+
+    from app.governance.purpose import Purpose
+    from app.governance.requests import FootageRequests, RequestError
+    from app.incidents.service import IncidentError, IncidentStore
+    from app.models.db import DatabaseError, open_database
+    from app.registry.service import Registry
+
+    def when(text: str) -> datetime:
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise RequestError(f"{text!r} is not an ISO 8601 time such as 2026-11-25T19:30:00Z") from None
+        if value.tzinfo is None:
+            raise RequestError(f"{text!r} has no time zone; add Z or an offset such as -08:00")
+        return value
+
+    try:
+        sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+        if command == "incident":
+            IncidentStore(sessions).close(args.number)
+            print(f"incident {args.number} closed")
+            return EXIT_OK
+        book = FootageRequests(sessions)
+        if args.action == "add":
+            camera = next((c for c in Registry(sessions).list_cameras() if c.name == args.camera), None)
+            if camera is None:
+                raise RequestError(f"no camera named {args.camera!r} in the registry")
+            purpose = Purpose(args.incident, args.case, args.reason)
+            row = book.request(camera.id, when(args.start), when(args.end), purpose)
+            print(f"request {row.id} for {row.camera_name} recorded; pending the owner's answer")
+        elif args.action in ("approve", "deny"):
+            at = when(args.at) if args.at else None
+            row = book.decide(args.id, args.action == "approve", args.owner_person, at)
+            print(f"request {row.id} {row.status} by {row.owner_decided_by} (recorded by {row.marked_by})")
+        else:
+            for r in book.list():
+                answer = f"{r.status} by {r.owner_decided_by}" if r.owner_decided_by else r.status
+                print(
+                    f"{r.id:4d}  {r.camera_name:32.32s}  {r.start_at:%Y-%m-%d %H:%M}-{r.end_at:%H:%M} UTC  "
+                    f"{answer}  ({r.purpose})"
+                )
+    except (RequestError, IncidentError, DatabaseError) as exc:
+        print(f"rtcc {command} {args.action}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
 
 

@@ -17,9 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.evidence.custody import append_event
 from app.governance import audit
+from app.governance.access import recordings_refusal
 from app.governance.identity import current_user
+from app.governance.purpose import Purpose
 from app.models.db import write_transaction
 from app.models.tables import Bookmark, Camera, Case, CaseWindow, EvidenceItem, Incident
+from app.registry.service import Registry, RegistryError
 
 MAX_WINDOW = timedelta(hours=24)
 
@@ -107,11 +110,19 @@ class CaseStore:
             raise CaseError(f"window ends ({end:%H:%M:%S}) before it starts ({start:%H:%M:%S}) UTC")
         if end - start > MAX_WINDOW:
             raise CaseError("a window is at most 24 hours long; split longer footage into several windows")
+        try:
+            row = Registry(self.sessions).get(camera_id)
+        except RegistryError:
+            raise CaseError(f"no camera {camera_id}") from None
         with write_transaction(self.sessions) as s:
             case = s.get(Case, case_id)
             camera = s.get(Camera, camera_id)
             if case is None or camera is None:
                 raise CaseError(f"no case {case_id} or camera {camera_id}")
+            # The owner's terms hold here too: registered-only, revoked, or not approved on request.
+            refusal = recordings_refusal(s, row, start, end, Purpose(case=case.number))
+            if refusal:
+                raise CaseError(f"{camera.name}: {refusal}")
             segments = overlapping_segments(s, camera_id, start, end)
             if not segments:
                 raise CaseError(

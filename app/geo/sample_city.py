@@ -141,6 +141,9 @@ def sample_cameras(
             "consent_revoked_at": revoked,
             "retention_days": str(rng.choice((7, 14, 30, 30, 30, 90)) if kind != "public_agency" else 30),
             "status": status,
+            # Every third live-sharing business allows live viewing only during an incident
+            # (derived from n, not drawn, so the rest of the sample city stays as it was).
+            "live_window": "active_incident" if kind == "business" and n % 3 == 0 else "always",
             "division": name_area,
             "notes": "sample data",
         }

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.identity import current_user
@@ -40,7 +40,20 @@ FIELDS = (
     "case_number",
     "details",
 )
-_write_lock = threading.Lock()
+# Held from reading the previous hash until the entry is committed (record), so two threads of one
+# process never chain to the same predecessor; the database lock below does it across processes.
+_write_lock = threading.RLock()
+
+
+def _lock_for_append(s: Session) -> None:
+    """Become the writer before reading the chain's head. SQLite: a write first, so the busy
+    timeout applies (a read-then-write transaction on a stale WAL snapshot fails at once with
+    "database is locked"); PostgreSQL: a table lock, so two workstations cannot fork the chain."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "sqlite":
+        s.execute(text("UPDATE audit_events SET id = id WHERE 1 = 0"))
+    elif dialect == "postgresql":
+        s.execute(text("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def _canonical(e: AuditEvent, prev: str) -> bytes:
@@ -73,14 +86,16 @@ def append(
     case_number: str = "",
     details: str = "",
     user: str | None = None,
+    workstation: str = "",
 ) -> AuditEvent:
     """Add an entry inside the caller's transaction (so the entry and the change land together)."""
     with _write_lock:
+        _lock_for_append(s)
         prev = s.scalar(select(AuditEvent.event_hash).order_by(AuditEvent.id.desc()).limit(1)) or ""
         entry = AuditEvent(
             at=datetime.now(UTC),
             username=user or current_user(),
-            workstation=socket.gethostname(),
+            workstation=workstation or socket.gethostname(),
             action=action,
             target_type=target_type,
             target_id=str(target_id),
@@ -96,7 +111,7 @@ def append(
 
 
 def record(sessions: sessionmaker[Session], action: str, **fields: object) -> None:
-    with sessions.begin() as s:
+    with _write_lock, sessions.begin() as s:
         append(s, action, **fields)  # type: ignore[arg-type]
 
 

@@ -114,6 +114,21 @@ class IncidentStore:
             return SavedIncident(inc.id, inc.number, inc.incident_type, inc.reported_at, inc.time_zone,
                                  inc.latitude, inc.longitude, inc.radius_m, inc.notes, ids)  # fmt: skip
 
+    def close(self, number: str) -> None:
+        """Close an incident: owners' "during an active incident only" windows end with it."""
+        from app.governance import audit
+
+        with write_transaction(self._sessions) as s:
+            inc = s.scalar(select(Incident).where(Incident.number == number.strip()))
+            if inc is None:
+                raise IncidentError(f"incident '{number}' does not exist")
+            if inc.closed_at is not None:
+                raise IncidentError(f"incident '{number}' was closed at {inc.closed_at:%Y-%m-%d %H:%M} UTC")
+            inc.closed_at = datetime.now(UTC)
+            audit.append(
+                s, "incident closed", target_type="incident", target_id=inc.id, case_number=inc.number
+            )
+
     def recent(self, limit: int = 20) -> list[SavedIncident]:
         with self._sessions() as s:
             ids = list(s.scalars(select(Incident.id).order_by(Incident.reported_at.desc()).limit(limit)))

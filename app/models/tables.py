@@ -97,6 +97,8 @@ class Camera(Base):
     consent_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retention_days: Mapped[int] = mapped_column(Integer, default=30)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # When live viewing is allowed: "always", "active_incident" or "<from>/<until>" (ISO 8601).
+    live_window: Mapped[str] = mapped_column(String(80), default="always")
     has_credentials: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -133,6 +135,7 @@ class Incident(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class EvidenceItem(Base):
@@ -267,3 +270,25 @@ class Place(Base):
     normalized: Mapped[str] = mapped_column(String(300), index=True)
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
+
+
+class FootageRequest(Base):
+    """A request for a recorded-on-request camera's footage, and the owner's answer.
+
+    ``owner_decided_by`` names the person at the owner's side who answered; ``marked_by`` is the
+    center's user who recorded that answer in the console."""
+
+    __tablename__ = "footage_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    purpose: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    owner_decided_by: Mapped[str] = mapped_column(String(200), default="")
+    owner_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    marked_by: Mapped[str] = mapped_column(String(64), default="")
+    marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from app.governance.live_window import parse_live_window
 from app.models.enums import CameraStatus, OwnerType, SharingTerms
 from app.registry.urls import SplitUrl, UrlError, check_stream_url
 
@@ -29,6 +30,7 @@ FIELDS: tuple[str, ...] = (
     "main_url",
     "sub_url",
     "sharing_terms",
+    "live_window",
     "consent_granted_at",
     "consent_revoked_at",
     "retention_days",
@@ -91,6 +93,7 @@ class CameraRecord:
     consent_revoked_at: datetime | None = None
     retention_days: int = 30
     status: CameraStatus = CameraStatus.ACTIVE
+    live_window: str = "always"
     division: str = ""
     notes: str = ""
     line: int = 0
@@ -171,6 +174,12 @@ def validate_camera(raw: Mapping[str, object], line: int = 0) -> tuple[CameraRec
         _enum(CameraStatus, get("status", ""), problems["status"]) if get("status") else CameraStatus.ACTIVE
     )
 
+    live_window = "always"
+    try:
+        live_window = parse_live_window(get("live_window", "")).text()
+    except ValueError as exc:
+        problems["live_window"].append(str(exc))
+
     main: SplitUrl | None = None
     sub: SplitUrl | None = None
     for key in ("main_url", "sub_url"):
@@ -223,6 +232,7 @@ def validate_camera(raw: Mapping[str, object], line: int = 0) -> tuple[CameraRec
             consent_revoked_at=revoked,
             retention_days=retention,
             status=status,
+            live_window=live_window,
             division=get("division", ""),
             notes=get("notes", ""),
             line=line,

@@ -77,6 +77,7 @@ class CameraRow:
     status: str
     has_credentials: bool
     notes: str
+    live_window: str = "always"
 
     @property
     def consent_active(self) -> bool:
@@ -103,6 +104,7 @@ class CameraRow:
             "consent_revoked_at": t(self.consent_revoked_at),
             "retention_days": str(self.retention_days),
             "status": self.status,
+            "live_window": self.live_window,
             "division": self.division,
             "notes": self.notes,
         }
@@ -155,6 +157,7 @@ class Registry:
             status=cam.status,
             has_credentials=cam.has_credentials,
             notes=cam.notes,
+            live_window=cam.live_window,
         )
 
     def list_cameras(self, include_retired: bool = True) -> list[CameraRow]:
@@ -253,6 +256,7 @@ class Registry:
             "consent_revoked_at": rec.consent_revoked_at,
             "retention_days": rec.retention_days,
             "status": rec.status.value,
+            "live_window": rec.live_window,
             "has_credentials": rec.has_credentials,
             "notes": rec.notes,
         }

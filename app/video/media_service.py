@@ -3,8 +3,11 @@
 Debian's libVLC cannot open RTSP, and a shop's uplink cannot feed ten consoles, so consoles
 never pull cameras themselves: they ask this service for
 ``http://<service>/live/<camera id>/<main|sub>.ts`` (MPEG-TS, which every libVLC build plays).
-The service checks the registry before it pulls: retired cameras, revoked consent and sharing
-terms that do not include live viewing are refused with the reason. Credentials come from the
+The service checks the registry before it pulls: retired cameras, revoked consent, sharing
+terms that do not include live viewing, a time outside the owner's live window, and (for private
+cameras) a missing stated purpose are refused with the reason. The purpose and the viewer come in
+the URL's query (``?user=…&ws=…&incident=…|case=…|reason=…``); every view's start, stop and
+refusal is written to the audit log with them. Credentials come from the
 keyring at pull time and never leave the service.
 
 Also: ``/status`` (JSON: relays, viewers, packets, errors) and ``/health``.
@@ -19,18 +22,21 @@ import queue
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
 from app.governance import audit
+from app.governance.access import live_access_refusal, window_refusal
 from app.governance.live_access import live_refusal, recording_refusal
+from app.governance.purpose import Purpose
 from app.registry import credentials
 from app.registry.service import Registry, RegistryError
 from app.video.gaps import GapBook
@@ -53,6 +59,22 @@ LIVE_PATH = re.compile(r"^/live/(\d+)/(main|sub)\.ts$")
 class Refusal:
     status: HTTPStatus
     reason: str
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who asks for a live stream and why, as the console states it in the URL's query."""
+
+    user: str = ""
+    workstation: str = ""
+    purpose: Purpose = field(default_factory=Purpose)
+
+    @classmethod
+    def from_query(cls, query: str) -> Viewer:
+        params = parse_qs(query, max_num_fields=10)
+        user = (params.get("user") or [""])[0][:64]
+        workstation = (params.get("ws") or [""])[0][:200]
+        return cls(user, workstation, Purpose.from_query(params))
 
 
 def database_id(url: str) -> str:
@@ -128,9 +150,15 @@ class MediaService:
         cameras = {c.id: c for c in self.registry.list_cameras(include_retired=True)}
         recording = getattr(self, "_recording_stop", None) is not None and not self._recording_stop.is_set()
         cut: list[str] = []
+        now = datetime.now(UTC)
         for relay in relays:
             camera = cameras.get(int(relay.key.split("/")[0]))
-            live = camera is not None and live_refusal(camera) is None
+            with self.sessions() as s:  # the owner's window may close: dates end, incident over
+                live = (
+                    camera is not None
+                    and live_refusal(camera) is None
+                    and window_refusal(s, camera, now) is None
+                )
             recorded = recording and camera is not None and recording_refusal(camera) is None
             if not live and relay.fanout.count:
                 relay.fanout.close()  # the viewers' streams end now; a new request is refused
@@ -264,18 +292,36 @@ class MediaService:
             relay.join(2)
 
     # -- sources --------------------------------------------------------------------------
-    def source_url(self, camera_id: int, stream: str) -> str | Refusal:
+    def source_url(self, camera_id: int, stream: str, viewer: Viewer) -> str | Refusal:
         try:
             row = self.registry.get(camera_id)
         except RegistryError:
             return Refusal(HTTPStatus.NOT_FOUND, f"camera #{camera_id} is not registered")
-        refusal = live_refusal(row)
+        with self.sessions() as s:
+            refusal = live_access_refusal(s, row, viewer.purpose)
         if refusal:
+            self.audit_view("live view refused", camera_id, viewer, refusal)
             return Refusal(HTTPStatus.FORBIDDEN, refusal)
         try:
             return camera_source(row, stream)
         except credentials.KeyringUnavailable as exc:
             return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
+
+    def audit_view(self, action: str, camera_id: int, viewer: Viewer, details: str = "") -> None:
+        try:
+            audit.record(
+                self.sessions,
+                action,
+                user=viewer.user or "unnamed console",
+                workstation=viewer.workstation,
+                target_type="camera",
+                target_id=camera_id,
+                purpose=viewer.purpose.describe(),
+                case_number=viewer.purpose.number,
+                details=details,
+            )
+        except Exception as exc:  # a locked database must not cut a running stream
+            log.error("audit of %s for camera %s failed: %s", action, camera_id, exc)
 
     def relay(self, key: str, url: str) -> Relay:
         with self._lock:
@@ -355,12 +401,14 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
             if self.path == "/status":
                 self._text(HTTPStatus.OK, json.dumps(service.status(), indent=1), "application/json")
                 return
-            match = LIVE_PATH.match(self.path)
+            url = urlsplit(self.path)
+            match = LIVE_PATH.match(url.path)
             if not match:
                 self._text(HTTPStatus.NOT_FOUND, "unknown path\n")
                 return
             camera_id, stream = int(match[1]), match[2]
-            source = service.source_url(camera_id, stream)
+            viewer = Viewer.from_query(url.query)
+            source = service.source_url(camera_id, stream, viewer)
             if isinstance(source, Refusal):
                 self._text(source.status, source.reason + "\n")
                 return
@@ -369,7 +417,9 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
             if relay.failed.is_set():
                 self._text(HTTPStatus.BAD_GATEWAY, f"camera did not answer: {relay.stats.error}\n")
                 return
-            viewer = relay.fanout.subscribe()
+            queue_ = relay.fanout.subscribe()
+            started = time.monotonic()
+            service.audit_view("live view started", camera_id, viewer, f"{stream} stream")
             try:
                 self.send_response(HTTPStatus.OK)
                 self.send_header("Content-Type", "video/mp2t")
@@ -377,7 +427,7 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 while True:
                     try:
-                        chunk = viewer.get(timeout=service.open_timeout_s * 2)
+                        chunk = queue_.get(timeout=service.open_timeout_s * 2)
                     except queue.Empty:
                         if relay.failed.is_set():
                             break
@@ -388,6 +438,9 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 pass
             finally:
-                relay.fanout.unsubscribe(viewer)
+                relay.fanout.unsubscribe(queue_)
+                seconds = time.monotonic() - started
+                stopped = f"{stream} stream, {seconds:.0f} s"
+                service.audit_view("live view stopped", camera_id, viewer, stopped)
 
     return Handler

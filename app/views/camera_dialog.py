@@ -72,6 +72,11 @@ class CameraDialog(QDialog):
         line("main_url", "Main stream URL", "rtsp://host/path (a user:password@ part goes to the keyring)")
         line("sub_url", "Sub-stream URL", "optional, lower resolution for the wall grid")
         combo("sharing_terms", "Sharing terms", [m.value for m in SharingTerms])
+        line(
+            "live_window",
+            "Live viewing window",
+            "always · active_incident · 2026-12-01T00:00:00Z/2027-01-01T00:00:00Z",
+        )
         line("consent_granted_at", "Consent granted (UTC)", "ISO 8601, e.g. 2026-05-01T09:00:00Z")
         line("consent_revoked_at", "Consent revoked (UTC)", "empty while consent stands")
         retention = QSpinBox(self)

@@ -6,11 +6,14 @@ The window never touches the database itself: registry calls run through the
 
 from __future__ import annotations
 
+import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -29,7 +32,9 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.geo.gazetteer import InMemoryGeocoder, OfflineGazetteer
+from app.governance.identity import current_user
 from app.governance.live_access import live_refusal
+from app.governance.purpose import Purpose, PurposeBook, needs_purpose, purpose_problem
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.registry.service import CameraRow, ImportFailed, Registry
 from app.video.media_status import ALARM as MEDIA_ALARM
@@ -42,6 +47,7 @@ from app.views.camera_list import LABELS, ROW_ROLE, CameraListPanel, status_text
 from app.views.incident import IncidentDialog, IncidentPanel
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import MapPanel
+from app.views.purpose_dialog import PurposeDialog
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskRunner
 from app.views.theme import apply_theme
@@ -93,6 +99,7 @@ class MainWindow(QMainWindow):
         self.resize(1600, 950)
 
         self.media_url = media_url.rstrip("/")
+        self.purposes = PurposeBook()
         self._fill_wall = fill_wall
         self.salvos = salvos
         self.incidents = incidents
@@ -506,7 +513,42 @@ class MainWindow(QMainWindow):
         self.open_on_wall(camera_id)
 
     def live_url(self, camera: CameraRow, stream: str) -> str:
-        return f"{self.media_url}/live/{camera.id}/{stream}.ts"
+        """The relay URL, naming the viewer and the stated purpose for the service's check and audit."""
+        viewer = urlencode({"user": current_user(), "ws": socket.gethostname()})
+        purpose = self.purposes.for_camera(camera.id).query()
+        return f"{self.media_url}/live/{camera.id}/{stream}.ts?{viewer}" + (f"&{purpose}" if purpose else "")
+
+    def ask_purpose(self, camera: CameraRow, what: str, then: Callable[[Purpose], None]) -> PurposeDialog:
+        """Ask why (once: the answer is kept for the camera), check it in a worker, then go on."""
+        suggested = self.purposes.last
+        if self.incident_panel.incident is not None and not suggested:
+            suggested = Purpose(incident=self.incident_panel.incident.number)
+        dialog = PurposeDialog(camera.name, what, suggested, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        sessions = self.incidents.sessions if self.incidents is not None else None
+
+        def check(purpose: Purpose) -> None:
+            def done(problem: str | None) -> None:
+                if problem:
+                    dialog.refuse(problem)
+                    return
+                self.purposes.remember(purpose, [camera.id])
+                dialog.accept()
+                then(purpose)
+
+            if sessions is None:
+                done(None)
+                return
+
+            def work() -> str | None:
+                with sessions() as s:
+                    return purpose_problem(s, purpose)
+
+            self.tasks.run(work, done, lambda exc: dialog.refuse(f"cannot check the purpose: {exc}"))
+
+        dialog.sig_purpose_stated.connect(check)
+        dialog.open()
+        return dialog
 
     def camera_by_id(self, camera_id: int) -> CameraRow | None:
         return next((r for r in self.cameras if r.id == camera_id), None)
@@ -518,7 +560,8 @@ class MainWindow(QMainWindow):
             return
         side = next(n for n in range(1, 7) if n * n >= count)
         self.wall.set_layout(f"{side}x{side}")
-        live = [r for r in self.cameras if live_refusal(r) is None][:count]
+        # Public cameras first: they need no stated purpose, so the first view plays at once.
+        live = sorted((r for r in self.cameras if live_refusal(r) is None), key=needs_purpose)[:count]
         for index, camera in enumerate(live):
             self.wall.put_camera(camera, index)
         self.wall.select(0)
@@ -531,6 +574,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("This window has no video wall.", 5000)
             return
         refusal = live_refusal(camera)
+        if refusal is None and needs_purpose(camera) and not self.purposes.for_camera(camera.id):
+            self.ask_purpose(camera, "watch it live", lambda _p: self.open_on_wall(camera_id))
+            return
         tile = self.wall.put_camera(camera)
         if refusal:
             self.statusBar().showMessage(f"'{camera.name}' cannot be shown live: {refusal}.", 8000)
@@ -561,6 +607,8 @@ class MainWindow(QMainWindow):
 
     def _show_incident(self, incident: SavedIncident) -> None:
         names = {r.id: r.name for r in self.cameras}
+        # The incident is the purpose for its cameras: the console does not ask again for them.
+        self.purposes.remember(Purpose(incident=incident.number), list(incident.camera_ids))
         self.incident_panel.show_incident(incident, names)
         self.docks["incident"].show()
         self.docks["incident"].raise_()

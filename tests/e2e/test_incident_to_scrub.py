@@ -82,7 +82,7 @@ def test_a_recorded_minute_an_incident_and_the_scrub_view(tmp_path: Path, qtbot)
     # The scrub view opens 10 s before the reported time; a seek shows every camera's frame of then.
     rows = {c.id: c for c in svc.registry.list_cameras()}
     window = ScrubWindow(sessions, root, [rows[i] for i in incident.camera_ids], incident.reported_at,
-                         margin=timedelta(seconds=10))  # fmt: skip
+                         margin=timedelta(seconds=10), case_number=incident.number)  # fmt: skip
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()

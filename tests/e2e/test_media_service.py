@@ -23,6 +23,14 @@ from tests.unit.test_registry_io import GOOD
 pytestmark = pytest.mark.e2e
 
 
+# Test cameras belong to a business: a live view states why (the service refuses it otherwise).
+PURPOSE = "reason=testing+the+relay+against+the+camera+simulator"
+
+
+def live(service: MediaService, camera_id: int | str, stream: str = "sub") -> str:
+    return f"{service.base_url}/live/{camera_id}/{stream}.ts?{PURPOSE}"
+
+
 def cameras_on(
     sim: SimulatorProcess, registry: Registry, **overrides: dict[str, str]
 ) -> dict[str, CameraRow]:
@@ -70,7 +78,7 @@ def get(url: str) -> tuple[int, str]:
 
 def test_one_pull_serves_several_viewers(simulator: SimulatorProcess, service: MediaService) -> None:
     cams = cameras_on(simulator, service.registry, shop={})
-    url = f"{service.base_url}/live/{cams['shop'].id}/sub.ts"
+    url = live(service, cams["shop"].id, "sub")
     results: list[list[tuple[int, int]]] = []
     threads = [threading.Thread(target=lambda: results.append(read_frames(url, 20))) for _ in range(3)]
     for t in threads:
@@ -79,7 +87,7 @@ def test_one_pull_serves_several_viewers(simulator: SimulatorProcess, service: M
         t.join(60)
     assert len(results) == 3 and all(r == [(640, 360)] * 20 for r in results)
     assert service.pulls == {f"{cams['shop'].id}/sub": 1}
-    assert read_frames(f"{service.base_url}/live/{cams['shop'].id}/main.ts", 3) == [(1280, 720)] * 3
+    assert read_frames(live(service, cams["shop"].id, "main"), 3) == [(1280, 720)] * 3
 
 
 def test_owner_terms_are_enforced_before_any_pull(simulator: SimulatorProcess, service: MediaService) -> None:
@@ -92,10 +100,10 @@ def test_owner_terms_are_enforced_before_any_pull(simulator: SimulatorProcess, s
     )
     for name, reason in (("on_request", "do not include live viewing"), ("revoked", "revoked consent"),
                          ("retired", "retired")):  # fmt: skip
-        status, body = get(f"{service.base_url}/live/{cams[name].id}/sub.ts")
+        status, body = get(live(service, cams[name].id, "sub"))
         assert (status, reason in body) == (403, True), body
-    assert get(f"{service.base_url}/live/999/sub.ts")[0] == 404
-    assert get(f"{service.base_url}/live/x/sub.ts")[0] == 404
+    assert get(live(service, 999))[0] == 404
+    assert get(live(service, "x"))[0] == 404
     assert service.pulls == {}
     assert get(f"{service.base_url}/health") == (200, f"ok {service.database_id}\n")
 
@@ -103,7 +111,7 @@ def test_owner_terms_are_enforced_before_any_pull(simulator: SimulatorProcess, s
 def test_a_camera_that_drops_ends_its_viewers_and_comes_back(service: MediaService) -> None:
     with SimulatorProcess(1, port=0) as sim:
         cams = cameras_on(sim, service.registry, door={})
-        url = f"{service.base_url}/live/{cams['door'].id}/sub.ts"
+        url = live(service, cams["door"].id, "sub")
         container = av.open(url, timeout=(15, 10))
         frames = container.decode(video=0)
         next(frames)
@@ -125,7 +133,7 @@ def test_credentials_are_used_but_never_shown(
     url = simulator.url_of(2, "sub").replace("rtsp://", f"rtsp://viewer:{secret}@")
     cams = cameras_on(simulator, service.registry, locked={"index": "2", "sub_url": url})
     assert cams["locked"].has_credentials
-    assert read_frames(f"{service.base_url}/live/{cams['locked'].id}/sub.ts", 3) == [(640, 360)] * 3
+    assert read_frames(live(service, cams["locked"].id, "sub"), 3) == [(640, 360)] * 3
     status, body = get(f"{service.base_url}/status")
     assert status == 200 and secret not in body
     assert json.loads(body)["relays"][0]["key"] == f"{cams['locked'].id}/sub"

@@ -11,11 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.governance.purpose import Purpose
 from app.playback.reader import FrameReader
 from app.playback.timeline import ALTERED, MISSING, OK, load_timelines
 from app.registry.service import Registry
 from app.video.barcode import decode
 from tests.e2e.conftest import Recorded
+
+# The recorded camera is a business's: opening its recordings states why.
+REVIEW = Purpose(reason="reviewing the recorded lobby camera in a test")
 
 pytestmark = pytest.mark.e2e
 
@@ -93,7 +97,7 @@ def test_the_scrub_view_opens_at_the_incident_and_seeks_every_tile_together(
     camera = next(c for c in registry.list_cameras() if c.id == recorded.camera_id)
     reported = segs[2].start_at + timedelta(seconds=1)
     window = ScrubWindow(recorded.sessions(), recorded.root, [camera, camera], reported, title="test",
-                         margin=timedelta(seconds=2))  # fmt: skip
+                         margin=timedelta(seconds=2), purpose=REVIEW)  # fmt: skip
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
@@ -140,7 +144,11 @@ def test_an_incident_before_any_recording_says_so(recorded: Recorded, qtbot) -> 
 
     camera = next(c for c in Registry(recorded.sessions()).list_cameras() if c.id == recorded.camera_id)
     window = ScrubWindow(
-        recorded.sessions(), recorded.root, [camera], recorded.segments[0].start_at - timedelta(days=3)
+        recorded.sessions(),
+        recorded.root,
+        [camera],
+        recorded.segments[0].start_at - timedelta(days=3),
+        purpose=REVIEW,
     )
     qtbot.addWidget(window)
     window.show()

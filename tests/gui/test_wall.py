@@ -15,7 +15,7 @@ from app.video.simulator_process import SimulatorProcess
 from app.video.vlc_player import VlcEngine
 from app.views.wall.tile import TileState, VideoTile
 from app.views.wall.wall import VideoWall, tile_cells
-from tests.e2e.test_media_service import cameras_on
+from tests.e2e.test_media_service import cameras_on, live
 
 LIVE_TIMEOUT = 30_000
 
@@ -38,9 +38,7 @@ def make_wall(qtbot: QtBot, engine: VlcEngine, service: MediaService) -> Iterato
 
     def make(cameras: dict[str, CameraRow], mode: str = "auto") -> VideoWall:
         by_id = {c.id: c for c in cameras.values()}
-        wall = VideoWall(
-            engine, lambda c, s: f"{service.base_url}/live/{c.id}/{s}.ts", by_id.get, tile_mode=mode
-        )
+        wall = VideoWall(engine, lambda c, s: live(service, c.id, s), by_id.get, tile_mode=mode)
         qtbot.addWidget(wall)
         wall.resize(1280, 720)
         wall.show()
@@ -68,7 +66,7 @@ def test_tiles_decode_and_display_live_video(make_wall, simulator: SimulatorProc
         wait_live(qtbot, tile, 15)
         stats = tile.stats()
         assert stats.decoded >= 15 and stats.displayed >= 15
-        assert tile.current_url().endswith("/sub.ts")
+        assert "/sub.ts?" in tile.current_url()
         assert "live" in tile.header.text()
     assert wall.visible_tiles[3].state == TileState.EMPTY
     assert len(service.pulls) == 3
@@ -100,11 +98,11 @@ def test_maximise_switches_to_the_main_stream_and_back(make_wall, simulator: Sim
     assert all(not t.isVisible() for t in wall.visible_tiles if t is not tile)
     # The sub-stream keeps playing until the main stream has shown a picture.
     assert tile.state == TileState.LIVE
-    qtbot.waitUntil(lambda: tile.current_url().endswith("/main.ts"), timeout=LIVE_TIMEOUT)
+    qtbot.waitUntil(lambda: "/main.ts?" in tile.current_url(), timeout=LIVE_TIMEOUT)
     assert tile.state == TileState.LIVE and "main stream" in tile.header.text()
     qtbot.waitUntil(lambda: tile.stats().displayed >= 5, timeout=LIVE_TIMEOUT)
     wall.toggle_maximise(tile.index)
-    qtbot.waitUntil(lambda: tile.current_url().endswith("/sub.ts"), timeout=LIVE_TIMEOUT)
+    qtbot.waitUntil(lambda: "/sub.ts?" in tile.current_url(), timeout=LIVE_TIMEOUT)
     assert all(t.isVisible() for t in wall.visible_tiles)
 
 
@@ -116,6 +114,17 @@ def test_terms_that_forbid_live_view_keep_the_tile_dark(make_wall, simulator: Si
     assert tile.state == TileState.REVOKED
     assert "do not include live viewing" in tile.header.text()
     assert tile.current_url() == ""
+    assert service.pulls == {}
+
+
+def test_a_tile_the_service_refuses_says_why_and_stops_retrying(make_wall, simulator: SimulatorProcess,
+                                                                service: MediaService, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    cams = cameras_on(simulator, service.registry, night={"live_window": "active_incident"})
+    wall = make_wall(cams)
+    tile = wall.put_camera(cams["night"])  # the console cannot know; the media service refuses
+    qtbot.waitUntil(lambda: tile.state == TileState.REVOKED, timeout=LIVE_TIMEOUT)
+    assert "only during an active incident" in tile.header.text()
+    assert not tile.timer.isActive()
     assert service.pulls == {}
 
 
@@ -143,19 +152,36 @@ def test_layouts_selection_and_swaps(make_wall, simulator: SimulatorProcess, ser
 
 def test_console_puts_cameras_on_the_wall(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
     from app.governance.live_access import live_refusal
+    from app.views.purpose_dialog import PurposeDialog
 
     window = make_window(with_wall=True)
     assert window.wall is not None
-    live = next(r for r in window.cameras if live_refusal(r) is None)
+    live = next(r for r in window.cameras if live_refusal(r) is None and r.owner_type == "public_agency")
+    business = next(r for r in window.cameras if live_refusal(r) is None and r.owner_type == "business")
     private = next(r for r in window.cameras if r.sharing_terms == "registered_only")
     window.camera_panel.select_camera(live.id)
     index = window.camera_panel.table.currentIndex()
     window.camera_panel.table.activated.emit(index)  # Enter or double-click in the list
     assert window.wall.visible_tiles[0].camera == live
-    assert window.wall.visible_tiles[0].current_url().endswith(f"/live/{live.id}/sub.ts")
+    assert window.wall.visible_tiles[0].current_url().split("?")[0].endswith(f"/live/{live.id}/sub.ts")
     window.open_on_wall(private.id)
     assert window.wall.visible_tiles[1].state == TileState.REVOKED
     assert "cannot be shown live" in window.statusBar().currentMessage()
+    # A business's camera asks why first; a too-short reason is refused and what was typed stays.
+    window.open_on_wall(business.id)
+    dialog = window.findChild(PurposeDialog)
+    assert dialog is not None and window.wall.visible_tiles[2].camera is None
+    dialog.reason.setPlainText("checking")
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: "at least 20 characters" in dialog.error.text(), timeout=5_000)
+    assert dialog.reason.toPlainText() == "checking"
+    dialog.reason.setPlainText("checking a reported break-in at the shop front")
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: window.wall.visible_tiles[2].camera == business, timeout=5_000)
+    url = window.wall.visible_tiles[2].current_url()
+    assert "reason=checking+a+reported+break-in" in url and "user=" in url
+    window.open_on_wall(business.id)  # asked once: the purpose is kept for the camera
+    assert window.findChild(PurposeDialog) is None or not window.findChild(PurposeDialog).isVisible()
     window.findChild(type(window.actions_list[0]), "layout_3x3").trigger()
     assert window.wall.layout_name == "3x3"
 

@@ -141,7 +141,7 @@ def test_duplicate_names_in_file_and_against_registry(registry: Registry, tmp_pa
         ("name,owner_name\nonly,two,three\n", "header"),
         ("bogus,name\n1,2\n", "unknown column(s): bogus"),
         ("", "the file is empty"),
-        (",".join(FIELDS) + "\n" + "a,b\n", "has 2 values, the header has 18"),
+        (",".join(FIELDS) + "\n" + "a,b\n", "has 2 values, the header has 19"),
     ],
 )
 def test_malformed_csv_is_refused(registry: Registry, tmp_path: Path, content: str, expected: str) -> None:
@@ -155,7 +155,7 @@ def test_malformed_csv_is_refused(registry: Registry, tmp_path: Path, content: s
 
 def test_non_utf8_csv_is_refused(registry: Registry, tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
-    path.write_bytes(",".join(FIELDS).encode() + b"\nCaf\xe9," + b"," * 17 + b"\n")
+    path.write_bytes(",".join(FIELDS).encode() + b"\nCaf\xe9," + b"," * 18 + b"\n")
     with pytest.raises(ImportFailed, match="not UTF-8"):
         registry.import_file(path)
 

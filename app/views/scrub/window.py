@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.evidence.cases import CaseError, CaseStore
+from app.governance.access import open_recordings
+from app.governance.purpose import Purpose
 from app.models.db import DatabaseError
 from app.playback.reader import FrameReader, FrameResult
 from app.playback.timeline import CameraTimeline, load_timelines, recording_extent
@@ -95,7 +97,8 @@ class FrameTile(QWidget):
         p.drawText(QRectF(6, 0, self.width() - 12, 22), Qt.AlignmentFlag.AlignVCenter, self.camera.name)
         if self.status != "ok":
             text = STATUS_TEXT.get(self.status, self.status)
-            color = QColor("#ffb020") if self.status in ("altered", "missing") else QColor("#c8c8c8")
+            warn = self.status in ("altered", "missing") or self.status.startswith("NOT SHOWN")
+            color = QColor("#ffb020") if warn else QColor("#c8c8c8")
             p.setPen(color)
             p.drawText(
                 self.rect().adjusted(12, 24, -12, -4),
@@ -125,6 +128,7 @@ class ScrubWindow(QMainWindow):
         margin: timedelta = timedelta(seconds=30),
         span: timedelta = timedelta(minutes=10),
         case_number: str = "",
+        purpose: Purpose | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -134,6 +138,10 @@ class ScrubWindow(QMainWindow):
         self.reported_at = reported_at.astimezone(UTC)
         self.time_zone = time_zone
         self.case_number = case_number
+        # What the access is for: by default the incident the view was opened from.
+        self.purpose = purpose or Purpose(incident=case_number)
+        self.refusals: dict[int, str | None] = {}
+        self._loaded = False
         now = datetime.now(UTC)
         self.start = self.reported_at - span
         self.end = min(now, self.reported_at + span)
@@ -251,17 +259,36 @@ class ScrubWindow(QMainWindow):
         self._last_tick = time.monotonic()
         self._show_clock()
         self.statusBar().showMessage("Loading the recordings index …")
-        ids = [c.id for c in self.cameras]
+        cameras_, start, end, purpose_ = self.cameras, self.start, self.end, self.purpose
+
+        def load() -> tuple[dict[int, CameraTimeline], dict[int, str | None]]:
+            # The core checks the owners' terms and the purpose, and audits the playback.
+            refusals = open_recordings(sessions, cameras_, start, end, purpose_)
+            allowed = [c.id for c in cameras_ if refusals[c.id] is None]
+            timelines = load_timelines(sessions, recordings, allowed, start, end)
+            for camera in cameras_:
+                timelines.setdefault(camera.id, CameraTimeline(camera.id))
+            return timelines, refusals
+
         self.tasks.run(
-            lambda: load_timelines(sessions, recordings, ids, self.start, self.end),
+            load,
             self._on_timelines,
             lambda exc: self.statusBar().showMessage(f"Cannot read the recordings index: {exc}"),
         )
 
     # -- loading ----------------------------------------------------------------------------
-    def _on_timelines(self, timelines: dict[int, CameraTimeline]) -> None:
-        self.readers = [FrameReader(timelines[c.id]) for c in self.cameras]
+    def _on_timelines(self, loaded: tuple[dict[int, CameraTimeline], dict[int, str | None]]) -> None:
+        timelines, self.refusals = loaded
+        self.readers = [
+            None if self.refusals.get(c.id) else FrameReader(timelines[c.id]) for c in self.cameras
+        ]
         self.thumb_readers = {c.id: FrameReader(timelines[c.id]) for c in self.cameras}
+        for tile in self.tiles:
+            refusal = self.refusals.get(tile.camera.id)
+            if refusal:
+                tile.status = f"NOT SHOWN: {refusal}"
+                tile.update()
+        self._loaded = True
         self.timeline.set_rows([(c.name, timelines[c.id]) for c in self.cameras])
         recorded = sum(1 for t in timelines.values() if t.segments)
         gaps = sum(len(t.gaps) for t in timelines.values())
@@ -270,6 +297,9 @@ class ScrubWindow(QMainWindow):
         )
         if not recorded:
             message = self._nothing_recorded_message()
+        refused = sum(1 for r in self.refusals.values() if r)
+        if refused:
+            message += f" {refused} camera(s) not shown: the owner's terms or the purpose (see the tiles)."
         self.statusBar().showMessage(message)
         self.seek(self.position)
 
@@ -290,7 +320,7 @@ class ScrubWindow(QMainWindow):
 
     @property
     def loaded(self) -> bool:
-        return all(r is not None for r in self.readers)
+        return self._loaded
 
     # -- clock ------------------------------------------------------------------------------
     def seek(self, when: datetime) -> None:

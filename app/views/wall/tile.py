@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
@@ -124,6 +127,8 @@ class VideoTile(QFrame):
     sig_camera_dropped = Signal(object, int)
     sig_tile_dropped = Signal(object, int)
     sig_state_changed = Signal(object, str)
+    # From the refusal probe's thread; queued to the GUI thread (url, reason).
+    _sig_refused = Signal(str, str)
 
     def __init__(self, index: int, engine: VlcEngine, url_for: Callable[[CameraRow, str], str],
                  parent: QWidget | None = None, mode: str = "auto") -> None:  # fmt: skip
@@ -151,6 +156,8 @@ class VideoTile(QFrame):
         self._pending_url = ""
         self._fps = 0.0
         self._fps_mark = (time.monotonic(), 0)
+        self._probing = False
+        self._sig_refused.connect(self._on_refused)
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.Box)
         self.setLineWidth(2)
@@ -305,6 +312,8 @@ class VideoTile(QFrame):
             stalled or ended
         ):
             if self._retry_at == 0.0:
+                if ended:
+                    self._probe_refusal(self.players[self.active].url)
                 delay = BACKOFF_S[min(self.attempt, len(BACKOFF_S) - 1)]
                 self._retry_at = now + delay
                 self.attempt += 1
@@ -315,6 +324,36 @@ class VideoTile(QFrame):
                 self._start(self.active)
         if self.show_stats:
             self._render_header()
+
+    def _probe_refusal(self, url: str) -> None:
+        """Ask the media service why a stream ended: libVLC only says "error", but an operator
+        must read "owner revoked consent" or "a stated purpose is required" on the tile."""
+        if self._probing or not url.startswith("http"):
+            return
+        self._probing = True
+
+        def probe() -> None:
+            reason = ""
+            try:
+                with urllib.request.urlopen(url, timeout=3) as response:
+                    response.read(1)
+            except urllib.error.HTTPError as exc:
+                if exc.code in (403, 404):
+                    reason = exc.read(500).decode("utf-8", "replace").strip()
+            except OSError:
+                pass  # unreachable: the ordinary reconnect with backoff goes on
+            self._sig_refused.emit(url, reason)
+
+        threading.Thread(target=probe, name="tile refusal probe", daemon=True).start()
+
+    def _on_refused(self, url: str, reason: str) -> None:
+        self._probing = False
+        if not reason or self.camera is None or url != self.players[self.active].url:
+            return
+        self._stop_all()
+        self.timer.stop()
+        self.reason = reason
+        self._set_state(TileState.REVOKED)
 
     def _set_state(self, state: TileState) -> None:
         changed = state != self.state
