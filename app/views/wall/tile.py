@@ -127,8 +127,6 @@ class VideoTile(QFrame):
     sig_camera_dropped = Signal(object, int)
     sig_tile_dropped = Signal(object, int)
     sig_state_changed = Signal(object, str)
-    # From the refusal probe's thread; queued to the GUI thread (url, reason).
-    _sig_refused = Signal(str, str)
 
     def __init__(self, index: int, engine: VlcEngine, url_for: Callable[[CameraRow, str], str],
                  parent: QWidget | None = None, mode: str = "auto") -> None:  # fmt: skip
@@ -157,7 +155,9 @@ class VideoTile(QFrame):
         self._fps = 0.0
         self._fps_mark = (time.monotonic(), 0)
         self._probing = False
-        self._sig_refused.connect(self._on_refused)
+        # The refusal probe's answer (url, reason), written by its thread and read by poll(): no
+        # signal from a worker thread (see app.views.tasks on why that can deadlock PySide).
+        self._probe_answer: list[tuple[str, str]] = []
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.Box)
         self.setLineWidth(2)
@@ -283,6 +283,10 @@ class VideoTile(QFrame):
         return self.players[self.active].stats()
 
     def poll(self) -> None:
+        if self._probe_answer:
+            self._on_refused(*self._probe_answer.pop())
+            if self.state == TileState.REVOKED:
+                return
         now = time.monotonic()
         if self._pending is not None:
             new = self.players[self._pending].stats()
@@ -342,7 +346,7 @@ class VideoTile(QFrame):
                     reason = exc.read(500).decode("utf-8", "replace").strip()
             except OSError:
                 pass  # unreachable: the ordinary reconnect with backoff goes on
-            self._sig_refused.emit(url, reason)
+            self._probe_answer.append((url, reason))
 
         threading.Thread(target=probe, name="tile refusal probe", daemon=True).start()
 
