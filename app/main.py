@@ -173,7 +173,7 @@ def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
     """Lock the console after ``idle_s`` without input; whoever signs in next gets their role."""
     from app.governance import audit
     from app.governance.identity import current_user
-    from app.views.sign_in import InactivityWatch, SignInDialog
+    from app.views.sign_in import InactivityWatch, LockCover, SignInDialog
 
     watch = InactivityWatch(idle_s, window)
     # On the window's QWindow, which sees every key and mouse event for the console before its
@@ -186,12 +186,23 @@ def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
 
     def lock() -> None:
         audit.record(sessions, "console locked after inactivity", user=current_user())
+        covers = [LockCover(w) for w in [window, *getattr(window, "wall_windows", [])]]
+        window.lock_covers = covers
         dialog = SignInDialog(sessions, current_user(), locked=True, parent=window)
-        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.account is None:
-            window.close()
-            return
-        window.apply_role(dialog.account.role)
-        watch.resume()
+        window.lock_dialog = dialog
+
+        def finished(code: int) -> None:
+            if code != SignInDialog.DialogCode.Accepted or dialog.account is None:
+                window.close()
+                return
+            for cover in covers:
+                cover.remove()
+            window.lock_covers = []
+            window.apply_role(dialog.account.role)
+            watch.resume()
+
+        dialog.finished.connect(finished)
+        dialog.open()  # window-modal, without a nested event loop
 
     watch.sig_idle.connect(lock)
     window.inactivity_watch = watch

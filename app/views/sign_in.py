@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -100,3 +101,41 @@ class InactivityWatch(QObject):
     def resume(self) -> None:
         self.last_input = time.monotonic()
         self.paused = False
+
+
+class LockCover(QWidget):
+    """Hides a window's content while the console is locked: the map, the camera list and live
+    video stay out of sight of whoever walks up. A native window, raised above the libVLC video
+    surfaces (native windows too, which would otherwise show through a plain Qt widget)."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.setObjectName("lock_cover")
+        self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor("#101216"))
+        palette.setColor(QPalette.ColorRole.WindowText, QColor("#c8ccd4"))
+        self.setPalette(palette)
+        label = QLabel("Console locked\n\nSign in to continue. Live video and the map are hidden.", self)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        label.setFont(font)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        window.installEventFilter(self)
+        self.setGeometry(window.rect())
+        self.show()
+        self.raise_()
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.setGeometry(watched.rect())
+            self.raise_()
+        return False
+
+    def remove(self) -> None:
+        self.parentWidget().removeEventFilter(self)
+        self.hide()
+        self.deleteLater()

@@ -69,3 +69,32 @@ def test_the_console_locks_after_inactivity_and_input_keeps_it_open(make_window,
     assert time.monotonic() - started >= 1.0 and watch.paused
     watch.resume()
     assert not watch.paused
+
+
+def test_the_lock_hides_the_console_until_someone_signs_in(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QGuiApplication
+
+    from app.main import install_lock
+
+    window = make_window(with_wall=True)
+    window.resize(1200, 800)
+    sessions = window.incidents.sessions
+    AccountStore(sessions).add("mlee", "Morgan Lee", Role.OPERATOR, "a long passphrase")
+    watch = install_lock(None, window, sessions, 3600)
+    watch.sig_idle.emit()
+    cover = window.lock_covers[0]
+    qtbot.waitUntil(cover.isVisible, timeout=5_000)
+    assert cover.geometry() == window.rect()
+    qtbot.wait(300)
+    # What the screen shows (native video surfaces included) over the console is the cover.
+    shot = QGuiApplication.primaryScreen().grabWindow(0).toImage()
+    middle = window.mapToGlobal(window.rect().center())
+    assert shot.pixelColor(middle.x(), middle.y() + 80).name() == "#101216"
+    dialog = window.lock_dialog
+    dialog.username.setText("mlee")
+    dialog.password.setText("a long passphrase")
+    dialog.try_sign_in()
+    qtbot.waitUntil(lambda: not window.lock_covers, timeout=5_000)
+    assert not cover.isVisible() or cover.parent() is None
+    assert current_user() == "mlee" and not watch.paused
+    sign_in(None)
