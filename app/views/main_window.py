@@ -210,6 +210,8 @@ class MainWindow(QMainWindow):
         self._action(
             evidence_menu, "&Verify a package…", "Ctrl+Shift+V", self.verify_package, "verify_package"
         )
+        evidence_menu.addSeparator()
+        self._action(evidence_menu, "&Audit log…", "Ctrl+Shift+A", self.show_audit, "audit_log")
 
         cam_menu = bar.addMenu("&Cameras")
         self._action(cam_menu, "&Register camera…", "Ctrl+Shift+N", self.add_camera, "add_camera")
@@ -631,7 +633,7 @@ class MainWindow(QMainWindow):
             "export_case": Action.EXPORT_EVIDENCE, "review_recordings": Action.VIEW_RECORDINGS,
             "new_incident": Action.ENTER_INCIDENT, "add_camera": Action.EDIT_REGISTRY,
             "edit_camera": Action.EDIT_REGISTRY, "retire_camera": Action.EDIT_REGISTRY,
-            "import_cameras": Action.EDIT_REGISTRY,
+            "import_cameras": Action.EDIT_REGISTRY, "audit_log": Action.READ_AUDIT,
         }  # fmt: skip
         for action in self.actions_list:
             needed = gated.get(action.objectName())
@@ -683,6 +685,18 @@ class MainWindow(QMainWindow):
 
         number = case_number or (self.incident_panel.incident.number if self.incident_panel.incident else "")
         dialog = ExportDialog(self.incidents.sessions, self.recordings_dir, self.time_zone, number, self)
+        dialog.show()
+        return dialog
+
+    def show_audit(self) -> QDialog | None:
+        """The auditor's view: filter by person, camera, case and time; verify; export CSV."""
+        if self.incidents is None:
+            return None
+        from app.views.audit_view import AuditDialog
+
+        names = {c.id: c.name for c in self.cameras}
+        dialog = AuditDialog(self.incidents.sessions, names, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
 

@@ -136,6 +136,8 @@ class LockCover(QWidget):
         return False
 
     def remove(self) -> None:
-        self.parentWidget().removeEventFilter(self)
+        window = self.parentWidget()
+        if window is not None:
+            window.removeEventFilter(self)
         self.hide()
         self.deleteLater()

@@ -39,12 +39,14 @@ def test_the_console_offers_only_what_the_role_allows(make_window, qtbot: QtBot)
     window.apply_role(Role.AUDITOR)
     enabled = {a.objectName(): a.isEnabled() for a in window.actions_list}
     assert not any(enabled[n] for n in ("export_case", "review_recordings", "new_incident", "add_camera"))
+    assert enabled["audit_log"]
     camera = window.cameras[0]
     tile = window.wall.put_camera(camera)
     assert tile.state == TileState.REVOKED and "may not view live video" in tile.reason
     window.apply_role(Role.EVIDENCE_TECHNICIAN)
     enabled = {a.objectName(): a.isEnabled() for a in window.actions_list}
     assert enabled["export_case"] and enabled["review_recordings"] and not enabled["add_camera"]
+    assert not enabled["audit_log"]
     assert window.wall.tiles[0].role_refusal
 
 

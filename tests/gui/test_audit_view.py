@@ -1,0 +1,71 @@
+"""The auditor's view in the console: filters, the chain's state, and a formula-safe CSV export."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+from sqlalchemy import text
+
+from app.governance import audit
+from app.registry.service import Registry
+from app.views.audit_view import AuditDialog
+
+
+def fill(registry: Registry) -> None:
+    sessions = registry._sessions
+    audit.record(sessions, "live view started", user="jdoe", target_type="camera", target_id=7,
+                 purpose="incident 2026-0412", case_number="2026-0412", details="sub stream")  # fmt: skip
+    audit.record(sessions, "playback opened", user="asmith", target_type="camera", target_id=9,
+                 purpose="case C-77", case_number="C-77", details="=HYPERLINK(\"http://x\")")  # fmt: skip
+    audit.record(sessions, "live view stopped", user="jdoe", target_type="camera", target_id=7,
+                 purpose="incident 2026-0412", case_number="2026-0412", details="40 s")  # fmt: skip
+
+
+def test_the_auditor_filters_by_person_camera_and_case(
+    registry: Registry, qtbot: QtBot, tmp_path: Path
+) -> None:
+    fill(registry)
+    dialog = AuditDialog(registry._sessions, {7: "HOL-007 Sunset", 9: "HOL-009 Vine"})
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: "Hash chain intact" in dialog.chain.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 4, timeout=5_000)  # and "audit log opened"
+    dialog.person.setText("jdoe")
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.count.text() == "2 entries", timeout=5_000)
+    assert dialog.model.data(dialog.model.index(0, 4)) == "HOL-007 Sunset (#7)"
+    dialog.person.clear()
+    dialog.camera.setText("hol-009 vine")
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.count.text() == "1 entries", timeout=5_000)
+    assert dialog.model.entries[0].username == "asmith"
+    dialog.camera.setText("nowhere")
+    dialog.search()
+    assert "no camera named 'nowhere'" in dialog.count.text()
+    dialog.camera.clear()
+    dialog.case.setText("2026-0412")
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.count.text() == "2 entries", timeout=5_000)
+    dialog.case.clear()
+    target = tmp_path / "audit.csv"
+    dialog.export(target)
+    qtbot.waitUntil(lambda: "written to" in dialog.count.text(), timeout=5_000)
+    with target.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert any(r["details"].startswith("'=HYPERLINK") for r in rows)
+    actions = [e.action for e in audit.query(registry._sessions)]
+    assert "audit log opened" in actions and actions[-1] == "audit log exported"
+    dialog.close()
+
+
+def test_the_auditor_sees_a_broken_chain(registry: Registry, qtbot: QtBot) -> None:
+    fill(registry)
+    with registry._sessions.begin() as s:  # someone edits a line straight in the database
+        s.execute(text("update audit_events set username = 'nobody' where id = 2"))
+    dialog = AuditDialog(registry._sessions)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: "HASH CHAIN BROKEN at entry 2" in dialog.chain.text(), timeout=5_000)
+    dialog.close()
