@@ -73,3 +73,16 @@ def parse_live_window(text: str) -> LiveWindow:
     if end <= start:
         raise ValueError(f"'{raw}': the window ends before it starts")
     return LiveWindow("dates", start, end)
+
+
+def describe(text: str) -> str:
+    """The window in words, for the console's camera details."""
+    try:
+        window = parse_live_window(text)
+    except ValueError:
+        return "unreadable: not shown live"
+    if window.kind == ACTIVE_INCIDENT:
+        return "only during an active incident near the camera"
+    if window.kind == "dates" and window.start and window.end:
+        return f"only {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} UTC"
+    return "always (within the sharing terms)"

@@ -6,6 +6,7 @@ The window never touches the database itself: registry calls run through the
 
 from __future__ import annotations
 
+import html
 import socket
 import threading
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from app import __version__
 from app.geo.gazetteer import InMemoryGeocoder, OfflineGazetteer
 from app.governance.identity import current_user
 from app.governance.live_access import live_refusal
+from app.governance.live_window import describe as live_window_text
 from app.governance.purpose import Purpose, PurposeBook, needs_purpose, purpose_problem
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.registry.service import CameraRow, ImportFailed, Registry
@@ -736,19 +738,21 @@ class MainWindow(QMainWindow):
         if row.consent_revoked_at:
             consent += f"; <b>revoked {row.consent_revoked_at:%Y-%m-%d %H:%M UTC}</b>"
         approx = " <i>(boundary approximate)</i>" if row.division in self.approximate_divisions else ""
+        e = html.escape  # registry text is the owners' and importers': shown, never interpreted
         self.details.setText(
-            f"<h3>{row.name}</h3>"
-            f"<b>Owner:</b> {row.owner_name} ({LABELS.get(row.owner_type)})<br>"
-            f"<b>Contact:</b> {row.owner_contact or '—'}<br>"
-            f"<b>Division:</b> {row.division or '—'}{approx}<br>"
+            f"<h3>{e(row.name)}</h3>"
+            f"<b>Owner:</b> {e(row.owner_name)} ({LABELS.get(row.owner_type)})<br>"
+            f"<b>Contact:</b> {e(row.owner_contact) or '—'}<br>"
+            f"<b>Division:</b> {e(row.division) or '—'}{approx}<br>"
             f"<b>Location:</b> {row.latitude:.5f}, {row.longitude:.5f}<br>"
             f"<b>View:</b> heading {row.heading_deg:g}°, field of view {row.fov_deg:g}°, "
             f"range {row.range_m:g} m<br>"
             f"<b>Sharing:</b> {LABELS.get(row.sharing_terms)}<br>"
+            f"<b>Live viewing:</b> {live_window_text(row.live_window)}<br>"
             f"<b>Consent:</b> {consent}<br>"
             f"<b>Retention:</b> {row.retention_days} days<br>"
             f"<b>Status:</b> {status_text(row)}<br>"
-            f"<b>Streams:</b> main {row.main_url}<br>sub {row.sub_url or '—'}<br>"
+            f"<b>Streams:</b> main {e(row.main_url)}<br>sub {e(row.sub_url) or '—'}<br>"
             f"<b>Credentials:</b> {'in OS keyring' if row.has_credentials else 'none'}"
         )
 

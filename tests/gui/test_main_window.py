@@ -51,6 +51,22 @@ def test_selecting_a_camera_shows_its_details(make_window: WindowFactory) -> Non
     assert window.camera_panel.select_camera(row.id)
     text = window.details.text()
     assert row.name in text and row.owner_name in text and "boundary approximate" in text
+    assert "<b>Live viewing:</b>" in text
+
+
+def test_markup_in_registry_text_is_shown_not_interpreted(make_window: WindowFactory, qtbot: QtBot) -> None:
+    from app.registry.records import validate_camera
+
+    window = make_window()
+    evil = '<img src="file:///etc/passwd"><a href="http://x">call owner</a>'
+    rec, _ = validate_camera(GOOD | {"name": "HOL-666 evil", "owner_name": evil, "owner_contact": "<b>x</b>"})
+    assert rec is not None
+    row = window.registry.add(rec)
+    window.refresh()
+    qtbot.waitUntil(lambda: window.camera_by_id(row.id) is not None, timeout=10_000)
+    assert window.camera_panel.select_camera(row.id)
+    text = window.details.text()
+    assert "<img" not in text and "<a href" not in text and "&lt;img src=" in text and "&lt;b&gt;x" in text
 
 
 def test_register_dialog_shows_errors_and_keeps_what_was_typed(

@@ -30,7 +30,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
 )
-from PySide6.QtWidgets import QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from app.governance.live_access import live_refusal
 from app.registry.credentials import KeyringUnavailable
@@ -165,6 +165,8 @@ class VideoTile(QFrame):
 
         self.header = QLabel(self)
         self.header.setObjectName("tile_header")
+        # A long state (a refusal's reason) must not widen its grid column; the tooltip has it all.
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.header.setStyleSheet("padding: 2px 6px; font-weight: bold;")
         self.surfaces: list[QWidget]
         self.active = 0
@@ -187,8 +189,13 @@ class VideoTile(QFrame):
         self.stack = QStackedLayout(holder)
         for surface in self.surfaces:
             self.stack.addWidget(surface)
+        # "Drop a camera here" on an empty tile; on a refused one, why, readable across the room.
         self.placeholder_text = QLabel("Drop a camera here", self.surfaces[0])
+        self.placeholder_text.setObjectName("tile_message")
         self.placeholder_text.setStyleSheet("color: #6b707a;")
+        self.placeholder_text.setWordWrap(True)
+        self.placeholder_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        QVBoxLayout(self.surfaces[0]).addWidget(self.placeholder_text)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(0)
@@ -383,6 +390,17 @@ class VideoTile(QFrame):
             s = self.stats()
             text += f"  ·  {self._fps:.1f} fps  {s.input_kbps:.0f} kb/s  lost {s.lost}"
         self.header.setText(text)
+        self.header.setToolTip(text)
+        if self.state == TileState.REVOKED:
+            self.stack.setCurrentIndex(0)
+            self.placeholder_text.setText(f"Not shown: {self.reason}" if self.reason else "Not shown")
+            self.placeholder_text.setStyleSheet("color: #e05d5d; font-size: 14pt; font-weight: bold;")
+            self.placeholder_text.show()
+        elif self.camera is None:
+            self.placeholder_text.setText("Drop a camera here")
+            self.placeholder_text.setStyleSheet("color: #6b707a;")
+        else:
+            self.placeholder_text.hide()
         self.header.setStyleSheet(
             f"padding: 2px 6px; font-weight: bold; color: {colour};"
             + (" background: #2f6fb3; color: #ffffff;" if self.selected else "")
