@@ -124,7 +124,7 @@ class AuditDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((150, 110, 120, 230, 230, 260, 110)):
+        for column, width in enumerate((175, 110, 120, 200, 230, 260, 110)):
             self.table.setColumnWidth(column, width)
 
         filters = QGridLayout()
