@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 
 TILE_MIME = "application/x-rtcc-tile-index"
 STALL_S = 4.0
+# A first picture may take longer than a stall: the media service opens the camera on demand
+# (RTSP set-up, then a keyframe). Giving up at 4 s restarted every tile of a busy demo once.
+CONNECT_S = 10.0
 SOFTWARE_SIZE = (960, 540)  # the software tile's decode size; Qt scales it to the tile
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0)
 
@@ -317,7 +320,8 @@ class VideoTile(QFrame):
         if now - mark_t >= 2.0:
             self._fps = (stats.displayed - mark_n) / (now - mark_t)
             self._fps_mark = (now, stats.displayed)
-        stalled = now - self._last_progress > STALL_S
+        patience = STALL_S if self.state == TileState.LIVE else CONNECT_S
+        stalled = now - self._last_progress > patience
         ended = player_state in ("ended", "error", "stopped")
         if self.state in (TileState.LIVE, TileState.CONNECTING, TileState.RECONNECTING) and (
             stalled or ended
