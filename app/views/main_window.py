@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.geo.gazetteer import InMemoryGeocoder, OfflineGazetteer
+from app.governance.access import live_access_refusal
 from app.governance.identity import current_user
 from app.governance.live_access import live_refusal
 from app.governance.live_window import describe as live_window_text
@@ -60,6 +61,9 @@ from app.walls.salvos import SalvoDoc, SalvoError, SalvoStore, WallArrangement
 
 class ImportCancelled(Exception):
     pass
+
+
+WATCH_LIVE = "watch it live"
 
 
 @dataclass(frozen=True)
@@ -527,6 +531,7 @@ class MainWindow(QMainWindow):
         suggested = self.purposes.last
         if self.incident_panel.incident is not None and not suggested:
             suggested = Purpose(incident=self.incident_panel.incident.number)
+        live = what == WATCH_LIVE
         dialog = PurposeDialog(camera.name, what, suggested, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         sessions = self.incidents.sessions if self.incidents is not None else None
@@ -545,8 +550,8 @@ class MainWindow(QMainWindow):
                 return
 
             def work() -> str | None:
-                with sessions() as s:
-                    return purpose_problem(s, purpose)
+                with sessions() as s:  # the whole live check: the owner's window may say no too
+                    return live_access_refusal(s, camera, purpose) if live else purpose_problem(s, purpose)
 
             self.tasks.run(work, done, lambda exc: dialog.refuse(f"cannot check the purpose: {exc}"))
 
@@ -579,7 +584,7 @@ class MainWindow(QMainWindow):
             return
         refusal = live_refusal(camera)
         if refusal is None and needs_purpose(camera) and not self.purposes.for_camera(camera.id):
-            self.ask_purpose(camera, "watch it live", lambda _p: self.open_on_wall(camera_id))
+            self.ask_purpose(camera, WATCH_LIVE, lambda _p: self.open_on_wall(camera_id))
             return
         tile = self.wall.put_camera(camera)
         if refusal:

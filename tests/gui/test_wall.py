@@ -181,7 +181,16 @@ def test_console_puts_cameras_on_the_wall(make_window, qtbot: QtBot) -> None:  #
     url = window.wall.visible_tiles[2].current_url()
     assert "reason=checking+a+reported+break-in" in url and "user=" in url
     window.open_on_wall(business.id)  # asked once: the purpose is kept for the camera
-    assert window.findChild(PurposeDialog) is None or not window.findChild(PurposeDialog).isVisible()
+    assert not [d for d in window.findChildren(PurposeDialog) if d.isVisible()]
+    # Outside the owner's live window the dialog says so at once (no incident is active here).
+    emergency = next(
+        r for r in window.cameras if r.live_window == "active_incident" and live_refusal(r) is None
+    )
+    window.open_on_wall(emergency.id)
+    dialog = next(d for d in window.findChildren(PurposeDialog) if d.isVisible())
+    assert "break-in" in dialog.reason.toPlainText()  # the last purpose is offered again
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: "only during an active incident" in dialog.error.text(), timeout=5_000)
     window.findChild(type(window.actions_list[0]), "layout_3x3").trigger()
     assert window.wall.layout_name == "3x3"
 
