@@ -297,6 +297,7 @@ def export_case(
             "evidence export failed",
             target_type="case",
             target_id=plan.case.id,
+            purpose=f"case {plan.case.number}",
             case_number=plan.case.number,
             details=f"to {target}: {reason}",
         )
@@ -319,6 +320,7 @@ def export_case(
         "evidence exported",
         target_type="case",
         target_id=plan.case.id,
+        purpose=f"case {plan.case.number}",
         case_number=plan.case.number,
         details=f"{result_path} ({len(plan.originals)} original segment(s))",
     )
