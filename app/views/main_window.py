@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         if engine is not None:
             self.wall = VideoWall(engine, self.live_url, self.camera_by_id, self)
             self.wall.setObjectName("wall_area")
+            self.wall.drop_gate = self._gate_drop
             self.setCentralWidget(self.wall)
         else:
             self.setCentralWidget(_placeholder("Video wall switched off for this window.", "wall_area"))
@@ -346,6 +347,7 @@ class MainWindow(QMainWindow):
             else:
                 screen_name = names[0]
         window = WallWindow(self.engine, self.live_url, self.camera_by_id)
+        window.wall.drop_gate = self._gate_drop
         window.sig_closed.connect(self._on_wall_window_closed)
         self.wall_windows.append(window)
         window.place_on(screen_named(screen_name))
@@ -526,7 +528,7 @@ class MainWindow(QMainWindow):
         purpose = self.purposes.for_camera(camera.id).query()
         return f"{self.media_url}/live/{camera.id}/{stream}.ts?{viewer}" + (f"&{purpose}" if purpose else "")
 
-    def ask_purpose(self, camera: CameraRow, what: str, then: Callable[[Purpose], None]) -> PurposeDialog:
+    def ask_purpose(self, camera: CameraRow, what: str, then: Callable[[Purpose], object]) -> PurposeDialog:
         """Ask why (once: the answer is kept for the camera), check it in a worker, then go on."""
         suggested = self.purposes.last
         if self.incident_panel.incident is not None and not suggested:
@@ -574,6 +576,13 @@ class MainWindow(QMainWindow):
         for index, camera in enumerate(live):
             self.wall.put_camera(camera, index)
         self.wall.select(0)
+
+    def _gate_drop(self, wall: VideoWall, camera: CameraRow, index: int) -> bool:
+        """A camera dropped on a tile (from the list or the map): ask the purpose first if needed."""
+        if live_refusal(camera) is None and needs_purpose(camera) and not self.purposes.for_camera(camera.id):
+            self.ask_purpose(camera, WATCH_LIVE, lambda _p: wall.put_camera(camera, index))
+            return False
+        return True
 
     def open_on_wall(self, camera_id: int) -> None:
         camera = self.camera_by_id(camera_id)

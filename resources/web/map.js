@@ -26,6 +26,7 @@ var RtccMap = (function () {
   var divisionLayer = null;
   var incidentLayer = null;
   var highlight = null;
+  var dragChip = null;
   var gotoMarker = null;
   var menu = null;
   var cameras = new Map(); // id -> {data, marker}
@@ -155,9 +156,34 @@ var RtccMap = (function () {
     L.DomEvent.disableClickPropagation(menu);
   }
 
+  // The selected camera as a chip the operator can drag onto a wall tile. QtWebEngine passes an
+  // HTML5 drag to Qt widgets as plain text only, so the console reads "rtcc-camera:<id>".
+  function showDragChip(c) {
+    if (!dragChip) {
+      var control = L.control({ position: "topleft" });
+      control.onAdd = function () {
+        var box = el("div", "rtcc-drag");
+        box.draggable = true;
+        box.title = "Drag onto a wall tile to show this camera there";
+        box.addEventListener("dragstart", function (ev) {
+          ev.dataTransfer.setData("text/plain", "rtcc-camera:" + box.dataset.cameraId);
+          ev.dataTransfer.effectAllowed = "copy";
+        });
+        L.DomEvent.disableClickPropagation(box);
+        return box;
+      };
+      control.addTo(map);
+      dragChip = control.getContainer();
+    }
+    dragChip.dataset.cameraId = String(c.id);
+    dragChip.textContent = "\u283F " + c.name + " \u2014 drag onto a tile";
+    dragChip.style.display = "";
+  }
+
   function select(id, fly) {
     var entry = cameras.get(id);
     if (!entry) return false;
+    showDragChip(entry.data);
     var ll = L.latLng(entry.data.lat, entry.data.lon);
     if (!highlight) {
       highlight = L.circleMarker(ll, { radius: 14, weight: 3, color: "#ffe14d", fill: false, interactive: false });

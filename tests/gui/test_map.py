@@ -323,3 +323,65 @@ def test_map_benchmark_reports_its_figures(qtbot: QtBot) -> None:
     assert 0 < figures["ready_seconds"] < 120
     assert figures["status_push_1000_seconds"] > 0
     assert figures["page_zoom_pan_step_ms_median"] >= 0
+
+
+def test_the_selected_camera_can_be_dragged_from_the_map_onto_a_tile(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QMimeData, QPointF, Qt
+    from PySide6.QtGui import QDropEvent
+
+    from app.views.purpose_dialog import PurposeDialog
+    from app.views.wall.tile import map_camera_id
+
+    window = make_window(with_map=True, with_wall=True)
+    qtbot.waitUntil(lambda: window.map.ready, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: js_json(qtbot, window.map.page, "JSON.parse(RtccMap.state())")["cameras"] == 200,
+        timeout=30_000,
+    )
+    public = next(
+        r
+        for r in window.cameras
+        if r.owner_type == "public_agency" and r.sharing_terms == "live_and_recorded"
+    )
+    private = next(
+        r for r in window.cameras if r.owner_type == "business" and r.sharing_terms == "live_and_recorded"
+    )
+    run_js(qtbot, window.map.page, f"RtccMap.marker({public.id}).fire('click'); true")
+    # The page's chip carries the camera as the text Chromium hands to Qt on a drag out.
+    dragged = js_json(
+        qtbot,
+        window.map.page,
+        """(function () {
+        var chip = document.querySelector('.rtcc-drag'), dt = new DataTransfer();
+        chip.dispatchEvent(new DragEvent('dragstart', {dataTransfer: dt, bubbles: true}));
+        return [chip.draggable, chip.textContent, dt.getData('text/plain')];
+    })()""",
+    )
+    assert dragged == [True, f"\u283f {public.name} \u2014 drag onto a tile", f"rtcc-camera:{public.id}"]
+
+    def drop(text: str, tile_index: int) -> None:
+        mime = QMimeData()
+        mime.setText(text)
+        event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                           Qt.KeyboardModifier.NoModifier)  # fmt: skip
+        window.wall.visible_tiles[tile_index].dropEvent(event)
+
+    drop(dragged[2], 3)
+    assert window.wall.visible_tiles[3].camera == public
+    # A private camera dropped from the map asks why first, then lands on the tile it was dropped on.
+    drop(f"rtcc-camera:{private.id}", 2)
+    assert window.wall.visible_tiles[2].camera is None
+    dialog = next(d for d in window.findChildren(PurposeDialog) if d.isVisible())
+    dialog.reason.setPlainText("following a suspect seen running north on this street")
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: window.wall.visible_tiles[2].camera == private, timeout=5_000)
+    for text in (
+        "rtcc-camera:x",
+        "rtcc-camera:",
+        "javascript:alert(1)",
+        f"camera:{public.id}",
+        "rtcc-camera:-1",
+    ):
+        mime = QMimeData()
+        mime.setText(text)
+        assert map_camera_id(mime) is None, text

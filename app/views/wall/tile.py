@@ -43,6 +43,7 @@ from app.views.camera_list import CAMERA_MIME
 log = logging.getLogger(__name__)
 
 TILE_MIME = "application/x-rtcc-tile-index"
+MAP_DRAG_PREFIX = "rtcc-camera"
 STALL_S = 4.0
 # A first picture may take longer than a stall: the media service opens the camera on demand
 # (RTSP set-up, then a keyframe). Giving up at 4 s restarted every tile of a busy demo once.
@@ -113,6 +114,14 @@ class _SoftSurface(QWidget):
         target.moveCenter(self.rect().center())
         painter.drawImage(target, image)
         self.painted += 1
+
+
+def map_camera_id(mime: QMimeData) -> int | None:
+    """The camera dragged out of the map page: QtWebEngine hands over an HTML5 drag as plain
+    text (custom MIME types stay inside Chromium), so the page writes ``rtcc-camera:<id>``."""
+    text = mime.text().strip() if mime.hasText() else ""
+    prefix, _, number = text.partition(":")
+    return int(number) if prefix == MAP_DRAG_PREFIX and number.isdigit() and len(number) < 10 else None
 
 
 def native_embedding_works() -> bool:
@@ -440,13 +449,17 @@ class VideoTile(QFrame):
         super().mouseDoubleClickEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasFormat(CAMERA_MIME) or event.mimeData().hasFormat(TILE_MIME):
+        mime = event.mimeData()
+        if mime.hasFormat(CAMERA_MIME) or mime.hasFormat(TILE_MIME) or map_camera_id(mime) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         mime = event.mimeData()
+        from_map = map_camera_id(mime)
         if mime.hasFormat(CAMERA_MIME):
             self.sig_camera_dropped.emit(self, int(bytes(mime.data(CAMERA_MIME).data()).decode()))
+        elif from_map is not None:
+            self.sig_camera_dropped.emit(self, from_map)
         elif mime.hasFormat(TILE_MIME):
             self.sig_tile_dropped.emit(self, int(bytes(mime.data(TILE_MIME).data()).decode()))
         event.acceptProposedAction()

@@ -82,6 +82,9 @@ class VideoWall(QWidget):
         self.selected = 0
         self.maximised: VideoTile | None = None
         self.tours: dict[int | None, _Tour] = {}  # tile index, or None for the whole wall
+        # Set by the console: a dropped camera goes through it (a stated purpose may be needed
+        # first); it returns False when it will put the camera itself later, or not at all.
+        self.drop_gate: Callable[[VideoWall, CameraRow, int], bool] | None = None
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(2)
@@ -203,7 +206,7 @@ class VideoWall(QWidget):
 
     def _on_camera_dropped(self, tile: VideoTile, camera_id: int) -> None:
         camera = self.camera_by_id(camera_id)
-        if camera is not None:
+        if camera is not None and (self.drop_gate is None or self.drop_gate(self, camera, tile.index)):
             self.put_camera(camera, tile.index)
 
     def release(self) -> None:
