@@ -63,6 +63,7 @@ def test_revoking_consent_cuts_live_viewers_and_recording_within_five_seconds(
         pulls_gone_after = time.monotonic() - revoked
         status, body = get(live(service, cid))
     timing = f"viewers cut after {cut_after:.2f} s, pulls stopped after {pulls_gone_after:.2f} s"
+    print(timing)  # the figure the README quotes (pytest -s)
     assert cut_after < 5.0 and pulls_gone_after < 5.0, timing
     assert status == 403 and "consent" in body
     assert not service.recorders.get(cid) or not service.recorders[cid].recording
@@ -112,6 +113,7 @@ def test_live_views_state_a_purpose_keep_the_owners_window_and_are_audited(
     store.close("2026-0412")
     closed = time.monotonic()
     qtbot.waitUntil(lambda: bool(ended), timeout=10_000)
+    print(f"incident closed: live view ended after {ended[0] - closed:.2f} s")
     assert ended[0] - closed < 5.0
     status, body = get(f"{base}/live/{emergency}/sub.ts?user=jdoe&incident=2026-0412")
     assert status == 403 and "only during an active incident" in body

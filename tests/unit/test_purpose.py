@@ -162,3 +162,30 @@ def test_requests_and_closing_incidents_on_the_command_line(capsys: pytest.Captu
     assert main(["incident", "close", "2026-0500"]) == 0
     assert main(["incident", "close", "2026-0500"]) == 1
     assert "was closed at" in capsys.readouterr().err
+
+
+def test_only_a_supervisor_marks_an_owners_answer(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.governance.identity import sign_in
+
+    registry = Registry(open_database(load_settings().effective_database_url))
+    add(registry, "door", sharing_terms="recorded_on_request")
+    monkeypatch.setenv("RTCC_NEW_PASSWORD", "a long admin passphrase")
+    assert main(["users", "add", "admin", "--full-name", "Pat Admin", "--role", "administrator"]) == 0
+    monkeypatch.setenv("RTCC_USER", "admin")
+    monkeypatch.setenv("RTCC_PASSWORD", "a long admin passphrase")
+    for name, role in (("ollie", "operator"), ("sam", "supervisor")):
+        monkeypatch.setenv("RTCC_NEW_PASSWORD", f"{name}'s long passphrase")
+        assert main(["users", "add", name, "--full-name", name.title(), "--role", role]) == 0
+    span = ["--start", "2026-11-25T10:00:00Z", "--end", "2026-11-25T11:00:00Z"]
+    monkeypatch.setenv("RTCC_PASSWORD", "ollie's long passphrase")
+    reason = ["--reason", "a caller reports a man trying car doors on this block"]
+    assert main(["--user", "ollie", "request", "add", "--camera", "door", *span, *reason]) == 0
+    assert main(["--user", "ollie", "request", "approve", "1", "--owner-person", "J. Park"]) == 3
+    assert "may not mark an owner's approval" in capsys.readouterr().err
+    monkeypatch.setenv("RTCC_PASSWORD", "sam's long passphrase")
+    assert main(["--user", "sam", "request", "approve", "1", "--owner-person", "J. Park"]) == 0
+    sign_in(None)
+    (row,) = FootageRequests(registry._sessions).list()
+    assert (row.requested_by, row.marked_by, row.owner_decided_by) == ("ollie", "sam", "J. Park")
