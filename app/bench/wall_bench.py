@@ -22,16 +22,6 @@ import numpy as np
 import psutil
 
 from app.bench.map_bench import _StallMeter
-from app.video.barcode import decode
-
-
-def _fit(surface_w: int, surface_h: int, aspect: float = 16 / 9) -> tuple[int, int, int, int]:
-    """Where libVLC draws a picture of ``aspect`` inside a surface: x, y, width, height."""
-    if surface_w / surface_h > aspect:
-        w = round(surface_h * aspect)
-        return (surface_w - w) // 2, 0, w, surface_h
-    h = round(surface_w / aspect)
-    return 0, (surface_h - h) // 2, surface_w, h
 
 
 def _cpu(procs: list[psutil.Process]) -> float:
@@ -54,7 +44,7 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
 
     prepare_qt_environment()
     from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtGui import QGuiApplication, QImage
+    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from app.models.db import open_database
@@ -63,6 +53,7 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
     from app.video.child_service import MediaProcess
     from app.video.simulator_process import SimulatorProcess
     from app.video.vlc_player import LivePlayer, VlcEngine
+    from app.views.wall.delay import camera_clock_delay_ms
     from app.views.wall.tile import TileState
     from app.views.wall.wall import VideoWall
 
@@ -128,24 +119,11 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
             while time.perf_counter() - t0 < seconds:
                 pump(0.5)
                 for tile in shown[:9]:
-                    surface = tile.surfaces[tile.active]
-                    if tile.mode == "software":
-                        image = surface.grab().toImage()
-                    else:
-                        image = QGuiApplication.primaryScreen().grabWindow(int(surface.winId())).toImage()
-                    image = image.convertToFormat(QImage.Format.Format_RGB888)
-                    now_ms = time.time() * 1000
-                    w, h = image.width(), image.height()
-                    if w < 64 or h < 36:
-                        continue
-                    raw = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())
-                    pixels = raw[:, : w * 3].reshape(h, w, 3)
-                    x, y, fw, fh = _fit(w, h)
-                    ms = decode(pixels[y : y + fh, x : x + fw])
-                    if ms is None or abs(now_ms - ms) > 10_000:
+                    delay = camera_clock_delay_ms(tile.surfaces[tile.active], tile.mode == "software")
+                    if delay is None:
                         unreadable += 1
                     else:
-                        delays.append(now_ms - ms)
+                        delays.append(delay)
             elapsed = time.perf_counter() - t0
             cpu1, others1 = _cpu([me]), _cpu(others)
             stall = meter.stop()

@@ -70,6 +70,12 @@ def test_tiles_decode_and_display_live_video(make_wall, simulator: SimulatorProc
         assert "live" in tile.header.text()
     assert wall.visible_tiles[3].state == TileState.EMPTY
     assert len(service.pulls) == 3
+    # On demand, each tile shows its rate and its delay, read from the simulator's burned-in clock.
+    wall.toggle_stats()
+    tile = wall.visible_tiles[0]
+    qtbot.waitUntil(lambda: tile.delay is not None, timeout=10_000)
+    assert tile.delay.measured and 0 < tile.delay.ms < 3000, tile.delay  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: " ms" in tile.header.text() and "fps" in tile.header.text(), timeout=5_000)
 
 
 def test_a_dropped_camera_reconnects_by_itself(make_wall, service: MediaService, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
@@ -313,3 +319,10 @@ def test_direct_rtsp_is_offered_only_where_libvlc_can(make_window, simulator: Si
     assert not service.pulls or all(v == 1 for v in service.pulls.values())
     tile.set_direct(False)
     assert tile.current_url().startswith(service.base_url)
+
+
+def test_without_a_camera_clock_the_delay_is_labelled_an_estimate() -> None:
+    from app.views.wall.delay import Delay, estimated_delay_ms
+
+    assert estimated_delay_ms(200, 25.0) == 240.0 and estimated_delay_ms(200, 0.0) == 200.0
+    assert Delay(240.0, False).text() == "delay ≈240 ms (est.)" and Delay(183.4, True).text() == "delay 183 ms"

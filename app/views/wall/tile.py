@@ -39,12 +39,14 @@ from app.video.frame_sink import FrameSink
 from app.video.sources import camera_source
 from app.video.vlc_player import LivePlayer, PlayerStats, VlcEngine
 from app.views.camera_list import CAMERA_MIME
+from app.views.wall.delay import Delay, camera_clock_delay_ms, estimated_delay_ms
 
 log = logging.getLogger(__name__)
 
 TILE_MIME = "application/x-rtcc-tile-index"
 MAP_DRAG_PREFIX = "rtcc-camera"
 STALL_S = 4.0
+DELAY_EVERY_S = 2.0  # how often a tile showing its statistics reads its delay (a screen grab)
 # A first picture may take longer than a stall: the media service opens the camera on demand
 # (RTSP set-up, then a keyframe). Giving up at 4 s restarted every tile of a busy demo once.
 CONNECT_S = 10.0
@@ -166,6 +168,8 @@ class VideoTile(QFrame):
         self._pending_url = ""
         self._fps = 0.0
         self._fps_mark = (time.monotonic(), 0)
+        self.delay: Delay | None = None
+        self._delay_at = 0.0
         self._probing = False
         # The refusal probe's answer (url, reason), written by its thread and read by poll(): no
         # signal from a worker thread (see app.views.tasks on why that can deadlock PySide).
@@ -347,7 +351,17 @@ class VideoTile(QFrame):
                 self._retry_at = 0.0
                 self._start(self.active)
         if self.show_stats:
+            if self.state == TileState.LIVE and now - self._delay_at >= DELAY_EVERY_S:
+                self._delay_at = now
+                self.delay = self.measure_delay()
             self._render_header()
+
+    def measure_delay(self) -> Delay:
+        """From the camera's burned-in clock when the picture has one, else the buffering estimate."""
+        measured = camera_clock_delay_ms(self.surfaces[self.active], self.mode == "software")
+        if measured is not None:
+            return Delay(measured, True)
+        return Delay(estimated_delay_ms(self.engine.network_caching_ms, self._fps), False)
 
     def _probe_refusal(self, url: str) -> None:
         """Ask the media service why a stream ended: libVLC only says "error", but an operator
@@ -402,6 +416,8 @@ class VideoTile(QFrame):
         if self.show_stats and self.state == TileState.LIVE:
             s = self.stats()
             text += f"  ·  {self._fps:.1f} fps  {s.input_kbps:.0f} kb/s  lost {s.lost}"
+            if self.delay is not None:
+                text += f"  ·  {self.delay.text()}"
         self.header.setText(text)
         self.header.setToolTip(text)
         if self.state == TileState.REVOKED:
