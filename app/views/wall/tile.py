@@ -183,6 +183,7 @@ class VideoTile(QFrame):
         self.header.setObjectName("tile_header")
         # A long state (a refusal's reason) must not widen its grid column; the tooltip has it all.
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.header.setWordWrap(True)  # statistics wrap onto a second line in a narrow tile
         self.header.setStyleSheet("padding: 2px 6px; font-weight: bold;")
         self.surfaces: list[QWidget]
         self.active = 0
