@@ -151,14 +151,14 @@ class MediaService:
         recording = getattr(self, "_recording_stop", None) is not None and not self._recording_stop.is_set()
         cut: list[str] = []
         now = datetime.now(UTC)
+        relayed = [c for c in (cameras.get(int(r.key.split("/")[0])) for r in relays) if c is not None]
+        with self.sessions() as s:  # the owner's window may close too: dates end, incident over
+            live_now = {
+                c.id for c in relayed if live_refusal(c) is None and window_refusal(s, c, now) is None
+            }
         for relay in relays:
             camera = cameras.get(int(relay.key.split("/")[0]))
-            with self.sessions() as s:  # the owner's window may close: dates end, incident over
-                live = (
-                    camera is not None
-                    and live_refusal(camera) is None
-                    and window_refusal(s, camera, now) is None
-                )
+            live = camera is not None and camera.id in live_now
             recorded = recording and camera is not None and recording_refusal(camera) is None
             if not live and relay.fanout.count:
                 relay.fanout.close()  # the viewers' streams end now; a new request is refused
