@@ -325,4 +325,5 @@ def test_without_a_camera_clock_the_delay_is_labelled_an_estimate() -> None:
     from app.views.wall.delay import Delay, estimated_delay_ms
 
     assert estimated_delay_ms(200, 25.0) == 240.0 and estimated_delay_ms(200, 0.0) == 200.0
-    assert Delay(240.0, False).text() == "delay ≈240 ms (est.)" and Delay(183.4, True).text() == "delay 183 ms"
+    assert Delay(240.0, False).text() == "delay ≈240 ms (est.)"
+    assert Delay(183.4, True).text() == "delay 183 ms"
