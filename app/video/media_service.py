@@ -362,6 +362,7 @@ class MediaService:
                     if r.stats.last_packet_at
                     else None,
                     "error": r.stats.error,
+                    "retimed": r.stats.retimed,
                 }
                 for key, r in sorted(relays.items())
             ],

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import av
@@ -32,6 +33,40 @@ def _end(q: queue.Queue[bytes | None]) -> None:
             q.get_nowait()
     with contextlib.suppress(queue.Full):
         q.put_nowait(None)
+
+
+class _Retimer:
+    """Keeps the relayed stream's timestamps increasing when the camera's do not.
+
+    A camera that reboots starts its clock again, and an RTSP server may re-sync a stream when
+    another client joins it; the MPEG-TS muxer refuses a timestamp that goes back ("Invalid
+    argument"), which ended the relay for every viewer. A jump back, or forward by more than
+    10 s, is taken up by an offset from then on, one frame after the last packet sent."""
+
+    def __init__(self, time_base: Fraction | None) -> None:
+        self.units_per_s = float(1 / time_base) if time_base else 90_000.0
+        self.offset = 0
+        self.last: int | None = None
+        self.step = int(self.units_per_s / 25)
+
+    def __call__(self, packet: Any) -> bool:
+        dts = packet.dts + self.offset
+        retimed = False
+        if self.last is not None:
+            delta = dts - self.last
+            if delta <= 0 or delta > 10 * self.units_per_s:
+                shift = self.last + self.step - dts
+                self.offset += shift
+                dts += shift
+                retimed = True
+            else:
+                self.step = delta
+        if self.offset:
+            packet.dts = dts
+            if packet.pts is not None:
+                packet.pts += self.offset
+        self.last = dts
+        return retimed
 
 
 class _Fanout:
@@ -112,6 +147,7 @@ class RelayStats:
     pulls: int = 0
     last_packet_at: float = 0.0
     error: str = ""
+    retimed: int = 0  # timestamp jumps taken up (camera reboots, server re-syncs)
 
 
 class Relay:
@@ -166,6 +202,7 @@ class Relay:
             out = sink.add_stream_from_template(video)
             self.ready.set()
             idle_since: float | None = None
+            retime = _Retimer(video.time_base)
             for packet in source.demux(video):
                 if self._stop.is_set():
                     break
@@ -179,6 +216,8 @@ class Relay:
                 if packet.is_keyframe:
                     self.fanout.keyframe()
                     self.stats.keyframes += 1
+                if retime(packet):
+                    self.stats.retimed += 1
                 packet.stream = out
                 sink.mux(packet)
                 self.stats.packets += 1
