@@ -311,14 +311,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Tile {tile.index + 1} now plays {how}.", 5000)
 
     def start_tour(self, whole_wall: bool, seconds: int | None = None) -> None:
-        """Tour the cameras the camera list shows (its search and filters) that allow live view."""
+        """Tour the cameras the camera list shows (its search and filters) that allow live view;
+        private cameras only once a purpose has been stated for them (a tour never asks)."""
         assert self.wall is not None
         panel = self.camera_panel
         listed = [panel.proxy.index(r, 0).data(ROW_ROLE) for r in range(panel.proxy.rowCount())]
-        cameras = [c for c in listed if live_refusal(c) is None]
+        allowed = [c for c in listed if live_refusal(c) is None]
+        cameras = [c for c in allowed if not needs_purpose(c) or self.purposes.for_camera(c.id)]
+        unstated = len(allowed) - len(cameras)
+        left_out = f"; {unstated} private camera(s) left out: no purpose stated for them" if unstated else ""
         if not cameras:
             self.statusBar().showMessage(
-                "No camera in the list may be shown live; change the search or filters.", 6000
+                f"No camera in the list may be shown live{left_out}; change the search or filters, or "
+                "open a private camera once to state why.",
+                8000,
             )
             return
         if seconds is None:
@@ -331,7 +337,7 @@ class MainWindow(QMainWindow):
         self.wall.start_tour(cameras, seconds, None if whole_wall else self.wall.selected)
         where = "the whole wall" if whole_wall else f"tile {self.wall.selected + 1}"
         self.statusBar().showMessage(
-            f"Touring {len(cameras)} cameras through {where} every {seconds} s.", 6000
+            f"Touring {len(cameras)} cameras through {where} every {seconds} s{left_out}.", 8000
         )
 
     def new_wall_window(self, screen_name: str | None = None) -> WallWindow | None:

@@ -260,13 +260,18 @@ def test_walls_come_back_after_a_restart(make_window, qtbot: QtBot) -> None:  # 
 
 def test_tours_cycle_cameras_through_a_tile_or_the_wall(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
     from app.governance.live_access import live_refusal
+    from app.governance.purpose import Purpose
 
     window = make_window(with_wall=True)
     for name in ("tour_tile", "tour_wall", "stop_tours", "save_salvo", "recall_salvo", "new_wall_window"):
         assert any(a.objectName() == name for a in window.actions_list), name
     window.camera_panel.search.setText("CEN")
-    listed = [c for c in window.cameras if "CEN" in c.name and live_refusal(c) is None]
-    assert len(listed) >= 2
+    # Public cameras, and private ones only with a stated purpose: a tour never asks.
+    live = [c for c in window.cameras if "CEN" in c.name and live_refusal(c) is None]
+    stated = next(c for c in live if c.owner_type != "public_agency")
+    window.purposes.remember(Purpose(reason="watching the block for a reported prowler"), [stated.id])
+    listed = [c for c in live if c.owner_type == "public_agency" or c is stated]
+    assert len(listed) >= 2 and len(listed) < len(live)
     wall = window.wall
     wall.set_layout("2x2")
     wall.select(1)
@@ -278,6 +283,7 @@ def test_tours_cycle_cameras_through_a_tile_or_the_wall(make_window, qtbot: QtBo
     assert set(seen) <= {c.id for c in listed}
     assert wall.visible_tiles[0].camera is None
     window.start_tour(whole_wall=True, seconds=1)
+    assert "private camera(s) left out: no purpose stated" in window.statusBar().currentMessage()
     assert [t.camera.id for t in wall.visible_tiles if t.camera][: len(listed)] == [c.id for c in listed][:4]
     wall.stop_all_tours()
     frozen = wall.assignments()
