@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -116,8 +115,9 @@ def simulator(_shared_simulator: list[Any]) -> Iterator[Any]:
 def pytest_configure(config: pytest.Config) -> None:
     # QtWebEngine: no sandbox as root, no GPU on CI, and no background calls home. The map's URL
     # scheme has to be declared before pytest-qt creates the QApplication.
-    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --disable-background-networking")
+    from app.main import set_web_engine_switches
     from app.views.map.scheme import register_schemes
+
+    set_web_engine_switches()
 
     register_schemes()
