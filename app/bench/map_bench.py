@@ -12,6 +12,7 @@ import os
 import random
 import statistics
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -91,7 +92,7 @@ def run_map_bench(cameras: int) -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication
 
     from app.views.map.page_html import MapConfig
-    from app.views.map.panel import MapPanel, js_call
+    from app.views.map.panel import MapPanel, js_call, plan_cameras
 
     app = QApplication.instance() or QApplication(sys.argv)
     rows = synthetic_cameras(cameras)
@@ -124,7 +125,12 @@ def run_map_bench(cameras: int) -> dict[str, Any]:
     panel.show()
     panel.sig_loaded.connect(loaded.append)
     panel.set_divisions(divisions)
-    panel.show_cameras(rows)
+    # As the console does: the page's JSON is built in a worker, then handed to the panel.
+    plans: list[Any] = []
+    worker = threading.Thread(target=lambda: plans.append(plan_cameras(rows, {})), daemon=True)
+    worker.start()
+    wait(lambda: bool(plans))
+    panel.apply_cameras(plans[0])
     wait(lambda: bool(loaded))
     ready_s = time.perf_counter() - start
     stall_load = meter.stop()

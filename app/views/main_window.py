@@ -49,7 +49,7 @@ from app.views.camera_dialog import CameraDialog
 from app.views.camera_list import LABELS, ROW_ROLE, CameraListPanel, status_text
 from app.views.incident import IncidentDialog, IncidentPanel
 from app.views.map.page_html import MapConfig
-from app.views.map.panel import MapPanel
+from app.views.map.panel import CameraPlan, MapPanel, plan_cameras
 from app.views.purpose_dialog import PurposeDialog
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskRunner
@@ -61,6 +61,17 @@ from app.walls.salvos import SalvoDoc, SalvoError, SalvoStore, WallArrangement
 
 class ImportCancelled(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a registry refresh read in its worker."""
+
+    cameras: list[CameraRow]
+    divisions: list[tuple[str, bool]]
+    counts: dict[str, int]
+    geojson: list[dict[str, Any]]
+    map_plan: CameraPlan | None
 
 
 WATCH_LIVE = "watch it live"
@@ -480,22 +491,29 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self._load_gazetteer()
         want_geojson = self.map is not None and not self._divisions_drawn
+        pushed = self.map.pushed if self.map is not None else None
 
-        def load() -> tuple[list[CameraRow], list[tuple[str, bool]], dict[str, int], list[dict[str, Any]]]:
+        def load() -> Loaded:
             geojson = self.registry.divisions_geojson() if want_geojson else []
-            return self.registry.list_cameras(), self.registry.divisions(), self.registry.counts(), geojson
+            rows = self.registry.list_cameras()
+            # The map's JSON is built here too: for 100,000 cameras it held the GUI thread.
+            plan = plan_cameras(rows, pushed) if pushed is not None else None
+            return Loaded(rows, self.registry.divisions(), self.registry.counts(), geojson, plan)
 
         self.tasks.run(load, self._on_loaded, lambda exc: self._error("Could not read the registry", exc))
 
-    def _on_loaded(
-        self, result: tuple[list[CameraRow], list[tuple[str, bool]], dict[str, int], list[dict[str, Any]]]
-    ) -> None:
-        self.cameras, divisions, counts, geojson = result
+    def _on_loaded(self, result: Loaded) -> None:
+        self.cameras, divisions, counts, geojson = (
+            result.cameras,
+            result.divisions,
+            result.counts,
+            result.geojson,
+        )
         if self.map is not None:
             if geojson:
                 self.map.set_divisions(geojson)
                 self._divisions_drawn = True
-            self.map.show_cameras(self.cameras)
+            self.map.apply_cameras(result.map_plan or plan_cameras(self.cameras, self.map.pushed))
         if self.wall is not None and not self._walls_restored:
             self._walls_restored = True
             self._restore_walls()

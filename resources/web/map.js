@@ -298,14 +298,18 @@ var RtccMap = (function () {
       return features.length;
     },
 
-    setCameras: function (rows) {
-      cameras.clear();
+    setCameras: function (rows) { return RtccMap.addCameras(rows, true, true); },
+
+    // The console sends a large registry in chunks: the first clears, the last draws.
+    addCameras: function (rows, first, last) {
+      if (first) cameras.clear();
       rows.forEach(function (c) { cameras.set(c.id, { data: c, marker: makeMarker(c) }); });
+      if (!last) return cameras.size;
       reportLoaded = true;
       var shown = rebuildCluster();
       if (shown === 0 && reportLoaded) {
         reportLoaded = false;
-        if (bridge) bridge.camerasLoaded(rows.length);
+        if (bridge) bridge.camerasLoaded(cameras.size);
       }
       return shown;
     },

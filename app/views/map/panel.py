@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QFile, QIODevice, QStringListModel, Qt, QUrl, Signal
+from PySide6.QtCore import QFile, QIODevice, QStringListModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
@@ -50,6 +51,41 @@ def camera_payload(row: CameraRow) -> dict[str, Any]:
         "terms": row.sharing_terms, "state": camera_state(row), "lat": row.latitude, "lon": row.longitude,
         "heading": row.heading_deg, "fov": row.fov_deg, "range": row.range_m,
     }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CameraPlan:
+    """What the page needs for a new camera list: built by :func:`plan_cameras`, which touches
+    no Qt, so the console builds it in a worker (100,000 cameras encode for a few hundred ms)."""
+
+    rows: list[CameraRow]
+    payload: dict[int, dict[str, Any]]
+    scripts: list[str]  # the JS to run, in order; empty when nothing the page shows changed
+    names: list[str]
+
+
+CAMERA_CHUNK = 10_000
+
+
+def plan_cameras(rows: Iterable[CameraRow], pushed: Mapping[int, dict[str, Any]]) -> CameraPlan:
+    """Everything for the page after the first time, only what changed since ``pushed``."""
+    shown = [r for r in rows if r.status != "retired"]
+    payload = {r.id: camera_payload(r) for r in shown}
+    scripts: list[str] = []
+    if not pushed or payload.keys() != pushed.keys():
+        # In chunks the GUI thread hands over one at a time, between other events: one string of
+        # 100,000 cameras held it for half a second.
+        values = list(payload.values())
+        starts = range(0, max(len(values), 1), CAMERA_CHUNK)
+        scripts = [
+            js_call("addCameras", values[i : i + CAMERA_CHUNK], i == 0, i + CAMERA_CHUNK >= len(values))
+            for i in starts
+        ]
+    else:
+        changes = [p for cid, p in payload.items() if p != pushed[cid]]
+        scripts = [js_call("updateCameras", changes)] if changes else []
+    names = sorted({r.name for r in shown} | {r.owner_name for r in shown})
+    return CameraPlan(shown, payload, scripts, names)
 
 
 def js_call(function: str, *args: Any) -> str:
@@ -135,7 +171,8 @@ class MapPanel(QWidget):
         super().__init__(parent)
         self.config = config
         self.ready = False
-        self._queue: list[str] = []
+        self._queue: list[tuple[str, Callable[[Any], None] | None]] = []
+        self._sending = False
         self._pushed: dict[int, dict[str, Any]] = {}
         self._rows: list[CameraRow] = []
         self._matches: list[int] = []
@@ -224,36 +261,48 @@ class MapPanel(QWidget):
 
     # -- console → page -------------------------------------------------------------------
     def run_js(self, code: str, callback: Callable[[Any], None] | None = None) -> None:
-        if not self.ready:
-            self._queue.append(code)
+        """Run ``code`` in the page, in order, one script per turn of the event loop (a large one
+        holds the GUI thread while it is handed over); held until the page is ready."""
+        self._queue.append((code, callback))
+        if self.ready and not self._sending:
+            self._send_next()
+
+    def _send_next(self) -> None:
+        if not self._queue:
+            self._sending = False
             return
+        code, callback = self._queue.pop(0)
         if callback is None:
             self.page.runJavaScript(code, 0)
         else:
             self.page.runJavaScript(code, 0, callback)
+        self._sending = True
+        QTimer.singleShot(0, self, self._send_next)
 
     def _on_ready(self) -> None:
         self.ready = True
-        queued, self._queue = self._queue, []
-        for code in queued:
-            self.page.runJavaScript(code, 0)
+        if not self._sending:
+            self._send_next()
 
     def set_divisions(self, features: list[dict[str, Any]]) -> None:
         self.run_js(js_call("setDivisions", features))
 
+    @property
+    def pushed(self) -> Mapping[int, dict[str, Any]]:
+        """What the page shows now; replaced, never changed in place, so a worker may read it."""
+        return self._pushed
+
     def show_cameras(self, rows: Iterable[CameraRow]) -> None:
         """Draw the cameras; after the first time, only what changed is sent (no reload)."""
-        self._rows = [r for r in rows if r.status != "retired"]
-        payload = {r.id: camera_payload(r) for r in self._rows}
-        self.bridge.known_ids = set(payload)
-        self.names.setStringList(sorted({r.name for r in self._rows} | {r.owner_name for r in self._rows}))
-        if not self._pushed or set(payload) != set(self._pushed):
-            self.run_js(js_call("setCameras", list(payload.values())))
-        else:
-            changes = [p for cid, p in payload.items() if p != self._pushed[cid]]
-            if changes:
-                self.run_js(js_call("updateCameras", changes))
-        self._pushed = payload
+        self.apply_cameras(plan_cameras(rows, self._pushed))
+
+    def apply_cameras(self, plan: CameraPlan) -> None:
+        self._rows = plan.rows
+        self.bridge.known_ids = set(plan.payload)
+        self.names.setStringList(plan.names)
+        for script in plan.scripts:
+            self.run_js(script)
+        self._pushed = plan.payload
 
     def select(self, camera_id: int, fly: bool = True) -> None:
         self.run_js(js_call("select", camera_id, fly))
