@@ -385,3 +385,27 @@ def test_the_selected_camera_can_be_dragged_from_the_map_onto_a_tile(make_window
         mime = QMimeData()
         mime.setText(text)
         assert map_camera_id(mime) is None, text
+
+
+def test_a_large_registry_reaches_the_page_in_chunks(qtbot: QtBot) -> None:
+    from dataclasses import replace
+
+    from app.bench.map_bench import synthetic_cameras
+    from app.views.map.panel import CAMERA_CHUNK, plan_cameras
+
+    rows = synthetic_cameras(CAMERA_CHUNK + 2_000)
+    plan = plan_cameras(rows, {})
+    assert len(plan.scripts) == 2
+    assert plan.scripts[0].endswith(", true, false)") and plan.scripts[1].endswith(", false, true)")
+    assert plan_cameras(rows, plan.payload).scripts == []  # nothing changed: nothing sent
+    changed = [replace(rows[5], status="offline"), *rows[:5], *rows[6:]]
+    (update,) = plan_cameras(changed, plan.payload).scripts
+    assert update.startswith("RtccMap.updateCameras(") and '"state": "offline"' in update
+    panel = MapPanel(MapConfig())
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    with qtbot.waitSignal(panel.sig_loaded, timeout=60_000) as loaded:
+        panel.apply_cameras(plan)
+    assert loaded.args == [len(rows)]
+    assert js_json(qtbot, panel.page, "JSON.parse(RtccMap.state())")["cameras"] == len(rows)
