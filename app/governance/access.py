@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
 from app.governance.live_access import live_refusal
-from app.governance.live_window import parse_live_window
+from app.governance.live_window import ACTIVE_INCIDENT, parse_live_window
 from app.governance.purpose import Purpose, in_active_incident, needs_purpose, purpose_problem
 from app.governance.requests import covering_request, pending_request
 from app.models.enums import SharingTerms
@@ -39,7 +39,7 @@ def window_refusal(s: Session, camera: CameraRow, now: datetime) -> str | None:
         window = parse_live_window(camera.live_window)
     except ValueError as exc:  # a window nobody can read is not a permission
         return f"owner's live window cannot be read ({exc})"
-    active = window.kind == "active_incident" and in_active_incident(s, camera, now)
+    active = window.kind == ACTIVE_INCIDENT and in_active_incident(s, camera, now)
     return window.refusal(now, active)
 
 
@@ -58,10 +58,11 @@ def recordings_refusal(
         camera.sharing_terms == SharingTerms.RECORDED_ON_REQUEST
         and covering_request(s, camera.id, start, end) is None
     ):
+        stretch = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC"
         pending = pending_request(s, camera.id)
         if pending is not None:
-            return f"owner has not yet approved request {pending.id} for this footage"
-        return "recorded on request: ask the owner (rtcc request add) and mark the approval first"
+            return f"owner has not yet approved request {pending.id}; an approval must cover {stretch}"
+        return f"recorded on request: ask the owner for {stretch} (rtcc request add) and mark the approval"
     if needs_purpose(camera):
         return purpose_problem(s, purpose)
     return None

@@ -99,7 +99,9 @@ def test_recorded_on_request_opens_only_what_the_owner_approved(registry: Regist
     start, end = NOW - timedelta(hours=2), NOW - timedelta(hours=1)
     book = FootageRequests(registry._sessions)
     with registry._sessions() as s:
-        assert "ask the owner" in str(recordings_refusal(s, cam, start, end, REASON))
+        assert f"ask the owner for {start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC" in str(
+            recordings_refusal(s, cam, start, end, REASON)
+        )
         assert "registered only" in str(recordings_refusal(s, only_registered, start, end, REASON))
         assert "revoked consent" in str(recordings_refusal(s, revoked, start, end, REASON))
     with pytest.raises(RequestError, match="stated purpose is required"):
