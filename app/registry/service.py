@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -166,6 +166,15 @@ class Registry:
             if not include_retired:
                 query = query.where(Camera.status != CameraStatus.RETIRED.value)
             return [self._to_row(*r) for r in s.execute(query)]
+
+    def cameras_by_id(self, ids: Iterable[int]) -> dict[int, CameraRow]:
+        """The cameras with these ids (missing ones are left out), in one query."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with self._sessions() as s:
+            rows = [self._to_row(*r) for r in s.execute(self._row_query().where(Camera.id.in_(wanted)))]
+        return {r.id: r for r in rows}
 
     def iter_cameras(self, batch: int = 5000) -> Iterator[CameraRow]:
         with self._sessions() as s:

@@ -147,14 +147,16 @@ class MediaService:
             relays = list(self.relays.values())
         if not relays:
             return []
-        cameras = {c.id: c for c in self.registry.list_cameras(include_retired=True)}
+        # Only the cameras being relayed: a city's whole registry every second would not scale.
+        cameras = self.registry.cameras_by_id(int(r.key.split("/")[0]) for r in relays)
         recording = getattr(self, "_recording_stop", None) is not None and not self._recording_stop.is_set()
         cut: list[str] = []
         now = datetime.now(UTC)
-        relayed = [c for c in (cameras.get(int(r.key.split("/")[0])) for r in relays) if c is not None]
         with self.sessions() as s:  # the owner's window may close too: dates end, incident over
             live_now = {
-                c.id for c in relayed if live_refusal(c) is None and window_refusal(s, c, now) is None
+                c.id
+                for c in cameras.values()
+                if live_refusal(c) is None and window_refusal(s, c, now) is None
             }
         for relay in relays:
             camera = cameras.get(int(relay.key.split("/")[0]))

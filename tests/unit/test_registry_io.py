@@ -252,3 +252,10 @@ def test_edit_and_retire(registry: Registry) -> None:
     retired = registry.retire(row.id)
     assert retired.status == "retired"
     assert registry.counts()["retired"] == 1
+
+
+def test_cameras_by_id_reads_only_those_asked_for(city_registry: Registry) -> None:
+    wanted = [c.id for c in city_registry.list_cameras()[:3]]
+    found = city_registry.cameras_by_id([*wanted, wanted[0], 999_999])
+    assert sorted(found) == sorted(wanted) and found[wanted[1]].id == wanted[1]
+    assert city_registry.cameras_by_id([]) == {}
