@@ -328,7 +328,7 @@ class MainWindow(QMainWindow):
         panel = self.camera_panel
         listed = [panel.proxy.index(r, 0).data(ROW_ROLE) for r in range(panel.proxy.rowCount())]
         allowed = [c for c in listed if live_refusal(c) is None]
-        cameras = [c for c in allowed if not needs_purpose(c) or self.purposes.for_camera(c.id)]
+        cameras = [c for c in allowed if not self._purpose_missing(c)]
         unstated = len(allowed) - len(cameras)
         left_out = f"; {unstated} private camera(s) left out: no purpose stated for them" if unstated else ""
         if not cameras:
@@ -503,12 +503,8 @@ class MainWindow(QMainWindow):
         self.tasks.run(load, self._on_loaded, lambda exc: self._error("Could not read the registry", exc))
 
     def _on_loaded(self, result: Loaded) -> None:
-        self.cameras, divisions, counts, geojson = (
-            result.cameras,
-            result.divisions,
-            result.counts,
-            result.geojson,
-        )
+        self.cameras = result.cameras
+        divisions, counts, geojson = result.divisions, result.counts, result.geojson
         if self.map is not None:
             if geojson:
                 self.map.set_divisions(geojson)
@@ -601,9 +597,14 @@ class MainWindow(QMainWindow):
             self.wall.put_camera(camera, index)
         self.wall.select(0)
 
+    def _purpose_missing(self, camera: CameraRow) -> bool:
+        """A private camera that may be shown live, for which this console has not said why yet."""
+        stated = bool(self.purposes.for_camera(camera.id))
+        return live_refusal(camera) is None and needs_purpose(camera) and not stated
+
     def _gate_drop(self, wall: VideoWall, camera: CameraRow, index: int) -> bool:
         """A camera dropped on a tile (from the list or the map): ask the purpose first if needed."""
-        if live_refusal(camera) is None and needs_purpose(camera) and not self.purposes.for_camera(camera.id):
+        if self._purpose_missing(camera):
             self.ask_purpose(camera, WATCH_LIVE, lambda _p: wall.put_camera(camera, index))
             return False
         return True
@@ -615,10 +616,10 @@ class MainWindow(QMainWindow):
         if self.wall is None:
             self.statusBar().showMessage("This window has no video wall.", 5000)
             return
-        refusal = live_refusal(camera)
-        if refusal is None and needs_purpose(camera) and not self.purposes.for_camera(camera.id):
+        if self._purpose_missing(camera):
             self.ask_purpose(camera, WATCH_LIVE, lambda _p: self.open_on_wall(camera_id))
             return
+        refusal = live_refusal(camera)
         tile = self.wall.put_camera(camera)
         if refusal:
             self.statusBar().showMessage(f"'{camera.name}' cannot be shown live: {refusal}.", 8000)
