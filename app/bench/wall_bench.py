@@ -39,7 +39,7 @@ def _cpu(procs: list[psutil.Process]) -> float:
 
 
 def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: int = 25,
-                   mode: str = "auto", *, shared_encoder: bool = False) -> dict[str, Any]:  # fmt: skip
+                   mode: str = "auto") -> dict[str, Any]:  # fmt: skip
     from app.main import prepare_qt_environment
 
     prepare_qt_environment()
@@ -69,7 +69,7 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
             loop.exec()
 
     with tempfile.TemporaryDirectory(prefix="rtcc-wall-bench-") as tmp, \
-            SimulatorProcess(tiles, port=0, fps=fps, shared_encoder=shared_encoder) as sim:  # fmt: skip
+            SimulatorProcess(tiles, port=0, fps=fps) as sim:  # fmt: skip
         db_url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
         registry = Registry(open_database(db_url))
         place = {
@@ -172,7 +172,6 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
         "fps": fps,
         "seconds": round(elapsed, 1),
         "tile_mode": shown[0].mode if shown else mode,
-        "simulator_encoders": "shared" if shared_encoder else "per-camera",
         "frames_expected_per_tile": round(expected),
         "frames_displayed_per_tile_median": statistics.median(p["displayed_frames"] for p in per_tile),
         "frames_displayed_ratio": round(displayed / (expected * len(shown)), 3) if shown else 0,

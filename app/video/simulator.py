@@ -10,9 +10,6 @@ Every frame carries the camera's name, the wall-clock time in UTC (milliseconds)
 counter, burned in by ``textoverlay``, and the same time as a barcode (:mod:`app.video.barcode`)
 that benchmarks read back from the screen; everything is generated locally from ``videotestsrc``.
 A mount is encoded only while someone watches it, so a 200-camera city costs nothing until pulled.
-With ``--shared-encoder`` (for wall benchmarks) every camera's main mounts share one encoder and
-every sub mount another: each camera is still its own RTSP session and stream to the consumer,
-but the machine pays for two encoders instead of one per camera.
 
 Run as ``rtcc simulate``; control lines on stdin: ``stop N``, ``start N``, ``quit``.
 """
@@ -114,25 +111,13 @@ class CameraFactory(GstRtspServer.RTSPMediaFactory):
         media.connect("unprepared", lambda m: self.medias.remove(m) if m in self.medias else None)
 
 
-class SharedCameraFactory(CameraFactory):
-    """One pipeline for every mount it is added to (the default key is the mount's URL)."""
-
-    def do_gen_key(self, _url: Any) -> str:
-        return f"shared {self.label}"
-
-
 class Simulator:
     def __init__(self, cameras: int, host: str = "127.0.0.1", port: int = 8554, fps: int = 15,
-                 labels: list[str] | None = None, shared_encoder: bool = False) -> None:  # fmt: skip
+                 labels: list[str] | None = None) -> None:  # fmt: skip
         Gst.init(None)
         self.count = cameras
         self.fps = fps
         self.labels = labels or []
-        self.shared: dict[str, CameraFactory] = {}
-        if shared_encoder:
-            for stream, base in (("main", MAIN), ("sub", SUB)):
-                spec = StreamSpec(base.width, base.height, fps, base.kbps)
-                self.shared[stream] = SharedCameraFactory(1, "shared encoder", stream, spec)
         self.server = GstRtspServer.RTSPServer()
         self.server.set_address(host)
         self.server.set_service(str(port))
@@ -153,7 +138,7 @@ class Simulator:
         facs = []
         for stream, base in (("main", MAIN), ("sub", SUB)):
             spec = StreamSpec(base.width, base.height, self.fps, base.kbps)
-            fac = self.shared.get(stream) or CameraFactory(index, self.label(index), stream, spec)
+            fac = CameraFactory(index, self.label(index), stream, spec)
             self.mounts.add_factory(mount_path(index, stream), fac)
             facs.append(fac)
         self.factories[index] = facs
@@ -162,8 +147,6 @@ class Simulator:
         """Take the camera off the network: new clients get 404, current ones lose the stream."""
         for stream, fac in zip(("main", "sub"), self.factories.pop(index, []), strict=False):
             self.mounts.remove_factory(mount_path(index, stream))
-            if fac is self.shared.get(stream):
-                continue  # the other cameras still stream from it
             for media in list(fac.medias):
                 media.unprepare()
 
@@ -195,10 +178,10 @@ def _read_commands(sim: Simulator, loop: GLib.MainLoop, exit_on_eof: bool) -> No
 
 
 def run(cameras: int, host: str, port: int, labels_file: Path | None, exit_on_eof: bool = False,
-        fps: int = 15, shared_encoder: bool = False) -> int:  # fmt: skip
+        fps: int = 15) -> int:  # fmt: skip
     """Serve until ``quit`` on stdin, Ctrl+C, or (with ``exit_on_eof``) the parent closing stdin."""
     labels = labels_file.read_text(encoding="utf-8").splitlines() if labels_file else None
-    sim = Simulator(cameras, host, port, fps=fps, labels=labels, shared_encoder=shared_encoder)
+    sim = Simulator(cameras, host, port, fps=fps, labels=labels)
     loop = GLib.MainLoop()
     print(f"READY rtsp://{host}:{sim.port} cameras={cameras}", flush=True)
     threading.Thread(target=_read_commands, args=(sim, loop, exit_on_eof), daemon=True).start()

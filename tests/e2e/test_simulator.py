@@ -84,23 +84,3 @@ def test_a_watching_client_loses_the_stream_when_its_camera_stops() -> None:
         finally:
             container.close()
         assert decoded == 5
-
-
-def test_a_shared_encoder_serves_every_camera_from_one_pipeline() -> None:
-    """The wall benchmark's mode: each camera still its own RTSP session, one encode for all."""
-    with SimulatorProcess(3, port=0, shared_encoder=True) as sim:
-        results: dict[int, int] = {}
-
-        def watch(index: int) -> None:
-            results[index] = len(grab(sim.url_of(index, "sub"), 20))
-
-        threads = [threading.Thread(target=watch, args=(i,)) for i in (1, 2, 3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        assert results == {1: 20, 2: 20, 3: 20}
-        sim.stop_camera(2)  # one camera off the network; the shared encoder goes on for the rest
-        with pytest.raises(av.error.FFmpegError):
-            grab(sim.url_of(2, "sub"))
-        assert grab(sim.url_of(3, "sub"))[0].shape == (360, 640)
