@@ -292,15 +292,7 @@ def export_case(
         with contextlib.suppress(OSError):
             marker.write_text(f"export failed at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC: {reason}\n")
         _record(sessions, plan, "export failed", f"to {target}: {reason}")
-        audit.record(
-            sessions,
-            "evidence export failed",
-            target_type="case",
-            target_id=plan.case.id,
-            purpose=f"case {plan.case.number}",
-            case_number=plan.case.number,
-            details=f"to {target}: {reason}",
-        )
+        _audit(sessions, plan, "evidence export failed", f"to {target}: {reason}")
         if isinstance(exc, ExportError):
             raise
         if isinstance(exc, OSError):
@@ -315,15 +307,7 @@ def export_case(
         result_path = _zip_package(final, meter)
     _record(sessions, plan, "copied", f"package {name} written to {target} and read back from the device")
     _record(sessions, plan, "verified", f"package {name}: every SHA-256 matches after write")
-    audit.record(
-        sessions,
-        "evidence exported",
-        target_type="case",
-        target_id=plan.case.id,
-        purpose=f"case {plan.case.number}",
-        case_number=plan.case.number,
-        details=f"{result_path} ({len(plan.originals)} original segment(s))",
-    )
+    _audit(sessions, plan, "evidence exported", f"{result_path} ({len(plan.originals)} original segment(s))")
     return ExportResult(
         result_path,
         verdict,
@@ -354,6 +338,13 @@ def _record(sessions: sessionmaker[Session], plan: _Plan, action: str, reason: s
             item = s.get(EvidenceItem, item_id)
             if item is not None:
                 append_event(s, item, action, f"case {plan.case.number}: {reason}")
+
+
+def _audit(sessions: sessionmaker[Session], plan: _Plan, action: str, details: str) -> None:
+    """An audit entry for the export, filed under its case (which is also its purpose)."""
+    number = plan.case.number
+    audit.record(sessions, action, target_type="case", target_id=plan.case.id, purpose=f"case {number}",
+                 case_number=number, details=details)  # fmt: skip
 
 
 def _write_package(

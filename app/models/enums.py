@@ -23,11 +23,3 @@ class CameraStatus(StrEnum):
     ACTIVE = "active"
     OFFLINE = "offline"
     RETIRED = "retired"
-
-
-class Role(StrEnum):
-    OPERATOR = "operator"
-    SUPERVISOR = "supervisor"
-    EVIDENCE_TECHNICIAN = "evidence_technician"
-    AUDITOR = "auditor"
-    ADMINISTRATOR = "administrator"

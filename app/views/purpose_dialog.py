@@ -8,6 +8,8 @@ what was typed when the check fails.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -36,7 +38,7 @@ class PurposeDialog(QDialog):
         self.setWindowTitle("State the purpose")
         self.setMinimumWidth(620)
         intro = QLabel(
-            f"<b>{_escape(camera_name)}</b> belongs to a private owner. To {what}, state why: "
+            f"<b>{html.escape(camera_name)}</b> belongs to a private owner. To {what}, state why: "
             "the incident or case number, or a written reason. It is recorded in the audit log "
             "with your name.",
             self,
@@ -88,7 +90,3 @@ class PurposeDialog(QDialog):
         """Show what is wrong; everything typed stays."""
         self.buttons.setEnabled(True)
         self.error.setText(problem[:1].upper() + problem[1:])
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
