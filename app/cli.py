@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=int, default=None, help="RTSP port (0 picks a free one)")
     sim.add_argument("--labels", type=Path, help="text file, one camera name per line, burned into the video")
     sim.add_argument("--fps", type=int, default=15, help="frames per second of every stream")
+    sim.add_argument(
+        "--shared-encoder",
+        action="store_true",
+        help="one encoder per stream kind feeds every camera (benchmarks; every camera shows one picture)",
+    )
     sim.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
     for name, text in (
@@ -196,6 +201,12 @@ def _parser() -> argparse.ArgumentParser:
     bwall.add_argument("--seconds", type=float, default=15.0)
     bwall.add_argument("--fps", type=int, default=25)
     bwall.add_argument("--mode", choices=("auto", "native", "software"), default="auto", help="tile kind")
+    bwall.add_argument(
+        "--encoders",
+        choices=("per-camera", "shared"),
+        default="shared",
+        help="shared (default): the simulator encodes once for all cameras, so the wall fills the CPU",
+    )
     bexp = bsub.add_parser("export", help="case export with verify-after-write against a plain copy")
     bexp.add_argument("--minutes", type=int, default=5)
     bexp.add_argument("--cameras", type=int, default=4)
@@ -238,14 +249,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.video.simulator import run
 
         port = settings.simulator_port if args.port is None else args.port
-        return run(args.cameras, args.host, port, args.labels, exit_on_eof=args.exit_with_stdin, fps=args.fps)
+        return run(args.cameras, args.host, port, args.labels, exit_on_eof=args.exit_with_stdin, fps=args.fps,
+                   shared_encoder=args.shared_encoder)  # fmt: skip
     if command == "bench":
         if args.bench == "wall":
             from app.bench.wall_bench import run_wall_bench
 
             print(
                 json.dumps(
-                    run_wall_bench(args.tiles, args.stream, args.seconds, args.fps, args.mode), indent=2
+                    run_wall_bench(
+                        args.tiles,
+                        args.stream,
+                        args.seconds,
+                        args.fps,
+                        args.mode,
+                        shared_encoder=args.encoders == "shared",
+                    ),
+                    indent=2,
                 )
             )
             return EXIT_OK

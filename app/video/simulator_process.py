@@ -15,10 +15,13 @@ class SimulatorProcess(ChildService):
     name = "simulator"
 
     def __init__(self, cameras: int, *, host: str = "127.0.0.1", port: int = 0,
-                 labels_file: Path | None = None, fps: int = 15) -> None:  # fmt: skip
+                 labels_file: Path | None = None, fps: int = 15,
+                 shared_encoder: bool = False) -> None:  # fmt: skip
         args = ["simulate", "--cameras", str(cameras), "--host", host, "--port", str(port), "--fps", str(fps)]
         if labels_file:
             args += ["--labels", str(labels_file)]
+        if shared_encoder:
+            args.append("--shared-encoder")
         super().__init__(args)
         self.cameras = cameras
         self.host = host

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import av
 import numpy as np
 import pytest
 
+from app.video.barcode import decode
 from app.video.simulator_process import SimulatorProcess
 
 pytestmark = pytest.mark.e2e
@@ -84,3 +86,36 @@ def test_a_watching_client_loses_the_stream_when_its_camera_stops() -> None:
         finally:
             container.close()
         assert decoded == 5
+
+
+def test_a_shared_encoder_serves_each_camera_its_own_live_stream() -> None:
+    """The wall benchmark's mode: one encode for all cameras, each its own media and session.
+
+    Clients join every camera at once, twice over: sharing one media object across mounts made
+    gst-rtsp-server abort exactly then.
+    """
+    with SimulatorProcess(4, port=0, fps=25, shared_encoder=True) as sim:
+        for _burst in range(2):
+            results: dict[tuple[int, int], list[np.ndarray]] = {}
+
+            def watch(
+                index: int, client: int, results: dict[tuple[int, int], list[np.ndarray]] = results
+            ) -> None:
+                results[index, client] = grab(sim.url_of(index, "sub"), 10)
+
+            threads = [threading.Thread(target=watch, args=(i, j)) for i in (1, 2, 3, 4) for j in (1, 2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            assert sorted(results) == [(i, j) for i in (1, 2, 3, 4) for j in (1, 2)]
+            assert all(len(frames) == 10 for frames in results.values())
+        # Every frame still carries the live wall-clock time as its barcode.
+        stamped = decode(grab(sim.url_of(2, "sub"), 3)[-1])
+        assert stamped is not None and abs(time.time() * 1000 - stamped) < 3000
+        sim.stop_camera(2)  # one camera off the network; the encoder goes on for the others
+        with pytest.raises(av.error.FFmpegError):
+            grab(sim.url_of(2, "sub"))
+        assert grab(sim.url_of(3, "sub"))[0].shape == (360, 640)
+        sim.start_camera(2)
+        assert grab(sim.url_of(2, "sub"))[0].shape == (360, 640)
