@@ -38,7 +38,7 @@ class Settings:
     media_host: str = "127.0.0.1"
     media_port: int = 8765
     # libVLC's network caching for live tiles: the lowest that played smoothly from the simulator.
-    network_caching_ms: int = 100
+    network_caching_ms: int = 50
     log_level: str = "INFO"
     # IANA zone for reported times; the default is this machine's zone.
     time_zone: str = ""
