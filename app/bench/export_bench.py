@@ -36,6 +36,7 @@ from app.evidence.export import ExportOptions, ExportProgress, export_case
 from app.geo.sample_city import division_boundaries, sample_cameras
 from app.models.db import open_database
 from app.models.tables import EvidenceItem
+from app.registry.formats import RawRow
 from app.registry.service import Registry
 
 
@@ -91,32 +92,39 @@ def _plain_copy(files: list[Path], root: Path, dest: Path) -> None:
 
 
 def run_export_bench(
-    minutes: int, cameras: int, repeat: int = 3, workdir: Path | None = None
+    minutes: int, cameras: int, repeat: int = 3, workdir: Path | None = None, segment_seconds: int = 60
 ) -> dict[str, Any]:
+    """``minutes`` segments per camera, each ``segment_seconds`` long (a minute, as recorded)."""
     with tempfile.TemporaryDirectory(prefix="rtcc-bench-export-", dir=workdir) as tmp:
         base = Path(tmp)
         minute = base / "minute.mkv"
         started = time.perf_counter()
-        synthetic_minute(minute)
+        synthetic_minute(minute, seconds=segment_seconds)
         encode_s = time.perf_counter() - started
         digest = hashlib.sha256(minute.read_bytes()).hexdigest()
         size = minute.stat().st_size
         sessions = open_database(f"sqlite:///{base / 'bench.sqlite'}")
         registry = Registry(sessions)
-        registry.import_rows(sample_cameras(cameras), division_boundaries())
+        # Cameras whose owners share recordings: other terms refuse a case window, as they should.
+        shared = [
+            RawRow(row.line, row.values | {"sharing_terms": "live_and_recorded", "consent_revoked_at": ""})
+            for row in sample_cameras(cameras)
+        ]
+        registry.import_rows(shared, division_boundaries())
         rows = registry.list_cameras()
         root = base / "recordings"
-        t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=minutes + 1)
+        length = timedelta(seconds=segment_seconds)
+        t0 = datetime.now(UTC).replace(microsecond=0) - length * (minutes + 1)
         files: list[Path] = []
         with sessions.begin() as s:
             for cam in rows:
                 (root / cam.uid).mkdir(parents=True)
                 for m in range(minutes):
-                    start = t0 + timedelta(minutes=m)
+                    start = t0 + length * m
                     rel = f"{cam.uid}/{start:%Y%m%dT%H%M%S}.000000Z.mkv"
                     os.link(minute, root / rel)  # same bytes, one file per segment as recorded
                     files.append(root / rel)
-                    end = start + timedelta(seconds=60)
+                    end = start + length
                     item = EvidenceItem(
                         kind="segment", camera_id=cam.id, path=rel, sha256=digest, size_bytes=size,
                         start_at=start, end_at=end,
@@ -127,7 +135,7 @@ def run_export_bench(
         store = CaseStore(sessions)
         case_id = store.create("BENCH-EXPORT")
         for cam in rows:
-            store.add_window(case_id, cam.id, t0, t0 + timedelta(minutes=minutes))
+            store.add_window(case_id, cam.id, t0, t0 + length * minutes)
         # A throw-away key: the benchmark never touches the agency's key in the keyring.
         options = ExportOptions(signing_key=Ed25519PrivateKey.generate())
         original_bytes = size * len(files)

@@ -463,3 +463,16 @@ def test_the_export_dialog_exports_verifies_and_keeps_entries_on_error(
     dialog.verify(dialog.export_result.path)
     qtbot.waitUntil(lambda: dialog.verdict is not None, timeout=30_000)
     assert dialog.verdict is not None and dialog.verdict.status == "valid"
+
+
+def test_export_benchmark_runs_a_valid_export_against_a_plain_copy(tmp_path: Path) -> None:
+    """The throughput figures in the README come from this benchmark; it must keep working as the
+    rules around cases change (a governance change once made it refuse its own sample cameras)."""
+    from app.bench.export_bench import run_export_bench
+
+    figures = run_export_bench(2, 2, repeat=1, workdir=tmp_path, segment_seconds=4)
+    assert figures["segments"] == 4 and figures["original_bytes"] > 0
+    # The package holds the originals and a working copy as large again.
+    assert figures["package_bytes"] > figures["original_bytes"]
+    assert figures["plain_copy_MBps"] > 0 and 0 < figures["ratio_export_to_plain"] < 5
+    assert "verifying on the target" in figures["export_phase_s_median"]
