@@ -440,7 +440,9 @@ def _write_package(
     meter.add(0, "copying originals and cutting working copies")
     with (
         ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool,
-        ThreadPoolExecutor(max_workers=1) as cutter,
+        # Two cutters: PyAV leaves the GIL while it reads and writes, so four 5-minute cuts took
+        # 1.34 s on two threads against 1.97 s on one.
+        ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as cutter,
     ):
         cuts = [cutter.submit(cut_window, w, camera, items) for w, camera, _owner, items in plan.windows]
         try:
