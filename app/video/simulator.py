@@ -192,9 +192,6 @@ class SharedEncoder:
             source.emit("push-buffer", _unstamped(buffer))
         return Gst.FlowReturn.OK
 
-    def stop(self) -> None:
-        self.pipeline.set_state(Gst.State.NULL)
-
 
 class RelayedCameraFactory(GstRtspServer.RTSPMediaFactory):
     """One camera's mount fed by a :class:`SharedEncoder`."""
