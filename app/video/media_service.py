@@ -38,7 +38,7 @@ from app.governance.access import live_access_refusal, window_refusal
 from app.governance.live_access import live_refusal, recording_refusal
 from app.governance.purpose import Purpose
 from app.registry import credentials
-from app.registry.service import Registry, RegistryError
+from app.registry.service import CameraRow, Registry, RegistryError
 from app.video.gaps import GapBook
 from app.video.recorder import SegmentRecorder
 from app.video.recovery import recover_unindexed
@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 CONSENT_CHECK_S = 1.0
 
 RETENTION_EVERY_S = 60.0
+# The recording supervisor re-reads the registry when its change mark moves, and at least this
+# often (a workstation with a slow clock can change a camera without moving the mark).
+REGISTRY_REREAD_S = 60.0
 LIVE_PATH = re.compile(r"^/live/(\d+)/(main|sub)\.ts$")
 
 
@@ -203,13 +206,19 @@ class MediaService:
         retry_at: dict[int, float] = {}
         failures: dict[int, int] = {}
         next_retention = 0.0
+        cameras: list[CameraRow] = []
+        mark: tuple[int, str] | None = None
+        reread_at = 0.0
         while not self._recording_stop.is_set():
-            try:
-                cameras = self.registry.list_cameras(include_retired=False)
-            except Exception as exc:  # the database may be briefly locked; try again next round
-                log.warning("recording: cannot read the registry: %s", exc)
-                cameras = []
             now = time.monotonic()
+            try:
+                # The mark first: a change while the list is read shows as a new mark next round.
+                current = self.registry.change_mark()
+                if current != mark or now >= reread_at:
+                    cameras = self.registry.list_cameras(include_retired=False)
+                    mark, reread_at = current, now + REGISTRY_REREAD_S
+            except Exception as exc:  # the database may be briefly locked: keep the last list
+                log.warning("recording: cannot read the registry: %s", exc)
             wanted = {c.id for c in cameras if recording_refusal(c) is None}
             if self.record_limit:  # a capacity cap: the lowest camera ids, stable across rounds
                 wanted = set(sorted(wanted)[: self.record_limit])

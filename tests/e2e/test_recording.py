@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import av
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.evidence.custody import sha256_file, verify_chain
 from app.models.db import open_database
-from app.models.tables import CustodyEvent, EvidenceItem
+from app.models.tables import Camera, CustodyEvent, EvidenceItem
 from app.video.media_service import MediaService
 from app.video.simulator_process import SimulatorProcess
 from tests.e2e.test_media_service import cameras_on
@@ -241,3 +242,25 @@ def test_an_outage_is_recorded_as_a_gap_with_its_cause(
     assert any(i.start_at >= gap.end_at - timedelta(seconds=1) for i in items)
     timeline = load_timelines(svc.sessions, root, [cams["door"].id], start, end)[cams["door"].id]
     assert timeline.outage_at(gap.start_at + (gap.end_at - gap.start_at) / 2) == gap
+
+
+def test_revoking_consent_stops_recording_within_seconds(
+    recording_service: MediaService, tmp_path: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    """The supervisor re-reads the registry when it changes, not every round: a revocation still
+    stops the recorder at once, what was recorded before stays, and the other camera goes on."""
+    svc = recording_service
+    with SimulatorProcess(2, port=0) as sim:
+        cams = cameras_on(sim, svc.registry, shop={}, home={})
+        svc.start_recording(tmp_path / "recordings", segment_s=2.0, check_every_s=0.3)
+        shop, home = cams["shop"].id, cams["home"].id
+        qtbot.waitUntil(lambda: {shop, home} <= {i.camera_id for i in segments(svc)}, timeout=60_000)
+        revoked_at, revoked = datetime.now(UTC), time.monotonic()
+        with svc.sessions.begin() as s:
+            s.execute(update(Camera).where(Camera.id == shop).values(consent_revoked_at=revoked_at))
+        qtbot.waitUntil(lambda: shop not in svc.recorders, timeout=5_000)
+        assert time.monotonic() - revoked < 2.0
+        home_before = sum(i.camera_id == home for i in segments(svc))
+        qtbot.waitUntil(lambda: sum(i.camera_id == home for i in segments(svc)) > home_before, timeout=10_000)
+    shop_segments = [i for i in segments(svc) if i.camera_id == shop]
+    assert shop_segments and all(i.start_at < revoked_at for i in shop_segments)

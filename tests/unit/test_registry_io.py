@@ -259,3 +259,18 @@ def test_cameras_by_id_reads_only_those_asked_for(city_registry: Registry) -> No
     found = city_registry.cameras_by_id([*wanted, wanted[0], 999_999])
     assert sorted(found) == sorted(wanted) and found[wanted[1]].id == wanted[1]
     assert city_registry.cameras_by_id([]) == {}
+
+
+def test_the_change_mark_moves_with_every_kind_of_change(registry: Registry) -> None:
+    """The recording supervisor re-reads the registry only when this moves."""
+    empty = registry.change_mark()
+    row = registry.add(validate_camera(GOOD)[0])  # type: ignore[arg-type]
+    added = registry.change_mark()
+    assert added != empty and registry.change_mark() == added  # reading does not move it
+    revoked, _ = validate_camera(GOOD | {"consent_revoked_at": "2026-11-20T12:00:00Z"})
+    assert revoked is not None
+    registry.update(row.id, revoked)
+    edited = registry.change_mark()
+    assert edited != added
+    registry.retire(row.id)
+    assert registry.change_mark() != edited
