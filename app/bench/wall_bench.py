@@ -11,6 +11,7 @@ cannot go below; the ratio says what drawing costs on top.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -40,8 +41,6 @@ def _cpu(procs: list[psutil.Process]) -> float:
 
 def _x_server() -> list[psutil.Process]:
     """The X server drawing this display, when it runs here (Xvfb in CI): its CPU is the wall's too."""
-    import os
-
     display = os.environ.get("DISPLAY", "")
     for proc in psutil.process_iter(["name", "cmdline"]):
         if proc.info["name"] in ("Xvfb", "Xorg", "X") and display and display in (proc.info["cmdline"] or []):

@@ -144,9 +144,10 @@ class SharedEncoder:
     """One live encoder whose access units are pushed into every attached camera's ``appsrc``.
 
     Each camera keeps its own media (its own pipeline, clock and RTSP sessions), so no media object
-    is shared between mounts: sharing one across mounts made gst-rtsp-server abort under
-    concurrent joins. A newly attached camera starts at the next keyframe, whose SPS/PPS x264enc
-    repeats in byte-stream output.
+    is shared between mounts. An earlier version shared one media across every mount, which made
+    clients of different cameras join the same media at once, and gst-rtsp-server 1.22 can abort
+    on simultaneous joins of one media (see the README's notes). A newly attached camera starts
+    at the next keyframe, whose SPS/PPS x264enc repeats in byte-stream output.
     """
 
     MAX_BACKLOG = 3
