@@ -79,15 +79,24 @@ class FrameReader:
 
     def _frame_at(self, when: datetime, size: tuple[int, int] | None, keyframes_only: bool) -> FrameResult:
         cid = self.timeline.camera_id
+        frame, status = self._decoded_at(when, keyframes_only)
+        if frame is None:
+            return FrameResult(cid, when, None, None, status)
+        width, height = size or (frame.width, frame.height)
+        image = frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+        return FrameResult(cid, when, self._time_of(frame), image, "ok")
+
+    def _decoded_at(self, when: datetime, keyframes_only: bool = False) -> tuple[Any, str]:
+        """The decoded frame on screen at ``when`` (or None) and the status that explains it."""
         segment = self.timeline.segment_at(when)
         if segment is None:
-            return FrameResult(cid, when, None, None, "no recording")
+            return None, "no recording"
         if segment.integrity == UNCHECKED:
             check_integrity(segment)
         if segment.integrity in (ALTERED, MISSING):
             if self._segment is segment:
                 self._close_container()
-            return FrameResult(cid, when, None, None, segment.integrity)
+            return None, segment.integrity
         assert segment.integrity == OK
         try:
             if self._segment is not segment:
@@ -95,12 +104,27 @@ class FrameReader:
             frame = self._decode_to(when, keyframes_only)
         except (av.error.FFmpegError, StopIteration, OSError) as exc:
             self._close_container()
-            return FrameResult(cid, when, None, None, f"unreadable: {exc}")
-        if frame is None:
-            return FrameResult(cid, when, None, None, "no recording")
-        width, height = size or (frame.width, frame.height)
-        image = frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
-        return FrameResult(cid, when, self._time_of(frame), image, "ok")
+            return None, f"unreadable: {exc}"
+        return frame, "ok" if frame is not None else "no recording"
+
+    def adjacent_frame_time(self, shown: datetime, direction: int) -> datetime | None:
+        """The recorded time of the frame just after (``direction`` > 0) or just before the frame
+        shown at ``shown``, crossing into the next or previous segment; None past the ends."""
+        with self._lock:
+            if direction < 0:
+                frame, _status = self._decoded_at(shown - timedelta(microseconds=1))
+                return self._time_of(frame) if frame is not None else None
+            frame, _status = self._decoded_at(shown)
+            if frame is not None and self._frames is not None:
+                try:
+                    upcoming = self._peek if self._peek is not None else next(self._frames, None)
+                except av.error.FFmpegError:
+                    upcoming = None
+                if upcoming is not None:
+                    self._peek = upcoming  # the next sequential request continues from here
+                    return self._time_of(upcoming)
+            later = [seg for seg in self.timeline.segments if seg.start > shown]
+            return later[0].start if later else None
 
     def _decode_to(self, when: datetime, keyframes_only: bool) -> Any:
         last = self._last

@@ -38,8 +38,13 @@ class TaskRunner(QObject):
             self._timer.start()
 
     def _collect(self) -> None:
-        finished = [p for p in self._pending if p[0].done()]
-        self._pending = [p for p in self._pending if not p[0].done()]
+        # One look at each future: asking done() twice let a future that finished between the
+        # two passes drop out of both lists, and its callback was never called (a frozen tile).
+        finished: list[tuple[Future[Any], Done | None, Failed | None]] = []
+        waiting: list[tuple[Future[Any], Done | None, Failed | None]] = []
+        for entry in self._pending:
+            (finished if entry[0].done() else waiting).append(entry)
+        self._pending = waiting
         if not self._pending:
             self._timer.stop()
         for future, on_done, on_error in finished:

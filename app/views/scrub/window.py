@@ -214,7 +214,9 @@ class ScrubWindow(QMainWindow):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(slot)
+            # ``triggered`` passes ``checked``; the handlers take optional arguments of their own
+            # (a case number, a note), so the flag must not reach them.
+            action.triggered.connect(lambda _checked=False, slot=slot: slot())
             menu.addAction(action)
             self.addAction(action)
             self.actions_by_name[name] = action
@@ -235,6 +237,7 @@ class ScrubWindow(QMainWindow):
             ("To case…", "to_case"),
         ):
             button = QPushButton(label, self)
+            button.setObjectName(f"scrub_{name}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setToolTip(
                 self.actions_by_name[name].text() + f" ({self.actions_by_name[name].shortcut().toString()})"
@@ -338,6 +341,7 @@ class ScrubWindow(QMainWindow):
         self.play_button.setText("Pause" if self.playing else "Play")
         self._last_tick = time.monotonic()
         (self._timer.start if self.playing else self._timer.stop)()
+        self._show_clock()  # the clock line says "paused" or the speed at once, not on the next tick
 
     def toggle_reverse(self) -> None:
         self.rate = -self.rate
@@ -354,15 +358,29 @@ class ScrubWindow(QMainWindow):
         self.speed_box.setCurrentIndex(index)
 
     def step_frame(self, direction: int) -> None:
+        """Show the lead tile's next (or previous) recorded frame, and put the playhead on its time.
+
+        The step is by decoded frames, not by an assumed frame rate: a camera's real spacing
+        varies, and a step of 1/fps could land on the same frame again."""
         if self.playing:
             self.toggle_play()
-        shown = self.tiles[0].frame_time if self.tiles else None
-        base = (
-            shown if shown is not None and abs((shown - self.position).total_seconds()) < 1 else self.position
+        lead = next(
+            (i for i, t in enumerate(self.tiles) if self.readers[i] is not None and t.frame_time), None
         )
-        # Half a frame past the next frame's start: the readers show the frame at or before it.
-        delta = timedelta(seconds=direction / self.fps)
-        self.seek(base + delta + timedelta(seconds=0.5 / self.fps) if direction > 0 else base + delta)
+        if lead is None:
+            self.seek(self.position + timedelta(seconds=direction / self.fps))
+            return
+        reader, shown = self.readers[lead], self.tiles[lead].frame_time
+        assert reader is not None and shown is not None
+
+        def found(when: datetime | None) -> None:
+            if when is None:
+                self.statusBar().showMessage("No recorded frame that way.", 4000)
+            else:
+                self.seek(when)
+
+        self.tasks.run(lambda: reader.adjacent_frame_time(shown, direction), found,
+                       lambda exc: self.statusBar().showMessage(f"Cannot step: {exc}", 6000))  # fmt: skip
 
     def _tick(self) -> None:
         now = time.monotonic()
