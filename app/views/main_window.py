@@ -55,7 +55,7 @@ from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskRunner
 from app.views.theme import apply_theme
 from app.views.wall.wall import VideoWall
-from app.views.wall.window import WallWindow, screen_named
+from app.views.wall.window import WALL_LAYOUTS, WallWindow, screen_named
 from app.walls.salvos import SalvoDoc, SalvoError, SalvoStore, WallArrangement
 
 
@@ -204,8 +204,11 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         action.setObjectName(name)
         action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        # The console's own window (and its floating docks) only: application-wide keys collided
+        # with the same keys in the scrub view and the wall windows, and then neither fired.
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(lambda *_checked: slot())
+        self.addAction(action)
         menu.addAction(action)
         self.actions_list.append(action)
         return action
@@ -266,10 +269,7 @@ class MainWindow(QMainWindow):
             self.open_on_wall(row.id)
 
     def _build_wall_menu(self, menu: Any, wall: VideoWall) -> None:
-        layouts = [(f"{n}x{n}", f"Layout {n}x{n}", f"Ctrl+{n}") for n in range(1, 7)]
-        layouts += [("1+5", "Layout 1 large + 5", "Ctrl+7"), ("1+7", "Layout 1 large + 7", "Ctrl+8"),
-                    ("1+12", "Layout 1 large + 12", "Ctrl+9")]  # fmt: skip
-        for name, text, keys in layouts:
+        for name, text, keys in WALL_LAYOUTS:
             self._action(menu, text, keys, partial(wall.set_layout, name), f"layout_{name}")
         menu.addSeparator()
         moves = [("left", "Alt+Left", 0, -1), ("right", "Alt+Right", 0, 1), ("up", "Alt+Up", -1, 0),
@@ -367,7 +367,7 @@ class MainWindow(QMainWindow):
         window.wall.drop_gate = self._gate_drop
         window.sig_closed.connect(self._on_wall_window_closed)
         self.wall_windows.append(window)
-        window.place_on(screen_named(screen_name))
+        window.place_on(screen_named(screen_name), self.screen())
         return window
 
     def _on_wall_window_closed(self, window: WallWindow) -> None:
@@ -391,7 +391,7 @@ class MainWindow(QMainWindow):
             if i < len(self.wall_windows):
                 window = self.wall_windows[i]
                 if window.screen_name != arrangement.screen:
-                    window.place_on(screen_named(arrangement.screen))
+                    window.place_on(screen_named(arrangement.screen), self.screen())
             else:
                 created = self.new_wall_window(arrangement.screen or QGuiApplication.primaryScreen().name())
                 if created is None:

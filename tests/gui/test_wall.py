@@ -219,7 +219,7 @@ def test_salvo_saved_and_recalled_puts_the_same_cameras_on_the_same_tiles(make_w
     wall.put_camera(a, 0)
     wall.put_camera(b, 4)
     extra = window.new_wall_window()
-    assert extra is not None and extra.isFullScreen()
+    assert extra is not None and not extra.isFullScreen()  # one monitor: beside the console
     qtbot.addWidget(extra)
     extra.wall.set_layout("2x2")
     extra.wall.put_camera(c, 3)
@@ -343,3 +343,51 @@ def test_without_a_camera_clock_the_delay_is_labelled_an_estimate() -> None:
     assert estimated_delay_ms(200, 25.0) == 240.0 and estimated_delay_ms(200, 0.0) == 200.0
     assert Delay(240.0, False).text() == "delay ≈240 ms (est.)"
     assert Delay(183.4, True).text() == "delay 183 ms"
+
+
+def test_the_wall_window_opens_beside_the_console_and_answers_its_keys(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    """On one monitor, Ctrl+Shift+W opens a wall window that does not cover the console; its
+    layout keys work (they collided with the console's), Escape leaves full screen, F1 lists keys."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from app.views.wall.window import WallWindow
+    from tests.presses import answer_dialog, wait_answered
+
+    window = make_window(with_wall=True)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(window, Qt.Key.Key_W, ctrl_shift)
+    qtbot.waitUntil(lambda: len(window.wall_windows) == 1, timeout=5_000)
+    extra: WallWindow = window.wall_windows[0]
+    qtbot.addWidget(extra)
+    qtbot.waitExposed(extra)
+    assert not extra.isFullScreen()
+    console_area = window.screen().availableGeometry()
+    assert extra.frameGeometry().width() < console_area.width()  # the console stays in reach
+
+    extra.activateWindow()
+    qtbot.waitUntil(extra.isActiveWindow, timeout=5_000)
+    QTest.keyClick(extra, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert extra.wall.layout_name == "3x3"
+    assert window.wall.layout_name != "3x3"  # the console's wall is not the one that changed
+    QTest.keyClick(extra, Qt.Key.Key_F11)
+    qtbot.waitUntil(extra.isFullScreen, timeout=5_000)
+    QTest.keyClick(extra, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not extra.isFullScreen(), timeout=5_000)
+    keys = answer_dialog()
+    QTest.keyClick(extra, Qt.Key.Key_F1)
+    wait_answered(qtbot, keys)
+    assert keys.title == "Keyboard shortcuts" and any("Leave full screen" in t for t in keys.texts)
+
+    # Back in the console, its own keys work again: Ctrl+2 lays out the console's wall, F1 helps.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.wall.layout_name == "2x2" and extra.wall.layout_name == "3x3"
+    help_seen = answer_dialog()
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    wait_answered(qtbot, help_seen)
+    assert any("New wall window" in t for t in help_seen.texts)
+    extra.close()

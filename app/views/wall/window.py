@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QScreen, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QScreen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.registry.service import CameraRow
 from app.video.vlc_player import VlcEngine
+from app.views.shortcuts import ShortcutsDialog
 from app.views.wall.wall import VideoWall
 
 
@@ -23,8 +25,19 @@ def screen_named(name: str) -> QScreen:
     return primary
 
 
+WALL_LAYOUTS = [(f"{n}x{n}", f"Layout {n}x{n}", f"Ctrl+{n}") for n in range(1, 7)] + [
+    ("1+5", "Layout 1 large + 5", "Ctrl+7"),
+    ("1+7", "Layout 1 large + 7", "Ctrl+8"),
+    ("1+12", "Layout 1 large + 12", "Ctrl+9"),
+]
+
+
 class WallWindow(QWidget):
-    """Signals: ``sig_closed(window)``."""
+    """A wall of its own: full screen on a monitor the console is not on, a normal window beside
+    the console on a one-monitor workstation (it must never cover the console unasked). Escape
+    leaves full screen, F11 enters it, F1 lists the keys.
+
+    Signals: ``sig_closed(window)``."""
 
     sig_closed = Signal(object)
 
@@ -37,18 +50,51 @@ class WallWindow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.wall)
         self.screen_name = ""
-        next_screen = QShortcut(QKeySequence("Ctrl+Shift+Right"), self)
-        next_screen.activated.connect(self.move_to_next_screen)
-        for n in range(1, 7):
-            shortcut = QShortcut(QKeySequence(f"Ctrl+{n}"), self)
-            shortcut.activated.connect(lambda n=n: self.wall.set_layout(f"{n}x{n}"))
+        self.actions_by_name: dict[str, QAction] = {}
+        for name, text, keys in WALL_LAYOUTS:
+            self._action(f"layout_{name}", text, keys, partial(self.wall.set_layout, name))
+        self._action("next_screen", "Move to the next monitor", "Ctrl+Shift+Right", self.move_to_next_screen)
+        self._action("full_screen", "Full screen", "F11", self.enter_full_screen)
+        self._action("leave_full_screen", "Leave full screen", "Escape", self.leave_full_screen)
+        self._action("help", "Keyboard shortcuts", "F1", self.show_shortcuts)
 
-    def place_on(self, screen: QScreen) -> None:
+    def _action(self, name: str, text: str, keys: str, slot: Callable[[], object]) -> None:
+        action = QAction(text, self)
+        action.setObjectName(f"wall_window_{name}")
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        self.actions_by_name[name] = action
+
+    def place_on(self, screen: QScreen, console_screen: QScreen | None = None) -> None:
+        """Full screen on ``screen``, unless the console is on that screen too: then a normal
+        window over two thirds of it, so the console stays in reach."""
         self.screen_name = screen.name()
         self.setWindowTitle(f"RTCC wall — {screen.name()}")
         self.setScreen(screen)
-        self.setGeometry(screen.geometry())
+        area = screen.availableGeometry()
+        if console_screen is not None and console_screen.name() == screen.name():
+            self.showNormal()
+            self.setGeometry(area.x() + area.width() // 3, area.y() + 40, area.width() * 2 // 3,
+                             area.height() * 2 // 3)  # fmt: skip
+            self.show()
+        else:
+            self.setGeometry(screen.geometry())
+            self.showFullScreen()
+
+    def enter_full_screen(self) -> None:
         self.showFullScreen()
+
+    def leave_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+            area = self.screen().availableGeometry()
+            self.setGeometry(area.x() + area.width() // 3, area.y() + 40, area.width() * 2 // 3,
+                             area.height() * 2 // 3)  # fmt: skip
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(list(self.actions_by_name.values()), self).exec()
 
     def move_to_next_screen(self) -> None:
         screens = QGuiApplication.screens()
