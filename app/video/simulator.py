@@ -14,7 +14,8 @@ With ``--shared-encoder`` (for wall benchmarks) one encoder per stream kind feed
 own media through ``appsrc``: each camera is still its own RTSP media, session and stream, every
 frame still carries the time, but the machine pays for two encoders rather than two per camera.
 
-Run as ``rtcc simulate``; control lines on stdin: ``stop N``, ``start N``, ``quit``.
+Run as ``rtcc simulate``; control lines on stdin: ``stop N``, ``start N``, ``freeze N``, ``thaw N``,
+``quit``. A frozen camera keeps its RTSP sessions up but sends no frames (a hung encoder).
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def encoder_chain(index: int, spec: StreamSpec) -> str:
 
 
 def launch_line(index: int, spec: StreamSpec) -> str:
-    return f"( {encoder_chain(index, spec)} ! rtph264pay name=pay0 pt=96 config-interval=1 )"
+    # The valve lets the simulator freeze a camera: sessions stay up while no frames flow.
+    payload = "valve name=freeze drop=false ! rtph264pay name=pay0 pt=96 config-interval=1"
+    return f"( {encoder_chain(index, spec)} ! {payload} )"
 
 
 # A camera's media behind a shared encoder: the encoder's access units, timestamped on arrival.
@@ -83,7 +86,7 @@ def launch_line(index: int, spec: StreamSpec) -> str:
 RELAY_LAUNCH = (
     "( appsrc name=src is-live=true format=time do-timestamp=true max-bytes=1000000 leaky-type=upstream "
     "caps=video/x-h264,stream-format=byte-stream,alignment=au "
-    "! h264parse ! rtph264pay name=pay0 pt=96 config-interval=1 )"
+    "! h264parse ! valve name=freeze drop=false ! rtph264pay name=pay0 pt=96 config-interval=1 )"
 )
 
 
@@ -124,11 +127,13 @@ class CameraFactory(GstRtspServer.RTSPMediaFactory):
         self.set_launch(launch_line(index, spec))
         self.set_shared(True)
         self.medias: list[Any] = []
+        self.frozen = False
         self.connect("media-configure", self._on_media_configure)
 
     def _on_media_configure(self, _factory: Any, media: Any) -> None:
         self.medias.append(media)
         _burn_in(media.get_element(), self.label)
+        media.get_element().get_by_name("freeze").set_property("drop", self.frozen)
         media.connect("unprepared", lambda m: self.medias.remove(m) if m in self.medias else None)
 
 
@@ -203,10 +208,12 @@ class RelayedCameraFactory(GstRtspServer.RTSPMediaFactory):
         self.set_launch(RELAY_LAUNCH)
         self.set_shared(True)
         self.medias: list[Any] = []
+        self.frozen = False
         self.connect("media-configure", self._on_media_configure)
 
     def _on_media_configure(self, _factory: Any, media: Any) -> None:
         self.medias.append(media)
+        media.get_element().get_by_name("freeze").set_property("drop", self.frozen)
         source = media.get_element().get_by_name("src")
         self.encoder.attach(source)
 
@@ -274,12 +281,25 @@ class Simulator:
             for media in list(fac.medias):
                 media.unprepare()
 
+    def set_frozen(self, index: int, frozen: bool) -> None:
+        """Stop (or resume) the camera's frames without closing its RTSP sessions: the stream
+        stays connected and silent, as a camera with a hung encoder does."""
+        for fac in self.factories.get(index, []):
+            fac.frozen = frozen
+            for media in list(fac.medias):
+                valve = media.get_element().get_by_name("freeze")
+                if valve is not None:
+                    valve.set_property("drop", frozen)
+
     def url(self, index: int, stream: str = "main") -> str:
         return f"rtsp://{self.host}:{self.port}{mount_path(index, stream)}"
 
 
 def _apply(sim: Simulator, verb: str, index: int) -> bool:
-    (sim.stop_camera if verb == "stop" else sim.start_camera)(index)
+    if verb in ("freeze", "thaw"):
+        sim.set_frozen(index, verb == "freeze")
+    else:
+        (sim.stop_camera if verb == "stop" else sim.start_camera)(index)
     print(f"OK {verb} {index}", flush=True)
     return False  # run once
 
@@ -291,7 +311,7 @@ def _read_commands(sim: Simulator, loop: GLib.MainLoop, exit_on_eof: bool) -> No
             continue
         if words[0] == "quit":
             break
-        if words[0] in ("stop", "start") and len(words) == 2 and words[1].isdigit():
+        if words[0] in ("stop", "start", "freeze", "thaw") and len(words) == 2 and words[1].isdigit():
             GLib.idle_add(_apply, sim, words[0], int(words[1]))
         else:
             print(f"ERROR unknown command: {line.strip()}", flush=True)

@@ -43,6 +43,13 @@ class SimulatorProcess(ChildService):
     def start_camera(self, index: int) -> None:
         self.send(f"start {index}", f"OK start {index}")
 
+    def freeze_camera(self, index: int) -> None:
+        """The camera's sessions stay up but it sends no more frames, until :meth:`thaw_camera`."""
+        self.send(f"freeze {index}", f"OK freeze {index}")
+
+    def thaw_camera(self, index: int) -> None:
+        self.send(f"thaw {index}", f"OK thaw {index}")
+
     def __enter__(self) -> SimulatorProcess:
         self.start()
         return self

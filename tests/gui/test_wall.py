@@ -93,6 +93,36 @@ def test_a_dropped_camera_reconnects_by_itself(make_wall, service: MediaService,
         qtbot.waitUntil(lambda: tile.stats().displayed > before + 5, timeout=LIVE_TIMEOUT)
 
 
+def test_a_frozen_camera_is_never_shown_as_live(make_wall, service: MediaService, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    """The camera's stream stays connected but sends no frames: within 3 s the tile says so over
+    the dimmed last picture (in the grid and maximised on the main stream), then reconnects, and
+    is live again once the camera sends pictures."""
+    import time
+
+    with SimulatorProcess(1, port=0) as sim:
+        cams = cameras_on(sim, service.registry, door={})
+        wall = make_wall(cams)
+        tile = wall.put_camera(cams["door"])
+        for maximised in (False, True):
+            if maximised:
+                wall.toggle_maximise(tile.index)
+                qtbot.waitUntil(lambda: "/main.ts?" in tile.current_url(), timeout=LIVE_TIMEOUT)
+            wait_live(qtbot, tile, tile.stats().displayed + 10)
+            sim.freeze_camera(1)
+            frozen_at = time.monotonic()
+            qtbot.waitUntil(lambda: tile.state == TileState.STALLED, timeout=3_000)
+            assert time.monotonic() - frozen_at < 3.0
+            assert "stalled, last picture" in tile.header.text() and "live" not in tile.header.text()
+            assert tile.stack.currentWidget() is tile.stalled_view and tile.stalled_view.isVisible()
+            assert "STALLED" in tile.stalled_view.text
+            # Still frozen: it never claims to be live again, and it reconnects by itself.
+            qtbot.waitUntil(lambda: tile.state == TileState.RECONNECTING, timeout=10_000)
+            sim.thaw_camera(1)
+            qtbot.waitUntil(lambda: tile.state == TileState.LIVE, timeout=LIVE_TIMEOUT)
+            assert tile.stack.currentWidget() is not tile.stalled_view
+            assert ("main stream" in tile.header.text()) == maximised
+
+
 def test_maximise_switches_to_the_main_stream_and_back(make_wall, simulator: SimulatorProcess,
                                                        service: MediaService, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
     cams = cameras_on(simulator, service.registry, lobby={})

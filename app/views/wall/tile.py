@@ -3,7 +3,13 @@
 Two surfaces let a tile switch streams (sub-stream in the grid, main stream when maximised)
 without a black gap: the new stream starts on the hidden surface and is raised only once it has
 shown its first picture. The tile polls libVLC's state and statistics on the GUI thread and runs
-the state machine: connecting → live → reconnecting (with backoff) → live.
+the state machine: connecting → live → stalled → reconnecting (with backoff) → live.
+
+"Live" is a claim about the glass: it holds only while new pictures reach the screen. Two seconds
+without one, the tile says "stalled, last picture N s ago" over a dimmed copy of that picture; a
+stalled tile comes back to "live" only when pictures arrive on two polls in a row, because a stalled
+stream can still flush a few old frames from a buffer (measured: three frames five seconds into a
+freeze), and those must neither count as live nor postpone the reconnect.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMimeData, QPointF, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QDrag,
@@ -45,7 +51,8 @@ log = logging.getLogger(__name__)
 
 TILE_MIME = "application/x-rtcc-tile-index"
 MAP_DRAG_PREFIX = "rtcc-camera"
-STALL_S = 4.0
+STALL_SHOW_S = 2.0  # no new picture for this long: the tile says "stalled"
+STALL_S = 4.0  # stalled for this long in all: reconnect
 DELAY_EVERY_S = 2.0  # how often a tile showing its statistics reads its delay (a screen grab)
 # A first picture may take longer than a stall: the media service opens the camera on demand
 # (RTSP set-up, then a keyframe). Giving up at 4 s restarted every tile of a busy demo once.
@@ -58,14 +65,19 @@ class TileState(StrEnum):
     EMPTY = "empty"
     CONNECTING = "connecting"
     LIVE = "live"
+    STALLED = "stalled"
     RECONNECTING = "reconnecting"
     REVOKED = "access revoked"
 
+
+# States in which the tile has a stream open and watches it.
+PLAYING_STATES = (TileState.LIVE, TileState.STALLED, TileState.CONNECTING, TileState.RECONNECTING)
 
 STATE_COLOURS = {
     TileState.EMPTY: "#6b707a",
     TileState.CONNECTING: "#e0c15d",
     TileState.LIVE: "#7ed957",
+    TileState.STALLED: "#ff8c1a",
     TileState.RECONNECTING: "#ff8c1a",
     TileState.REVOKED: "#e05d5d",
 }
@@ -82,6 +94,35 @@ class _Surface(QWidget):
         palette = self.palette()
         palette.setColor(QPalette.ColorRole.Window, QColor("#000000"))
         self.setPalette(palette)
+
+
+class _StalledView(QWidget):
+    """The last picture a stalled tile showed, dimmed, with how old it is written across it."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("tile_stalled_view")
+        self.picture: QImage | None = None
+        self.text = ""
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def paintEvent(self, _event: Any) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#000000"))
+        if self.picture is not None and not self.picture.isNull():
+            target = QRect(
+                QPoint(0, 0), self.picture.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            )
+            target.moveCenter(self.rect().center())
+            painter.drawImage(target, self.picture)
+            painter.fillRect(self.rect(), QColor(0, 0, 0, 150))  # dimmed: not a live picture
+        font = painter.font()
+        font.setPointSizeF(max(10.0, min(22.0, self.height() / 14)))
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor(STATE_COLOURS[TileState.STALLED]))
+        painter.drawText(self.rect().adjusted(8, 8, -8, -8),
+                         Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.text)  # fmt: skip
 
 
 class _SoftSurface(QWidget):
@@ -164,6 +205,8 @@ class VideoTile(QFrame):
         self._retry_at = 0.0
         self._last_displayed = 0
         self._last_progress = 0.0
+        self._streak = 0  # consecutive polls that saw new pictures
+        self._stalled_since = 0.0
         self._pending: int | None = None  # surface index starting a new stream
         self._pending_url = ""
         self._fps = 0.0
@@ -206,6 +249,8 @@ class VideoTile(QFrame):
         self.stack = QStackedLayout(holder)
         for surface in self.surfaces:
             self.stack.addWidget(surface)
+        self.stalled_view = _StalledView(self)
+        self.stack.addWidget(self.stalled_view)
         # "Drop a camera here" on an empty tile; on a refused one, why, readable across the room.
         self.placeholder_text = QLabel("Drop a camera here", self.surfaces[0])
         self.placeholder_text.setObjectName("tile_message")
@@ -327,19 +372,34 @@ class VideoTile(QFrame):
         if stats.displayed > self._last_displayed:
             self._last_displayed = stats.displayed
             self._last_progress = now
-            if self.state != TileState.LIVE:
+            self._streak += 1
+            if self.state in (TileState.CONNECTING, TileState.RECONNECTING) or (
+                self.state == TileState.STALLED and self._streak >= 2
+            ):
                 self.attempt = 0
                 self._set_state(TileState.LIVE)
+        else:
+            self._streak = 0
         mark_t, mark_n = self._fps_mark
         if now - mark_t >= 2.0:
             self._fps = (stats.displayed - mark_n) / (now - mark_t)
             self._fps_mark = (now, stats.displayed)
-        patience = STALL_S if self.state == TileState.LIVE else CONNECT_S
-        stalled = now - self._last_progress > patience
+        if self.state == TileState.LIVE and now - self._last_progress > STALL_SHOW_S:
+            self._stalled_since = self._last_progress
+            self._show_stalled(now)
+        elif self.state == TileState.STALLED:
+            self._show_stalled(now)
+        if self.state in (TileState.LIVE, TileState.STALLED):
+            stalled = self.state == TileState.STALLED and now - self._stalled_since > STALL_S
+        else:
+            stalled = now - self._last_progress > CONNECT_S
         ended = player_state in ("ended", "error", "stopped")
-        if self.state in (TileState.LIVE, TileState.CONNECTING, TileState.RECONNECTING) and (
-            stalled or ended
-        ):
+        if self.state in (
+            TileState.LIVE,
+            TileState.STALLED,
+            TileState.CONNECTING,
+            TileState.RECONNECTING,
+        ) and (stalled or ended):
             if self._retry_at == 0.0:
                 if ended:
                     self._probe_refusal(self.players[self.active].url)
@@ -356,6 +416,25 @@ class VideoTile(QFrame):
                 self._delay_at = now
                 self.delay = self.measure_delay()
             self._render_header()
+
+    def _show_stalled(self, now: float) -> None:
+        """Say how old the picture is, over a dimmed copy of it (grabbed once, when it stalls)."""
+        if self.state != TileState.STALLED:
+            self.stalled_view.picture = self._grab_picture()
+            self._set_state(TileState.STALLED)
+        age = now - self._last_progress
+        self.stalled_view.text = f"STALLED\nlast picture {age:.0f} s ago"
+        if self.stack.currentWidget() is not self.stalled_view:
+            self.stack.setCurrentWidget(self.stalled_view)
+        self.stalled_view.update()
+        self._render_header()
+
+    def _grab_picture(self) -> QImage | None:
+        surface = self.surfaces[self.active]
+        if self.mode == "software":
+            return surface.grab().toImage()
+        screen = surface.screen() or QGuiApplication.primaryScreen()
+        return screen.grabWindow(int(surface.winId())).toImage() if screen is not None else None
 
     def measure_delay(self) -> Delay:
         """From the camera's burned-in clock when the picture has one, else the buffering estimate."""
@@ -396,6 +475,8 @@ class VideoTile(QFrame):
 
     def _set_state(self, state: TileState) -> None:
         changed = state != self.state
+        if changed and self.state == TileState.STALLED and self.stack.currentWidget() is self.stalled_view:
+            self.stack.setCurrentIndex(self.active)  # the live picture (or black) again, not the old one
         self.state = state
         self._render_header()
         if changed:
@@ -407,6 +488,8 @@ class VideoTile(QFrame):
         state = str(self.state)
         if self.state == TileState.REVOKED and self.reason:
             state = f"{state}: {self.reason}"
+        elif self.state == TileState.STALLED:
+            state = f"stalled, last picture {time.monotonic() - self._last_progress:.0f} s ago"
         elif self.state == TileState.RECONNECTING and self.attempt:
             state = f"{state} (attempt {self.attempt})"
         text = f"{name}  ·  {state}"
