@@ -75,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FINGERPRINT",
         help="accept only these signing-key fingerprints (repeatable)",
     )
+    key = sub.add_parser("signing-key", help="the agency key that signs evidence packages")
+    keysub = key.add_subparsers(dest="action", required=True)
+    keysub.add_parser("show", help="where the key is kept and its fingerprint (creates it on first use)")
+    keysub.add_parser("move-to-keyring", help="move a key kept in the data folder's file into the OS keyring")
     rev = sub.add_parser("review", help="open a case package read-only for offline review")
     rev.add_argument("package", type=Path, help="package folder or .zip")
     case = sub.add_parser("case", help="cases: footage held for evidence")
@@ -328,6 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cameras(settings, args)
     if command == "gazetteer":
         return _gazetteer(settings, args)
+    if command == "signing-key":
+        return _signing_key(settings, args)
     if command in ("media", "record"):
         args.record = args.record or command == "record"
         return _media(settings, args)
@@ -356,6 +362,7 @@ def _governed() -> dict[str, Any]:
             a.action, Action.APPROVE_REQUEST
         ),
         "incident": lambda _a: Action.ENTER_INCIDENT,
+        "signing-key": lambda a: None if a.action == "show" else Action.MANAGE_SIGNING_KEY,
     }
 
 
@@ -585,13 +592,15 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
             print(f"footage of {camera.name} added to case {args.number}; its segments are on legal hold")
             return EXIT_OK
         options = ExportOptions(
-            zip=args.zip, exact=args.exact, watermark=args.watermark, time_zone=settings.time_zone
-        )
+            zip=args.zip, exact=args.exact, watermark=args.watermark,
+            time_zone=settings.effective_time_zone, key_dir=settings.data_dir,
+        )  # fmt: skip
         result = export_case(
             sessions, case_id, settings.effective_recordings_dir, args.to, options=options, progress=show
         )
         print(file=sys.stderr)
         print(f"exported {result.bytes:,} bytes in {result.seconds:.1f} s to {result.path}")
+        print(f"signed with the agency key in {result.signed_with}")
         print(result.verdict.summary())
         return EXIT_OK
     except (CaseError, ExportError) as exc:
@@ -600,6 +609,31 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
     except DatabaseError as exc:
         print(f"rtcc {command}: {exc}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _signing_key(settings: Settings, args: argparse.Namespace) -> int:
+    from app.evidence.signing import SigningError, agency_key, fingerprint, move_to_keyring
+    from app.governance import audit
+    from app.models.db import open_database
+
+    try:
+        if args.action == "show":
+            held = agency_key(settings.data_dir)
+        else:
+            held = move_to_keyring(settings.data_dir)
+            audit.record(
+                open_database(settings.effective_database_url, settings.db_busy_timeout_s),
+                "signing key moved",
+                target_type="signing key",
+                target_id=fingerprint(held.key.public_key()),
+                details=f"from {settings.data_dir} into {held.where}",
+            )
+    except SigningError as exc:
+        print(f"rtcc signing-key: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"{'created in' if held.created else 'kept in'} {held.where}")
+    print(f"fingerprint {fingerprint(held.key.public_key())}")
+    return EXIT_OK
 
 
 def _gazetteer(settings: Settings, args: argparse.Namespace) -> int:

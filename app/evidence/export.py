@@ -59,7 +59,7 @@ from app.evidence.package_format import (
     SUMS,
 )
 from app.evidence.report import render_report
-from app.evidence.signing import SigningError, fingerprint, public_pem, sign, signing_key
+from app.evidence.signing import SigningError, agency_key, fingerprint, public_pem, sign
 from app.evidence.verify import Verdict, verify_folder
 from app.governance import audit
 from app.governance.identity import current_user
@@ -94,6 +94,8 @@ class ExportOptions:
     time_zone: str = "UTC"
     # None: the agency key from the keyring (the normal case); benchmarks pass a throw-away key.
     signing_key: Ed25519PrivateKey | None = None
+    # Where the agency key is kept on a machine with no OS keyring (the data folder).
+    key_dir: Path | None = None
     # How target files are opened; tests inject a writer that fails like a full or pulled device.
     open_target: Callable[[Path], IO[bytes]] = lambda path: path.open("xb")
 
@@ -104,6 +106,7 @@ class ExportResult:
     verdict: Verdict
     bytes: int
     seconds: float
+    signed_with: str = ""  # where the signing key came from, said to the person exporting
 
 
 class _Meter:
@@ -269,9 +272,11 @@ def export_case(
             f"{free / 1e6:,.0f} MB are free; choose another drive or free some space"
         )
     try:
-        key = options.signing_key or signing_key()
+        held = agency_key(options.key_dir) if options.signing_key is None else None
     except SigningError as exc:
         raise ExportError(f"{exc}; nothing was written") from None
+    key = options.signing_key or held.key  # type: ignore[union-attr]
+    signed_with = held.where if held is not None else "a key given by the caller"
     stamp = datetime.now(UTC)
     name = f"{_safe_name(plan.case.number)}_{stamp:%Y%m%dT%H%M%SZ}"
     final = target / name
@@ -313,6 +318,7 @@ def export_case(
         verdict,
         sum(p.stat().st_size for p in final.rglob("*") if p.is_file()),
         time.monotonic() - started,
+        signed_with,
     )
 
 

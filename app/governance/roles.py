@@ -30,6 +30,7 @@ class Action(StrEnum):
     APPROVE_REQUEST = "mark an owner's approval of a footage request"
     READ_AUDIT = "read and export the audit log"
     MANAGE_USERS = "add users and change roles"
+    MANAGE_SIGNING_KEY = "move the evidence signing key"
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -44,7 +45,9 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     # Auditors read what happened; they do not watch cameras or handle evidence.
     Role.AUDITOR: frozenset({Action.READ_AUDIT}),
     # Administrators run the system; they do not watch cameras or handle evidence either.
-    Role.ADMINISTRATOR: frozenset({Action.EDIT_REGISTRY, Action.RECORD_CONSENT, Action.MANAGE_USERS}),
+    Role.ADMINISTRATOR: frozenset({
+        Action.EDIT_REGISTRY, Action.RECORD_CONSENT, Action.MANAGE_USERS, Action.MANAGE_SIGNING_KEY,
+    }),
 }  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -45,6 +45,8 @@ class ExportDialog(QDialog):
         time_zone: str = "UTC",
         case_number: str = "",
         parent: QWidget | None = None,
+        *,
+        key_dir: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export case evidence")
@@ -52,6 +54,7 @@ class ExportDialog(QDialog):
         self.sessions = sessions
         self.recordings = recordings
         self.time_zone = time_zone
+        self.key_dir = key_dir
         self.tasks = TaskRunner(self, workers=1)
         self.cancel_event = threading.Event()
         self.latest: ExportProgress | None = None
@@ -80,6 +83,8 @@ class ExportDialog(QDialog):
         self.status = QLabel("", self)
         self.status.setObjectName("export_status")
         self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # case numbers and paths are never markup
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.export_button = QPushButton("Export", self)
         self.export_button.setDefault(True)
         self.export_button.clicked.connect(self.start)
@@ -135,6 +140,7 @@ class ExportDialog(QDialog):
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #ff6b6b; font-weight: bold;" if error else "")
         self.status.setText(text)
+        self.adjustSize()  # a long error grows the dialog instead of being cut off
 
     def start(self) -> None:
         number = self.case.currentText().strip()
@@ -151,6 +157,7 @@ class ExportDialog(QDialog):
             exact=self.exact.isChecked(),
             watermark=self.watermark.isChecked(),
             time_zone=self.time_zone,
+            key_dir=self.key_dir,
         )
         self.cancel_event.clear()
         self.export_button.setEnabled(False)
@@ -192,7 +199,10 @@ class ExportDialog(QDialog):
         self._finish()
         self.export_result = result
         self.progress.setValue(1000)
-        self._say(f"Exported and verified on the target: {result.path}\n{result.verdict.summary()}")
+        self._say(
+            f"Exported and verified on the target: {result.path}\n{result.verdict.summary()}\n"
+            f"Signed with the agency key in {result.signed_with}."
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self._finish()

@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
                  fill_wall: int = 0, salvos: SalvoStore | None = None,
                  incidents: IncidentStore | None = None, time_zone: str = "UTC",
                  gazetteer: OfflineGazetteer | None = None, recordings_dir: Path | None = None,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+                 parent: QWidget | None = None, *, key_dir: Path | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.registry = registry
         self.info = info
@@ -128,6 +128,8 @@ class MainWindow(QMainWindow):
         self.incident_panel.sig_show_live.connect(self.show_cameras_live)
         self.incident_panel.sig_review.connect(self.review_recordings)
         self.recordings_dir = recordings_dir
+        # Where the evidence signing key is kept on a workstation with no OS keyring.
+        self.key_dir = key_dir
         self.scrub_windows: list[QMainWindow] = []
         self._drawn_incidents: list[dict[str, Any]] = []
         self.engine = engine
@@ -725,7 +727,8 @@ class MainWindow(QMainWindow):
         from app.views.export_dialog import ExportDialog
 
         number = case_number or (self.incident_panel.incident.number if self.incident_panel.incident else "")
-        dialog = ExportDialog(self.incidents.sessions, self.recordings_dir, self.time_zone, number, self)
+        dialog = ExportDialog(self.incidents.sessions, self.recordings_dir, self.time_zone, number, self,
+                              key_dir=self.key_dir)  # fmt: skip
         dialog.show()
         return dialog
 

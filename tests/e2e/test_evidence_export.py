@@ -476,3 +476,33 @@ def test_export_benchmark_runs_a_valid_export_against_a_plain_copy(tmp_path: Pat
     assert figures["package_bytes"] > figures["original_bytes"]
     assert figures["plain_copy_MBps"] > 0 and 0 < figures["ratio_export_to_plain"] < 5
     assert "verifying on the target" in figures["export_phase_s_median"]
+
+
+def test_a_machine_with_no_keyring_exports_with_a_protected_key_file_and_says_so(
+    recorded: Recorded, no_keyring: None, tmp_path: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    """Out of the box on a headless machine: Export is pressed, the package is VALID, and the
+    dialog names the 0600 key file that signed it (it used to fail: no keyring backend)."""
+    import stat
+
+    from app.evidence.signing import KEY_FILE_NAME
+    from app.views.export_dialog import ExportDialog
+    from tests.presses import click
+
+    make_case(recorded, "NOKEYRING-1", bookmark=False)
+    data = tmp_path / "data"
+    dialog = ExportDialog(recorded.sessions(), recorded.root, "America/Los_Angeles", "NOKEYRING-1",
+                          key_dir=data)  # fmt: skip
+    qtbot.addWidget(dialog)
+    dialog.show()
+    (tmp_path / "usb").mkdir()
+    dialog.target.setText(str(tmp_path / "usb"))
+    click(dialog.export_button)
+    finished = ("VALID", "failed")
+    qtbot.waitUntil(lambda: any(w in dialog.status.text() for w in finished), timeout=60_000)
+    assert "VALID" in dialog.status.text(), dialog.status.text()
+    key_file = data / KEY_FILE_NAME
+    assert f"Signed with the agency key in the file {key_file}" in dialog.status.text()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    # The whole message is on screen: the dialog grew to show it.
+    assert dialog.status.height() >= dialog.status.heightForWidth(dialog.status.width())

@@ -28,7 +28,7 @@ EXPECTED = {
     Role.EVIDENCE_TECHNICIAN: {"view recordings", "put footage into a case", "export evidence"},
     Role.AUDITOR: {"read and export the audit log"},
     Role.ADMINISTRATOR: {"change the camera registry", "record an owner's consent or revocation",
-                         "add users and change roles"},
+                         "add users and change roles", "move the evidence signing key"},
 }  # fmt: skip
 
 
