@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
 from app.models.tables import AuditEvent
+from app.views.plain import plain_label, plain_tooltip
 from app.views.tasks import TaskRunner
 
 COLUMNS = ("Time (UTC)", "Person", "Workstation", "Action", "Camera / target", "Purpose", "Case", "Details")
@@ -72,7 +73,8 @@ class AuditModel(QAbstractTableModel):
             e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), e.username, e.workstation, e.action,
             target, e.purpose, e.case_number, e.details,
         )  # fmt: skip
-        return values[index.column()]
+        value = values[index.column()]
+        return plain_tooltip(value) if role == Qt.ItemDataRole.ToolTipRole else value
 
 
 class AuditDialog(QDialog):
@@ -111,10 +113,10 @@ class AuditDialog(QDialog):
         self.search_button.clicked.connect(self.search)
         self.export_button = QPushButton("Export &CSV…", self)
         self.export_button.clicked.connect(self._choose_export)
-        self.chain = QLabel("Checking the hash chain …", self)
+        self.chain = plain_label("Checking the hash chain …", self)
         self.chain.setObjectName("audit_chain")
         self.chain.setWordWrap(True)
-        self.count = QLabel("", self)
+        self.count = plain_label("", self)
         self.model = AuditModel(self)
         self.model.camera_names = {str(k): v for k, v in (camera_names or {}).items()}
         self.table = QTableView(self)

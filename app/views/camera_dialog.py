@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -23,6 +22,7 @@ from app.models.enums import CameraStatus, OwnerType, SharingTerms
 from app.registry.records import CameraRecord, FieldError, validate_camera
 from app.registry.service import CameraRow
 from app.views.camera_list import LABELS
+from app.views.plain import plain_label
 
 _ERROR_STYLE = "border: 2px solid #e05d5d;"
 
@@ -94,9 +94,9 @@ class CameraDialog(QDialog):
         form.addRow("Notes", notes)
         self.edits["notes"] = notes
 
-        self.credential_hint = QLabel(self)
+        self.credential_hint = plain_label(parent=self)
         self.credential_hint.setWordWrap(True)
-        self.error_label = QLabel(self)
+        self.error_label = plain_label(parent=self)
         self.error_label.setObjectName("errors")
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #ff8a80;")

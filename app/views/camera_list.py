@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QTableView,
     QVBoxLayout,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.models.enums import CameraStatus, OwnerType, SharingTerms
 from app.registry.service import CameraRow
+from app.views.plain import plain_label, plain_tooltip
 
 CAMERA_MIME = "application/x-rtcc-camera-id"
 
@@ -117,7 +117,7 @@ class CameraTableModel(QAbstractTableModel):
             if row.status == CameraStatus.OFFLINE:
                 return QColor("#e05d5d")
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (
+            return plain_tooltip(
                 f"{row.name}\nOwner: {row.owner_name} ({LABELS.get(row.owner_type)})\n"
                 f"Location: {row.latitude:.5f}, {row.longitude:.5f}  heading {row.heading_deg:g}°, "
                 f"FOV {row.fov_deg:g}°, range {row.range_m:g} m\nSharing: {LABELS.get(row.sharing_terms)}"
@@ -219,7 +219,7 @@ class CameraListPanel(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.table.activated.connect(lambda idx: self.sig_camera_activated.emit(idx.data(ROW_ROLE)))
 
-        self.count_label = QLabel(self)
+        self.count_label = plain_label(parent=self)
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.rowsRemoved.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -34,6 +33,7 @@ from app.evidence.export import ExportError, ExportOptions, ExportProgress, Expo
 from app.evidence.targets import list_targets
 from app.evidence.verify import Verdict, verify_package
 from app.models.tables import Case
+from app.views.plain import plain_label
 from app.views.tasks import TaskRunner
 
 
@@ -80,7 +80,7 @@ class ExportDialog(QDialog):
         self.watermark = QCheckBox("Burn case number, user and workstation into working copies", self)
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1000)
-        self.status = QLabel("", self)
+        self.status = plain_label("", self)
         self.status.setObjectName("export_status")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)  # case numbers and paths are never markup

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -37,6 +36,7 @@ from app.incidents.selection import DEFAULT_RADIUS_M, Candidate, rank_cameras
 from app.incidents.service import IncidentError, IncidentInput, SavedIncident, check
 from app.incidents.spatial import CameraIndex
 from app.registry.service import CameraRow
+from app.views.plain import plain_label
 
 INCIDENT_TYPES = (
     "Robbery",
@@ -101,7 +101,7 @@ class IncidentDialog(QDialog):
         if lat is not None and lon is not None:
             self.location.setText(f"{lat:.6f}, {lon:.6f}")
         form.addRow("Location", self.location)
-        self.matched = QLabel(self)
+        self.matched = plain_label(parent=self)
         self.matched.setObjectName("matched")
         form.addRow("", self.matched)
         self.radius = QDoubleSpinBox(self)
@@ -113,11 +113,11 @@ class IncidentDialog(QDialog):
         self.notes.setFixedHeight(60)
         form.addRow("Notes", self.notes)
 
-        self.summary = QLabel(self)
+        self.summary = plain_label(parent=self)
         self.summary.setObjectName("summary")
         self.list = QListWidget(self)
         self.list.setObjectName("candidates")
-        self.error = QLabel(self)
+        self.error = plain_label(parent=self)
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #ff8a80;")
@@ -265,7 +265,7 @@ class IncidentPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.incident: SavedIncident | None = None
-        self.title = QLabel("No incident open. Ctrl+N, or right-click the map: New incident here.", self)
+        self.title = plain_label("No incident open. Ctrl+N, or right-click the map: New incident here.", self)
         self.title.setObjectName("incident_title")
         self.title.setWordWrap(True)
         self.cameras = QListWidget(self)
@@ -291,12 +291,12 @@ class IncidentPanel(QWidget):
     def show_incident(self, incident: SavedIncident, names: dict[int, str]) -> None:
         self.incident = incident
         local = incident.reported_at.astimezone(ZoneInfo(incident.time_zone))
+        # The number and type are the caller's words: plain text (they drew markup before).
         self.title.setText(
-            f"<b>{incident.number}</b> · {incident.incident_type} · reported {local:%Y-%m-%d %H:%M} "
-            f"{incident.time_zone}<br>{incident.latitude:.5f}, {incident.longitude:.5f} · radius "
+            f"{incident.number} · {incident.incident_type} · reported {local:%Y-%m-%d %H:%M} "
+            f"{incident.time_zone}\n{incident.latitude:.5f}, {incident.longitude:.5f} · radius "
             f"{incident.radius_m:.0f} m · {len(incident.camera_ids)} camera(s) selected"
         )
-        self.title.setTextFormat(Qt.TextFormat.RichText)
         self.cameras.clear()
         for cid in incident.camera_ids:
             self.cameras.addItem(names.get(cid, f"camera #{cid}"))

@@ -50,6 +50,7 @@ from app.views.camera_list import LABELS, ROW_ROLE, CameraListPanel, status_text
 from app.views.incident import IncidentDialog, IncidentPanel
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import CameraPlan, MapPanel, plan_cameras
+from app.views.plain import plain_label
 from app.views.purpose_dialog import PurposeDialog
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskRunner
@@ -87,7 +88,7 @@ class ConsoleInfo:
 
 
 def _placeholder(text: str, name: str) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setObjectName(name)
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setWordWrap(True)
@@ -176,10 +177,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["map"], self.docks["cameras"]], [620, 520], Qt.Orientation.Horizontal)
 
         if info.simulator:
-            self.statusBar().addPermanentWidget(QLabel(info.simulator, self))
-        self.status_db = QLabel(info.database, self)
-        self.status_media = QLabel(info.media_service, self)
-        self.status_counts = QLabel("Cameras: loading…", self)
+            self.statusBar().addPermanentWidget(plain_label(info.simulator, self))
+        self.status_db = plain_label(info.database, self)
+        self.status_media = plain_label(info.media_service, self)
+        self.status_counts = plain_label("Cameras: loading…", self)
         for widget in (self.status_db, self.status_media, self.status_counts):
             self.statusBar().addPermanentWidget(widget)
 
@@ -928,6 +929,7 @@ class MainWindow(QMainWindow):
 
     def _error(self, title: str, exc: BaseException) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, str(exc), QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # errors quote registry and incident text
         box.setObjectName("error_box")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.governance.purpose import MIN_REASON_CHARS, Purpose
+from app.views.plain import plain_label
 
 
 class PurposeDialog(QDialog):
@@ -54,7 +55,7 @@ class PurposeDialog(QDialog):
         self.reason.setObjectName("purpose_reason")
         self.reason.setPlaceholderText(f"without a number: why, in at least {MIN_REASON_CHARS} characters")
         self.reason.setFixedHeight(80)
-        self.error = QLabel("", self)
+        self.error = plain_label("", self)
         self.error.setObjectName("purpose_error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #ff8a80; font-weight: bold;")

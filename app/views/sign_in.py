@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.governance import audit
 from app.governance.accounts import Account, AccountStore
 from app.governance.identity import sign_in
+from app.views.plain import plain_label
 
 
 class SignInDialog(QDialog):
@@ -33,13 +34,13 @@ class SignInDialog(QDialog):
         self.setMinimumWidth(560)
         intro = "The console locked after inactivity. Sign in to go on." if locked else (
             "Sign in: everything you do is recorded under your name.")  # fmt: skip
-        self.intro = QLabel(intro, self)
+        self.intro = plain_label(intro, self)
         self.username = QLineEdit(username, self)
         self.username.setObjectName("sign_in_username")
         self.password = QLineEdit(self)
         self.password.setObjectName("sign_in_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error = QLabel("", self)
+        self.error = plain_label("", self)
         self.error.setStyleSheet("color: #ff6b6b; font-weight: bold;")
         ok, cancel = QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel
         buttons = QDialogButtonBox(ok | cancel, parent=self)

@@ -26,13 +26,14 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QCheckBox, QCompleter, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QCompleter, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from app.geo.coords import CoordinateError, looks_like_coordinates, parse_coordinates
 from app.registry.service import CameraRow
 from app.views.map.bridge import MapBridge
 from app.views.map.page_html import MapConfig, build_map_html
 from app.views.map.scheme import SCHEME, MBTiles, RtccSchemeHandler
+from app.views.plain import plain_label
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ class MapPanel(QWidget):
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.search.setCompleter(self.completer)
-        self.message = QLabel(self)
+        self.message = plain_label(parent=self)
         self.message.setObjectName("map_message")
         self.message.setStyleSheet("color: #ffb3b3;")
         self.message.hide()

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSlider,
     QTableWidget,
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 from app.evidence.report import render_report
 from app.evidence.review import ReviewClip, ReviewPackage, open_for_review, record_review
 from app.governance.identity import current_user
+from app.views.plain import plain_label, show_message
 from app.views.scrub.window import SPEEDS
 from app.views.tasks import TaskRunner
 
@@ -63,7 +63,7 @@ class _ClipTile(QWidget):
         self.surface.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors)
         self.surface.setStyleSheet("background:black;")
         self.surface.setMinimumSize(320, 180)
-        self.caption = QLabel(clip.camera, self)
+        self.caption = plain_label(clip.camera, self)
         layout.addWidget(self.surface, 1)
         layout.addWidget(self.caption)
         self.player = engine.instance.media_player_new() if engine is not None else None
@@ -127,7 +127,7 @@ class FootageView(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, max(1, int((self.end - self.start).total_seconds() * 1000)))
         self.slider.sliderMoved.connect(self._on_scrub)
-        self.clock = QLabel(self)
+        self.clock = plain_label(parent=self)
         self.play_button = QPushButton("Play", self)
         self.play_button.clicked.connect(self.toggle_play)
         self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -242,7 +242,7 @@ class ReviewWindow(QMainWindow):
         self.review: ReviewPackage | None = None
         self.footage: FootageView | None = None
         self.setWindowTitle(f"Case package review — {package.name} (read-only)")
-        self.banner = QLabel(f"Verifying {package.name} …", self)
+        self.banner = plain_label(f"Verifying {package.name} …", self)
         self.banner.setObjectName("verdict")
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -321,10 +321,10 @@ class ReviewWindow(QMainWindow):
         try:
             path = record_review(self.review, name, note)
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Record review", f"The review was not recorded: {exc}")
+            show_message(self, "Record review", f"The review was not recorded: {exc}", warning=True)
             return
-        QMessageBox.information(self, "Record review", f"Review recorded beside the package in {path.name}; "
-                                                        "the package itself is unchanged.")  # fmt: skip
+        show_message(self, "Record review", f"Review recorded beside the package in {path.name}; "
+                                          "the package itself is unchanged.")  # fmt: skip
 
     def closeEvent(self, event: Any) -> None:
         if self.footage is not None:

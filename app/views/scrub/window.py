@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -42,12 +41,14 @@ from app.models.db import DatabaseError
 from app.playback.reader import FrameReader, FrameResult
 from app.playback.timeline import CameraTimeline, load_timelines, recording_extent
 from app.registry.service import CameraRow
+from app.views.plain import plain_label, show_message
 from app.views.scrub.timeline import TimelineWidget
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
+CASE_TITLE = "Put footage into a case"
 SPEEDS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 STATUS_TEXT = {
     "no recording": "No recording at this time",
@@ -179,7 +180,7 @@ class ScrubWindow(QMainWindow):
         self.thumbnail = QLabel(None, Qt.WindowType.ToolTip)
         self.timeline.sig_leave.connect(self.thumbnail.hide)
         self.thumbnail.setObjectName("scrub_thumbnail")
-        self.clock = QLabel(self)
+        self.clock = plain_label(parent=self)
         self.clock.setObjectName("scrub_clock")
         font = self.clock.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
@@ -189,7 +190,7 @@ class ScrubWindow(QMainWindow):
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
         self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
         self.speed_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.marks_label = QLabel(self)
+        self.marks_label = plain_label(parent=self)
 
         self.actions_by_name: dict[str, QAction] = {}
         menu = self.menuBar().addMenu("&Playback")
@@ -515,12 +516,12 @@ class ScrubWindow(QMainWindow):
     def add_to_case(self, number: str | None = None, note: str = "") -> list[str]:
         """Put the marked window of every tile's camera (and the bookmarks) into a case."""
         if self.mark_in is None or self.mark_out is None:
-            QMessageBox.information(self, "Put footage into a case", "Mark in (I) and out (O) first.")
+            show_message(self, CASE_TITLE, "Mark in (I) and out (O) first.")
             return []
         if number is None:
             text, ok = QInputDialog.getText(
                 self,
-                "Put footage into a case",
+                CASE_TITLE,
                 "Case number (an existing one, or a new one to open):",
                 text=self.case_number,
             )
@@ -532,7 +533,7 @@ class ScrubWindow(QMainWindow):
         try:
             case_id = store.find(number) or store.create(number)
         except (CaseError, DatabaseError) as exc:
-            QMessageBox.warning(self, "Put footage into a case", f"The case could not be opened: {exc}")
+            show_message(self, CASE_TITLE, f"The case could not be opened: {exc}", warning=True)
             return [str(exc)]
         added = 0
         for camera in self.cameras:
@@ -551,8 +552,11 @@ class ScrubWindow(QMainWindow):
             f"{added} camera window(s) and {len(self.bookmarks)} bookmark(s) put into case {self.case_number}"
         )
         if problems:
-            QMessageBox.warning(
-                self, "Put footage into a case", summary + "; not added:\n" + "\n".join(problems)
+            show_message(
+                self,
+                CASE_TITLE,
+                summary + "; not added:\n" + "\n".join(problems),
+                warning=True,
             )
         self.statusBar().showMessage(summary + "; the footage is on legal hold.", 10_000)
         return problems

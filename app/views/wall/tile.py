@@ -36,7 +36,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
 )
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from app.governance.live_access import live_refusal
 from app.registry.credentials import KeyringUnavailable
@@ -45,6 +45,7 @@ from app.video.frame_sink import FrameSink
 from app.video.sources import camera_source
 from app.video.vlc_player import LivePlayer, PlayerStats, VlcEngine
 from app.views.camera_list import CAMERA_MIME
+from app.views.plain import plain_label, plain_tooltip
 from app.views.wall.delay import Delay, camera_clock_delay_ms, estimated_delay_ms
 
 log = logging.getLogger(__name__)
@@ -222,7 +223,7 @@ class VideoTile(QFrame):
         self.setLineWidth(2)
         self.setObjectName(f"tile_{index}")
 
-        self.header = QLabel(self)
+        self.header = plain_label(parent=self)
         self.header.setObjectName("tile_header")
         # A long state (a refusal's reason) must not widen its grid column; the tooltip has it all.
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -252,7 +253,7 @@ class VideoTile(QFrame):
         self.stalled_view = _StalledView(self)
         self.stack.addWidget(self.stalled_view)
         # "Drop a camera here" on an empty tile; on a refused one, why, readable across the room.
-        self.placeholder_text = QLabel("Drop a camera here", self.surfaces[0])
+        self.placeholder_text = plain_label("Drop a camera here", self.surfaces[0])
         self.placeholder_text.setObjectName("tile_message")
         self.placeholder_text.setStyleSheet("color: #6b707a;")
         self.placeholder_text.setWordWrap(True)
@@ -503,7 +504,7 @@ class VideoTile(QFrame):
             if self.delay is not None:
                 text += f"  ·  {self.delay.text()}"
         self.header.setText(text)
-        self.header.setToolTip(text)
+        self.header.setToolTip(plain_tooltip(text))
         if self.state == TileState.REVOKED:
             self.stack.setCurrentIndex(0)
             self.placeholder_text.setText(f"Not shown: {self.reason}" if self.reason else "Not shown")
