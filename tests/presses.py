@@ -44,9 +44,10 @@ class Answered:
     done: bool = False
 
 
-def answer_dialog(type_text: str | None = None, *, accept: bool = True, timeout_ms: int = 20_000) -> Answered:
+def answer_dialog(type_text: str | None = None, *, accept: bool = True, press: str = "",
+                  timeout_ms: int = 20_000) -> Answered:  # fmt: skip
     """Arm an answer for the next modal dialog: type ``type_text`` into its line edit (replacing
-    what is there) and press OK, or press Cancel/Escape when ``accept`` is false."""
+    what is there) and press OK, the button labelled ``press``, or Escape when ``accept`` is false."""
     seen = Answered()
     timer = QTimer()
     waited = [0]
@@ -66,7 +67,13 @@ def answer_dialog(type_text: str | None = None, *, accept: bool = True, timeout_
             edit.selectAll()
             QTest.keyClick(edit, Qt.Key.Key_Backspace)
             QTest.keyClicks(edit, type_text)
-        if not accept:
+        buttons = dialog.findChildren(QAbstractButton)
+        named = [b for b in buttons if press and b.text().replace("&", "") == press]
+        if named:
+            QTest.mouseClick(named[0], Qt.MouseButton.LeftButton)
+        elif press:
+            raise AssertionError(f"no button {press!r} in {seen.title!r}")
+        elif not accept:
             QTest.keyClick(dialog, Qt.Key.Key_Escape)
         else:
             box = dialog.findChild(QDialogButtonBox)

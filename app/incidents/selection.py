@@ -61,6 +61,11 @@ def rank_cameras(cameras: list[CameraRow] | CameraIndex, lat: float, lon: float,
             reason = f"excluded: {refused}"
         elif cam.sharing_terms == SharingTerms.RECORDED_ON_REQUEST:
             reason += "; footage on request from the owner"
+        if not refused and cam.status == CameraStatus.OFFLINE:
+            # Still worth its recordings from before it went down, but no live picture now.
+            reason += "; OFFLINE now: no live video"
         found.append(Candidate(cam, view.distance_m, view.in_cone, refused is None, reason))
-    found.sort(key=lambda c: (not c.usable, not c.in_view, c.distance_m))
+    found.sort(
+        key=lambda c: (not c.usable, not c.in_view, c.camera.status == CameraStatus.OFFLINE, c.distance_m)
+    )
     return found

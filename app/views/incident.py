@@ -11,7 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -49,6 +50,30 @@ INCIDENT_TYPES = (
     "Other",
 )
 CAMERA_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class TypedDateTimeEdit(QDateTimeEdit):
+    """A date-time edit that takes a time typed whole: "14:33:30".
+
+    QDateTimeEdit moves to the next section once two digits fill one, and moves again on the
+    separator the person then types, so "14:33:30" became 14:<old minutes>:33. A separator typed
+    right after such an automatic move is taken as already done."""
+
+    SEPARATORS = frozenset(":- /T.")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._moved_by_digit = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        if text and text in self.SEPARATORS and self._moved_by_digit:
+            self._moved_by_digit = False
+            event.accept()
+            return
+        before = self.currentSection()
+        super().keyPressEvent(event)
+        self._moved_by_digit = text.isdigit() and self.currentSection() != before
 
 
 class IncidentDialog(QDialog):
@@ -84,7 +109,8 @@ class IncidentDialog(QDialog):
         # The edit must show wall time in the incident's zone: built from a zoned QDateTime alone,
         # it converted to this machine's zone, and 12:38 in Los Angeles was read back as 20:38 there.
         zone = QTimeZone(time_zone.encode())
-        self.when = QDateTimeEdit(self)
+        self.when = TypedDateTimeEdit(self)
+        self.when.setObjectName("reported_time")
         self.when.setTimeZone(zone)
         self.when.setDateTime(QDateTime.currentDateTime(zone))
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
@@ -96,7 +122,12 @@ class IncidentDialog(QDialog):
         self.location = QLineEdit(self)
         self.location.setObjectName("location")
         self.location.setPlaceholderText(
-            "34.0522, -118.2437 or 34°03'08\"N 118°14'37\"W (or right-click the map)"
+            "an address (6501 Fountain Ave), 34.0522, -118.2437 or 34°03'08\"N 118°14'37\"W; "
+            "or right-click the map"
+        )
+        self.location.setToolTip(
+            "An address from the offline gazetteer, decimal degrees (latitude first) or degrees, "
+            "minutes and seconds."
         )
         if lat is not None and lon is not None:
             self.location.setText(f"{lat:.6f}, {lon:.6f}")
@@ -133,6 +164,13 @@ class IncidentDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.location.editingFinished.connect(self.rank)
+        # An error stays only while it is true: any change to the entry clears it.
+        self.number.textChanged.connect(self._entry_changed)
+        self.location.textChanged.connect(self._entry_changed)
+        self.kind.currentTextChanged.connect(self._entry_changed)
+        self.zone.currentTextChanged.connect(self._entry_changed)
+        self.when.dateTimeChanged.connect(self._entry_changed)
+        self._initial_location = self.location.text()
         self.radius.valueChanged.connect(lambda _v: self.rank())
         self.rank()
 
@@ -249,6 +287,31 @@ class IncidentDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         self.sig_save_requested.emit(data, self.selection())
+
+    def _entry_changed(self, *_args: object) -> None:
+        if self.error.text():
+            self.error.setText("")
+
+    def typed_something(self) -> bool:
+        return bool(
+            self.number.text().strip()
+            or self.notes.toPlainText().strip()
+            or self.location.text() != self._initial_location
+        )
+
+    def reject(self) -> None:
+        """Escape or Cancel: a half-typed incident is not thrown away without asking."""
+        if self.typed_something() and self.buttons.isEnabled():
+            answer = QMessageBox.question(
+                self,
+                "Discard this incident?",
+                "The incident has not been saved. Discard what you typed?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()
 
     def save_failed(self, message: str) -> None:
         self.buttons.setEnabled(True)

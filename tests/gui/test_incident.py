@@ -90,3 +90,59 @@ def test_an_address_from_the_offline_gazetteer_places_the_incident(make_window, 
     dialog.location.setText("42 Nowhere Lane")
     dialog.rank()
     assert "no address in the gazetteer matches" in dialog.summary.text()
+
+
+def open_incident_dialog(window, qtbot: QtBot):  # type: ignore[no-untyped-def]
+    """Ctrl+N in the console, as the dispatcher opens a new incident."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QWidget
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.findChild(QWidget, "reported_time") is not None, timeout=5_000)
+    dialog = window.findChild(QWidget, "reported_time").window()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def test_a_time_typed_whole_is_taken_as_typed(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    """'14:33:30' typed into the hours became 14:34:33: the separator moved one section too far."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QDateTimeEdit
+
+    dialog = open_incident_dialog(make_window(), qtbot)
+    when = dialog.when
+    when.setFocus()
+    when.setSelectedSection(QDateTimeEdit.Section.HourSection)  # where a click on the hours puts it
+    QTest.keyClicks(when, "14:33:30")
+    assert when.time().toString("HH:mm:ss") == "14:33:30"
+    when.setSelectedSection(QDateTimeEdit.Section.YearSection)
+    QTest.keyClicks(when, "2026-03-07 09:05:02")
+    assert when.dateTime().toString("yyyy-MM-dd HH:mm:ss") == "2026-03-07 09:05:02"
+
+
+def test_an_error_goes_once_it_is_fixed_and_escape_asks_before_discarding(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtTest import QTest
+
+    from tests.presses import answer_dialog, click, wait_answered
+
+    window = make_window()
+    dialog = open_incident_dialog(window, qtbot)
+    assert "address" in dialog.location.placeholderText()
+    target = window.cameras[0]
+    QTest.keyClicks(dialog.location, f"{target.latitude:.6f}, {target.longitude:.6f}")
+    click(dialog.buttons.button(dialog.buttons.StandardButton.Save))
+    qtbot.waitUntil(lambda: "incident number" in dialog.error.text(), timeout=5_000)
+    QTest.keyClicks(dialog.number, "26-0001")
+    assert dialog.error.text() == ""  # fixed: the error is gone
+    # Escape with something typed asks; "Cancel" keeps everything as typed.
+    keep = answer_dialog(press="Cancel")
+    QTest.keyClick(dialog.number, Qt.Key.Key_Escape)
+    wait_answered(qtbot, keep)
+    assert keep.title == "Discard this incident?"
+    assert dialog.isVisible() and dialog.number.text() == "26-0001"
+    discard = answer_dialog(press="Discard")
+    QTest.keyClick(dialog.number, Qt.Key.Key_Escape)
+    wait_answered(qtbot, discard)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)

@@ -80,3 +80,12 @@ def test_the_grid_index_ranks_exactly_like_a_full_scan() -> None:
         CameraIndex(north), LAT + 9.0, LON + 0.01, 900
     )  # a box of 900 m at the equator: 0.008°
     assert {c.camera.id for c in nearby} == {1, 2}
+
+
+def test_an_offline_camera_says_so_and_comes_after_online_ones() -> None:
+    """An offline camera may hold recordings of the incident, but the operator must see at once
+    that it shows no live picture."""
+    ranked = rank_cameras([cam(1, 0.0003, 0, 180, status="offline"), cam(2, -0.0010, 0, 0)], LAT, LON, 300)
+    assert [c.camera.id for c in ranked] == [2, 1]
+    assert ranked[1].usable and ranked[1].reason == "in view, 33 m; OFFLINE now: no live video"
+    assert "OFFLINE" not in ranked[0].reason
