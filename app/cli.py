@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     rev.add_argument("package", type=Path, help="package folder or .zip")
     case = sub.add_parser("case", help="cases: footage held for evidence")
     casesub = case.add_subparsers(dest="action", required=True)
+    casesub.add_parser("list", help="every case, newest first, with its footage windows")
     ccreate = casesub.add_parser("create", help="open a case")
     ccreate.add_argument("number")
     ccreate.add_argument("--title", default="")
@@ -315,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         try:
             _sign_in(settings, args, GOVERNED[command](args))
-        except Forbidden as exc:
+        except (Forbidden, NoTerminal) as exc:
             print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
             return EXIT_FORBIDDEN
     if command == "users":
@@ -353,7 +354,9 @@ def _governed() -> dict[str, Any]:
 
     return {
         "export": lambda _a: Action.EXPORT_EVIDENCE,
-        "case": lambda a: Action.REMOVE_FROM_CASE if a.action == "remove-window" else Action.PUT_IN_CASE,
+        "case": lambda a: {"remove-window": Action.REMOVE_FROM_CASE, "list": Action.VIEW_RECORDINGS}.get(
+            a.action, Action.PUT_IN_CASE
+        ),
         "users": lambda a: None if a.action == "list" else Action.MANAGE_USERS,
         "audit": lambda _a: Action.READ_AUDIT,
         "retention": lambda _a: Action.READ_AUDIT,
@@ -376,7 +379,6 @@ def _sign_in(settings: Settings, args: argparse.Namespace, action: Any) -> None:
     the first account added should be an administrator. Every sign-in, failure and refusal is
     audited.
     """
-    import getpass
     import os
 
     from app.governance import audit
@@ -392,7 +394,7 @@ def _sign_in(settings: Settings, args: argparse.Namespace, action: Any) -> None:
     username = args.user or os.environ.get("RTCC_USER", "")
     if not username:
         raise Forbidden("sign in with --user NAME (or RTCC_USER); every action is recorded under a person")
-    password = os.environ.get("RTCC_PASSWORD") or getpass.getpass(f"password for {username}: ")
+    password = os.environ.get("RTCC_PASSWORD") or _ask_password(f"password for {username}: ", "RTCC_PASSWORD")
     account = accounts.authenticate(username, password)
     if account is None:
         audit.record(sessions, "sign-in failed", target_type="user", target_id=username, user=username)
@@ -415,8 +417,19 @@ def _sign_in(settings: Settings, args: argparse.Namespace, action: Any) -> None:
         raise
 
 
-def _users(settings: Settings, args: argparse.Namespace) -> int:
+class NoTerminal(RuntimeError):
+    """A password is needed and there is no terminal to ask it on."""
+
+
+def _ask_password(prompt: str, variable: str) -> str:
     import getpass
+
+    if not sys.stdin or not sys.stdin.isatty():
+        raise NoTerminal(f"a password is needed and there is no terminal to ask it on; set {variable}")
+    return getpass.getpass(prompt)
+
+
+def _users(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
     from app.governance.accounts import AccountError, AccountStore
@@ -431,8 +444,8 @@ def _users(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return EXIT_OK
         if args.action == "add":
-            password = os.environ.get("RTCC_NEW_PASSWORD") or getpass.getpass(
-                f"new password for {args.username}: "
+            password = os.environ.get("RTCC_NEW_PASSWORD") or _ask_password(
+                f"new password for {args.username}: ", "RTCC_NEW_PASSWORD"
             )
             account = accounts.add(args.username, args.full_name, args.role, password)
             print(f"added {account.username} ({account.role.value})")
@@ -440,7 +453,7 @@ def _users(settings: Settings, args: argparse.Namespace) -> int:
         account = accounts.set_role(args.username, args.role)
         print(f"{account.username} is now {account.role.value}")
         return EXIT_OK
-    except AccountError as exc:
+    except (AccountError, NoTerminal) as exc:
         print(f"rtcc users: {exc}", file=sys.stderr)
         return EXIT_INVALID
 
@@ -577,6 +590,14 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
     try:
         sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
         store = CaseStore(sessions)
+        if command == "case" and args.action == "list":
+            cases = store.summaries()
+            if not cases:
+                print("no cases yet: `rtcc case create NUMBER`, or 'To case…' in the recordings view")
+            for c in cases:
+                opened = f"{c.created_at:%Y-%m-%d %H:%M} UTC by {c.created_by or '-'}"
+                print(f"{c.number:24} {c.status:8} {c.windows:3} window(s)  opened {opened}  {c.title}")
+            return EXIT_OK
         if command == "case" and args.action == "create":
             store.create(args.number, args.title)
             print(f"case {args.number} opened")
@@ -647,7 +668,12 @@ def _gazetteer(settings: Settings, args: argparse.Namespace) -> int:
         if args.action == "import":
             print(f"imported {gazetteer.import_csv(args.path)} place(s) from {args.path}")
             return EXIT_OK
-        for match in gazetteer.lookup(args.query):
+        matches = gazetteer.lookup(args.query)
+        if not matches:
+            print(f"rtcc gazetteer: no place matches {args.query!r} (the gazetteer holds "
+                  f"{len(gazetteer.all()):,} places)", file=sys.stderr)  # fmt: skip
+            return EXIT_ERROR
+        for match in matches:
             print(f"{match.latitude:.6f}, {match.longitude:.6f}  {match.address}")
         return EXIT_OK
     except GazetteerError as exc:
@@ -700,6 +726,19 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+NUMERIC_FIELDS = {"latitude": float, "longitude": float, "heading_deg": float, "fov_deg": float,
+                  "range_m": float, "retention_days": int}  # fmt: skip
+
+
+def _typed_fields(fields: dict[str, str]) -> dict[str, Any]:
+    """A camera's fields for JSON: numbers as numbers (they were strings), empty ones as null."""
+    out: dict[str, Any] = dict(fields)
+    for name, kind in NUMERIC_FIELDS.items():
+        value = fields.get(name, "")
+        out[name] = kind(value) if value not in ("", None) else None
+    return out
+
+
 def _cameras(settings: Settings, args: argparse.Namespace) -> int:
     from app.models.db import DatabaseError, open_database
     from app.registry.records import validate_camera
@@ -719,7 +758,7 @@ def _cameras(settings: Settings, args: argparse.Namespace) -> int:
         elif args.action == "list":
             rows = registry.list_cameras()
             if args.json:
-                print(json.dumps([r.to_fields() | {"id": r.id} for r in rows], indent=1))
+                print(json.dumps([_typed_fields(r.to_fields()) | {"id": r.id} for r in rows], indent=1))
             else:
                 for r in rows:
                     print(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,6 +40,16 @@ class WindowInfo:
     end_at: datetime
     note: str
     segment_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    number: str
+    title: str
+    status: str
+    created_by: str
+    created_at: datetime
+    windows: int
 
 
 def _utc(value: datetime, what: str) -> datetime:
@@ -83,6 +93,16 @@ class CaseStore:
                 return case.id
         except IntegrityError:
             raise CaseError(f"case {number} already exists") from None
+
+    def summaries(self) -> list[CaseSummary]:
+        """Every case, newest first, with how much footage it holds."""
+        with self.sessions() as s:
+            per_case = select(CaseWindow.case_id, func.count()).group_by(CaseWindow.case_id)
+            counts: dict[int, int] = {case_id: n for case_id, n in s.execute(per_case)}
+            return [
+                CaseSummary(c.number, c.title, c.status, c.created_by, c.created_at, int(counts.get(c.id, 0)))
+                for c in s.scalars(select(Case).order_by(Case.created_at.desc(), Case.id.desc()))
+            ]
 
     def find(self, number: str) -> int | None:
         with self.sessions() as s:

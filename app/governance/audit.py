@@ -127,15 +127,21 @@ class AuditCheck:
 
 
 def verify_audit(sessions: sessionmaker[Session]) -> AuditCheck:
+    """Walk the whole chain: ``entries`` is the log's length, ``first_bad`` where it breaks, and
+    ``head`` the last hash that still chains (the log's head when intact)."""
     prev = ""
     count = 0
+    first_bad: int | None = None
     with sessions() as s:
         for position, e in enumerate(s.scalars(select(AuditEvent).order_by(AuditEvent.id)), 1):
             count = position
+            if first_bad is not None:
+                continue  # counted, so "entry 3 of 17" says how much of the log follows the break
             if e.prev_hash != prev or e.event_hash != entry_hash(e, prev):
-                return AuditCheck(count, position, prev)
+                first_bad = position
+                continue
             prev = e.event_hash
-    return AuditCheck(count, None, prev)
+    return AuditCheck(count, first_bad, prev)
 
 
 def neutralise(cell: object) -> str:

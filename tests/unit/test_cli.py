@@ -25,6 +25,9 @@ def test_add_list_export_import_retire(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["cameras", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert sorted(c["name"] for c in listed) == sorted(["CLI-1", GOOD["name"]])
+    # Numbers are JSON numbers, not strings.
+    cli1 = next(c for c in listed if c["name"] == "CLI-1")
+    assert cli1["latitude"] == 34.05 and cli1["range_m"] == 50.0 and isinstance(cli1["retention_days"], int)
     out = tmp_path / "all.geojson"
     assert main(["cameras", "export", str(out)]) == 0
     assert len(json.loads(out.read_text())["features"]) == 2
@@ -56,3 +59,34 @@ def test_bench_import_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     figures = json.loads(capsys.readouterr().out)
     assert figures["cameras"] == 500
     assert figures["seconds_median"] > 0 and figures["peak_rss_mb"] > 0
+
+
+def test_a_gazetteer_search_with_no_match_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gazetteer", "find", "1 Nowhere Street"]) == 1
+    assert "no place matches '1 Nowhere Street'" in capsys.readouterr().err
+
+
+def test_case_list_shows_every_case(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["case", "list"]) == 0
+    assert "no cases yet" in capsys.readouterr().out
+    assert main(["case", "create", "LAPD-2026-1", "--title", "Robbery"]) == 0
+    assert main(["case", "create", "LAPD-2026-2"]) == 0
+    capsys.readouterr()
+    assert main(["case", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["LAPD-2026-2", "LAPD-2026-1"]  # newest first
+    assert "0 window(s)" in lines[1] and lines[1].endswith("Robbery")
+
+
+def test_a_password_with_no_terminal_names_the_variable_instead_of_crashing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RTCC_NEW_PASSWORD", raising=False)
+    monkeypatch.delenv("RTCC_PASSWORD", raising=False)
+    assert main(["users", "add", "admin", "--full-name", "Pat Admin", "--role", "administrator"]) == 2
+    assert "no terminal to ask it on; set RTCC_NEW_PASSWORD" in capsys.readouterr().err
+    monkeypatch.setenv("RTCC_NEW_PASSWORD", "correct horse battery")
+    assert main(["users", "add", "admin", "--full-name", "Pat Admin", "--role", "administrator"]) == 0
+    capsys.readouterr()
+    assert main(["--user", "admin", "case", "list"]) == 3
+    assert "no terminal to ask it on; set RTCC_PASSWORD" in capsys.readouterr().err

@@ -97,6 +97,11 @@ def test_the_audit_chain_catches_altered_removed_inserted_and_reordered_entries(
         with copy.begin() as s:
             s.execute(text(statement))
         assert not audit.verify_audit(copy).intact, statement
+    # The break is placed in the whole log: altering entry 3 of 5 says "3 of 5", not "3 of 3".
+    altered = audit.verify_audit(open_database(
+        f"sqlite:///{Path(str(sessions.kw['bind'].url.database)).with_name('c0.sqlite')}"
+    ))  # fmt: skip
+    assert (altered.first_bad, altered.entries) == (3, 5)
 
 
 def test_the_audit_csv_neutralises_spreadsheet_formulas(registry: Registry) -> None:
