@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import av
 import numpy as np
@@ -15,9 +16,27 @@ from app.video.simulator_process import SimulatorProcess
 pytestmark = pytest.mark.e2e
 
 
+def open_rtsp(url: str, attempts: int = 3) -> Any:
+    """Open an RTSP stream as a player does, trying again after a 503.
+
+    gst-rtsp-server 1.22 hands a client that arrives while a mount's last client is leaving the
+    media being torn down, then refuses to prepare it again ("can not reuse media") and answers
+    503. Measured on a machine kept busy by two other processes: 2 of 24 joins; never on an idle
+    one. The console's tiles reconnect by themselves; the tests' client retries like them.
+    Making the media reusable instead left re-prepared media silent (every join timed out)."""
+    for attempt in range(attempts):
+        try:
+            return av.open(url, options={"rtsp_transport": "tcp", "timeout": "5000000"}, timeout=(10, 10))
+        except av.error.HTTPServerError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def grab(url: str, frames: int = 1, first: threading.Event | None = None) -> list[np.ndarray]:
     """Decode ``frames`` frames; ``first`` is set once the first one is in."""
-    container = av.open(url, options={"rtsp_transport": "tcp", "timeout": "5000000"}, timeout=(10, 10))
+    container = open_rtsp(url)
     try:
         out = []
         for frame in container.decode(video=0):
