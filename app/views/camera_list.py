@@ -194,6 +194,9 @@ class CameraListPanel(QWidget):
         }
         for field, (any_label, values) in choices.items():
             combo = QComboBox(self)
+            # Shrink with the dock instead of holding it at the longest entry's width.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
             combo.setObjectName(f"filter_{field}")
             combo.addItem(any_label, ANY)
             for value in values:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +38,11 @@ from app.views.tasks import TaskRunner
 
 
 class ExportDialog(QDialog):
+    """Signals: ``sig_review_requested(path)`` when the technician asks to review the package just
+    exported (the console opens it read-only in the review window)."""
+
+    sig_review_requested = Signal(object)
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -91,6 +96,13 @@ class ExportDialog(QDialog):
         self.cancel_button = QPushButton("Cancel export", self)
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_event.set)
+        self.review_button = QPushButton("Review this package", self)
+        self.review_button.setObjectName("review_package")
+        self.review_button.setEnabled(False)
+        self.review_button.setToolTip("Open the exported package read-only, as its recipient will see it")
+        self.review_button.clicked.connect(
+            lambda: self.export_result and self.sig_review_requested.emit(self.export_result.path)
+        )
         verify_button = QPushButton("Verify a package…", self)
         verify_button.clicked.connect(self._verify_other)
         close = QPushButton("Close", self)
@@ -106,7 +118,7 @@ class ExportDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(verify_button)
         buttons.addStretch(1)
-        for b in (self.export_button, self.cancel_button, close):
+        for b in (self.review_button, self.export_button, self.cancel_button, close):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -199,6 +211,7 @@ class ExportDialog(QDialog):
         self._finish()
         self.export_result = result
         self.progress.setValue(1000)
+        self.review_button.setEnabled(True)
         self._say(
             f"Exported and verified on the target: {result.path}\n{result.verdict.summary()}\n"
             f"Signed with the agency key in {result.signed_with}."

@@ -334,7 +334,8 @@ class IncidentPanel(QWidget):
         self.cameras = QListWidget(self)
         self.new_button = QPushButton("New incident…", self)
         self.new_button.clicked.connect(self.sig_new_incident)
-        self.live_button = QPushButton("Show these cameras live on the wall", self)
+        self.live_button = QPushButton("Show live on the wall", self)
+        self.live_button.setToolTip("Put this incident's cameras on the wall, live")
         self.live_button.setEnabled(False)
         self.live_button.clicked.connect(
             lambda: self.sig_show_live.emit(self.incident.camera_ids if self.incident else [])

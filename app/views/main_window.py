@@ -87,6 +87,18 @@ class ConsoleInfo:
     simulator: str = ""
 
 
+def fit_to_screen(window: QWidget, beside: QWidget, width: int, height: int) -> None:
+    """Size a new window as asked, but never past the screen the console is on (1366x768 too)."""
+    screen = beside.screen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        width, height = min(width, area.width()), min(height, area.height())
+        window.setGeometry(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2,
+                           width, height)  # fmt: skip
+    else:
+        window.resize(width, height)
+
+
 def _placeholder(text: str, name: str) -> QLabel:
     label = plain_label(text)
     label.setObjectName(name)
@@ -132,6 +144,7 @@ class MainWindow(QMainWindow):
         # Where the evidence signing key is kept on a workstation with no OS keyring.
         self.key_dir = key_dir
         self.scrub_windows: list[QMainWindow] = []
+        self.review_windows: list[QMainWindow] = []
         self._drawn_incidents: list[dict[str, Any]] = []
         self.engine = engine
         self.wall_windows: list[WallWindow] = []
@@ -157,6 +170,7 @@ class MainWindow(QMainWindow):
         self.details.setMargin(8)
 
         self.docks: dict[str, QDockWidget] = {}
+        self._docks_sized_by_hand = False  # a saved layout (or the operator's own) is kept as it is
         self._add_dock("cameras", "Cameras", self.camera_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("details", "Camera details", self.details, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.map: MapPanel | None = None
@@ -167,6 +181,7 @@ class MainWindow(QMainWindow):
             self.map.sig_camera_clicked.connect(self._on_map_camera_clicked)
             self.map.sig_camera_activated.connect(self._on_open_on_wall)
             self.map.sig_new_incident.connect(self._on_new_incident_here)
+            self.map.set_theme(theme)
             map_widget: QWidget = self.map
         else:
             map_widget = _placeholder("Division map switched off for this window.", "map_area")
@@ -174,7 +189,7 @@ class MainWindow(QMainWindow):
         self._add_dock("incident", "Incident", self.incident_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.docks["details"], self.docks["incident"])
         self.docks["details"].raise_()
-        self.resizeDocks([self.docks["map"], self.docks["cameras"]], [620, 520], Qt.Orientation.Horizontal)
+        self._size_docks()
 
         if info.simulator:
             self.statusBar().addPermanentWidget(plain_label(info.simulator, self))
@@ -195,6 +210,20 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     # -- construction ---------------------------------------------------------------------
+    def _size_docks(self) -> None:
+        """Lists and map beside the wall, in proportion to the window: fixed widths (520 and 620
+        px) left a 1366-pixel screen's wall a sliver of tall tiles letterboxing their video."""
+        width = max(self.width(), 1024)
+        left, right = max(300, int(width * 0.25)), max(320, int(width * 0.28))
+        self.resizeDocks([self.docks["cameras"], self.docks["map"]], [left, right], Qt.Orientation.Horizontal)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._docks_sized_by_hand:
+            # Once, at the window's real size; after that the layout is the operator's.
+            self._docks_sized_by_hand = True
+            QTimer.singleShot(0, self, self._size_docks)
+
     def _add_dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{key}")
@@ -234,6 +263,8 @@ class MainWindow(QMainWindow):
         self._action(
             evidence_menu, "&Verify a package…", "Ctrl+Shift+V", self.verify_package, "verify_package"
         )
+        review = self.choose_package_to_review
+        self._action(evidence_menu, "Review a &package…", "Ctrl+Shift+O", review, "review_package")
         evidence_menu.addSeparator()
         self._action(evidence_menu, "&Audit log…", "Ctrl+Shift+A", self.show_audit, "audit_log")
 
@@ -466,6 +497,7 @@ class MainWindow(QMainWindow):
             self.setWindowState(Qt.WindowState.WindowMaximized)
         if state is not None:
             self.restoreState(state)
+            self._docks_sized_by_hand = True
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.ui_state.setValue("main/geometry", self.saveGeometry())
@@ -717,9 +749,25 @@ class MainWindow(QMainWindow):
         window = ScrubWindow(self.incidents.sessions, self.recordings_dir, usable, incident.reported_at,
                              title=f"incident {incident.number}", time_zone=incident.time_zone,
                              case_number=incident.number, parent=self)  # fmt: skip
-        window.resize(1500, 950)
+        fit_to_screen(window, self, 1500, 950)
         window.show()
         self.scrub_windows.append(window)
+        return window
+
+    def choose_package_to_review(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Case package to review")
+        if folder:
+            self.open_review(Path(folder))
+
+    def open_review(self, package: Path) -> QMainWindow:
+        """The package, verified first, read-only in the review window (as ``rtcc review``)."""
+        from app.views.review.window import ReviewWindow
+
+        self.review_windows = [w for w in self.review_windows if w.isVisible()]
+        window = ReviewWindow(package, self.engine, self)
+        fit_to_screen(window, self, 1400, 900)
+        window.show()
+        self.review_windows.append(window)
         return window
 
     def export_case(self, case_number: str = "") -> QDialog | None:
@@ -730,6 +778,7 @@ class MainWindow(QMainWindow):
         number = case_number or (self.incident_panel.incident.number if self.incident_panel.incident else "")
         dialog = ExportDialog(self.incidents.sessions, self.recordings_dir, self.time_zone, number, self,
                               key_dir=self.key_dir)  # fmt: skip
+        dialog.sig_review_requested.connect(self.open_review)
         dialog.show()
         return dialog
 
@@ -914,6 +963,8 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         apply_theme(app, self.theme)
+        if self.map is not None:
+            self.map.set_theme(self.theme)
 
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

@@ -213,7 +213,7 @@ var RtccMap = (function () {
       [["#ffffff", "Live + recorded"], ["#a9b0bb", "Recorded on request"], ["#4a4f57", "Registered only"],
        ["#e05d5d", "Offline"], ["#ff8c1a", "Consent revoked"]].forEach(function (row) {
         var line = el("div", "rtcc-legend-row");
-        var ring = el("span", "rtcc-ring");
+        var ring = el("span", row[1] === "Live + recorded" ? "rtcc-ring rtcc-ring-live" : "rtcc-ring");
         ring.style.borderColor = row[0];
         line.appendChild(ring);
         line.appendChild(el("span", null, row[1]));
@@ -361,6 +361,26 @@ var RtccMap = (function () {
           .addTo(incidentLayer);
       });
       return incidents.length;
+    },
+
+    // The console's theme: "light" or "dark" (the default look).
+    setTheme: function (name) {
+      var light = name === "light";
+      document.documentElement.classList.toggle("rtcc-light", light);
+      // The live-shareable ring is white on the dark map; on the light one it must be dark.
+      var stroke = light ? "#15181d" : "#ffffff";
+      if (TERMS_STROKE.live_and_recorded !== stroke) {
+        TERMS_STROKE.live_and_recorded = stroke;
+        cameras.forEach(function (entry) { entry.marker.setStyle(styleFor(entry.data)); });
+      }
+      return document.documentElement.className;
+    },
+
+    // For tests that point the mouse at a place: its position in page (CSS) pixels.
+    pagePointOf: function (lat, lon) {
+      var point = map.latLngToContainerPoint([lat, lon]);
+      var box = map.getContainer().getBoundingClientRect();
+      return JSON.stringify({ x: box.left + point.x, y: box.top + point.y });
     },
 
     // For tests and benchmarks: a read-only view of the page's state.

@@ -409,3 +409,22 @@ def test_a_large_registry_reaches_the_page_in_chunks(qtbot: QtBot) -> None:
         panel.apply_cameras(plan)
     assert loaded.args == [len(rows)]
     assert js_json(qtbot, panel.page, "JSON.parse(RtccMap.state())")["cameras"] == len(rows)
+
+
+def test_the_light_theme_reaches_the_map_and_keeps_every_ring_visible(
+    city_map: MapPanel, qtbot: QtBot
+) -> None:
+    """In the light theme the page is light too, and the live-shareable ring (white on the dark
+    map) turns dark so that it still shows on a light background."""
+    ring = "getComputedStyle(document.querySelector('.rtcc-ring-live')).borderTopColor"
+    assert run_js(qtbot, city_map.page, ring) == "rgb(255, 255, 255)"
+    city_map.set_theme("light")
+    qtbot.waitUntil(
+        lambda: "rtcc-light" in run_js(qtbot, city_map.page, "document.documentElement.className"),
+        timeout=10_000,
+    )
+    assert run_js(qtbot, city_map.page, ring) == "rgb(21, 24, 29)"
+    background = "getComputedStyle(document.querySelector('.leaflet-container')).backgroundColor"
+    assert run_js(qtbot, city_map.page, background) == "rgb(233, 237, 242)"
+    city_map.set_theme("dark")
+    qtbot.waitUntil(lambda: run_js(qtbot, city_map.page, ring) == "rgb(255, 255, 255)", timeout=10_000)

@@ -317,6 +317,10 @@ class MapPanel(QWidget):
     def set_incidents(self, incidents: list[dict[str, Any]]) -> None:
         self.run_js(js_call("setIncidents", incidents))
 
+    def set_theme(self, theme: str) -> None:
+        """Draw the page light or dark, with the rest of the console."""
+        self.run_js(js_call("setTheme", theme))
+
     def _on_toggle(self) -> None:
         self.run_js(js_call("setFilter", {k: box.isChecked() for k, box in self.toggles.items()}))
 

@@ -5,8 +5,8 @@ without a black gap: the new stream starts on the hidden surface and is raised o
 shown its first picture. The tile polls libVLC's state and statistics on the GUI thread and runs
 the state machine: connecting → live → stalled → reconnecting (with backoff) → live.
 
-"Live" is a claim about the glass: it holds only while new pictures reach the screen. Two seconds
-without one, the tile says "stalled, last picture N s ago" over a dimmed copy of that picture; a
+"Live" is a claim about the glass: it holds only while new pictures reach the screen. A second and a
+half without one, the tile says "stalled, last picture N s ago" over a dimmed copy of that picture; a
 stalled tile comes back to "live" only when pictures arrive on two polls in a row, because a stalled
 stream can still flush a few old frames from a buffer (measured: three frames five seconds into a
 freeze), and those must neither count as live nor postpone the reconnect.
@@ -24,7 +24,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QDrag,
@@ -52,7 +52,10 @@ log = logging.getLogger(__name__)
 
 TILE_MIME = "application/x-rtcc-tile-index"
 MAP_DRAG_PREFIX = "rtcc-camera"
-STALL_SHOW_S = 2.0  # no new picture for this long: the tile says "stalled"
+# No new picture for this long: the tile says "stalled". Measured: frames in flight still arrive
+# for 0.6 s after a camera freezes, and libVLC's counter moves about every 0.27 s; with 2 s and a
+# 400 ms poll the tile said so 2.9-3.3 s after the freeze, too late for an operator (target 3 s).
+STALL_SHOW_S = 1.5
 STALL_S = 4.0  # stalled for this long in all: reconnect
 DELAY_EVERY_S = 2.0  # how often a tile showing its statistics reads its delay (a screen grab)
 # A first picture may take longer than a stall: the media service opens the camera on demand
@@ -70,6 +73,16 @@ class TileState(StrEnum):
     RECONNECTING = "reconnecting"
     REVOKED = "access revoked"
 
+
+# The same states on a light background: darker, so the green "live" stays readable.
+LIGHT_STATE_COLOURS = {
+    TileState.EMPTY: "#5b606a",
+    TileState.CONNECTING: "#7a5f00",
+    TileState.LIVE: "#17701a",
+    TileState.STALLED: "#a84600",
+    TileState.RECONNECTING: "#a84600",
+    TileState.REVOKED: "#b02a2a",
+}
 
 # States in which the tile has a stream open and watches it.
 PLAYING_STATES = (TileState.LIVE, TileState.STALLED, TileState.CONNECTING, TileState.RECONNECTING)
@@ -266,7 +279,7 @@ class VideoTile(QFrame):
         layout.addWidget(holder, 1)
 
         self.timer = QTimer(self)
-        self.timer.setInterval(400)
+        self.timer.setInterval(250)
         self.timer.timeout.connect(self.poll)
         self._render_header()
 
@@ -484,7 +497,8 @@ class VideoTile(QFrame):
             self.sig_state_changed.emit(self, str(state))
 
     def _render_header(self) -> None:
-        colour = STATE_COLOURS[self.state]
+        light = self.palette().color(QPalette.ColorRole.Window).lightness() > 128
+        colour = (LIGHT_STATE_COLOURS if light else STATE_COLOURS)[self.state]
         name = self.camera.name if self.camera else f"Tile {self.index + 1}"
         state = str(self.state)
         if self.state == TileState.REVOKED and self.reason:
@@ -519,6 +533,11 @@ class VideoTile(QFrame):
             f"padding: 2px 6px; font-weight: bold; color: {colour};"
             + (" background: #2f6fb3; color: #ffffff;" if self.selected else "")
         )
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._render_header()  # the theme changed: state colours for the new background
+        super().changeEvent(event)
 
     def set_selected(self, selected: bool) -> None:
         self.selected = selected
