@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimeZone, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -164,6 +164,9 @@ class IncidentDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.location.editingFinished.connect(self.rank)
+        # Enter in the location looks it up and ranks the cameras; it must not save the incident
+        # (the dialog's default button) before the dispatcher has seen them.
+        self.location.installEventFilter(self)
         # An error stays only while it is true: any change to the entry clears it.
         self.number.textChanged.connect(self._entry_changed)
         self.location.textChanged.connect(self._entry_changed)
@@ -287,6 +290,17 @@ class IncidentDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         self.sig_save_requested.emit(data, self.selection())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.location
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self.rank()
+            return True
+        return super().eventFilter(watched, event)
 
     def _entry_changed(self, *_args: object) -> None:
         if self.error.text():

@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self.key_dir = key_dir
         self.scrub_windows: list[QMainWindow] = []
         self.review_windows: list[QMainWindow] = []
+        self._wall_before: tuple[str, list[int | None]] | None = None  # for Ctrl+Z after "show live"
         self._drawn_incidents: list[dict[str, Any]] = []
         self.engine = engine
         self.wall_windows: list[WallWindow] = []
@@ -316,6 +317,7 @@ class MainWindow(QMainWindow):
             menu, "Maximise / restore tile", "Ctrl+M", partial(wall.toggle_maximise, None), "maximise"
         )
         self._action(menu, "Clear tile", "Ctrl+Backspace", partial(wall.clear_tile, None), "clear_tile")
+        self._action(menu, "Undo the last wall change", "Ctrl+Z", self.undo_wall_change, "undo_wall")
         self._action(menu, "Show tile statistics", "Ctrl+Shift+S", wall.toggle_stats, "tile_stats")
         self._action(
             menu, "Open selected camera on the wall", "Ctrl+Return", self._open_selected, "open_wall"
@@ -804,19 +806,50 @@ class MainWindow(QMainWindow):
         dialog._verify_other()
 
     def show_cameras_live(self, camera_ids: list[int]) -> None:
-        """Put an incident's cameras that allow live view on the wall, best first."""
+        """Put an incident's cameras that allow live view on the wall, best first.
+
+        A wall already showing other cameras is replaced only when the operator says so, and
+        Ctrl+Z puts it back. Cameras left off are named with the reason."""
         if self.wall is None:
             return
         cameras = [c for c in (self.camera_by_id(i) for i in camera_ids) if c is not None]
         live = [c for c in cameras if live_refusal(c) is None][:36]
+        left_off = [f"{c.name} ({live_refusal(c)})" for c in cameras if live_refusal(c) is not None]
+        why = f" Not shown live: {'; '.join(left_off)}." if left_off else ""
         if not live:
-            self.statusBar().showMessage("None of this incident's cameras may be shown live.", 6000)
+            self.statusBar().showMessage(f"None of this incident's cameras may be shown live.{why}", 10_000)
             return
+        wanted = {c.id for c in live}
+        others = [self.camera_by_id(i) for i in self.wall.assignments() if i is not None and i not in wanted]
+        if others:
+            names = ", ".join(c.name for c in others[:4] if c is not None) + (" …" if len(others) > 4 else "")
+            box = QMessageBox(QMessageBox.Icon.Question, "Replace the wall?",
+                              f"The wall shows {len(others)} other camera(s): {names}.\n\nReplace them with "
+                              f"this incident's {len(live)} camera(s)? Ctrl+Z puts the wall back.",
+                              QMessageBox.StandardButton.Cancel, self)  # fmt: skip
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
+            box.setDefaultButton(replace)
+            box.exec()
+            if box.clickedButton() is not replace:
+                self.statusBar().showMessage("The wall was left as it was.", 5000)
+                return
+        self._wall_before = (self.wall.layout_name, self.wall.assignments())
         side = next(n for n in range(1, 7) if n * n >= len(live))
         self.wall.arrange(f"{side}x{side}", [c.id for c in live])
-        skipped = len(cameras) - len(live)
-        note = f"; {skipped} recorded-only camera(s) left off the wall" if skipped else ""
-        self.statusBar().showMessage(f"{len(live)} incident camera(s) live on the wall{note}.", 8000)
+        self.statusBar().showMessage(
+            f"{len(live)} incident camera(s) live on the wall (Ctrl+Z puts the wall back).{why}", 15_000
+        )
+
+    def undo_wall_change(self) -> None:
+        """Put the wall back as it was before the last "show live"."""
+        if self.wall is None or self._wall_before is None:
+            self.statusBar().showMessage("Nothing to undo on the wall.", 4000)
+            return
+        layout, tiles = self._wall_before
+        self._wall_before = None
+        self.wall.arrange(layout, tiles)
+        self.statusBar().showMessage("The wall is back as it was.", 5000)
 
     def _on_camera_selected(self, row: CameraRow) -> None:
         if self.map is not None:

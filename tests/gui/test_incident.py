@@ -146,3 +146,51 @@ def test_an_error_goes_once_it_is_fixed_and_escape_asks_before_discarding(make_w
     QTest.keyClick(dialog.number, Qt.Key.Key_Escape)
     wait_answered(qtbot, discard)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+
+
+def test_show_live_asks_before_replacing_the_wall_says_who_is_left_off_and_undoes(
+    make_window, qtbot: QtBot
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtTest import QTest
+
+    from tests.presses import answer_dialog, click, wait_answered
+
+    window = make_window(with_wall=True)
+    on_request = next(c for c in window.cameras if c.sharing_terms == "recorded_on_request"
+                      and c.status == "active" and c.consent_revoked_at is None)  # fmt: skip
+    elsewhere = next(c for c in window.cameras if c.division != on_request.division
+                     and c.sharing_terms == "live_and_recorded"
+                     and c.owner_type == "public_agency")  # fmt: skip
+    window.wall.set_layout("2x2")
+    window.wall.put_camera(elsewhere, 0)
+    before = window.wall.assignments()
+
+    dialog = open_incident_dialog(window, qtbot)
+    QTest.keyClicks(dialog.number, "26-0777")
+    QTest.keyClicks(dialog.location, f"{on_request.latitude:.6f}, {on_request.longitude:.6f}")
+    QTest.keyClick(dialog.location, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.list.count() > 0, timeout=5_000)
+    assert dialog.isVisible() and window.incident_panel.incident is None  # Enter ranked, did not save
+    click(dialog.buttons.button(dialog.buttons.StandardButton.Save))
+    qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=10_000)
+    incident = window.incident_panel.incident
+    assert on_request.id in incident.camera_ids
+
+    keep = answer_dialog(press="Cancel")
+    click(window.incident_panel.live_button)
+    wait_answered(qtbot, keep)
+    assert keep.title == "Replace the wall?" and any(elsewhere.name in t for t in keep.texts)
+    assert window.wall.assignments() == before
+
+    replace = answer_dialog(press="Replace")
+    click(window.incident_panel.live_button)
+    wait_answered(qtbot, replace)
+    shown = {cid for cid in window.wall.assignments() if cid is not None}
+    assert shown and shown <= set(incident.camera_ids) and on_request.id not in shown
+    message = window.statusBar().currentMessage()
+    assert f"Not shown live: {on_request.name} (" in message and "Ctrl+Z" in message
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.wall.layout_name == "2x2" and window.wall.assignments() == before
