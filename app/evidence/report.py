@@ -96,7 +96,7 @@ def render_report(manifest: dict[str, Any], custody: list[dict[str, Any]]) -> st
         f"<p>Package <code>{_e(manifest['package_id'])}</code>, made {_e(manifest['created_at'])} by "
         f"{_e(manifest['created_by'])} on {_e(manifest['workstation'])} with "
         f"{_e(manifest['software']['name'])} {_e(manifest['software']['version'])}. "
-        f"Times are UTC; local time zone {_e(manifest['time_zone'])}.</p>",
+        f"Times are UTC; {_zone_note(manifest.get('time_zone', ''))}.</p>",
         "<p>Manifest signed with Ed25519 key fingerprint:<br>"
         f'<span class="fp">{_e(key["fingerprint"])}</span><br>Check it against the fingerprint the agency '
         "publishes; verify the package with <code>rtcc verify</code> or "
@@ -167,3 +167,8 @@ def render_report(manifest: dict[str, Any], custody: list[dict[str, Any]]) -> st
         )
     out.append("</table></body></html>")
     return "\n".join(out)
+
+
+def _zone_note(zone: str) -> str:
+    """Older packages exported from the command line carry an empty zone ("local time zone .")."""
+    return f"local time zone {_e(zone)}" if zone.strip() else "the local time zone was not recorded"

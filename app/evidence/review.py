@@ -4,7 +4,9 @@ Opening a package verifies it first and never writes into it. A zip is extracted
 same safety checks as verification) into a temporary folder that lives as long as the review.
 If the reviewer chooses, a "reviewed" custody event per item goes into a sidecar file *beside*
 the package (``<package>.reviews.jsonl``), chained from the package's custody heads with the same
-hash rule, so the package itself stays bit-exact and still verifies.
+hash rule, so the package itself stays bit-exact and still verifies. Stills are derivatives: new
+PNG files in a folder beside the package (``<package>.stills``), each with a JSON sidecar naming
+the clip it came from, that clip's SHA-256 and the frame's recorded time.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import socket
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +103,55 @@ def open_for_review(path: Path) -> ReviewPackage:
             except (KeyError, ValueError, TypeError):
                 continue
     return review
+
+
+def stills_folder(package: Path) -> Path:
+    return package.with_name(package.name + ".stills")
+
+
+def save_still(review: ReviewPackage, clip: ReviewClip, at: datetime, made_by: str) -> Path:
+    """Decode the frame of ``clip`` on screen at ``at`` (the last one at or before it) and write it
+    as a PNG beside the package, with a sidecar that links it to its source."""
+    import hashlib
+
+    import av
+    import cv2
+
+    target = (at - clip.start).total_seconds()
+    chosen = None
+    with av.open(str(clip.path)) as container:
+        stream = container.streams.video[0]
+        tick = stream.time_base or Fraction(1, 90_000)
+        base = stream.start_time or 0
+        container.seek(base + max(0, int(target / tick)), stream=stream, backward=True)
+        for frame in container.decode(stream):
+            if frame.pts is not None and float((frame.pts - base) * tick) > target + 1e-6:
+                break
+            chosen = frame
+    if chosen is None or chosen.pts is None:
+        raise ValueError(f"{clip.camera}: no frame at {at:%H:%M:%S.%f} in {clip.path.name}")
+    shown_at = clip.start + timedelta(seconds=float((chosen.pts - base) * tick))
+    folder = stills_folder(review.source)
+    folder.mkdir(exist_ok=True)
+    stem = f"{clip.path.stem}_{shown_at:%Y%m%dT%H%M%S_%f}Z"
+    png = folder / f"{stem}.png"
+    if not cv2.imwrite(str(png), chosen.to_ndarray(format="bgr24")):
+        raise OSError(f"cannot write {png}")
+    digest = hashlib.sha256(clip.path.read_bytes()).hexdigest()
+    facts = {
+        "kind": "still (derivative)",
+        "package": review.source.name,
+        "source_file": clip.path.relative_to(review.root).as_posix(),
+        "source_sha256": digest,
+        "camera": clip.camera,
+        "frame_time_utc": shown_at.isoformat().replace("+00:00", "Z"),
+        "made_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "made_by": made_by,
+        "workstation": socket.gethostname(),
+        "png_sha256": hashlib.sha256(png.read_bytes()).hexdigest(),
+    }
+    png.with_suffix(".json").write_text(json.dumps(facts, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return png
 
 
 def sidecar_path(package: Path) -> Path:

@@ -401,6 +401,64 @@ def test_the_review_window_verifies_first_and_plays_the_footage_in_lockstep(
     tampered.close()
 
 
+def test_the_review_window_steps_back_and_forth_and_saves_stills_beside_the_package(
+    package: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    """'◂ Frame' and ',' go one frame back (there was no way back), Ctrl+S saves the frame on
+    screen as a PNG beside the package with a sidecar naming its source's hash; the package is
+    unchanged and still verifies."""
+    import json
+    import shutil
+
+    import cv2
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from app.evidence.review import stills_folder
+    from app.video.barcode import decode
+    from app.video.vlc_player import VlcEngine
+    from app.views.review.window import ReviewWindow
+    from tests.presses import button, click
+
+    before = tree_hashes(package)
+    window = ReviewWindow(package, VlcEngine())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.review is not None and window.footage is not None, timeout=30_000)
+    footage = window.footage
+    qtbot.waitUntil(lambda: footage.tiles[0].player.get_state() == vlc.State.Paused, timeout=10_000)
+    footage.seek(footage.start + timedelta(seconds=1))
+    at = footage.position
+    click(button(footage, "review_frame_next"))
+    click(button(footage, "review_frame_prev"))
+    assert footage.position == at
+    click(button(footage, "review_frame_prev"))
+    assert timedelta(milliseconds=30) < at - footage.position < timedelta(milliseconds=100)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keyClick(footage, Qt.Key.Key_Comma)
+    assert at - footage.position > timedelta(milliseconds=100)  # two frames back now
+
+    QTest.keyClick(footage, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    folder = stills_folder(package)
+    try:
+        assert "1 still(s) saved in" in window.statusBar().currentMessage()
+        png = next(folder.glob("*.png"))
+        facts = json.loads(png.with_suffix(".json").read_text())
+        clip = footage.tiles[0].clip
+        assert facts["source_file"] == clip.path.relative_to(window.review.root).as_posix()
+        assert facts["source_sha256"] == hashlib.sha256(clip.path.read_bytes()).hexdigest()
+        assert facts["png_sha256"] == hashlib.sha256(png.read_bytes()).hexdigest()
+        # The still is the frame on screen: its burned-in clock is the frame's recorded second.
+        shown = decode(cv2.cvtColor(cv2.imread(str(png)), cv2.COLOR_BGR2RGB))
+        assert shown is not None
+        assert abs(shown / 1000 - footage.position.timestamp()) < 1.0
+        assert tree_hashes(package) == before and verify_package(package).status == "valid"
+    finally:
+        window.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_an_exact_derivative_blurs_masks_burns_the_watermark_and_names_its_sources(
     recorded: Recorded, signing_keyring: None, tmp_path: Path
 ) -> None:

@@ -89,3 +89,12 @@ def test_export_targets_are_removable_drives_and_shares(tmp_path: Path) -> None:
     )
     found = {t.path: t.kind for t in list_targets(mounts, sys_block)}
     assert found == {usb: "removable", share: "network share"}
+
+
+def test_a_report_without_a_time_zone_says_so_instead_of_a_blank() -> None:
+    """Packages exported from the command line once carried an empty zone: 'local time zone .'"""
+    from app.evidence.report import _zone_note
+
+    assert _zone_note("America/Los_Angeles") == "local time zone America/Los_Angeles"
+    assert _zone_note("") == "the local time zone was not recorded"
+    assert _zone_note("<b>x</b>") == "local time zone &lt;b&gt;x&lt;/b&gt;"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import vlc
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWebEngineCore import QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -112,7 +112,11 @@ class _ClipTile(QWidget):
 
 
 class FootageView(QWidget):
-    """Working copies in a grid on one clock, with the scrub controls of the console."""
+    """Working copies in a grid on one clock, with the scrub controls of the console.
+
+    Signals: ``sig_message(text)``, what happened (a still saved, or why not), for the status bar."""
+
+    sig_message = Signal(str)
 
     def __init__(self, review: ReviewPackage, engine: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,10 +140,14 @@ class FootageView(QWidget):
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
         self.speed.currentIndexChanged.connect(self._on_speed)
         controls = QHBoxLayout()
-        for text, slot in (("−1 min", lambda: self.jump(-60)), ("−10 s", lambda: self.jump(-10)),
-                           ("Frame ▸", self.step), ("+10 s", lambda: self.jump(10)),
-                           ("+1 min", lambda: self.jump(60))):  # fmt: skip
+        for name, text, slot in (
+            ("back60", "−1 min", lambda: self.jump(-60)), ("back10", "−10 s", lambda: self.jump(-10)),
+            ("frame_prev", "◂ Frame", self.step_back), ("frame_next", "Frame ▸", self.step),
+            ("fwd10", "+10 s", lambda: self.jump(10)), ("fwd60", "+1 min", lambda: self.jump(60)),
+            ("still", "Save still", self.save_stills),
+        ):  # fmt: skip
             button = QPushButton(text, self)
+            button.setObjectName(f"review_{name}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space and arrows belong to the shortcuts
             button.clicked.connect(slot)
             controls.addWidget(button)
@@ -154,12 +162,15 @@ class FootageView(QWidget):
         layout.addLayout(controls)
         self.playing = False
         self.position = self.start
+        # The shortcuts below need the keyboard inside this view; its buttons take no focus.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._timer = QTimer(self)
         self._timer.setInterval(200)
         self._timer.timeout.connect(self._tick)
         for key, slot in (("Space", self.toggle_play), ("Left", lambda: self.jump(-10)),
                           ("Right", lambda: self.jump(10)), ("Shift+Left", lambda: self.jump(-60)),
-                          ("Shift+Right", lambda: self.jump(60)), (".", self.step)):  # fmt: skip
+                          ("Shift+Right", lambda: self.jump(60)), (".", self.step), (",", self.step_back),
+                          ("Ctrl+S", self.save_stills)):  # fmt: skip
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
@@ -196,8 +207,39 @@ class FootageView(QWidget):
         for tile in self.tiles:
             if tile.player is not None:
                 tile.player.next_frame()
-        self.position = min(self.end, self.position + timedelta(milliseconds=67))
+        self.position = min(self.end, self.position + self.frame_interval())
         self._show_clock()
+
+    def frame_interval(self) -> timedelta:
+        rates = [t.player.get_fps() for t in self.tiles if t.player is not None]
+        fps = next((r for r in rates if r > 0), 15.0)
+        return timedelta(seconds=1 / fps)
+
+    def step_back(self) -> None:
+        """One frame back (libVLC has no previous-frame: the players are set to the earlier time)."""
+        self.seek(self.position - self.frame_interval(), playing=False)
+
+    def save_stills(self) -> None:
+        """A PNG of the frame on screen from every clip that covers the playhead, beside the
+        package with its sidecar; the package itself is not touched."""
+        from app.evidence.review import save_still, stills_folder
+
+        if self.playing:
+            self.seek(self.position, playing=False)
+        written, problems = [], []
+        for tile in self.tiles:
+            if not tile.clip.start <= self.position <= tile.clip.end:
+                continue
+            try:
+                written.append(save_still(self.review, tile.clip, self.position, current_user()))
+            except (OSError, ValueError) as exc:
+                problems.append(f"{tile.clip.camera}: {exc}")
+        if not written and not problems:
+            self.sig_message.emit("No clip has footage at this time: no still saved.")
+            return
+        folder = stills_folder(self.review.source)
+        text = f"{len(written)} still(s) saved in {folder}, each with its source's hash"
+        self.sig_message.emit(text + (f"; not saved: {'; '.join(problems)}" if problems else "."))
 
     def _on_scrub(self, value: int) -> None:
         self.seek(self.start + timedelta(milliseconds=value))
@@ -280,6 +322,8 @@ class ReviewWindow(QMainWindow):
         if not manifest:
             return
         self.footage = FootageView(review, self.engine, self)
+        self.footage.sig_message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
+        self.footage.setFocus()
         self.tabs.addTab(self.footage, "Footage")
         self.tabs.addTab(self._summary(review), "Summary and map")
         self.tabs.addTab(self._custody_table(review), "Chain of custody")
