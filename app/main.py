@@ -168,6 +168,7 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     )  # fmt: skip
     if account is not None:
         window.apply_role(account.role)
+        window.show_signed_in(account.username, account.role)
         install_lock(app, window, sessions, settings.lock_after_minutes * 60)
     window.show()
     app.setQuitOnLastWindowClosed(True)
@@ -181,6 +182,8 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
 
 def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
     """Lock the console after ``idle_s`` without input; whoever signs in next gets their role."""
+    from PySide6.QtCore import Qt
+
     from app.governance import audit
     from app.governance.identity import current_user
     from app.views.sign_in import InactivityWatch, LockCover, SignInDialog
@@ -195,10 +198,22 @@ def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
         handle.installEventFilter(watch)
 
     def lock() -> None:
+        from PySide6.QtWidgets import QApplication
+
         audit.record(sessions, "console locked after inactivity", user=current_user())
-        covers = [LockCover(w) for w in [window, *getattr(window, "wall_windows", [])]]
+        # Every window of the console is covered, open dialogs too (an export dialog showed its
+        # case number over the lock); they are covered, not closed, so nothing typed is lost.
+        shown = [w for w in [window, *getattr(window, "wall_windows", [])] if w is not None]
+        shown += [
+            w for w in QApplication.topLevelWidgets()
+            if w.isVisible() and w.isWindow() and w not in shown
+            and w.windowType() not in (Qt.WindowType.ToolTip, Qt.WindowType.Popup)
+        ]  # fmt: skip
+        covers = [LockCover(w) for w in shown]
         window.lock_covers = covers
         dialog = SignInDialog(sessions, current_user(), locked=True, parent=window)
+        # Application-modal: no covered window takes a key or a click until someone signs in.
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         window.lock_dialog = dialog
 
         def finished(code: int) -> None:
@@ -209,10 +224,11 @@ def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
                 cover.remove()
             window.lock_covers = []
             window.apply_role(dialog.account.role)
+            window.show_signed_in(dialog.account.username, dialog.account.role)
             watch.resume()
 
         dialog.finished.connect(finished)
-        dialog.open()  # window-modal, without a nested event loop
+        dialog.show()  # application-modal (open() would make it window-modal), no nested event loop
 
     watch.sig_idle.connect(lock)
     window.inactivity_watch = watch

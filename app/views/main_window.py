@@ -197,7 +197,10 @@ class MainWindow(QMainWindow):
         self.status_db = plain_label(info.database, self)
         self.status_media = plain_label(info.media_service, self)
         self.status_counts = plain_label("Cameras: loading…", self)
-        for widget in (self.status_db, self.status_media, self.status_counts):
+        # Who is signed in, always in sight (every action is recorded under that person).
+        self.status_user = plain_label(f"Signed in: {current_user()} (workstation user, no accounts)", self)
+        self.status_user.setObjectName("signed_in")
+        for widget in (self.status_user, self.status_db, self.status_media, self.status_counts):
             self.statusBar().addPermanentWidget(widget)
 
         self.actions_list: list[QAction] = []
@@ -702,6 +705,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Incident {incident.number} saved with {len(incident.camera_ids)} camera(s).", 8000
         )
+
+    def show_signed_in(self, username: str, role: str) -> None:
+        self.status_user.setText(f"Signed in: {username} ({role})")
+        self.setWindowTitle(f"RTCC Console — {username}")
 
     def apply_role(self, role: str) -> None:
         """Enable only what the signed-in person's role allows; the core checks again anyway."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.governance import audit
@@ -99,4 +101,51 @@ def test_the_lock_hides_the_console_until_someone_signs_in(make_window, qtbot: Q
     qtbot.waitUntil(lambda: not window.lock_covers, timeout=5_000)
     assert not cover.isVisible() or cover.parent() is None
     assert current_user() == "mlee" and not watch.paused
+    sign_in(None)
+
+
+def test_the_lock_covers_open_dialogs_too_and_keeps_what_was_typed_and_shows_who(
+    make_window, qtbot: QtBot
+) -> None:  # type: ignore[no-untyped-def]
+    """An open export dialog stayed visible and usable above the lock, with its case number; the
+    status bar now says who is signed in, and changes with the next person."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from app.main import install_lock
+
+    window = make_window()
+    sessions = window.incidents.sessions
+    window.recordings_dir = window.recordings_dir or Path("/nonexistent")
+    AccountStore(sessions).add("mlee", "Morgan Lee", Role.OPERATOR, "a long passphrase")
+    AccountStore(sessions).add("tech1", "Tess Chan", Role.EVIDENCE_TECHNICIAN, "another passphrase")
+    window.show_signed_in("mlee", "operator")
+    assert window.findChild(QLabel, "signed_in").text() == "Signed in: mlee (operator)"
+    export = window.export_case("LAPD-2026-0099")
+    qtbot.waitExposed(export)
+    export.target.setText("/media/usb")
+    watch = install_lock(None, window, sessions, 3600)
+    watch.sig_idle.emit()
+    covered = {c.parentWidget() for c in window.lock_covers}
+    assert window in covered and export in covered
+    assert window.lock_dialog.windowModality() == Qt.WindowModality.ApplicationModal
+    # Keys and clicks at the covered dialog (through the window system, as a person's arrive)
+    # reach nothing.
+    export.target.setFocus()
+    for key in (Qt.Key.Key_X, Qt.Key.Key_Y, Qt.Key.Key_Backspace):
+        QTest.keyClick(export.windowHandle(), key)
+    QTest.mouseClick(
+        export.windowHandle(), Qt.MouseButton.LeftButton, pos=export.export_button.geometry().center()
+    )
+    assert export.target.text() == "/media/usb" and export.export_result is None
+    dialog = window.lock_dialog
+    QTest.keyClick(dialog.username, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # the next person
+    QTest.keyClicks(dialog.username, "tech1")
+    QTest.keyClicks(dialog.password, "another passphrase")
+    QTest.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.lock_covers, timeout=5_000)
+    assert export.isVisible() and export.case.currentText() == "LAPD-2026-0099"
+    assert export.target.text() == "/media/usb"  # nothing typed is lost
+    assert window.findChild(QLabel, "signed_in").text() == "Signed in: tech1 (evidence_technician)"
+    export.close()
     sign_in(None)
