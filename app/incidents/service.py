@@ -129,7 +129,24 @@ class IncidentStore:
                 s, "incident closed", target_type="incident", target_id=inc.id, case_number=inc.number
             )
 
-    def recent(self, limit: int = 20) -> list[SavedIncident]:
+    def recent(self, limit: int = 20, open_only: bool = False) -> list[SavedIncident]:
         with self._sessions() as s:
-            ids = list(s.scalars(select(Incident.id).order_by(Incident.reported_at.desc()).limit(limit)))
+            query = select(Incident.id).order_by(Incident.reported_at.desc()).limit(limit)
+            if open_only:
+                query = query.where(Incident.closed_at.is_(None))
+            ids = list(s.scalars(query))
         return [self.get(i) for i in ids]
+
+    def cameras_viewed_for(self, number: str) -> list[int]:
+        """Cameras opened under this incident's number as their purpose, read from the audit log:
+        reopening the incident restores them too, without storing purposes anywhere else."""
+        from app.models.tables import AuditEvent
+
+        stated = f"incident {number.strip()}"
+        with self._sessions() as s:
+            found = s.scalars(
+                select(AuditEvent.target_id)
+                .where(AuditEvent.target_type == "camera", AuditEvent.purpose == stated)
+                .distinct()
+            )
+            return sorted(int(t) for t in found if str(t).isdigit())

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -259,6 +260,7 @@ class MainWindow(QMainWindow):
 
         incident_menu = bar.addMenu("&Incident")
         self._action(incident_menu, "&New incident…", "Ctrl+N", lambda: self.new_incident(), "new_incident")
+        self._action(incident_menu, "&Open an incident…", "Ctrl+O", self.open_incident, "open_incident")
 
         evidence_menu = bar.addMenu("E&vidence")
         self._action(evidence_menu, "&Review the incident's recordings…", "Ctrl+R", self.review_recordings,
@@ -687,6 +689,49 @@ class MainWindow(QMainWindow):
         dialog.sig_save_requested.connect(save)
         dialog.open()
         return dialog
+
+    def open_incident(self) -> None:
+        """Pick one of the open incidents (after a restart, or from another workstation) and make it
+        the current one again, with its cameras' purposes."""
+        if self.incidents is None:
+            return
+        store = self.incidents
+        self.tasks.run(
+            lambda: store.recent(50, open_only=True),
+            self._choose_incident,
+            lambda exc: self.statusBar().showMessage(f"Cannot read the incidents: {exc}", 8000),
+        )
+
+    def _choose_incident(self, incidents: list[SavedIncident]) -> None:
+        if not incidents:
+            self.statusBar().showMessage("No open incident. Ctrl+N enters a new one.", 6000)
+            return
+
+        def label(i: SavedIncident) -> str:
+            local = i.reported_at.astimezone(ZoneInfo(i.time_zone))
+            return f"{i.number} · {i.incident_type} · {local:%Y-%m-%d %H:%M} · {len(i.camera_ids)} camera(s)"
+
+        labels = [label(i) for i in incidents]
+        choice, ok = QInputDialog.getItem(
+            self, "Open an incident", "Open incidents, newest first:", labels, 0, False
+        )
+        if not ok or choice not in labels:
+            return
+        chosen = incidents[labels.index(choice)]
+        store = self.incidents
+        assert store is not None
+
+        def opened(viewed: list[int]) -> None:
+            self._show_incident(chosen)
+            self.purposes.remember(Purpose(incident=chosen.number), viewed)
+            self.statusBar().showMessage(
+                f"Incident {chosen.number} open again: its {len(chosen.camera_ids)} camera(s) and "
+                f"{len(set(viewed) - set(chosen.camera_ids))} other camera(s) viewed under it need no "
+                "further purpose.",
+                10_000,
+            )
+
+        self.tasks.run(lambda: store.cameras_viewed_for(chosen.number), opened)
 
     def _show_incident(self, incident: SavedIncident) -> None:
         names = {r.id: r.name for r in self.cameras}

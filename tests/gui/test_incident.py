@@ -194,3 +194,43 @@ def test_show_live_asks_before_replacing_the_wall_says_who_is_left_off_and_undoe
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.wall.layout_name == "2x2" and window.wall.assignments() == before
+
+
+def test_an_incident_reopens_after_a_restart_with_the_purposes_stated_under_it(
+    make_window, qtbot: QtBot
+) -> None:  # type: ignore[no-untyped-def]
+    """After a restart the incident could not be reopened and every purpose was asked again."""
+    from PySide6.QtTest import QTest
+
+    from app.governance import audit
+    from app.incidents.service import IncidentInput
+    from tests.presses import answer_dialog, wait_answered
+
+    first = make_window()
+    store = first.incidents
+    near, other, elsewhere = first.cameras[0], first.cameras[1], first.cameras[150]
+    saved = store.create(
+        IncidentInput("26-0900", "Burglary", datetime.now(UTC) - timedelta(minutes=20), "America/Los_Angeles",
+                      near.latitude, near.longitude, 300.0),
+        [(near.id, True, "in view"), (other.id, True, "nearby")],
+    )  # fmt: skip
+    # A camera outside the incident's list, viewed under its number in that session.
+    audit.record(store.sessions, "live view started", target_type="camera", target_id=elsewhere.id,
+                 purpose="incident 26-0900")  # fmt: skip
+    first.close()
+
+    window = make_window()  # the console started again
+    assert window.incident_panel.incident is None
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    chosen = answer_dialog()
+    QTest.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    wait_answered(qtbot, chosen)
+    assert chosen.title == "Open an incident"
+    qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=10_000)
+    assert window.incident_panel.incident.number == "26-0900"
+    assert window.incident_panel.incident.camera_ids == saved.camera_ids
+    qtbot.waitUntil(lambda: window.purposes.for_camera(elsewhere.id).incident == "26-0900", timeout=5_000)
+    for camera in (near, other):
+        assert window.purposes.for_camera(camera.id).incident == "26-0900"
+    assert "incident=26-0900" in window.live_url(elsewhere, "sub")
