@@ -20,6 +20,25 @@ def fetch_status(base_url: str, timeout: float = 2.0) -> dict[str, Any] | None:
 ALARM = "RECORDING STOPPED:"
 
 
+def recording_states(status: dict[str, Any] | None) -> dict[int, str]:
+    """What the recorder does for each camera it handles: "recording (N segments)" or the error;
+    a camera it does not handle is absent (not recorded by this media service)."""
+    states: dict[int, str] = {}
+    for entry in (status or {}).get("recording", []):
+        try:
+            camera = int(entry.get("camera"))
+        except (TypeError, ValueError):
+            continue
+        error = str(entry.get("error") or "")
+        if error:
+            states[camera] = f"not recording: {error}"
+        elif entry.get("recording"):
+            states[camera] = f"recording ({int(entry.get('segments', 0))} segments kept this run)"
+        else:
+            states[camera] = "waiting to record"
+    return states
+
+
 def is_disk_full(error: str) -> bool:
     return "No space left" in error or "Disk quota exceeded" in error or "ENOSPC" in error
 

@@ -40,6 +40,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("division", "Division"),
     ("sharing_terms", "Sharing"),
     ("status", "Status"),
+    ("recording", "Recording"),
 )
 LABELS = {
     "business": "Business",
@@ -68,6 +69,16 @@ class CameraTableModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[CameraRow] = []
+        self.recording: dict[int, str] = {}  # camera id -> the media service's recording state
+
+    def set_recording(self, states: dict[int, str]) -> None:
+        """The recorder's state per camera; only the Recording column changes."""
+        if states == self.recording:
+            return
+        self.recording = states
+        column = next(i for i, (key, _) in enumerate(COLUMNS) if key == "recording")
+        if self.rows:
+            self.dataChanged.emit(self.index(0, column), self.index(len(self.rows) - 1, column))
 
     def set_rows(self, rows: list[CameraRow]) -> None:
         self.beginResetModel()
@@ -104,6 +115,11 @@ class CameraTableModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         key = COLUMNS[index.column()][0]
+        if key == "recording" and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            state = self.recording.get(row.id, "")
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return plain_tooltip(state or "Not recorded by the media service")
+            return "● REC" if state.startswith("recording") else ("error" if state.startswith("not") else "")
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "status":
                 return status_text(row)

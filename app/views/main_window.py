@@ -44,6 +44,7 @@ from app.registry.service import CameraRow, ImportFailed, Registry
 from app.video.media_status import ALARM as MEDIA_ALARM
 from app.video.media_status import describe as describe_media
 from app.video.media_status import fetch_status as fetch_media_status
+from app.video.media_status import recording_states
 from app.video.sources import libvlc_opens_rtsp
 from app.video.vlc_player import VlcEngine
 from app.views.camera_dialog import CameraDialog
@@ -301,7 +302,12 @@ class MainWindow(QMainWindow):
     def _poll_media_status(self) -> None:
         """Show what the media service pulls and records (fetched off the GUI thread)."""
         url = self.media_url
-        self.tasks.run(lambda: describe_media(url, fetch_media_status(url)), self._show_media_status)
+
+        def fetch() -> tuple[str, dict[int, str]]:
+            status = fetch_media_status(url)
+            return describe_media(url, status), recording_states(status)
+
+        self.tasks.run(fetch, self._show_media_status)
 
     def _open_selected(self) -> None:
         row = self.camera_panel.selected_camera()
@@ -776,7 +782,9 @@ class MainWindow(QMainWindow):
             self.wall.set_role_refusal(refusal)
         self.role = role
 
-    def _show_media_status(self, line: str) -> None:
+    def _show_media_status(self, found: tuple[str, dict[int, str]]) -> None:
+        line, states = found
+        self.camera_panel.model.set_recording(states)
         self.status_media.setText(line)
         # A recording alarm must be seen across the room: red, bold, until it clears.
         alarm = line.startswith(MEDIA_ALARM)
@@ -916,6 +924,7 @@ class MainWindow(QMainWindow):
             consent += f"; <b>revoked {row.consent_revoked_at:%Y-%m-%d %H:%M UTC}</b>"
         approx = " <i>(boundary approximate)</i>" if row.division in self.approximate_divisions else ""
         e = html.escape  # registry text is the owners' and importers': shown, never interpreted
+        recording = self.camera_panel.model.recording.get(row.id, "not recorded by the media service")
         self.details.setText(
             f"<h3>{e(row.name)}</h3>"
             f"<b>Owner:</b> {e(row.owner_name)} ({LABELS.get(row.owner_type)})<br>"
@@ -929,6 +938,7 @@ class MainWindow(QMainWindow):
             f"<b>Consent:</b> {consent}<br>"
             f"<b>Retention:</b> {row.retention_days} days<br>"
             f"<b>Status:</b> {status_text(row)}<br>"
+            f"<b>Recording:</b> {e(recording)}<br>"
             f"<b>Streams:</b> main {e(row.main_url)}<br>sub {e(row.sub_url) or '—'}<br>"
             f"<b>Credentials:</b> {'in OS keyring' if row.has_credentials else 'none'}"
         )

@@ -165,8 +165,14 @@ def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
         qtbot.waitUntil(lambda: window.wall.width() > 0.35 * window.width(), timeout=5_000)
         shots.take("console", window)
 
-        # Footage from before the call: the recorder has been running for a while.
+        # Footage from before the call: the recorder has been running for a while, and the
+        # camera list says which cameras it records.
         qtbot.waitUntil(lambda: time.monotonic() - recording_since > RECORD_FIRST_S, timeout=120_000)
+        model = window.camera_panel.model
+        heads = [model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+                 for c in range(model.columnCount())]  # fmt: skip
+        rec = heads.index("Recording")
+        qtbot.waitUntil(lambda: all(model.index(r, rec).data() == "● REC" for r in range(2)), timeout=20_000)
 
         # 1. Right-click the spot on the map: "New incident here".
         window.map.pan_to(P_LAT, P_LON)

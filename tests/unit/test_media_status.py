@@ -18,3 +18,20 @@ def test_describe() -> None:
         "recording 1/2 camera(s), 5 segment(s), 1 with errors"
     )
     assert describe("http://m", {"relays": []}).endswith("· not recording")
+
+
+def test_each_cameras_recording_state_is_read_from_the_status() -> None:
+    from app.video.media_status import recording_states
+
+    status = {"recording": [
+        {"camera": 3, "recording": True, "segments": 12, "error": ""},
+        {"camera": 4, "recording": False, "segments": 0, "error": "[Errno 28] No space left on device"},
+        {"camera": 5, "recording": False, "segments": 0, "error": ""},
+        {"camera": "x"},
+    ]}  # fmt: skip
+    assert recording_states(status) == {
+        3: "recording (12 segments kept this run)",
+        4: "not recording: [Errno 28] No space left on device",
+        5: "waiting to record",
+    }
+    assert recording_states(None) == {}
