@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         self.scrub_windows: list[QMainWindow] = []
         self.review_windows: list[QMainWindow] = []
         self._wall_before: tuple[str, list[int | None]] | None = None  # for Ctrl+Z after "show live"
+        self.role: str | None = None  # the signed-in person's role; None before any account exists
         self._drawn_incidents: list[dict[str, Any]] = []
         self.engine = engine
         self.wall_windows: list[WallWindow] = []
@@ -272,6 +273,9 @@ class MainWindow(QMainWindow):
         )
         review = self.choose_package_to_review
         self._action(evidence_menu, "Review a &package…", "Ctrl+Shift+O", review, "review_package")
+        self._action(
+            evidence_menu, "Footage &requests to owners…", "Ctrl+Shift+R", self.show_requests, "requests"
+        )
         evidence_menu.addSeparator()
         self._action(evidence_menu, "&Audit log…", "Ctrl+Shift+A", self.show_audit, "audit_log")
 
@@ -815,6 +819,23 @@ class MainWindow(QMainWindow):
         window.show()
         self.scrub_windows.append(window)
         return window
+
+    def show_requests(self) -> QDialog | None:
+        """Ask an owner for footage of the selected camera, or record an owner's answer."""
+        if self.incidents is None:
+            return None
+        from app.governance.roles import Action, may
+        from app.views.requests_dialog import RequestsDialog
+
+        incident = self.incident_panel.incident
+        may_answer = self.role is None or may(self.role, Action.APPROVE_REQUEST)
+        dialog = RequestsDialog(
+            self.incidents.sessions, self.camera_panel.selected_camera(), incident.number if incident else "",
+            incident.reported_at if incident else None, may_answer, self,
+        )  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def choose_package_to_review(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Case package to review")

@@ -234,3 +234,55 @@ def test_an_incident_reopens_after_a_restart_with_the_purposes_stated_under_it(
     for camera in (near, other):
         assert window.purposes.for_camera(camera.id).incident == "26-0900"
     assert "incident=26-0900" in window.live_url(elsewhere, "sub")
+
+
+def test_footage_is_requested_from_an_owner_and_the_answer_recorded_in_the_console(
+    make_window, qtbot: QtBot
+) -> None:  # type: ignore[no-untyped-def]
+    """Requests to owners existed only on the command line."""
+    from PySide6.QtTest import QTest
+
+    from app.governance.requests import FootageRequests
+    from app.incidents.service import IncidentInput
+    from app.views.requests_dialog import RequestsDialog
+    from tests.presses import answer_dialog, click, wait_answered
+
+    window = make_window()
+    camera = next(c for c in window.cameras if c.sharing_terms == "recorded_on_request"
+                  and c.status == "active" and c.consent_revoked_at is None)  # fmt: skip
+    window.incidents.create(
+        IncidentInput("26-0555", "Robbery", datetime.now(UTC) - timedelta(minutes=5), "America/Los_Angeles",
+                      camera.latitude, camera.longitude, 300.0), [(camera.id, True, "in view")],
+    )  # fmt: skip
+    panel = window.camera_panel
+    QTest.keyClicks(panel.search, camera.name)
+    qtbot.waitUntil(lambda: panel.proxy.rowCount() >= 1, timeout=5_000)
+    QTest.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=panel.table.visualRect(panel.proxy.index(0, 0)).center())  # fmt: skip
+    assert panel.selected_camera().id == camera.id
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    shift_ctrl = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(window, Qt.Key.Key_R, shift_ctrl)
+    qtbot.waitUntil(lambda: bool(window.findChildren(RequestsDialog)), timeout=5_000)
+    dialog = window.findChildren(RequestsDialog)[-1]
+    qtbot.waitExposed(dialog)
+    assert dialog.camera_label.text() == camera.name
+    # Without a purpose the core refuses, and says why; what was typed stays.
+    click(dialog.ask_button)
+    qtbot.waitUntil(lambda: "Not done:" in dialog.status.text(), timeout=5_000)
+    QTest.keyClicks(dialog.incident, "26-0555")
+    click(dialog.ask_button)
+    qtbot.waitUntil(lambda: "pending the owner's answer" in dialog.status.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=5_000)
+    assert dialog.table.item(0, 4).text() == "pending"
+    QTest.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=dialog.table.visualItemRect(dialog.table.item(0, 1)).center())  # fmt: skip
+    answered = answer_dialog("M. Ortiz, store manager")
+    click(dialog.approve_button)
+    wait_answered(qtbot, answered)
+    qtbot.waitUntil(lambda: dialog.table.item(0, 4).text() == "approved by M. Ortiz, store manager",
+                    timeout=5_000)  # fmt: skip
+    [row] = FootageRequests(window.incidents.sessions).list()
+    assert row.status == "approved" and row.purpose == "incident 26-0555"
+    dialog.close()
