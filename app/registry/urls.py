@@ -7,6 +7,8 @@ files anywhere). Such URLs are refused outright, never "cleaned".
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -40,7 +42,12 @@ def check_stream_url(raw: str) -> SplitUrl:
     if url.startswith((":", "-")):
         raise UrlError("starts with ':' or '-', which libVLC reads as an option")
     decoded = unquote(url)
-    if any(ch.isspace() for ch in decoded) and (" :" in decoded or " -" in decoded):
+    if any(unicodedata.category(ch) == "Cf" for ch in url + decoded):
+        # Right-to-left overrides and zero-width characters make a URL read otherwise than it is.
+        raise UrlError("contains invisible or direction-changing characters (e.g. U+202E)")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in decoded):
+        raise UrlError("carries an encoded control character such as a line break (%0A)")
+    if re.search(r"\s[:-]", decoded):
         raise UrlError("carries an encoded libVLC option")
     try:
         parts = urlsplit(url)
@@ -67,6 +74,4 @@ def check_stream_url(raw: str) -> SplitUrl:
 
 def redact(text: str) -> str:
     """Hide any ``user:password@`` in free text (log lines, error messages)."""
-    import re
-
     return re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@", r"\1***@", text)

@@ -32,11 +32,23 @@ def test_plain_url_is_kept() -> None:
         ("rtsp://", "no host"),
         ("rtsp://cam:notaport/x", "not a valid URL"),
         ("", "empty"),
+        # An encoded line break, then a libVLC option (the old check looked only for " :").
+        ("rtsp://cam/x%0A:sout=#file{dst=/tmp/x}", "encoded control character"),
+        ("rtsp://cam/x%09--sout=x", "encoded control character"),
+        ("rtsp://cam/x%20:sout=x", "encoded libVLC option"),
+        # A right-to-left override makes the URL read otherwise than it is; so does a zero-width space.
+        ("rtsp://cam/\u202ex.4pm", "direction-changing"),
+        ("rtsp://cam/x%E2%80%AEy", "direction-changing"),
+        ("rtsp://ca\u200bm/x", "invisible"),
     ],
 )
 def test_bad_urls_are_refused_with_a_reason(url: str, reason: str) -> None:
     with pytest.raises(UrlError, match=reason):
         check_stream_url(url)
+
+
+def test_an_encoded_space_in_a_path_is_still_a_camera_url() -> None:
+    assert check_stream_url("rtsp://nvr.local/live/Front%20Door").url == "rtsp://nvr.local/live/Front%20Door"
 
 
 def test_redact_hides_passwords_in_text() -> None:
