@@ -58,6 +58,13 @@ REGISTRY_REREAD_S = 60.0
 LIVE_PATH = re.compile(r"^/live/(\d+)/(main|sub)\.ts$")
 
 
+def reason_phrase(text: str) -> str:
+    """One line of printable ASCII for an HTTP status line (http.server sends it as Latin-1)."""
+    line = " ".join(text.split())
+    ascii_only = line.encode("ascii", "replace").decode("ascii")
+    return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in ascii_only)[:200] or "refused"
+
+
 @dataclass(frozen=True)
 class Refusal:
     status: HTTPStatus
@@ -303,7 +310,11 @@ class MediaService:
             relay.join(2)
 
     # -- sources --------------------------------------------------------------------------
-    def source_url(self, camera_id: int, stream: str, viewer: Viewer) -> str | Refusal:
+    def source_url(
+        self, camera_id: int, stream: str, viewer: Viewer, audit_refusal: bool = True
+    ) -> str | Refusal:
+        """The camera's stream, or why it may not be shown (audited, unless ``audit_refusal`` is
+        off: a HEAD asking why a stream stopped is not a second attempt to watch it)."""
         try:
             row = self.registry.get(camera_id)
         except RegistryError:
@@ -311,7 +322,8 @@ class MediaService:
         with self.sessions() as s:
             refusal = live_access_refusal(s, row, viewer.purpose)
         if refusal:
-            self.audit_view("live view refused", camera_id, viewer, refusal)
+            if audit_refusal:
+                self.audit_view("live view refused", camera_id, viewer, refusal)
             return Refusal(HTTPStatus.FORBIDDEN, refusal)
         try:
             return camera_source(row, stream)
@@ -396,15 +408,41 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
         def _text(
             self, status: HTTPStatus, body: str, content_type: str = "text/plain; charset=utf-8"
         ) -> None:
-            data = body.encode("utf-8")
+            data = body.encode("utf-8") if self.command != "HEAD" else b""
             try:
-                self.send_response(status)
+                # The reason in the status line too: players show "403 owner revoked consent",
+                # not a bare "403 Forbidden" with the reason hidden in a body they never show.
+                self.send_response(status, reason_phrase(body) if status >= 400 else None)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the viewer gave up waiting; nothing to tell it
+
+        def do_HEAD(self) -> None:
+            """The answer a GET would start with, without opening the camera or recording a view
+            (the wall asks this way why a stream ended)."""
+            url = urlsplit(self.path)
+            match = LIVE_PATH.match(url.path)
+            if self.path in ("/health", "/status"):
+                self._text(HTTPStatus.OK, "")
+                return
+            if not match:
+                self._text(HTTPStatus.NOT_FOUND, "unknown path\n")
+                return
+            source = service.source_url(
+                int(match[1]), match[2], Viewer.from_query(url.query), audit_refusal=False
+            )
+            if isinstance(source, Refusal):
+                self._text(source.status, source.reason + "\n")
+                return
+            try:
+                self.send_response(HTTPStatus.OK)
+                self.send_header("Content-Type", "video/mp2t")
+                self.end_headers()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
         def do_GET(self) -> None:
             if self.path == "/health":

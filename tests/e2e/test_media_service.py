@@ -106,6 +106,29 @@ def test_owner_terms_are_enforced_before_any_pull(simulator: SimulatorProcess, s
     assert get(live(service, "x"))[0] == 404
     assert service.pulls == {}
     assert get(f"{service.base_url}/health") == (200, f"ok {service.database_id}\n")
+    # Players show the status line: the reason is there, not only in the body ("403 Forbidden").
+    import http.client
+    from urllib.parse import urlsplit
+
+    from app.governance import audit
+
+    where = urlsplit(live(service, cams["revoked"].id, "sub"))
+
+    def ask(method: str) -> tuple[int, str, bytes]:
+        conn = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+        conn.request(method, f"{where.path}?{where.query}")
+        reply = conn.getresponse()
+        answer = (reply.status, reply.reason, reply.read())
+        conn.close()
+        return answer
+
+    status, reason, _body = ask("GET")
+    assert status == 403 and "revoked consent" in reason
+    # HEAD: the same verdict, no body, no pull, no second refusal in the audit (HEAD was 501).
+    entries = len(audit.query(service.sessions))
+    status, reason, body = ask("HEAD")
+    assert (status, body) == (403, b"") and "revoked consent" in reason
+    assert len(audit.query(service.sessions)) == entries and service.pulls == {}
 
 
 def test_a_camera_that_drops_ends_its_viewers_and_comes_back(service: MediaService) -> None:

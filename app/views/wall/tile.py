@@ -465,13 +465,15 @@ class VideoTile(QFrame):
         self._probing = True
 
         def probe() -> None:
+            # HEAD: the media service answers with the verdict a GET would get, without opening
+            # the camera or recording a second refusal or a view no one watched.
             reason = ""
             try:
-                with urllib.request.urlopen(url, timeout=3) as response:
-                    response.read(1)
+                with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=3):
+                    pass
             except urllib.error.HTTPError as exc:
                 if exc.code in (403, 404):
-                    reason = exc.read(500).decode("utf-8", "replace").strip()
+                    reason = str(exc.reason).strip()
             except OSError:
                 pass  # unreachable: the ordinary reconnect with backoff goes on
             self._probe_answer.append((url, reason))
