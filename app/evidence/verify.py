@@ -83,25 +83,46 @@ class Verdict:
         return "\n".join(lines)
 
 
+UNIX_ZIP = 3  # ZipInfo.create_system of zips made on Unix: the high external bits are a st_mode
+
+
 def check_zip(archive: zipfile.ZipFile) -> None:
+    """Refuse a zip that could write outside its folder or hold anything but files and folders;
+    every refusal names the entry and the rule it broke."""
     infos = archive.infolist()
     if len(infos) > MAX_FILES:
         raise UnsafePackage(f"the zip holds {len(infos)} entries; at most {MAX_FILES}")
     total = 0
+    seen: set[str] = set()
     for info in infos:
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            raise UnsafePackage(f"zip entry {info.filename!r} is a symbolic link")
-        if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise UnsafePackage(f"zip entry {info.filename!r} is a device or special file")
+        raw = info.orig_filename
+        if raw != info.filename and "\0" in raw:
+            # zipfile cuts a name at a NUL: "report.html\0/../x" would read as "report.html".
+            raise UnsafePackage(f"zip entry {raw!r} has a NUL byte in its name")
+        # Classified by what the entry is: only a zip made on Unix carries a file type, and one
+        # written with permission bits alone (Python's writestr) is a plain file, not a device.
+        kind = stat.S_IFMT(info.external_attr >> 16) if info.create_system == UNIX_ZIP else 0
+        if kind == stat.S_IFLNK:
+            raise UnsafePackage(
+                f"zip entry {raw!r} is a symbolic link (a link could point outside the package)"
+            )
+        if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            raise UnsafePackage(f"zip entry {raw!r} is a device or special file")
         name = info.filename.rstrip("/") if info.is_dir() else info.filename
         try:
             check_relative_path(name, "zip entry")
         except FormatError as exc:
             raise UnsafePackage(str(exc)) from None
+        if name in seen:
+            raise UnsafePackage(f"zip entry {raw!r} appears twice (which one is the evidence?)")
+        seen.add(name)
         total += info.file_size
         if total > MAX_PACKAGE_BYTES:
             raise UnsafePackage("the zip claims more than 4 TiB of content")
+
+
+class ZipContentChanged(Exception):
+    """An entry's content does not match the CRC-32 the zip recorded for it."""
 
 
 def extract_zip(path: Path, into: Path) -> Path:
@@ -116,11 +137,19 @@ def extract_zip(path: Path, into: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(info) as src, target.open("xb") as dst:
                 written = 0
-                while block := src.read(1 << 20):
-                    written += len(block)
-                    if written > info.file_size:
-                        raise UnsafePackage(f"zip entry {info.filename!r} is larger than it claims")
-                    dst.write(block)
+                try:
+                    while block := src.read(1 << 20):
+                        written += len(block)
+                        if written > info.file_size:
+                            raise UnsafePackage(f"zip entry {info.filename!r} is larger than it claims")
+                        dst.write(block)
+                except zipfile.BadZipFile as exc:
+                    if "CRC" in str(exc):
+                        raise ZipContentChanged(
+                            f"zip entry {info.filename!r} does not match the CRC-32 recorded for it: "
+                            "its content was changed"
+                        ) from None
+                    raise
     tops = [p for p in into.iterdir()]
     if len(tops) == 1 and tops[0].is_dir() and not (into / MANIFEST).exists():
         return tops[0]
@@ -301,6 +330,10 @@ def verify_package(path: Path, trusted: set[str] | None = None) -> Verdict:
             except UnsafePackage as exc:
                 verdict = Verdict()
                 verdict.fail(TAMPERED, f"unsafe zip refused: {exc}")
+                return verdict
+            except ZipContentChanged as exc:
+                verdict = Verdict()  # a content mismatch is tampering wherever it is found
+                verdict.fail(TAMPERED, str(exc))
                 return verdict
             except (zipfile.BadZipFile, OSError) as exc:
                 verdict = Verdict()

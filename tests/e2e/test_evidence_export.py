@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import threading
+import warnings
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -204,6 +205,55 @@ def test_a_zipped_package_verifies_and_a_malicious_zip_is_refused(package: Path,
         z.writestr(info, "/etc/passwd")
     assert "symbolic link" in verify_package(link).summary()
     assert not (tmp_path.parent / "escaped.txt").exists() and not Path("/tmp/escaped.txt").exists()
+
+
+def test_zip_verdicts_follow_what_each_entry_is_and_name_the_entry(package: Path, tmp_path: Path) -> None:
+    """An intact package re-zipped with writestr (permission bits, no file type) was called a
+    'device or special file'; a changed byte inside a zipped media file was INCOMPLETE (Bad
+    CRC-32) instead of TAMPERED; a NUL in an entry's name hid the entry behind a harmless one."""
+    from app.cli import main
+
+    files = [p for p in sorted(package.rglob("*")) if p.is_file()]
+    rezipped = tmp_path / "rezipped.zip"
+    with zipfile.ZipFile(rezipped, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in files:
+            info = zipfile.ZipInfo(f"{package.name}/{p.relative_to(package).as_posix()}")
+            info.create_system = 3
+            info.external_attr = 0o644 << 16  # permission bits only, as writestr users set them
+            z.writestr(info, p.read_bytes())
+    assert verify_package(rezipped).status == "valid", verify_package(rezipped).summary()
+
+    media = next(p for p in files if p.suffix == ".mkv")
+    inside = f"{package.name}/{media.relative_to(package).as_posix()}"
+    stored = tmp_path / "stored.zip"
+    with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as z:
+        for p in files:
+            z.write(p, f"{package.name}/{p.relative_to(package).as_posix()}")
+    data = bytearray(stored.read_bytes())
+    with zipfile.ZipFile(stored) as z:
+        info = z.getinfo(inside)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.file_size // 2] ^= 0xFF  # one byte of the media file, inside the zip
+    flipped = tmp_path / "flipped.zip"
+    flipped.write_bytes(bytes(data))
+    verdict = verify_package(flipped)
+    assert verdict.status == "tampered" and inside in verdict.summary() and "CRC-32" in verdict.summary()
+    assert main(["verify", str(flipped)]) == 1
+
+    for name, entries, rule in (
+        ("nul.zip", [("pkg/report.html\0/../../escaped", "x")], "NUL byte"),
+        ("twice.zip", [("pkg/manifest.json", "{}"), ("pkg/manifest.json", "{}")], "appears twice"),
+        ("slip.zip", [("pkg/a.txt", "ok"), ("pkg/../../escaped.txt", "x")], "'pkg/../../escaped.txt'"),
+    ):
+        evil = tmp_path / name
+        with zipfile.ZipFile(evil, "w") as z, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns of the duplicate this test writes
+            for entry, content in entries:
+                zinfo = zipfile.ZipInfo("pkg/placeholder")
+                zinfo.filename = entry  # written raw, as a hostile tool would
+                z.writestr(zinfo, content)
+        verdict = verify_package(evil)
+        assert verdict.status == "tampered" and rule in verdict.summary(), (name, verdict.summary())
 
 
 def test_a_symlink_inside_a_package_folder_is_refused(package: Path, tmp_path: Path) -> None:
