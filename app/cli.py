@@ -714,6 +714,7 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
         root = Path(args.recordings) if args.recordings else settings.effective_recordings_dir
         service.start_recording(root, args.segment_seconds, limit=args.record_limit)
         log.info("recording into %s, %s s segments", root, args.segment_seconds)
+    _stop_cleanly_on_signals(service)
     print(f"READY {service.base_url}", flush=True)
     log.info("media service on %s", service.base_url)
     try:
@@ -721,9 +722,28 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # Every open segment is closed, hashed and indexed; every open view ends and is audited.
         service.stop_recording()
         service.close_relays()
+        service.wait_for_views(3.0)
+    log.info("media service stopped")
     return EXIT_OK
+
+
+def _stop_cleanly_on_signals(service: Any) -> None:
+    """SIGTERM (a service manager's stop) and SIGINT end the service the way its own exit does.
+    Without a handler SIGTERM killed it at once: the last seconds of every recording were lost
+    and the open segments stayed unindexed until the next start."""
+    import signal
+    import threading
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("media service: %s received, stopping", signal.Signals(signum).name)
+        # shutdown() waits for serve_forever, which runs on this very thread: ask from another.
+        threading.Thread(target=service.server.shutdown, name="stop", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
 NUMERIC_FIELDS = {"latitude": float, "longitude": float, "heading_deg": float, "fov_deg": float,

@@ -110,6 +110,7 @@ class MediaService:
         self.linger_s = linger_s
         self.relays: dict[str, Relay] = {}
         self.recorders: dict[int, SegmentRecorder] = {}
+        self.open_views = 0  # live views being served (guarded by _lock)
         self.pulls: dict[str, int] = {}
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer((host, port), _handler(self))
@@ -300,6 +301,16 @@ class MediaService:
         self.server.shutdown()
         self.close_relays()
 
+    def wait_for_views(self, timeout_s: float) -> bool:
+        """Wait until every viewer's handler has ended (and written "live view stopped")."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.open_views == 0:
+                    return True
+            time.sleep(0.05)
+        return False
+
     def close_relays(self) -> None:
         self.server.server_close()
         with self._lock:
@@ -469,6 +480,8 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
                 return
             queue_ = relay.fanout.subscribe()
             started = time.monotonic()
+            with service._lock:
+                service.open_views += 1
             service.audit_view("live view started", camera_id, viewer, f"{stream} stream")
             try:
                 self.send_response(HTTPStatus.OK)
@@ -492,5 +505,7 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
                 seconds = time.monotonic() - started
                 stopped = f"{stream} stream, {seconds:.0f} s"
                 service.audit_view("live view stopped", camera_id, viewer, stopped)
+                with service._lock:
+                    service.open_views -= 1
 
     return Handler

@@ -157,6 +157,65 @@ def test_a_recorder_killed_mid_segment_loses_only_the_unfinished_tail(tmp_path: 
     assert event.action == "recorded" and "unfinished tail" in event.reason
 
 
+def test_sigterm_closes_and_indexes_every_open_segment_and_ends_every_view(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A service manager stops `rtcc media` with SIGTERM: it exits within 5 s, every second up to
+    the signal is recorded and indexed, and the open live view is audited as stopped (without a
+    handler, the process died at once and the open segment stayed unindexed)."""
+    import signal
+    import threading
+    import time
+    import urllib.request
+    from datetime import UTC, datetime
+
+    from app.governance import audit
+    from app.registry.service import Registry
+    from app.video.child_service import MediaProcess
+    from tests.e2e.test_media_service import PURPOSE
+
+    url = f"sqlite:///{tmp_path / 'sigterm.sqlite'}"
+    sessions = open_database(url)
+    root = tmp_path / "recordings"
+    with SimulatorProcess(1, port=0) as sim:
+        cams = cameras_on(sim, Registry(sessions), lobby={})
+        child = MediaProcess(url, port=0, record_segment_s=60, recordings_dir=str(root)).start()
+        got: list[int] = []
+
+        def watch() -> None:
+            try:
+                with urllib.request.urlopen(f"{child.url}/live/{cams['lobby'].id}/sub.ts?{PURPOSE}",
+                                            timeout=20) as stream:  # fmt: skip
+                    while block := stream.read(4096):
+                        got.append(len(block))
+            except OSError:
+                pass
+
+        viewer = threading.Thread(target=watch, daemon=True)
+        viewer.start()
+
+        def recording_for_a_while() -> bool:
+            files = list(root.rglob("*.mkv"))
+            return bool(files) and files[0].stat().st_size > 200_000 and sum(got) > 50_000
+
+        qtbot.waitUntil(recording_for_a_while, timeout=60_000)
+        signalled = datetime.now(UTC)
+        sent = time.monotonic()
+        os.kill(child.pid, signal.SIGTERM)
+        assert child._proc is not None
+        assert child._proc.wait(timeout=5) == 0
+        assert time.monotonic() - sent < 5.0
+        viewer.join(10)
+        child.close()
+    [item] = segments_of(sessions)
+    path = root / item.path
+    assert sha256_file(path) == item.sha256 and path.stat().st_size == item.size_bytes
+    assert item.end_at >= signalled - timedelta(seconds=1.0), (item.end_at, signalled)
+    with sessions() as s:
+        event = s.scalars(select(CustodyEvent).where(CustodyEvent.evidence_item_id == item.id)).one()
+    assert event.action == "recorded" and "unfinished tail" not in event.reason
+    actions = [e.action for e in audit.query(sessions, camera=str(cams["lobby"].id))]
+    assert actions.count("live view started") == 1 and actions.count("live view stopped") == 1
+
+
 def segments_of(sessions) -> list[EvidenceItem]:  # type: ignore[no-untyped-def]
     with sessions() as s:
         return list(s.scalars(select(EvidenceItem).where(EvidenceItem.kind == "segment")))
