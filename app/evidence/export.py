@@ -57,6 +57,7 @@ from app.evidence.package_format import (
     REPORT,
     SIGNATURE,
     SUMS,
+    VERIFY_TEXT,
 )
 from app.evidence.report import render_report
 from app.evidence.signing import SigningError, agency_key, fingerprint, public_pem, sign
@@ -320,6 +321,43 @@ def export_case(
         time.monotonic() - started,
         signed_with,
     )
+
+
+def verify_instructions(key_fingerprint: str) -> str:
+    """VERIFY.txt: how someone holding only the package checks it with standard tools."""
+    compact = key_fingerprint.replace(" ", "")
+    return f"""HOW TO CHECK THIS EVIDENCE PACKAGE WITH STANDARD TOOLS
+
+No RTCC software is needed. Run the commands in this folder.
+
+1. Every file is as it was exported (sha256sum, GNU coreutils):
+
+   sha256sum -c SHA256SUMS
+
+   Every line must end in "OK". SHA256SUMS lists every file of the package, {MANIFEST} and
+   {SIGNATURE} included.
+
+2. The manifest is signed by the agency's key (OpenSSL 3):
+
+   openssl pkeyutl -verify -pubin -inkey {PUBLIC_KEY} -rawin -in {MANIFEST} -sigfile {SIGNATURE}
+
+   It must print "Signature Verified Successfully". The signed file is {MANIFEST}: it lists
+   every file of the package with its size and SHA-256, the case, the cameras and the custody
+   heads. The signature is Ed25519 over the bytes of {MANIFEST} as they are.
+
+3. Whose key it is: its fingerprint is the SHA-256 of the public key in DER form.
+
+   openssl pkey -pubin -in {PUBLIC_KEY} -outform DER | sha256sum
+
+   This package's key: {compact}
+   ({key_fingerprint})
+   Compare it with the fingerprint the agency publishes. A package re-signed by someone else
+   has another fingerprint.
+
+4. The chain of custody is in {CUSTODY}, one event per line; each event's "prev" is the
+   "hash" of the item's event before it. `rtcc verify PACKAGE` checks the chain, the hashes
+   and the signature at once (exit 0 valid, 1 tampered, 2 incomplete).
+"""
 
 
 def _explain_os_error(exc: OSError, target: Path) -> str:
@@ -589,6 +627,8 @@ def _write_package(
         options,
     )
     _write_small(root, PUBLIC_KEY, public_pem(key.public_key()), files, "signing key", options)
+    instructions = verify_instructions(fingerprint(key.public_key()))
+    _write_small(root, VERIFY_TEXT, instructions.encode(), files, "how to verify", options)
 
     manifest: dict[str, Any] = {
         "format": FORMAT,
@@ -625,6 +665,7 @@ def _write_package(
             "algorithm": "Ed25519",
             "file": PUBLIC_KEY,
             "fingerprint": fingerprint(key.public_key()),
+            "fingerprint_of": "SHA-256 of the public key in DER (SubjectPublicKeyInfo) form",
         },
         "files": files,
     }

@@ -20,6 +20,7 @@ PUBLIC_KEY = "signing-key.pub"
 SUMS = "SHA256SUMS"
 CUSTODY = "custody.jsonl"
 REPORT = "report.html"
+VERIFY_TEXT = "VERIFY.txt"  # how to check the package with sha256sum and OpenSSL, in plain text
 INCOMPLETE = "INCOMPLETE"
 # Files that the manifest cannot list because they are made from it.
 SEALING_FILES = frozenset({MANIFEST, SIGNATURE, SUMS})

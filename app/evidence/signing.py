@@ -7,8 +7,9 @@ keeps it instead in ``signing-key.pem`` in the data folder, created readable by 
 
 A package carries the public key and the signature; anyone can check it with
 OpenSSL 3 (``openssl pkeyutl -verify -pubin -inkey signing-key.pub -rawin -in manifest.json
--sigfile manifest.json.sig``). The fingerprint (SHA-256 of the raw 32-byte public key, in groups
-of four hex digits) is printed on the report so a court can compare it with the one the agency
+-sigfile manifest.json.sig``). The fingerprint (SHA-256 of the public key's DER form, in groups
+of four hex digits; packages before it used the raw 32-byte key, which verification still accepts)
+is printed on the report and in VERIFY.txt so a court can compare it with the one the agency
 publishes: a package re-signed by someone else has a different fingerprint.
 """
 
@@ -36,10 +37,21 @@ class SigningError(RuntimeError):
     pass
 
 
-def fingerprint(public: Ed25519PublicKey) -> str:
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    digest = hashlib.sha256(raw).hexdigest()
+def _grouped(digest: str) -> str:
     return " ".join(digest[i : i + 4] for i in range(0, 64, 4))
+
+
+def fingerprint(public: Ed25519PublicKey) -> str:
+    """SHA-256 of the public key in DER (SubjectPublicKeyInfo) form, in groups of four: what
+    ``openssl pkey -pubin -in signing-key.pub -outform DER | sha256sum`` prints."""
+    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return _grouped(hashlib.sha256(der).hexdigest())
+
+
+def legacy_fingerprint(public: Ed25519PublicKey) -> str:
+    """The fingerprint packages carried before: SHA-256 of the raw 32-byte key (still accepted)."""
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return _grouped(hashlib.sha256(raw).hexdigest())
 
 
 def public_pem(public: Ed25519PublicKey) -> bytes:

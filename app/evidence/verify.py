@@ -38,7 +38,13 @@ from app.evidence.package_format import (
     is_sha256,
     validate_manifest,
 )
-from app.evidence.signing import SigningError, fingerprint, load_public_pem, signature_valid
+from app.evidence.signing import (
+    SigningError,
+    fingerprint,
+    legacy_fingerprint,
+    load_public_pem,
+    signature_valid,
+)
 
 VALID, TAMPERED, INCOMPLETE_VERDICT = "valid", "tampered", "incomplete"
 EXIT_CODES = {VALID: 0, TAMPERED: 1, INCOMPLETE_VERDICT: 2}
@@ -253,7 +259,8 @@ def verify_folder(root: Path, trusted: set[str] | None = None, ignore_marker: bo
             TAMPERED, f"{SIGNATURE}: the manifest's signature does not match (manifest edited or re-signed)"
         )
         return verdict
-    if trusted is not None and verdict.fingerprint not in trusted:
+    older = legacy_fingerprint(public)  # packages before the DER fingerprint named the raw key
+    if trusted is not None and not {verdict.fingerprint, older} & trusted:
         verdict.fail(TAMPERED, f"signed by key {verdict.fingerprint}, which is not one of the trusted keys")
     try:
         manifest = validate_manifest(json.loads(data))
@@ -262,7 +269,7 @@ def verify_folder(root: Path, trusted: set[str] | None = None, ignore_marker: bo
         return verdict
     verdict.manifest = manifest
     verdict.case_number = manifest["case"]["number"]
-    if manifest["signing_key"]["fingerprint"] != verdict.fingerprint:
+    if manifest["signing_key"]["fingerprint"] not in (verdict.fingerprint, older):
         verdict.fail(TAMPERED, f"{PUBLIC_KEY} is not the key the manifest names")
     listed = {e["path"]: e for e in manifest["files"]}
     verdict.files = len(listed)

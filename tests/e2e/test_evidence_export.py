@@ -107,26 +107,26 @@ def test_the_package_holds_originals_working_copy_stills_and_verifies(
         assert actions[0] == "recorded" and "placed in case" in actions and actions[-1] == "exported"
     # Standard tools agree: sha256sum, and OpenSSL for the signature.
     assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=package).returncode == 0
-    if shutil.which("openssl"):
-        check = subprocess.run(
-            [
-                "openssl",
-                "pkeyutl",
-                "-verify",
-                "-pubin",
-                "-inkey",
-                "signing-key.pub",
-                "-rawin",
-                "-in",
-                "manifest.json",
-                "-sigfile",
-                "manifest.json.sig",
-            ],
-            cwd=package,
-            capture_output=True,
-            text=True,
-        )
-        assert check.returncode == 0, check.stdout + check.stderr
+    # VERIFY.txt says how, in plain text; its commands run as written and agree with rtcc verify.
+    instructions = (package / "VERIFY.txt").read_text()
+    assert "VERIFY.txt" in {f["path"] for f in manifest["files"]}
+    commands = [line.strip() for line in instructions.splitlines() if line.startswith("   ")
+                and line.strip().startswith(("sha256sum ", "openssl "))]  # fmt: skip
+    assert len(commands) == 3
+    outputs = []
+    for command in commands:
+        done = subprocess.run(command, shell=True, cwd=package, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, (command, done.stderr)
+        outputs.append(done.stdout)
+    assert all(line.endswith(": OK") for line in outputs[0].splitlines())
+    assert "Signature Verified Successfully" in outputs[1]
+    der_fingerprint = outputs[2].split()[0]
+    assert (
+        der_fingerprint
+        == verdict.fingerprint.replace(" ", "")
+        == manifest["signing_key"]["fingerprint"].replace(" ", "")
+    )
+    assert der_fingerprint in instructions
     # The report shows the custody trail and key, and no script from the case notes is active.
     report = (package / "report.html").read_text()
     assert verdict.fingerprint in report and "placed in case" in report
@@ -164,6 +164,31 @@ TAMPERS = {
     "file removed": (lambda p: (p / "report.html").unlink(), 2),
     "left unfinished": (lambda p: (p / "INCOMPLETE").write_text("export in progress"), 2),
 }
+
+
+def test_a_package_from_before_the_der_fingerprint_still_verifies(
+    package: Path, tmp_path: Path, signing_keyring: None
+) -> None:
+    """Older packages name the SHA-256 of the raw key; verification accepts it (and a trust list
+    written with it), but a fingerprint of another key is still refused."""
+    from app.evidence.signing import agency_key, legacy_fingerprint, sign
+
+    old = copy_of(package, tmp_path)
+    key = agency_key().key
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["signing_key"]["fingerprint"] = legacy_fingerprint(key.public_key())
+    data = json.dumps(manifest, indent=2, sort_keys=True).encode()
+    (old / "manifest.json").write_bytes(data)
+    (old / "manifest.json.sig").write_bytes(sign(data, key))
+    sums = [line for line in (old / "SHA256SUMS").read_text().splitlines() if not line.endswith(".json")
+            and not line.endswith(".sig")]  # fmt: skip
+    signature = (old / "manifest.json.sig").read_bytes()
+    sums += [f"{hashlib.sha256(data).hexdigest()}  manifest.json",
+             f"{hashlib.sha256(signature).hexdigest()}  manifest.json.sig"]  # fmt: skip
+    (old / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    assert verify_package(old).status == "valid", verify_package(old).summary()
+    assert verify_package(old, trusted={legacy_fingerprint(key.public_key())}).status == "valid"
+    assert verify_package(old, trusted={"0000 " * 15 + "0000"}).status == "tampered"
 
 
 @pytest.mark.parametrize("tamper", TAMPERS)
