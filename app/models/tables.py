@@ -152,6 +152,10 @@ class EvidenceItem(Base):
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which clock placed a segment in time ("camera RTCP", "arrival less measured delay",
+    # "arrival") and, with RTCP, how late its first packet arrived (network, relay, buffering).
+    clock_source: Mapped[str] = mapped_column(String(32), default="")
+    clock_offset_ms: Mapped[float | None] = mapped_column(Float)
     # Set when retention deleted the file; the row and its custody chain stay as the record.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,8 +5,13 @@ stays playable if the service dies mid-segment. Each closed segment is hashed (S
 as an evidence item of kind "segment" (camera, start and end in UTC, path, size, hash) and gets
 its first custody event, "recorded", in the same transaction.
 
-Clock: segment start and end are the recording host's UTC clock when the segment's first and
-last packets arrived, not the camera's own timestamps (which only order frames within a file).
+Clock: a segment's start and end are the camera's clock for its first and last packets when the
+camera sends RTCP sender reports (FFmpeg's ``start_time_realtime``): the time the picture was
+taken, not when it reached the recorder. Measured against the simulator's burned-in clock: 5 ms
+off, where arrival time was 0.13-1.9 s late (encoder queue, join burst, a busy machine). Before
+the first report, or for a camera that sends none, the arrival time less the delay last measured
+for that camera is used, and the plain arrival time when none was ever measured. Each segment
+records which clock placed it and the measured delay, in its index row and its custody event.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +32,45 @@ from app.evidence.custody import append_event, sha256_file
 from app.models.tables import EvidenceItem
 
 log = logging.getLogger(__name__)
+
+CAMERA_CLOCK = "camera RTCP"
+ARRIVAL_LESS_DELAY = "arrival less measured delay"
+ARRIVAL = "arrival"
+
+
+@dataclass(frozen=True)
+class CameraClock:
+    """A stream's RTCP mapping, read while its container is open: wall time of pts ``first``."""
+
+    realtime_us: int
+    first: int
+    time_base: Any
+
+    @classmethod
+    def of(cls, stream: Any) -> CameraClock | None:
+        """None until the camera's first sender report has arrived (or for a source without)."""
+        realtime = getattr(getattr(stream, "container", None), "start_time_realtime", None)
+        if realtime is None or not stream.time_base:
+            return None
+        return cls(realtime, stream.start_time if stream.start_time is not None else 0, stream.time_base)
+
+    def at(self, pts: int) -> datetime:
+        return datetime.fromtimestamp(
+            self.realtime_us / 1e6 + float((pts - self.first) * self.time_base), UTC
+        )
+
+
+@dataclass(frozen=True)
+class SegmentTime:
+    start: datetime
+    end: datetime
+    source: str  # CAMERA_CLOCK, ARRIVAL_LESS_DELAY or ARRIVAL
+    offset_ms: float | None  # how late the first packet arrived, where measured
+
+    def describe(self) -> str:
+        if self.offset_ms is None:
+            return self.source
+        return f"{self.source} (packets arrive {self.offset_ms:+.0f} ms after the camera's time)"
 
 
 class SegmentRecorder:
@@ -46,6 +91,11 @@ class SegmentRecorder:
         self._started_at: datetime | None = None
         self._last_at: datetime | None = None
         self._last_stamp: int | None = None
+        self._clock: CameraClock | None = None  # the camera's RTCP mapping, once known
+        self._clock_of: Any = None  # the stream it was read from
+        self._first_pts: int | None = None
+        self._last_pts: int | None = None
+        self.delay_s: float | None = None  # how late packets arrive, last measured against RTCP
         self._indexing: list[threading.Thread] = []
 
     @property
@@ -107,6 +157,14 @@ class SegmentRecorder:
                 return
             self._last_stamp = stamp
             self._last_at = datetime.now(UTC)
+            pts = packet.pts if packet.pts is not None else packet.dts
+            if self._first_pts is None:
+                self._first_pts = pts
+            self._last_pts = pts
+            if self._clock is None or self._clock_of is not source:
+                # Read here, on the relay's thread, while the source is open; a camera that came
+                # back is a new source with a mapping of its own.
+                self._clock, self._clock_of = CameraClock.of(source), source
 
     def _open(self, source: Any) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -114,6 +172,7 @@ class SegmentRecorder:
         self._path = self.folder / f"{self._started_at:%Y%m%dT%H%M%S.%fZ}.mkv"
         self._out = av.open(str(self._path), mode="w", format="matroska")
         self._stream = self._out.add_stream_from_template(source)
+        self._first_pts = self._last_pts = None
         self._opened_mono = time.monotonic()
         if self.error.startswith("cannot start a segment"):
             self.error = ""  # space again: the alarm clears
@@ -130,9 +189,10 @@ class SegmentRecorder:
     def _close(self) -> None:
         if self._out is None or self._path is None or self._started_at is None:
             return
-        out, path, started = self._out, self._path, self._started_at
+        out, path, arrived = self._out, self._path, self._started_at
         self._last_stamp = None
-        ended = self._last_at or datetime.now(UTC)
+        last_arrived = self._last_at or datetime.now(UTC)
+        placed = self._place(arrived, last_arrived)
         self._out = self._stream = self._path = None
         try:
             out.close()
@@ -142,17 +202,32 @@ class SegmentRecorder:
             return
         # Hashing a minute of main stream takes tens of milliseconds: not on the relay's thread,
         # where it would stall live video for every viewer.
-        thread = threading.Thread(target=self._index, args=(path, started, ended), daemon=False)
+        thread = threading.Thread(target=self._index, args=(path, placed), daemon=False)
         self._indexing = [t for t in self._indexing if t.is_alive()] + [thread]
         thread.start()
 
-    def _index(self, path: Path, started: datetime, ended: datetime) -> None:
+    def _place(self, arrived: datetime, last_arrived: datetime) -> SegmentTime:
+        """Where the segment lies on the camera's clock, and which clock said so."""
+        clock, first, last = self._clock, self._first_pts, self._last_pts
+        start = clock.at(first) if clock is not None and first is not None else None
+        end = clock.at(last) if clock is not None and last is not None else None
+        if start is not None and end is not None and end >= start:
+            self.delay_s = (arrived - start).total_seconds()
+            return SegmentTime(start, end, CAMERA_CLOCK, round(self.delay_s * 1000, 1))
+        if self.delay_s is not None:
+            delay = timedelta(seconds=self.delay_s)
+            return SegmentTime(
+                arrived - delay, last_arrived - delay, ARRIVAL_LESS_DELAY, round(self.delay_s * 1000, 1)
+            )
+        return SegmentTime(arrived, last_arrived, ARRIVAL, None)
+
+    def _index(self, path: Path, placed: SegmentTime) -> None:
         # A busy shared database (many cameras closing segments at once, a console writing) is
         # worth waiting for; a segment that still cannot be indexed is picked up by the crash
         # recovery at the next start, so nothing recorded is lost either way.
         for wait_s in (0.5, 1.0, 2.0, 4.0, 0.0):
             try:
-                self._index_once(path, started, ended)
+                self._index_once(path, placed)
                 return
             except OperationalError as exc:
                 if not wait_s:
@@ -161,19 +236,23 @@ class SegmentRecorder:
                     return
                 time.sleep(wait_s)
 
-    def _index_once(self, path: Path, started: datetime, ended: datetime) -> None:
+    def _index_once(self, path: Path, placed: SegmentTime) -> None:
+        started, ended = placed.start, placed.end
         try:
             digest = sha256_file(path)
             with self.sessions.begin() as s:
                 item = EvidenceItem(
                     kind="segment", camera_id=self.camera_id, path=str(path.relative_to(self.root)),
                     sha256=digest, size_bytes=path.stat().st_size, start_at=started, end_at=ended,
+                    clock_source=placed.source, clock_offset_ms=placed.offset_ms,
                 )  # fmt: skip
                 s.add(item)
                 s.flush()
                 append_event(
-                    s, item, "recorded", f"segment {started:%H:%M:%S}-{ended:%H:%M:%S} UTC, media service"
-                )
+                    s, item, "recorded",
+                    f"segment {started:%H:%M:%S.%f}"[:-3] + f"-{ended:%H:%M:%S.%f}"[:-3]
+                    + f" UTC, media service; clock: {placed.describe()}",
+                )  # fmt: skip
             self.segments += 1
         except OperationalError:
             raise  # busy: the caller waits and tries again
