@@ -274,3 +274,47 @@ def test_the_change_mark_moves_with_every_kind_of_change(registry: Registry) -> 
     assert edited != added
     registry.retire(row.id)
     assert registry.change_mark() != edited
+
+
+def test_rows_naming_one_owner_with_two_contacts_are_refused_naming_both_lines(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """The first row's contact used to win silently for every camera of that owner."""
+    rows = [GOOD | {"name": "A", "owner_contact": "a@shop.example"},
+            GOOD | {"name": "B", "owner_contact": ""},  # no contact given: no conflict
+            GOOD | {"name": "C", "owner_contact": "c@shop.example"}]  # fmt: skip
+    with pytest.raises(ImportFailed) as info:
+        registry.import_file(write_csv(tmp_path / "owners.csv", rows))
+    message = str(info.value)
+    assert "line 4, field 'owner_contact'" in message and "on line 2" in message
+    assert "c@shop.example" in message and "a@shop.example" in message
+    assert registry.counts()["total"] == 0
+
+
+def test_every_problem_is_reported_at_once(registry: Registry, tmp_path: Path) -> None:
+    """Field errors, conflicts between rows and clashes with the registry, in one report (they
+    came in rounds: fix the fields, import again, then learn of the duplicate)."""
+    registry.import_rows([RawRow(2, GOOD)])
+    rows = [GOOD | {"name": "bad latitude", "latitude": "123"},
+            GOOD,  # already registered
+            GOOD | {"name": "X", "owner_name": "Other", "owner_contact": "x@a.example"},
+            GOOD | {"name": "Y", "owner_name": "Other", "owner_contact": "y@a.example"}]  # fmt: skip
+    with pytest.raises(ImportFailed) as info:
+        registry.import_file(write_csv(tmp_path / "all.csv", rows))
+    lines = [(e.line, e.field) for e in info.value.errors]
+    assert lines == [(2, "latitude"), (3, "name"), (5, "owner_contact")]
+
+
+def test_owners_are_shared_across_rows_and_a_new_contact_updates_the_registry(registry: Registry) -> None:
+    from sqlalchemy import func, select
+
+    from app.models.tables import Owner
+
+    registry.import_rows([RawRow(2, GOOD | {"name": "A", "owner_contact": "old@shop.example"})])
+    registry.import_rows([RawRow(2, GOOD | {"name": "B", "owner_contact": "new@shop.example"}),
+                          RawRow(3, GOOD | {"name": "C", "owner_contact": ""}),
+                          RawRow(4, GOOD | {"name": "D", "owner_name": "Elsewhere"})])  # fmt: skip
+    with registry._sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Owner)) == 2
+    contacts = {c.name: c.owner_contact for c in registry.list_cameras()}
+    assert contacts["A"] == contacts["B"] == contacts["C"] == "new@shop.example"
