@@ -60,6 +60,13 @@ class CameraClock:
         )
 
 
+def _frame_seconds(packet: Any, stream: Any) -> float:
+    if packet.duration and packet.time_base:
+        return float(packet.duration * packet.time_base)
+    rate = getattr(stream, "average_rate", None) or getattr(stream, "guessed_rate", None)
+    return float(1 / rate) if rate else 0.0
+
+
 @dataclass(frozen=True)
 class SegmentTime:
     start: datetime
@@ -93,6 +100,8 @@ class SegmentRecorder:
         self._last_stamp: int | None = None
         self._clock: CameraClock | None = None  # the camera's RTCP mapping, once known
         self._clock_of: Any = None  # the stream it was read from
+        self._base: int | None = None  # the camera's timestamp at the segment's first packet
+        self._frame_s = 0.0  # how long the last frame stays on screen
         self._first_pts: int | None = None
         self._last_pts: int | None = None
         self.delay_s: float | None = None  # how late packets arrive, last measured against RTCP
@@ -142,8 +151,15 @@ class SegmentRecorder:
                     return
             if self._out is None:
                 return  # a segment starts at a keyframe
+            if self._base is None:
+                self._base = stamp if stamp is not None else 0
+            # Each segment's timestamps start at zero, as a stand-alone file's do: with the camera's
+            # running timestamps, players and ffprobe took a 5 s segment for 13 s. Decided here,
+            # at write time, so no byte changes after the segment is hashed.
             copy = av.Packet(bytes(packet))
-            copy.pts, copy.dts, copy.time_base = packet.pts, packet.dts, packet.time_base
+            copy.pts = packet.pts - self._base if packet.pts is not None else None
+            copy.dts = packet.dts - self._base if packet.dts is not None else None
+            copy.time_base = packet.time_base
             copy.is_keyframe = packet.is_keyframe
             copy.stream = self._stream
             try:
@@ -161,6 +177,7 @@ class SegmentRecorder:
             if self._first_pts is None:
                 self._first_pts = pts
             self._last_pts = pts
+            self._frame_s = _frame_seconds(packet, source)
             if self._clock is None or self._clock_of is not source:
                 # Read here, on the relay's thread, while the source is open; a camera that came
                 # back is a new source with a mapping of its own.
@@ -173,6 +190,7 @@ class SegmentRecorder:
         self._out = av.open(str(self._path), mode="w", format="matroska")
         self._stream = self._out.add_stream_from_template(source)
         self._first_pts = self._last_pts = None
+        self._base = None
         self._opened_mono = time.monotonic()
         if self.error.startswith("cannot start a segment"):
             self.error = ""  # space again: the alarm clears
@@ -211,6 +229,10 @@ class SegmentRecorder:
         clock, first, last = self._clock, self._first_pts, self._last_pts
         start = clock.at(first) if clock is not None and first is not None else None
         end = clock.at(last) if clock is not None and last is not None else None
+        if start is not None and end == start:
+            # One frame only (recording stopped just after a segment began): it is on screen for
+            # a frame's time, not for none, which no case window could hold.
+            end = start + timedelta(seconds=self._frame_s or 1 / 15)
         if start is not None and end is not None and end >= start:
             self.delay_s = (arrived - start).total_seconds()
             return SegmentTime(start, end, CAMERA_CLOCK, round(self.delay_s * 1000, 1))

@@ -57,8 +57,15 @@ def test_segments_are_recorded_hashed_and_chained(
             assert item.start_at >= previous_end
         previous_end = item.end_at
         with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            starts_at = float((stream.start_time or 0) * stream.time_base)
+            lasts = (container.duration or 0) / 1e6
             frames = sum(1 for _ in container.decode(video=0))
         assert frames >= 15  # at least a second of the camera's 15 fps main stream
+        # A stand-alone file to any player: it starts at zero and lasts what it recorded (a 5 s
+        # segment used to report 13 s, the camera's running time).
+        span = (item.end_at - item.start_at).total_seconds()
+        assert starts_at == 0.0 and abs(lasts - span) < 0.3, (starts_at, lasts, span)
         with svc.sessions() as s:
             events = list(s.scalars(select(CustodyEvent).where(CustodyEvent.evidence_item_id == item.id)))
         assert [e.action for e in events] == ["recorded"] and events[0].item_sha256 == item.sha256
