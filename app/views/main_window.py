@@ -7,6 +7,7 @@ The window never touches the database itself: registry calls run through the
 from __future__ import annotations
 
 import html
+import re
 import socket
 import threading
 from collections.abc import Callable
@@ -52,7 +53,7 @@ from app.views.camera_list import LABELS, ROW_ROLE, CameraListPanel, status_text
 from app.views.incident import IncidentDialog, IncidentPanel
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import CameraPlan, MapPanel, plan_cameras
-from app.views.plain import plain_label
+from app.views.plain import plain_label, plain_tooltip
 from app.views.purpose_dialog import PurposeDialog
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskRunner
@@ -87,6 +88,25 @@ class ConsoleInfo:
     database: str
     media_service: str = "Media service: not running"
     simulator: str = ""
+
+
+def short_database(line: str) -> str:
+    """ "Database: sqlite:////long/path/demo.sqlite" → "Database: demo.sqlite" (the rest in the tooltip)."""
+    head, _, url = line.partition(": ")
+    if not url:
+        return line
+    name = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+    return f"{head}: {name or url}"
+
+
+def short_media(line: str) -> str:
+    """The media service's line, short enough for the status bar. An alarm is never shortened:
+    it must be read across the room."""
+    if line.startswith(MEDIA_ALARM):
+        return line
+    short = re.sub(r"^Media service: \S+ · ", "Media: ", line)
+    short = short.replace(" camera stream(s) pulled", " pulled").replace(" viewer(s)", " viewers")
+    return re.sub(r" camera\(s\), \d+ segment\(s\)", "", short)
 
 
 def fit_to_screen(window: QWidget, beside: QWidget, width: int, height: int) -> None:
@@ -195,9 +215,13 @@ class MainWindow(QMainWindow):
         self.docks["details"].raise_()
         self._size_docks()
 
+        # Short texts that fit a 1920-pixel status bar, the whole of each in its tooltip.
         if info.simulator:
-            self.statusBar().addPermanentWidget(plain_label(info.simulator, self))
-        self.status_db = plain_label(info.database, self)
+            simulator = plain_label(info.simulator.split(" on ", 1)[0], self)
+            simulator.setToolTip(plain_tooltip(info.simulator))
+            self.statusBar().addPermanentWidget(simulator)
+        self.status_db = plain_label(short_database(info.database), self)
+        self.status_db.setToolTip(plain_tooltip(info.database))
         self.status_media = plain_label(info.media_service, self)
         self.status_counts = plain_label("Cameras: loading…", self)
         # Who is signed in, always in sight (every action is recorded under that person).
@@ -579,10 +603,14 @@ class MainWindow(QMainWindow):
         self.divisions = [name for name, _ in divisions]
         self.approximate_divisions = {name for name, approx in divisions if approx}
         self.camera_panel.set_cameras(self.cameras, self.divisions)
-        self.status_counts.setText(
+        full = (
             f"Cameras: {counts['total']} registered · {counts['active']} active · "
             f"{counts['offline']} offline · {counts['retired']} retired · {counts['divisions']} divisions"
         )
+        self.status_counts.setText(
+            f"{counts['total']} cameras · {counts['active']} active · {counts['offline']} offline"
+        )
+        self.status_counts.setToolTip(plain_tooltip(full))
 
     def _on_map_camera_clicked(self, camera_id: int) -> None:
         self._selected_on_map = camera_id
@@ -789,7 +817,8 @@ class MainWindow(QMainWindow):
     def _show_media_status(self, found: tuple[str, dict[int, str]]) -> None:
         line, states = found
         self.camera_panel.model.set_recording(states)
-        self.status_media.setText(line)
+        self.status_media.setText(short_media(line))
+        self.status_media.setToolTip(plain_tooltip(line))
         # A recording alarm must be seen across the room: red, bold, until it clears.
         alarm = line.startswith(MEDIA_ALARM)
         self.status_media.setStyleSheet(

@@ -17,8 +17,11 @@ from tests.unit.test_registry_io import GOOD
 def test_opens_with_the_sample_cameras_listed(make_window: WindowFactory) -> None:
     window = make_window()
     assert window.camera_panel.proxy.rowCount() == 200
-    assert "200 registered" in window.status_counts.text()
-    assert "21 divisions" in window.status_counts.text()
+    assert window.status_counts.text().startswith("200 cameras · ")
+    assert (
+        "200 registered" in window.status_counts.toolTip()
+        and "21 divisions" in window.status_counts.toolTip()
+    )
     assert window.camera_panel.count_label.text() == "200 of 200 cameras shown"
     assert set(window.docks) == {"cameras", "details", "map", "incident"}
 
@@ -180,3 +183,21 @@ def test_theme_toggles(make_window: WindowFactory) -> None:
     light = QApplication.palette().window().color().lightness()
     window.toggle_theme()
     assert light > dark
+
+
+def test_the_status_bar_fits_a_1920_pixel_screen(make_window: WindowFactory, qtbot: QtBot) -> None:
+    """At 1920 px the media service's line ran off the edge; each part is now short, whole in its
+    tooltip."""
+    from PySide6.QtWidgets import QLabel
+
+    window = make_window()
+    window.resize(1920, 1000)
+    window._show_media_status((
+        "Media service: http://127.0.0.1:8765 · 18 camera stream(s) pulled, 0 viewer(s) · recording 9/9 "
+        "camera(s), 23 segment(s)", {},
+    ))  # fmt: skip
+    labels = [w for w in window.statusBar().findChildren(QLabel) if w.isVisible() and w.text()]
+    needed = sum(label.sizeHint().width() for label in labels)
+    assert needed < window.statusBar().width() - 40, [label.text() for label in labels]
+    assert window.status_media.text() == "Media: 18 pulled, 0 viewers · recording 9/9"
+    assert "http://127.0.0.1:8765" in window.status_media.toolTip()
