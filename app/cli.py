@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"rtcc {__version__}")
     p.add_argument("--database", metavar="URL", help="database URL (overrides RTCC_DATABASE_URL and config)")
     p.add_argument(
+        "--demo", action="store_true", help="use the demo's database (demo.sqlite, as `rtcc demo` fills it)"
+    )
+    p.add_argument(
         "--user",
         default=None,
         help="sign in as this person (or RTCC_USER; password from RTCC_PASSWORD "
@@ -241,10 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"rtcc: configuration error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    if args.database:
+    if args.database or args.demo:
         from app.config import with_overrides
 
-        settings = with_overrides(settings, database_url=args.database)
+        settings = with_overrides(settings, database_url=args.database or settings.demo_database_url)
 
     command = args.command or "console"
     if getattr(args, "exit_with_stdin", False):
@@ -347,6 +350,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_review(settings, args.package)
     return run_console(settings)
+
+
+def _which_db(settings: Settings) -> str:
+    """Which registry a command read, so a name that is not found points at the right fix (the
+    demo's cameras are in its own database: --demo)."""
+    from app.models.db import describe_url
+
+    url = settings.effective_database_url
+    hint = (
+        ""
+        if url == settings.demo_database_url
+        else "; the demo's cameras are in its own database: add --demo"
+    )
+    return f"the registry at {describe_url(url)}{hint}"
 
 
 def _governed() -> dict[str, Any]:
@@ -520,7 +537,7 @@ def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int
         if args.action == "add":
             camera = next((c for c in Registry(sessions).list_cameras() if c.name == args.camera), None)
             if camera is None:
-                raise RequestError(f"no camera named {args.camera!r} in the registry")
+                raise RequestError(f"no camera named {args.camera!r} in {_which_db(settings)}")
             purpose = Purpose(args.incident, args.case, args.reason)
             row = book.request(camera.id, when(args.start), when(args.end), purpose)
             print(f"request {row.id} for {row.camera_name} recorded; pending the owner's answer")
@@ -608,7 +625,7 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
         if command == "case":
             camera = next((c for c in Registry(sessions).list_cameras() if c.name == args.camera), None)
             if camera is None:
-                raise CaseError(f"no camera named {args.camera!r} in the registry")
+                raise CaseError(f"no camera named {args.camera!r} in {_which_db(settings)}")
             store.add_window(case_id, camera.id, when(args.start), when(args.end), args.note)
             print(f"footage of {camera.name} added to case {args.number}; its segments are on legal hold")
             return EXIT_OK
@@ -794,7 +811,7 @@ def _cameras(settings: Settings, args: argparse.Namespace) -> int:
         elif args.action == "retire":
             match = [r for r in registry.list_cameras() if r.name == args.name]
             if not match:
-                print(f"rtcc: no camera named '{args.name}'", file=sys.stderr)
+                print(f"rtcc: no camera named '{args.name}' in {_which_db(settings)}", file=sys.stderr)
                 return EXIT_INVALID
             registry.retire(match[0].id)
             print(f"retired camera '{args.name}'")

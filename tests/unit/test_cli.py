@@ -90,3 +90,32 @@ def test_a_password_with_no_terminal_names_the_variable_instead_of_crashing(
     capsys.readouterr()
     assert main(["--user", "admin", "case", "list"]) == 3
     assert "no terminal to ask it on; set RTCC_PASSWORD" in capsys.readouterr().err
+
+
+def test_demo_selects_the_demos_database_and_a_missing_name_says_which_database(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The README's examples use the demo's camera names; the command line read rtcc.sqlite and
+    answered only "no camera named ..."."""
+    from app.config import load_settings
+    from app.geo.sample_city import division_boundaries, sample_cameras
+    from app.models.db import open_database
+    from app.registry.service import Registry
+
+    demo = Registry(open_database(load_settings().demo_database_url))
+    demo.import_rows(sample_cameras(20), division_boundaries(), source="sample city")
+    demo_camera = sample_cameras(20)[0].values["name"]
+    assert main(["case", "create", "DEMO-1"]) == 0
+    assert main(["case", "add-window", "DEMO-1", "--camera", demo_camera, "--start", "2026-11-25T19:30:00Z",
+                 "--end", "2026-11-25T19:34:00Z"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert f"no camera named {demo_camera!r} in the registry at" in err and "add --demo" in err
+    capsys.readouterr()
+    assert main(["--demo", "case", "create", "DEMO-1"]) == 0
+    # With --demo the camera is found: what is missing now is its recording, and it says so.
+    assert main(["--demo", "case", "add-window", "DEMO-1", "--camera", demo_camera, "--start",
+                 "2026-11-25T19:30:00Z", "--end", "2026-11-25T19:34:00Z"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert f"no recording of {demo_camera}" in err and "no camera named" not in err
+    assert main(["--demo", "cameras", "retire", "nope"]) == 2
+    assert "add --demo" not in capsys.readouterr().err  # already the demo's database
