@@ -128,15 +128,8 @@ def test_a_recorder_killed_mid_segment_loses_only_the_unfinished_tail(tmp_path: 
     import os
     import signal
 
-    from app.registry.service import Registry
-    from app.video.child_service import MediaProcess
-
-    url = f"sqlite:///{tmp_path / 'crash.sqlite'}"
-    sessions = open_database(url)
-    root = tmp_path / "recordings"
     with SimulatorProcess(1, port=0) as sim:
-        cams = cameras_on(sim, Registry(sessions), lobby={})
-        child = MediaProcess(url, port=0, record_segment_s=60, recordings_dir=str(root)).start()
+        sessions, root, cams, child = recorder_process(sim, tmp_path)
 
         def recording_for_a_while() -> bool:
             files = list(root.rglob("*.mkv"))
@@ -175,16 +168,10 @@ def test_sigterm_closes_and_indexes_every_open_segment_and_ends_every_view(tmp_p
     from datetime import UTC, datetime
 
     from app.governance import audit
-    from app.registry.service import Registry
-    from app.video.child_service import MediaProcess
     from tests.e2e.test_media_service import PURPOSE
 
-    url = f"sqlite:///{tmp_path / 'sigterm.sqlite'}"
-    sessions = open_database(url)
-    root = tmp_path / "recordings"
     with SimulatorProcess(1, port=0) as sim:
-        cams = cameras_on(sim, Registry(sessions), lobby={})
-        child = MediaProcess(url, port=0, record_segment_s=60, recordings_dir=str(root)).start()
+        sessions, root, cams, child = recorder_process(sim, tmp_path)
         got: list[int] = []
 
         def watch() -> None:
@@ -221,6 +208,24 @@ def test_sigterm_closes_and_indexes_every_open_segment_and_ends_every_view(tmp_p
     assert event.action == "recorded" and "unfinished tail" not in event.reason
     actions = [e.action for e in audit.query(sessions, camera=str(cams["lobby"].id))]
     assert actions.count("live view started") == 1 and actions.count("live view stopped") == 1
+
+
+def recorder_process(sim: SimulatorProcess, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """`rtcc media --record` as its own process, recording the simulator's camera 1 ("lobby") in
+    one-minute segments: (sessions, recordings folder, cameras, the process)."""
+    from app.registry.service import Registry
+    from app.video.child_service import MediaProcess
+
+    url = f"sqlite:///{tmp_path / 'recorder.sqlite'}"
+    sessions = open_database(url)
+    root = tmp_path / "recordings"
+    cams = cameras_on(sim, Registry(sessions), lobby={})
+    return (
+        sessions,
+        root,
+        cams,
+        MediaProcess(url, port=0, record_segment_s=60, recordings_dir=str(root)).start(),
+    )
 
 
 def segments_of(sessions) -> list[EvidenceItem]:  # type: ignore[no-untyped-def]
