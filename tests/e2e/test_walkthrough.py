@@ -176,7 +176,12 @@ def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
 
         # 1. Right-click the spot on the map: "New incident here".
         window.map.pan_to(P_LAT, P_LON)
-        qtbot.wait(300)  # let the pan settle before reading the spot's pixel
+
+        def centred() -> bool:  # the pan has ended: the spot's pixel will not move under the mouse
+            state = json.loads(run_js(qtbot, window.map.page, "RtccMap.state()"))
+            return abs(state["center"][0] - P_LAT) < 1e-6 and abs(state["center"][1] - P_LON) < 1e-6
+
+        qtbot.waitUntil(centred, timeout=10_000)
         spot = map_point(qtbot, window, P_LAT, P_LON)
         surface = window.map.view.focusProxy()
         assert surface is not None
