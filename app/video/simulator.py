@@ -151,7 +151,7 @@ class SharedEncoder:
     Each camera keeps its own media (its own pipeline, clock and RTSP sessions), so no media object
     is shared between mounts. An earlier version shared one media across every mount, which made
     clients of different cameras join the same media at once, and gst-rtsp-server 1.22 can abort
-    on simultaneous joins of one media (see the README's notes). A newly attached camera starts
+    on simultaneous joins of one media (see docs/notes.md). A newly attached camera starts
     at the next keyframe, whose SPS/PPS x264enc repeats in byte-stream output.
     """
 
