@@ -21,7 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from app.evidence.custody import EventFields, event_hash
+from app.evidence.custody import EventFields, event_hash, sha256_file
 from app.evidence.package_format import CUSTODY, MAX_CUSTODY_LINE
 from app.evidence.verify import VALID, Verdict, extract_zip, parse_utc, verify_folder, verify_package
 
@@ -137,7 +137,7 @@ def save_still(review: ReviewPackage, clip: ReviewClip, at: datetime, made_by: s
     png = folder / f"{stem}.png"
     if not cv2.imwrite(str(png), chosen.to_ndarray(format="bgr24")):
         raise OSError(f"cannot write {png}")
-    digest = hashlib.sha256(clip.path.read_bytes()).hexdigest()
+    digest = sha256_file(clip.path)  # streamed: a working copy can be hundreds of megabytes
     facts = {
         "kind": "still (derivative)",
         "package": review.source.name,

@@ -517,7 +517,7 @@ def test_the_review_window_steps_back_and_forth_and_saves_stills_beside_the_pack
     QTest.keyClick(footage, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     folder = stills_folder(package)
     try:
-        assert "1 still(s) saved in" in window.statusBar().currentMessage()
+        qtbot.waitUntil(lambda: "1 still(s) saved in" in window.statusBar().currentMessage(), timeout=10_000)
         png = next(folder.glob("*.png"))
         facts = json.loads(png.with_suffix(".json").read_text())
         clip = footage.tiles[0].clip

@@ -164,6 +164,7 @@ class FootageView(QWidget):
         self.position = self.start
         # The shortcuts below need the keyboard inside this view; its buttons take no focus.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.tasks = TaskRunner(self, workers=1)
         self._timer = QTimer(self)
         self._timer.setInterval(200)
         self._timer.timeout.connect(self._tick)
@@ -221,25 +222,35 @@ class FootageView(QWidget):
 
     def save_stills(self) -> None:
         """A PNG of the frame on screen from every clip that covers the playhead, beside the
-        package with its sidecar; the package itself is not touched."""
+        package with its sidecar; the package itself is not touched. Decoding and hashing run off
+        the GUI thread (a working copy can be hundreds of megabytes)."""
         from app.evidence.review import save_still, stills_folder
 
         if self.playing:
             self.seek(self.position, playing=False)
-        written, problems = [], []
-        for tile in self.tiles:
-            if not tile.clip.start <= self.position <= tile.clip.end:
-                continue
-            try:
-                written.append(save_still(self.review, tile.clip, self.position, current_user()))
-            except (OSError, ValueError) as exc:
-                problems.append(f"{tile.clip.camera}: {exc}")
-        if not written and not problems:
+        at, review, user = self.position, self.review, current_user()
+        clips = [t.clip for t in self.tiles if t.clip.start <= at <= t.clip.end]
+        if not clips:
             self.sig_message.emit("No clip has footage at this time: no still saved.")
             return
-        folder = stills_folder(self.review.source)
-        text = f"{len(written)} still(s) saved in {folder}, each with its source's hash"
-        self.sig_message.emit(text + (f"; not saved: {'; '.join(problems)}" if problems else "."))
+
+        def work() -> tuple[int, list[str]]:
+            written, problems = 0, []
+            for clip in clips:
+                try:
+                    save_still(review, clip, at, user)
+                    written += 1
+                except (OSError, ValueError) as exc:
+                    problems.append(f"{clip.camera}: {exc}")
+            return written, problems
+
+        def done(result: tuple[int, list[str]]) -> None:
+            written, problems = result
+            text = f"{written} still(s) saved in {stills_folder(review.source)}, each with its source's hash"
+            self.sig_message.emit(text + (f"; not saved: {'; '.join(problems)}" if problems else "."))
+
+        self.sig_message.emit("Saving the still(s) …")
+        self.tasks.run(work, done, lambda exc: self.sig_message.emit(f"No still saved: {exc}"))
 
     def _on_scrub(self, value: int) -> None:
         self.seek(self.start + timedelta(milliseconds=value))
@@ -272,6 +283,7 @@ class FootageView(QWidget):
 
     def release(self) -> None:
         self._timer.stop()
+        self.tasks.wait(10_000)  # a still being written finishes before the package goes
         for tile in self.tiles:
             tile.release()
 
