@@ -436,6 +436,16 @@ def _write_package(
         sources = [_segment(recordings / i.path, i) for i in items]
         rel = f"working/window{w.id:04d}_{_safe_name(camera.name)}.mp4"
         masks = options.masks.get(camera.id, [])
+        # The working copy's share of the estimate (about its sources' size), counted as it is
+        # made: a watermarked export re-encodes, and its bar sat at 0 % for 40 s without this.
+        share, counted = sum(i.size_bytes for i in items), [0]
+
+        def advanced(fraction: float) -> None:
+            target = int(share * min(1.0, max(0.0, fraction)))
+            if target > counted[0]:
+                meter.add(target - counted[0])
+                counted[0] = target
+
         try:
             if options.exact or watermark or masks:
                 cut = render_derivative(
@@ -446,6 +456,7 @@ def _write_package(
                     masks=masks,
                     watermark=watermark,
                     cancelled=meter.cancelled,
+                    progress=advanced,
                 )
                 how = "re-encoded (H.264) exactly to the marks"
                 how += ", privacy masks blurred" if masks else ""
@@ -457,6 +468,7 @@ def _write_package(
             meter.check()
             raise ExportError(f"working copy of {camera.name}, window {w.id}: {exc}") from None
         meter.check()
+        advanced(1.0)
         doc = {
             "id": w.id,
             "camera_id": camera.id,

@@ -211,8 +211,11 @@ def render_derivative(
     masks: list[Mask] | None = None,
     watermark: str = "",
     cancelled: Callable[[], bool] = lambda: False,
+    progress: Callable[[float], None] = lambda _fraction: None,
 ) -> Cut:
-    """Re-encode exactly [start, end] (H.264), with masks blurred and the watermark burned in."""
+    """Re-encode exactly [start, end] (H.264), with masks blurred and the watermark burned in.
+    ``progress`` hears how far through the window the encode is (0 to 1), every few frames:
+    re-encoding is the slow part of an export, and its bar must move while it runs."""
     output: _Output | None = None
     ostream: Any = None
     first: datetime | None = None
@@ -249,6 +252,8 @@ def render_derivative(
                 output.container.mux(packet)
             last = when
             frames += 1
+            if frames % 8 == 0:
+                progress((when - start).total_seconds() / max((end - start).total_seconds(), 1e-6))
         if output is not None:
             for packet in ostream.encode(None):
                 output.container.mux(packet)

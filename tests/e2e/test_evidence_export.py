@@ -551,6 +551,16 @@ def test_an_exact_derivative_blurs_masks_burns_the_watermark_and_names_its_sourc
     manifest = json.loads((result.path / "manifest.json").read_text())
     window = manifest["windows"][0]
     assert window["requested_start"] <= window["actual_start"]  # exact: no earlier keyframe
+    # The re-encode reports how far through the window it is, so the export's bar moves while it
+    # runs (a watermarked export sat at 0 % for 40 s): fractions rise to the end of the window.
+    from app.evidence.media_cut import SourceSegment, render_derivative
+
+    heard: list[float] = []
+    segs = recorded.segments[1:3]
+    sources = [SourceSegment(recorded.root / seg.path, seg.start_at, seg.end_at) for seg in segs]  # type: ignore[arg-type]
+    render_derivative(sources, segs[0].start_at, segs[-1].end_at, tmp_path / "derived.mp4", watermark="x",
+                      progress=heard.append)  # type: ignore[arg-type]  # fmt: skip
+    assert len(heard) >= 3 and heard == sorted(heard) and heard[-1] > 0.8, heard
     assert "re-encoded" in window["derivation"] and "privacy masks" in window["derivation"]
     working = next(f for f in manifest["files"] if f["kind"] == "working copy")
     originals = {f["path"]: f["sha256"] for f in manifest["files"] if f["kind"] == "original"}
