@@ -177,7 +177,8 @@ class SegmentRecorder:
             if self._first_pts is None:
                 self._first_pts = pts
             self._last_pts = pts
-            self._frame_s = _frame_seconds(packet, source)
+            if not self._frame_s:  # a camera's frame rate does not change: once is enough
+                self._frame_s = _frame_seconds(packet, source)
             if self._clock is None or self._clock_of is not source:
                 # Read here, on the relay's thread, while the source is open; a camera that came
                 # back is a new source with a mapping of its own.

@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         self.details.setMargin(8)
 
         self.docks: dict[str, QDockWidget] = {}
-        self._docks_sized_by_hand = False  # a saved layout (or the operator's own) is kept as it is
+        self._docks_sized = False  # once sized (or restored from the saved layout), the operator's
         self._add_dock("cameras", "Cameras", self.camera_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("details", "Camera details", self.details, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.map: MapPanel | None = None
@@ -250,9 +250,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self._docks_sized_by_hand:
+        if not self._docks_sized:
             # Once, at the window's real size; after that the layout is the operator's.
-            self._docks_sized_by_hand = True
+            self._docks_sized = True
             QTimer.singleShot(0, self, self._size_docks)
 
     def _add_dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
@@ -538,7 +538,7 @@ class MainWindow(QMainWindow):
             self.setWindowState(Qt.WindowState.WindowMaximized)
         if state is not None:
             self.restoreState(state)
-            self._docks_sized_by_hand = True
+            self._docks_sized = True
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.ui_state.setValue("main/geometry", self.saveGeometry())
