@@ -216,7 +216,10 @@ def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
         assert first.startswith("CEN-101 Figueroa S") and "in view, " in first, first
         shots.take("incident-dialog", dialog)
         click(dialog.buttons.button(dialog.buttons.StandardButton.Save))
-        qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=10_000)
+        # Saved, or refused with its reason on screen (which the failure then shows).
+        qtbot.waitUntil(lambda: window.incident_panel.incident is not None or bool(dialog.error.text()),
+                        timeout=30_000)  # fmt: skip
+        assert window.incident_panel.incident is not None, dialog.error.text()
         panel = window.incident_panel
         assert "26-118842" in panel.title.text() and "2 camera(s) selected" in panel.title.text()
 
@@ -322,7 +325,7 @@ def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
             return decode(pixels[y : y + h, x : x + w]) is not None
 
         assert review.footage is not None
-        qtbot.waitUntil(lambda: all(whole_picture(t.surface) for t in review.footage.tiles), timeout=20_000)
+        qtbot.waitUntil(lambda: all(whole_picture(t.surface) for t in review.footage.tiles), timeout=60_000)
         shots.take("review-window", review)
         for w in (review, scrub):
             w.close()
