@@ -232,6 +232,15 @@ def _parser() -> argparse.ArgumentParser:
     bq = bsub.add_parser("query", help="time ranking cameras for an incident")
     bq.add_argument("--cameras", type=int, default=100_000)
     bq.add_argument("--queries", type=int, default=2000)
+    bsoak = bsub.add_parser("soak", help="a shift's worth of wall, recording, drops and exports")
+    bsoak.add_argument("--minutes", type=float, default=60.0)
+    bsoak.add_argument("--tiles", type=int, default=16)
+    bsoak.add_argument("--drop-every", type=float, default=180.0, help="seconds between camera drops")
+    bsoak.add_argument("--drop-for", type=float, default=30.0, help="seconds a dropped camera stays away")
+    bsoak.add_argument("--work-every", type=float, default=120.0, help="seconds between incident+export")
+    bsoak.add_argument("--sample-every", type=float, default=30.0)
+    bsoak.add_argument("--warmup", type=float, default=None, help="seconds (default: a quarter, <= 10 min)")
+    bsoak.add_argument("--output", type=Path, default=None, help="also write the JSON here")
     bmap = bsub.add_parser("map", help="time the division map with N cameras")
     bmap.add_argument("--cameras", type=int, default=10_000)
     return p
@@ -298,6 +307,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 json.dumps(run_export_bench(args.minutes, args.cameras, args.repeat, args.workdir), indent=2)
             )
+            return EXIT_OK
+        if args.bench == "soak":
+            from app.bench.soak_bench import run_soak_bench
+
+            report = json.dumps(
+                run_soak_bench(
+                    args.minutes, args.tiles, drop_every_s=args.drop_every, drop_for_s=args.drop_for,
+                    work_every_s=args.work_every, sample_s=args.sample_every, warmup_s=args.warmup,
+                ),
+                indent=2,
+            )
+            if args.output:
+                args.output.write_text(report + "\n", encoding="utf-8")
+            print(report)
             return EXIT_OK
         if args.bench == "map":
             from app.bench.map_bench import run_map_bench

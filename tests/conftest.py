@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,3 +122,26 @@ def pytest_configure(config: pytest.Config) -> None:
     set_web_engine_switches()
 
     register_schemes()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Delete every widget the tests left before Python tears the QApplication down.
+
+    pytest-qt closes a test's widgets with ``deleteLater``, which only an event loop carries out;
+    after the last GUI test none runs, and Python then frees QtWebEngine pages and their profiles
+    in any order: "Release of profile requested but WebEnginePage still not deleted" and a
+    segmentation fault at exit, which turned a green run of the map tests into exit code 139."""
+    if "PySide6.QtWidgets" not in sys.modules:  # a run of unit tests only: no Qt to tear down
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()

@@ -55,6 +55,9 @@ RETENTION_EVERY_S = 60.0
 # The recording supervisor re-reads the registry when its change mark moves, and at least this
 # often (a workstation with a slow clock can change a camera without moving the mark).
 REGISTRY_REREAD_S = 60.0
+# The longest wait between tries to pull a camera that dropped: the recording it misses after it
+# comes back. An RTSP DESCRIBE every few seconds to a camera that is down costs next to nothing.
+RECORD_RETRY_MAX_S = 4.0
 LIVE_PATH = re.compile(r"^/live/(\d+)/(main|sub)\.ts$")
 
 
@@ -272,7 +275,7 @@ class MediaService:
                 relay.listeners.append(recorder.on_packet)
                 self._recording_relays[camera.id] = relay
                 failures[camera.id] = failures.get(camera.id, 0) + 1
-                retry_at[camera.id] = now + min(30.0, 2.0 ** min(failures[camera.id], 5))
+                retry_at[camera.id] = now + min(RECORD_RETRY_MAX_S, 2.0 ** min(failures[camera.id], 5))
             for camera_id in list(self.recorders):
                 if camera_id not in wanted:  # consent revoked or terms changed: stop now
                     self.recorders.pop(camera_id).close()
