@@ -226,6 +226,13 @@ def _parser() -> argparse.ArgumentParser:
     bscrub.add_argument("--tiles", type=int, default=9)
     bscrub.add_argument("--minutes", type=int, default=3)
     bscrub.add_argument("--seeks", type=int, default=60)
+    bscrub.add_argument(
+        "--offset-seconds", type=float, default=30.0,
+        help="record the simulator this long and measure the playhead against the burned-in clock (0: skip)",
+    )  # fmt: skip
+    bscrub.add_argument(
+        "--busy", type=int, default=0, help="processes keeping cores busy during the recording"
+    )
     brec = bsub.add_parser("record", help="CPU, memory and disk per recorded camera")
     brec.add_argument("--cameras", type=int, default=20)
     brec.add_argument("--seconds", type=int, default=60)
@@ -289,7 +296,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.bench == "scrub":
             from app.bench.scrub_bench import run_scrub_bench
 
-            print(json.dumps(run_scrub_bench(args.tiles, args.minutes, args.seeks), indent=2))
+            print(
+                json.dumps(
+                    run_scrub_bench(args.tiles, args.minutes, args.seeks, args.offset_seconds, args.busy),
+                    indent=2,
+                )
+            )
             return EXIT_OK
         if args.bench == "record":
             from app.bench.record_bench import run_record_bench
@@ -313,8 +325,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             report = json.dumps(
                 run_soak_bench(
-                    args.minutes, args.tiles, drop_every_s=args.drop_every, drop_for_s=args.drop_for,
-                    work_every_s=args.work_every, sample_s=args.sample_every, warmup_s=args.warmup,
+                    args.minutes,
+                    args.tiles,
+                    drop_every_s=args.drop_every,
+                    drop_for_s=args.drop_for,
+                    work_every_s=args.work_every,
+                    sample_s=args.sample_every,
+                    warmup_s=args.warmup,
                 ),
                 indent=2,
             )

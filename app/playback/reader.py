@@ -11,6 +11,7 @@ thread at a time.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,9 @@ from app.playback.timeline import ALTERED, MISSING, OK, UNCHECKED, CameraTimelin
 
 # Continue decoding instead of seeking when the new time is at most this far ahead.
 SEQUENTIAL_WINDOW = timedelta(seconds=1.5)
+# Segments a reader keeps open with their decoders: scrubbing back and forth over a few minutes
+# seeks within open files instead of opening (and demuxing for the clock) again each time.
+WARM_SEGMENTS = 4
 
 
 @dataclass(frozen=True)
@@ -35,42 +39,67 @@ class FrameResult:
     status: str  # "ok", "no recording", "altered", "missing", "unreadable: ..."
 
 
+class _OpenSegment:
+    """One segment's demuxer and decoder, with where decoding stopped."""
+
+    def __init__(self, segment: SegmentRef, clock: SegmentClock) -> None:
+        self.segment = segment
+        self.clock = clock
+        self.container: Any = av.open(str(segment.path))
+        self.stream: Any = self.container.streams.video[0]
+        self.stream.thread_type = "AUTO"
+        self.frames: Iterator[Any] | None = self.container.decode(self.stream)
+        self.last: Any = next(self.frames)  # last decoded frame
+        self.peek: Any = None  # decoded but later than the last request
+
+    def close(self) -> None:
+        self.container.close()
+
+
 class FrameReader:
+    """A camera's frames at any time. Up to ``WARM_SEGMENTS`` segments stay open with their
+    decoders, so that a seek back and forth between segments is a seek, not a file opening; each
+    segment's clock is read once."""
+
     def __init__(self, timeline: CameraTimeline) -> None:
         self.timeline = timeline
         self._lock = threading.Lock()
-        self._segment: SegmentRef | None = None
-        self._container: Any = None
-        self._stream: Any = None
-        self._clock: SegmentClock | None = None
-        self._frames: Iterator[Any] | None = None
-        self._last: Any = None  # last decoded frame
-        self._peek: Any = None  # decoded but later than the last request
+        self._warm: OrderedDict[int, _OpenSegment] = OrderedDict()  # segment id -> open, latest last
+        self._clocks: dict[int, SegmentClock] = {}
+        self._cur: _OpenSegment | None = None
 
     def close(self) -> None:
         with self._lock:
-            self._close_container()
+            self._close_all()
 
-    def _close_container(self) -> None:
-        if self._container is not None:
-            self._container.close()
-        self._container = self._stream = self._frames = self._last = self._peek = None
-        self._segment = None
+    def _close_all(self) -> None:
+        for opened in self._warm.values():
+            opened.close()
+        self._warm.clear()
+        self._cur = None
+
+    def _forget(self, segment: SegmentRef) -> None:
+        opened = self._warm.pop(segment.id, None)
+        if opened is not None:
+            opened.close()
+        if self._cur is opened:
+            self._cur = None
 
     def _time_of(self, frame: Any) -> datetime:
-        assert self._clock is not None
-        return self._clock.at(frame.pts)
+        assert self._cur is not None
+        return self._cur.clock.at(frame.pts)
 
     def _open(self, segment: SegmentRef) -> None:
-        self._close_container()
-        self._clock = read_clock(segment.path, segment.start, segment.end)
-        self._container = av.open(str(segment.path))
-        self._stream = self._container.streams.video[0]
-        self._stream.thread_type = "AUTO"
-        self._segment = segment
-        self._frames = self._container.decode(self._stream)
-        self._last = next(self._frames)
-        self._peek = None
+        opened = self._warm.pop(segment.id, None)
+        if opened is None:
+            clock = self._clocks.get(segment.id)
+            if clock is None:
+                clock = self._clocks[segment.id] = read_clock(segment.path, segment.start, segment.end)
+            opened = _OpenSegment(segment, clock)
+            while len(self._warm) >= WARM_SEGMENTS:
+                self._warm.popitem(last=False)[1].close()
+        self._warm[segment.id] = opened
+        self._cur = opened
 
     def frame_at(self, when: datetime, size: tuple[int, int] | None = None, keyframes_only: bool = False
                  ) -> FrameResult:  # fmt: skip
@@ -94,16 +123,15 @@ class FrameReader:
         if segment.integrity == UNCHECKED:
             check_integrity(segment)
         if segment.integrity in (ALTERED, MISSING):
-            if self._segment is segment:
-                self._close_container()
+            self._forget(segment)
             return None, segment.integrity
         assert segment.integrity == OK
         try:
-            if self._segment is not segment:
+            if self._cur is None or self._cur.segment is not segment:
                 self._open(segment)
             frame = self._decode_to(when, keyframes_only)
         except (av.error.FFmpegError, StopIteration, OSError) as exc:
-            self._close_container()
+            self._forget(segment)
             return None, f"unreadable: {exc}"
         return frame, "ok" if frame is not None else "no recording"
 
@@ -115,38 +143,40 @@ class FrameReader:
                 frame, _status = self._decoded_at(shown - timedelta(microseconds=1))
                 return self._time_of(frame) if frame is not None else None
             frame, _status = self._decoded_at(shown)
-            if frame is not None and self._frames is not None:
+            cur = self._cur
+            if frame is not None and cur is not None and cur.frames is not None:
                 try:
-                    upcoming = self._peek if self._peek is not None else next(self._frames, None)
+                    upcoming = cur.peek if cur.peek is not None else next(cur.frames, None)
                 except av.error.FFmpegError:
                     upcoming = None
                 if upcoming is not None:
-                    self._peek = upcoming  # the next sequential request continues from here
+                    cur.peek = upcoming  # the next sequential request continues from here
                     return self._time_of(upcoming)
             later = [seg for seg in self.timeline.segments if seg.start > shown]
             return later[0].start if later else None
 
     def _decode_to(self, when: datetime, keyframes_only: bool) -> Any:
-        last = self._last
+        cur = self._cur
+        assert cur is not None
+        last = cur.last
         ahead = last is not None and self._time_of(last) <= when <= self._time_of(last) + SEQUENTIAL_WINDOW
         if keyframes_only or not ahead:
-            assert self._clock is not None
-            target = max(self._clock.first_pts, self._clock.pts_of(when))
-            self._container.seek(target, stream=self._stream, backward=True)
-            self._frames = self._container.decode(self._stream)
-            self._peek = None
-            self._last = last = next(self._frames, None)
+            target = max(cur.clock.first_pts, cur.clock.pts_of(when))
+            cur.container.seek(target, stream=cur.stream, backward=True)
+            cur.frames = cur.container.decode(cur.stream)
+            cur.peek = None
+            cur.last = last = next(cur.frames, None)
             if keyframes_only or last is None:
                 return last
-        assert self._frames is not None
+        assert cur.frames is not None
         # Decode forward until the next frame would be later than ``when``; keep the one before,
         # and hold the later one back for the next sequential request.
         while True:
-            upcoming = self._peek if self._peek is not None else next(self._frames, None)
-            self._peek = None
+            upcoming = cur.peek if cur.peek is not None else next(cur.frames, None)
+            cur.peek = None
             if upcoming is None:
-                return self._last
+                return cur.last
             if self._time_of(upcoming) > when:
-                self._peek = upcoming
-                return self._last
-            self._last = upcoming
+                cur.peek = upcoming
+                return cur.last
+            cur.last = upcoming

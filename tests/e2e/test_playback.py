@@ -58,6 +58,32 @@ def test_a_seek_shows_the_frame_recorded_at_that_time(recorded: Recorded) -> Non
     reader.close()
 
 
+def test_scrubbing_back_and_forth_across_segments_shows_the_right_frame(
+    recorded: Recorded,
+) -> None:
+    """A reader keeps recent segments open with their decoders (what makes a seek cheap): going
+    back to one it left, mid-way through decoding, must still show the frame at the new time,
+    and playing on from there must continue from that frame, not from where it left off."""
+    reader = reader_for(recorded)
+    segs = recorded.segments[:3]
+    visits = [(2, 1.2), (0, 0.4), (1, 2.0), (0, 2.5), (2, 0.1), (1, 0.3), (0, 0.4)]
+    for index, offset in visits:
+        when = segs[index].start_at + timedelta(seconds=offset)
+        result = reader.frame_at(when)
+        assert result.status == "ok" and result.image is not None and result.frame_time is not None
+        # The frame on screen at ``when``: taken at or before it, less than one frame earlier.
+        assert timedelta(0) <= when - result.frame_time < timedelta(milliseconds=70)
+        assert abs((clock_of(result.image) - result.frame_time).total_seconds()) < 0.07
+        # Two frames on from here, then back one: each answer is that frame, in order.
+        later = reader.adjacent_frame_time(result.frame_time, +1)
+        assert later is not None and later > result.frame_time
+        step = reader.frame_at(later)
+        assert step.frame_time == later and step.image is not None
+        assert abs((clock_of(step.image) - later).total_seconds()) < 0.07
+        assert reader.adjacent_frame_time(later, -1) == result.frame_time
+    reader.close()
+
+
 def test_the_time_shown_for_a_frame_is_the_time_the_camera_took_it(recorded: Recorded) -> None:
     """Segments placed by the camera's RTCP sender reports: the time given for every frame is within
     one frame (1/15 s) of its burned-in clock. Arrival time was 0.9-4.8 s off in the scrub view; it
