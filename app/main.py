@@ -188,28 +188,31 @@ def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
     from app.governance.identity import current_user
     from app.views.sign_in import InactivityWatch, LockCover, SignInDialog
 
+    window.winId()  # make sure the native window exists before the watch filters it
     watch = InactivityWatch(idle_s, window)
-    # On the window's QWindow, which sees every key and mouse event for the console before its
-    # widgets do: a Python filter on the whole QApplication crashed PySide6 6.11 (it is called
-    # for every object, QtWebEngine's internal ones included).
-    window.winId()  # make sure the native window exists
-    handle = window.windowHandle()
-    if handle is not None:
-        handle.installEventFilter(watch)
+    watch.sig_warning.connect(window.show_lock_warning)
+    watch.sig_active.connect(window.hide_lock_warning)
 
     def lock() -> None:
         from PySide6.QtWidgets import QApplication
 
+        from app.views.wall.window import WallWindow
+
+        window.hide_lock_warning()
         audit.record(sessions, "console locked after inactivity", user=current_user())
         # Every window of the console is covered, open dialogs too (an export dialog showed its
         # case number over the lock); they are covered, not closed, so nothing typed is lost.
-        shown = [w for w in [window, *getattr(window, "wall_windows", [])] if w is not None]
-        shown += [
+        # Wall windows are the room's displays: they go on showing video, and the sign-in
+        # dialog, modal for the whole application, keeps their keys and mouse away.
+        shown = [window] + [
             w for w in QApplication.topLevelWidgets()
-            if w.isVisible() and w.isWindow() and w not in shown
+            if w.isVisible() and w.isWindow() and w is not window
             and w.windowType() not in (Qt.WindowType.ToolTip, Qt.WindowType.Popup)
         ]  # fmt: skip
-        covers = [LockCover(w) for w in shown]
+        walls = [w for w in shown if isinstance(w, WallWindow)]
+        for wall in walls:
+            wall.set_locked(True)
+        covers = [LockCover(w) for w in shown if not isinstance(w, WallWindow)]
         window.lock_covers = covers
         dialog = SignInDialog(sessions, current_user(), locked=True, parent=window)
         # Application-modal: no covered window takes a key or a click until someone signs in.
@@ -222,6 +225,8 @@ def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
                 return
             for cover in covers:
                 cover.remove()
+            for wall in walls:
+                wall.set_locked(False)
             window.lock_covers = []
             window.apply_role(dialog.account.role)
             window.show_signed_in(dialog.account.username, dialog.account.role)

@@ -227,6 +227,11 @@ class MainWindow(QMainWindow):
         # Who is signed in, always in sight (every action is recorded under that person).
         self.status_user = plain_label(f"Signed in: {current_user()} (workstation user, no accounts)", self)
         self.status_user.setObjectName("signed_in")
+        self.status_lock = QLabel(self)  # the lock's warning, in the place of passing messages
+        self.status_lock.setObjectName("lock_warning")
+        self.status_lock.setStyleSheet("font-weight: bold; color: #e0a000;")
+        self.statusBar().addWidget(self.status_lock, 1)
+        self.status_lock.hide()
         for widget in (self.status_user, self.status_db, self.status_media, self.status_counts):
             self.statusBar().addPermanentWidget(widget)
 
@@ -788,6 +793,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Incident {incident.number} saved with {len(incident.camera_ids)} camera(s).", 8000
         )
+
+    def show_lock_warning(self, seconds_left: int) -> None:
+        """Whoever is only watching gets the time to stay signed in."""
+        self.status_lock.setText(
+            f"Locking in {seconds_left} s: move the mouse or press a key to stay signed in"
+        )
+        self.status_lock.show()
+
+    def hide_lock_warning(self) -> None:
+        self.status_lock.hide()
 
     def show_signed_in(self, username: str, role: str) -> None:
         self.status_user.setText(f"Signed in: {username} ({role})")

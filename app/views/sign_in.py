@@ -14,7 +14,16 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
@@ -72,36 +81,70 @@ class SignInDialog(QDialog):
 
 
 class InactivityWatch(QObject):
-    """Emits ``sig_idle`` once no key or mouse input has come for ``idle_s`` seconds."""
+    """Emits ``sig_idle`` once no key or mouse input has come for ``idle_s`` seconds, in any window
+    of the console (its wall windows and dialogs too: moving the mouse on a wall window or typing
+    into a dialog is someone at work). Before that, a warning gives whoever is watching the time
+    to stay signed in.
+
+    Signals: ``sig_idle()`` time is up; ``sig_warning(int)`` seconds left, every second of the
+    warning; ``sig_active()`` input came during a warning, which is withdrawn."""
 
     sig_idle = Signal()
+    sig_warning = Signal(int)
+    sig_active = Signal()
     INPUT = frozenset(
         {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
     )
 
-    def __init__(self, idle_s: float, parent: QObject | None = None) -> None:
+    def __init__(self, idle_s: float, parent: QObject | None = None, warn_s: float | None = None) -> None:
         super().__init__(parent)
         self.idle_s = idle_s
+        self.warn_s = min(30.0, idle_s / 4) if warn_s is None else warn_s
         self.last_input = time.monotonic()
         self.paused = False
+        self.warning = False
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self._check)
         self._timer.start()
+        self.watch_windows()
+
+    def watch_windows(self) -> None:
+        """Filter the input of every visible top-level window, on its QWindow (which sees every
+        key and mouse event before the widgets do). Installing again is harmless, so windows
+        opened since the last round are picked up each second. A Python filter on the whole
+        QApplication crashed PySide6 6.11: it is called for every object, QtWebEngine's too."""
+        for widget in QApplication.topLevelWidgets():
+            if widget.isVisible():
+                handle = widget.windowHandle()
+                if handle is not None:
+                    handle.installEventFilter(self)
 
     def eventFilter(self, watched: Any, event: Any) -> bool:
         if event.type() in self.INPUT:
             self.last_input = time.monotonic()
+            if self.warning and not self.paused:
+                self.warning = False
+                self.sig_active.emit()
         return False
 
     def _check(self) -> None:
-        if not self.paused and time.monotonic() - self.last_input >= self.idle_s:
+        self.watch_windows()
+        if self.paused:
+            return
+        left = self.idle_s - (time.monotonic() - self.last_input)
+        if left <= 0:
             self.paused = True
+            self.warning = False
             self.sig_idle.emit()
+        elif left <= self.warn_s:
+            self.warning = True
+            self.sig_warning.emit(max(1, round(left)))
 
     def resume(self) -> None:
         self.last_input = time.monotonic()
         self.paused = False
+        self.warning = False
 
 
 class LockCover(QWidget):

@@ -149,3 +149,63 @@ def test_the_lock_covers_open_dialogs_too_and_keeps_what_was_typed_and_shows_who
     assert window.findChild(QLabel, "signed_in").text() == "Signed in: tech1 (evidence_technician)"
     export.close()
     sign_in(None)
+
+
+def test_someone_watching_a_wall_window_is_warned_kept_signed_in_and_the_wall_plays_on(
+    make_window, qtbot: QtBot
+) -> None:  # type: ignore[no-untyped-def]
+    """The lock fired on someone only watching the wall: input on a wall window did not count,
+    nothing warned before the console locked, and the lock blanked the room's wall display."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    from app.main import install_lock
+    from app.views.wall.window import WallWindow
+
+    window = make_window(with_wall=True)
+    sessions = window.incidents.sessions
+    AccountStore(sessions).add("mlee", "Morgan Lee", Role.OPERATOR, "a long passphrase")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(window, Qt.Key.Key_W, ctrl_shift)
+    qtbot.waitUntil(lambda: len(window.wall_windows) == 1, timeout=5_000)
+    wall: WallWindow = window.wall_windows[0]
+    qtbot.addWidget(wall)
+    qtbot.waitExposed(wall)
+    watch = install_lock(None, window, sessions, 6.0)  # warns in its last 1.5 s
+
+    # Moving the mouse over the wall window keeps the console open past the idle time.
+    until = time.monotonic() + 8.0
+    while time.monotonic() < until:
+        QTest.mouseMove(wall.windowHandle(), QPoint(200 + int(until - time.monotonic()) * 10, 200))
+        qtbot.wait(250)  # a person's hand, not a wait for a result
+    assert not watch.paused and not getattr(window, "lock_covers", [])
+
+    # Then nothing: a warning comes first, and a key on the wall window withdraws it.
+    warning = window.findChild(QLabel, "lock_warning")
+    qtbot.waitUntil(lambda: warning.isVisible() and "Locking in" in warning.text(), timeout=15_000)
+    assert "move the mouse or press a key" in warning.text() and not watch.paused
+    QTest.keyClick(wall.windowHandle(), Qt.Key.Key_Shift)
+    qtbot.waitUntil(lambda: not warning.isVisible(), timeout=5_000)
+    assert not watch.paused
+
+    # Left alone, it locks: the console is covered, the wall window plays on and says so, and
+    # takes no keys until someone signs in.
+    qtbot.waitUntil(lambda: bool(getattr(window, "lock_covers", [])), timeout=20_000)
+    assert window in {c.parentWidget() for c in window.lock_covers}
+    assert wall not in {c.parentWidget() for c in window.lock_covers}
+    note = wall.findChild(QLabel, "wall_locked")
+    assert note is not None and note.isVisible() and "only shows video" in note.text()
+    layout = wall.wall.layout_name
+    QTest.keyClick(wall.windowHandle(), Qt.Key.Key_3 if layout != "3x3" else Qt.Key.Key_2,
+                   Qt.KeyboardModifier.ControlModifier)  # fmt: skip
+    assert wall.wall.layout_name == layout
+    dialog = window.lock_dialog
+    QTest.keyClick(dialog.username, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # over the last name
+    QTest.keyClicks(dialog.username, "mlee")
+    QTest.keyClicks(dialog.password, "a long passphrase")
+    QTest.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.lock_covers, timeout=5_000)
+    assert not note.isVisible() and not watch.paused
+    sign_in(None)

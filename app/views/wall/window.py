@@ -7,7 +7,7 @@ from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QScreen
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.registry.service import CameraRow
 from app.video.vlc_player import VlcEngine
@@ -50,6 +50,7 @@ class WallWindow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.wall)
         self.screen_name = ""
+        self._lock_note: QLabel | None = None
         self.actions_by_name: dict[str, QAction] = {}
         for name, text, keys in WALL_LAYOUTS:
             self._action(f"layout_{name}", text, keys, partial(self.wall.set_layout, name))
@@ -57,6 +58,25 @@ class WallWindow(QWidget):
         self._action("full_screen", "Full screen", "F11", self.enter_full_screen)
         self._action("leave_full_screen", "Leave full screen", "Escape", self.leave_full_screen)
         self._action("help", "Keyboard shortcuts", "F1", self.show_shortcuts)
+
+    def set_locked(self, locked: bool) -> None:
+        """While the console is locked the wall goes on playing, for the room, and says so."""
+        if locked:
+            if self._lock_note is None:
+                self._lock_note = QLabel("Console locked: this wall only shows video", self)
+                self._lock_note.setObjectName("wall_locked")
+                self._lock_note.setStyleSheet("background: #101216; color: #e0a000; padding: 4px 10px;")
+                self._lock_note.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)  # above libVLC's surfaces
+            self._lock_note.adjustSize()
+            self._lock_note.move(8, 8)
+            self._lock_note.show()
+            self._lock_note.raise_()
+        elif self._lock_note is not None:
+            self._lock_note.hide()
+
+    @property
+    def locked(self) -> bool:
+        return self._lock_note is not None and self._lock_note.isVisible()
 
     def _action(self, name: str, text: str, keys: str, slot: Callable[[], object]) -> None:
         action = QAction(text, self)
