@@ -110,6 +110,75 @@ def _packets(sources: list[SourceSegment]) -> Iterator[tuple[datetime, Any, Any]
                 yield clock.at(packet.pts), packet, stream
 
 
+TICKS = 90_000  # per second, the working copies' time base (as RTP's): fine enough for any rate
+
+
+class RegularClock:
+    """Regular frame times for a working copy. A recording's frame times carry the jitter of
+    their arrival (63-70 ms apart for a 15 fps camera on a busy host), which players show as
+    uneven motion. A copy places each frame on a grid of equal steps, the average interval of the
+    cut, at the step nearest its recorded time: frames come out evenly spaced (to one tick),
+    every frame stays within half a step of its recorded time, and a frame the camera never sent
+    leaves its slot empty instead of shifting the rest."""
+
+    def __init__(self, first: datetime, last: datetime, frames: int, fallback_fps: float = 15.0) -> None:
+        span = (last - first).total_seconds() * TICKS
+        self.step = span / (frames - 1) if frames > 1 and span > 0 else TICKS / fallback_fps
+        self.first = first
+        self._slot = -1
+
+    def ticks(self, when: datetime) -> int:
+        slot = max(0, round((when - self.first).total_seconds() * TICKS / self.step))
+        self._slot = max(slot, self._slot + 1)  # two frames never share a slot
+        return round(self._slot * self.step)
+
+
+def _copy_span(
+    sources: list[SourceSegment], start: datetime, end: datetime
+) -> tuple[datetime, datetime, int]:
+    """First and last recorded time and frame count of what :func:`trim_stream_copy` copies
+    (from the keyframe at or before ``start`` to ``end``): a demux-only pass, no decoding."""
+    gop_start: datetime | None = None
+    gop_frames = 0
+    first: datetime | None = None
+    last = start
+    frames = 0
+    for when, packet, _stream in _packets(sources):
+        if when > end:
+            break
+        if first is None:
+            if packet.is_keyframe:
+                gop_start, gop_frames = when, 1
+            elif gop_start is not None:
+                gop_frames += 1
+            if gop_start is None or when < start:
+                continue
+            first, frames = gop_start, gop_frames
+        else:
+            frames += 1
+        last = when
+    return (first or start), last, frames
+
+
+def _frame_span(
+    sources: list[SourceSegment], start: datetime, end: datetime
+) -> tuple[datetime, datetime, int]:
+    """The same for an exact cut: the frames recorded from ``start`` to ``end`` (one packet is one
+    frame in these recordings: no B-frames)."""
+    first: datetime | None = None
+    last = start
+    frames = 0
+    for when, _packet, _stream in _packets(sources):
+        if when > end:
+            break
+        if when < start:
+            continue
+        first = first or when
+        last = when
+        frames += 1
+    return (first or start), last, frames
+
+
 def trim_stream_copy(
     sources: list[SourceSegment],
     start: datetime,
@@ -123,8 +192,8 @@ def trim_stream_copy(
     ostream: Any = None
     actual_start: datetime | None = None
     last_time = start
-    last_dts_ms = -1
     frames = 0
+    clock = RegularClock(*_copy_span(sources, start, end))
     try:
         for when, packet, istream in _packets(sources):
             if cancelled():
@@ -145,15 +214,13 @@ def trim_stream_copy(
             else:
                 pending = [(when, packet)]
             for t, pkt in pending:
-                # Times in milliseconds from the actual start keep the copy continuous across
-                # segment boundaries whatever each segment's own timestamps were.
-                ms = max(int((t - actual_start).total_seconds() * 1000), last_dts_ms + 1)  # type: ignore[operator]
+                # Regular times from the actual start keep the copy continuous across segment
+                # boundaries whatever each segment's own timestamps were, and its motion even.
                 # The demuxed packet is muxed as it is, only retimed: no copy of the payload.
-                pkt.pts = pkt.dts = ms
-                pkt.time_base = Fraction(1, 1000)
+                pkt.pts = pkt.dts = clock.ticks(t)
+                pkt.time_base = Fraction(1, TICKS)
                 pkt.stream = ostream
                 output.container.mux(pkt)
-                last_dts_ms = ms
                 last_time = t
                 frames += 1
     except BaseException:
@@ -221,7 +288,7 @@ def render_derivative(
     first: datetime | None = None
     last = start
     frames = 0
-    last_pts = -1
+    clock = RegularClock(*_frame_span(sources, start, end))
     try:
         for when, frame in _frames(sources):
             if cancelled():
@@ -232,10 +299,12 @@ def render_derivative(
                 break
             if output is None:
                 output = _Output(out)
-                ostream = output.container.add_stream("libx264", rate=Fraction(1000, 1))
+                ostream = output.container.add_stream(
+                    "libx264", rate=Fraction(round(TICKS / clock.step * 1000), 1000)
+                )
                 ostream.width, ostream.height = frame.width, frame.height
                 ostream.pix_fmt = "yuv420p"
-                ostream.time_base = Fraction(1, 1000)
+                ostream.time_base = Fraction(1, TICKS)
                 ostream.options = {"crf": "18", "preset": "veryfast"}
                 first = when
             image = frame.to_ndarray(format="bgr24")
@@ -244,10 +313,8 @@ def render_derivative(
             if watermark:
                 image = burn_watermark(image, watermark)
             encoded = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv420p")
-            # Segment boundaries can map two frames to the same millisecond: keep time moving.
-            last_pts = max(int((when - first).total_seconds() * 1000), last_pts + 1)  # type: ignore[operator]
-            encoded.pts = last_pts
-            encoded.time_base = Fraction(1, 1000)
+            encoded.pts = clock.ticks(when)
+            encoded.time_base = Fraction(1, TICKS)
             for packet in ostream.encode(encoded):
                 output.container.mux(packet)
             last = when

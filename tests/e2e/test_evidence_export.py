@@ -14,6 +14,7 @@ import threading
 import warnings
 import zipfile
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import IO
 
@@ -649,3 +650,37 @@ def test_a_machine_with_no_keyring_exports_with_a_protected_key_file_and_says_so
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     # The whole message is on screen: the dialog grew to show it.
     assert dialog.status.height() >= dialog.status.heightForWidth(dialog.status.width())
+
+
+def test_working_copies_play_at_an_even_pace_and_keep_each_frame_at_its_time(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    """Working copies carried the arrival jitter of the recording (frames 63-70 ms apart at
+    15 fps), which players show as uneven motion. Copies, stream-copied or re-encoded, now space
+    frames evenly, and each still shows the moment the camera burned into it."""
+    import statistics
+
+    from app.evidence.media_cut import SourceSegment, render_derivative, trim_stream_copy
+    from tests.e2e.test_playback import clock_of
+
+    segs = recorded.segments[1:3]
+    sources = [SourceSegment(recorded.root / seg.path, seg.start_at, seg.end_at) for seg in segs]  # type: ignore[arg-type]
+    for cut in (trim_stream_copy, render_derivative):
+        out = tmp_path / f"{cut.__name__}.mp4"
+        made = cut(sources, segs[0].start_at + timedelta(seconds=0.3), segs[-1].end_at, out)  # type: ignore[arg-type]
+        with av.open(str(out)) as container:
+            stream = container.streams.video[0]
+            frames = [(float(f.pts * stream.time_base), f.to_ndarray(format="rgb24"))
+                      for f in container.decode(stream)]  # fmt: skip
+        times = [t for t, _ in frames]
+        steps = [b - a for a, b in pairwise(times)]
+        step = statistics.median(steps)
+        assert abs(step - 1 / 15) < 0.002, (cut.__name__, step)
+        # Whole steps only (to a tick); more than one step only where the camera sent no frame.
+        assert all(abs(d / step - round(d / step)) < 0.01 for d in steps), (cut.__name__, sorted(set(steps)))
+        assert sum(round(d / step) != 1 for d in steps) <= 2, cut.__name__
+        # Each frame's place in the copy is the time the camera burned into it, within half a step
+        # and the recording's own clock error (a few ms).
+        for t, image in frames:
+            shown_at = made.actual_start + timedelta(seconds=t - times[0])
+            assert abs((clock_of(image) - shown_at).total_seconds()) < step / 2 + 0.015, cut.__name__
