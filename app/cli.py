@@ -715,8 +715,8 @@ def _signing_key(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _gazetteer(settings: Settings, args: argparse.Namespace) -> int:
-    from app.geo.gazetteer import GazetteerError, OfflineGazetteer
     from app.models.db import DatabaseError, open_database
+    from app.registry.gazetteer import GazetteerError, OfflineGazetteer
 
     try:
         gazetteer = OfflineGazetteer(

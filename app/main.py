@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings, with_overrides
-from app.geo.gazetteer import OfflineGazetteer
-from app.geo.sample_city import division_boundaries, sample_cameras, station_places
 from app.models.db import DatabaseError, describe_url, open_database
 from app.registry.formats import RawRow
+from app.registry.gazetteer import OfflineGazetteer
+from app.registry.sample_city import division_boundaries, sample_cameras, station_places
 from app.registry.service import Registry
 from app.video.child_service import MediaProcess, ServiceError
 from app.video.simulator_process import SimulatorError, SimulatorProcess

@@ -12,8 +12,8 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 from app.config import Settings, load_settings
-from app.geo.sample_city import division_boundaries, sample_cameras
 from app.models.db import open_database
+from app.registry.sample_city import division_boundaries, sample_cameras
 from app.registry.service import Registry
 
 

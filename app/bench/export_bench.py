@@ -31,12 +31,12 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.evidence.cases import CaseStore
-from app.evidence.custody import append_event
 from app.evidence.export import ExportOptions, ExportProgress, export_case
-from app.geo.sample_city import division_boundaries, sample_cameras
+from app.governance.custody import append_event
 from app.models.db import open_database
 from app.models.tables import EvidenceItem
 from app.registry.formats import RawRow
+from app.registry.sample_city import division_boundaries, sample_cameras
 from app.registry.service import Registry
 
 

@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.geo.sample_city import sample_cameras
 from app.models.db import open_database
 from app.registry.formats import atomic_write, csv_chunks
+from app.registry.sample_city import sample_cameras
 from app.registry.service import Registry
 
 

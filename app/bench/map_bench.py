@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from app.geo.sample_city import division_boundaries
+from app.registry.sample_city import division_boundaries
 from app.registry.service import CameraRow
 
 

@@ -23,8 +23,8 @@ from typing import Any
 import av
 
 from app.bench.export_bench import synthetic_minute
-from app.geo.sample_city import division_boundaries, sample_cameras
 from app.models.db import open_database
+from app.registry.sample_city import division_boundaries, sample_cameras
 from app.registry.service import Registry
 from app.video.recorder import SegmentRecorder
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from app.bench.export_bench import synthetic_minute
-from app.evidence.custody import sha256_file
+from app.governance.custody import sha256_file
 from app.playback.reader import WARM_SEGMENTS, FrameReader
 from app.playback.timeline import OK, CameraTimeline, SegmentRef
 from app.video.barcode import decode

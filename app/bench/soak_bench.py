@@ -264,9 +264,9 @@ def _register(db_url: str, sim: Any, tiles: int) -> list[Any]:
 def _console(db_url: str, media_url: str, base: Path, settings_cls: Callable[..., Any]) -> Any:
     from PySide6.QtCore import QSettings
 
-    from app.geo.gazetteer import OfflineGazetteer
     from app.incidents.service import IncidentStore
     from app.models.db import open_database
+    from app.registry.gazetteer import OfflineGazetteer
     from app.registry.service import Registry
     from app.video.vlc_player import VlcEngine
     from app.views.main_window import ConsoleInfo, MainWindow

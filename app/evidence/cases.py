@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.evidence.custody import append_event
 from app.governance import audit
 from app.governance.access import recordings_refusal
+from app.governance.custody import append_event
 from app.governance.identity import current_user
 from app.governance.purpose import Purpose
 from app.models.db import write_transaction

@@ -38,7 +38,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
 from app.evidence.cases import overlapping_segments
-from app.evidence.custody import append_event, sha256_file
 from app.evidence.media_cut import (
     Mask,
     MediaCutError,
@@ -63,6 +62,7 @@ from app.evidence.report import render_report
 from app.evidence.signing import SigningError, agency_key, fingerprint, public_pem, sign
 from app.evidence.verify import Verdict, verify_folder
 from app.governance import audit
+from app.governance.custody import append_event, sha256_file
 from app.governance.identity import current_user
 from app.models.tables import Bookmark, Camera, Case, CaseWindow, CustodyEvent, EvidenceItem, Incident, Owner
 

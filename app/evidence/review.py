@@ -21,9 +21,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from app.evidence.custody import EventFields, event_hash, sha256_file
 from app.evidence.package_format import CUSTODY, MAX_CUSTODY_LINE
 from app.evidence.verify import VALID, Verdict, extract_zip, parse_utc, verify_folder, verify_package
+from app.governance.custody import EventFields, event_hash, sha256_file
 
 
 @dataclass(frozen=True)

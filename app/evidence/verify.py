@@ -21,7 +21,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.evidence.custody import EventFields, event_hash, sha256_file
 from app.evidence.package_format import (
     CUSTODY,
     INCOMPLETE,
@@ -45,6 +44,7 @@ from app.evidence.signing import (
     load_public_pem,
     signature_valid,
 )
+from app.governance.custody import EventFields, event_hash, sha256_file
 
 VALID, TAMPERED, INCOMPLETE_VERDICT = "valid", "tampered", "incomplete"
 EXIT_CODES = {VALID: 0, TAMPERED: 1, INCOMPLETE_VERDICT: 2}

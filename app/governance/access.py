@@ -17,7 +17,7 @@ from app.governance.live_window import ACTIVE_INCIDENT, parse_live_window
 from app.governance.purpose import Purpose, in_active_incident, needs_purpose, purpose_problem
 from app.governance.requests import covering_request, pending_request
 from app.models.enums import SharingTerms
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 
 
 def live_access_refusal(

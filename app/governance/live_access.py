@@ -7,7 +7,7 @@ hold even if one of them is bypassed.
 from __future__ import annotations
 
 from app.models.enums import CameraStatus, SharingTerms
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 
 
 def live_refusal(row: CameraRow) -> str | None:

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from app.geo.geometry import haversine_m
 from app.models.enums import OwnerType
+from app.models.rows import CameraRow
 from app.models.tables import Case, Incident
-from app.registry.service import CameraRow
 
 MIN_REASON_CHARS = 20
 MAX_PURPOSE_CHARS = 500

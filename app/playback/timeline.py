@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.evidence.custody import sha256_file
+from app.governance.custody import sha256_file
 from app.models.tables import EvidenceItem
 from app.video.gaps import Gap, load_gaps
 

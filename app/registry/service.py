@@ -10,7 +10,6 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.governance import audit
 from app.models.db import write_transaction
 from app.models.enums import CameraStatus
+from app.models.rows import CameraRow
 from app.models.tables import Camera, Division, Owner
 from app.models.types import utcnow
 from app.registry import credentials
@@ -50,64 +50,6 @@ class ImportFailed(RegistryError):
         shown = "\n".join(f"  {e}" for e in errors[:20])
         more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
         super().__init__(f"{source}: {len(errors)} problem(s); nothing was imported.\n{shown}{more}")
-
-
-@dataclass(frozen=True)
-class CameraRow:
-    """A camera as views and exports see it: plain values, no ORM session attached."""
-
-    id: int
-    uid: str
-    name: str
-    owner_name: str
-    owner_type: str
-    owner_contact: str
-    division: str
-    latitude: float
-    longitude: float
-    heading_deg: float
-    fov_deg: float
-    range_m: float
-    main_url: str
-    sub_url: str
-    sharing_terms: str
-    consent_granted_at: datetime | None
-    consent_revoked_at: datetime | None
-    retention_days: int
-    status: str
-    has_credentials: bool
-    notes: str
-    live_window: str = "always"
-
-    @property
-    def consent_active(self) -> bool:
-        return self.consent_revoked_at is None
-
-    def to_fields(self) -> dict[str, str]:
-        def t(value: datetime | None) -> str:
-            return value.isoformat().replace("+00:00", "Z") if value else ""
-
-        return {
-            "name": self.name,
-            "owner_name": self.owner_name,
-            "owner_type": self.owner_type,
-            "owner_contact": self.owner_contact,
-            "latitude": repr(self.latitude),
-            "longitude": repr(self.longitude),
-            "heading_deg": f"{self.heading_deg:g}",
-            "fov_deg": f"{self.fov_deg:g}",
-            "range_m": f"{self.range_m:g}",
-            "main_url": self.main_url,
-            "sub_url": self.sub_url,
-            "sharing_terms": self.sharing_terms,
-            "consent_granted_at": t(self.consent_granted_at),
-            "consent_revoked_at": t(self.consent_revoked_at),
-            "retention_days": str(self.retention_days),
-            "status": self.status,
-            "live_window": self.live_window,
-            "division": self.division,
-            "notes": self.notes,
-        }
 
 
 @dataclass(frozen=True)

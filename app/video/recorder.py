@@ -28,7 +28,7 @@ import av
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.evidence.custody import append_event, sha256_file
+from app.governance.custody import append_event, sha256_file
 from app.models.tables import EvidenceItem
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ import av
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.evidence.custody import append_event, sha256_file
+from app.governance.custody import append_event, sha256_file
 from app.models.tables import Camera, EvidenceItem
 
 log = logging.getLogger(__name__)

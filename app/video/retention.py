@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.evidence.custody import append_event
+from app.governance.custody import append_event
 from app.models.tables import Camera, EvidenceItem
 
 log = logging.getLogger(__name__)

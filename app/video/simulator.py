@@ -39,6 +39,7 @@ gi.require_foreign("cairo")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 from app.video.barcode import block_geometry, encode_ms  # noqa: E402
+from app.video.mounts import mount_path  # noqa: E402
 
 PATTERNS = ("ball",)
 BACKGROUNDS = (0xFF1E3A5F, 0xFF3B2F2F, 0xFF1F4D3A, 0xFF4A3B5C, 0xFF5C4A1E, 0xFF2E2E2E, 0xFF17455C, 0xFF5C1E2E)
@@ -54,10 +55,6 @@ class StreamSpec:
 
 MAIN = StreamSpec(1280, 720, 15, 2000)
 SUB = StreamSpec(640, 360, 15, 600)
-
-
-def mount_path(index: int, stream: str) -> str:
-    return f"/cam{index:03d}/{stream}"
 
 
 def encoder_chain(index: int, spec: StreamSpec) -> str:

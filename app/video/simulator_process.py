@@ -6,7 +6,7 @@ from pathlib import Path
 
 from app.video.child_service import ChildService
 from app.video.child_service import ServiceError as SimulatorError
-from app.video.simulator import mount_path
+from app.video.mounts import mount_path
 
 __all__ = ["SimulatorError", "SimulatorProcess"]
 

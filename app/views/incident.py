@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.geo.coords import CoordinateError, looks_like_coordinates, parse_coordinates
-from app.geo.gazetteer import Geocoder
 from app.geo.geometry import haversine_m
 from app.incidents.selection import DEFAULT_RADIUS_M, Candidate, rank_cameras
 from app.incidents.service import IncidentError, IncidentInput, SavedIncident, check
 from app.incidents.spatial import CameraIndex
+from app.registry.gazetteer import Geocoder
 from app.registry.service import CameraRow
 from app.views.plain import plain_label
 

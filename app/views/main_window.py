@@ -34,13 +34,13 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.geo.gazetteer import InMemoryGeocoder, OfflineGazetteer
 from app.governance.access import live_access_refusal
 from app.governance.identity import current_user
 from app.governance.live_access import live_refusal
 from app.governance.live_window import describe as live_window_text
 from app.governance.purpose import Purpose, PurposeBook, needs_purpose, purpose_problem
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
+from app.registry.gazetteer import InMemoryGeocoder, OfflineGazetteer
 from app.registry.service import CameraRow, ImportFailed, Registry
 from app.video.media_status import ALARM as MEDIA_ALARM
 from app.video.media_status import describe as describe_media

@@ -12,7 +12,7 @@ import av
 import pytest
 from sqlalchemy import select, update
 
-from app.evidence.custody import sha256_file, verify_chain
+from app.governance.custody import sha256_file, verify_chain
 from app.models.db import open_database
 from app.models.tables import Camera, CustodyEvent, EvidenceItem
 from app.video.media_service import MediaService
@@ -76,7 +76,7 @@ def test_segments_are_recorded_hashed_and_chained(
 def test_an_altered_custody_event_breaks_the_chain(
     recording_service: MediaService, tmp_path: Path, qtbot
 ) -> None:  # type: ignore[no-untyped-def]
-    from app.evidence.custody import append_event
+    from app.governance.custody import append_event
 
     svc = recording_service
     with SimulatorProcess(1, port=0) as sim:
@@ -238,7 +238,7 @@ def test_a_full_disk_stops_recording_with_an_alarm_and_keeps_earlier_segments(tm
     import subprocess
 
     from app.bench.export_bench import synthetic_minute
-    from app.geo.sample_city import division_boundaries, sample_cameras
+    from app.registry.sample_city import division_boundaries, sample_cameras
     from app.registry.service import Registry
     from app.video.media_status import ALARM, describe
     from app.video.recorder import SegmentRecorder

@@ -29,10 +29,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app.geo.gazetteer import OfflineGazetteer
 from app.incidents.service import IncidentStore
 from app.models.db import open_database
 from app.models.tables import EvidenceItem
+from app.registry.gazetteer import OfflineGazetteer
 from app.video.media_service import MediaService
 from app.video.simulator_process import SimulatorProcess
 from app.video.vlc_player import VlcEngine

@@ -11,9 +11,9 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from app.geo.gazetteer import OfflineGazetteer
-from app.geo.sample_city import station_places
 from app.incidents.service import IncidentStore
+from app.registry.gazetteer import OfflineGazetteer
+from app.registry.sample_city import station_places
 from app.registry.service import Registry
 from app.video.vlc_player import VlcEngine
 from app.views.main_window import ConsoleInfo, MainWindow

@@ -98,8 +98,8 @@ def test_demo_selects_the_demos_database_and_a_missing_name_says_which_database(
     """The README's examples use the demo's camera names; the command line read rtcc.sqlite and
     answered only "no camera named ..."."""
     from app.config import load_settings
-    from app.geo.sample_city import division_boundaries, sample_cameras
     from app.models.db import open_database
+    from app.registry.sample_city import division_boundaries, sample_cameras
     from app.registry.service import Registry
 
     demo = Registry(open_database(load_settings().demo_database_url))

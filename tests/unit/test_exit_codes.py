@@ -11,8 +11,8 @@ import pytest
 
 from app.cli import main
 from app.config import load_settings
-from app.geo.sample_city import division_boundaries, sample_cameras
 from app.models.db import open_database
+from app.registry.sample_city import division_boundaries, sample_cameras
 from app.registry.service import Registry
 
 MANUAL = Path(__file__).resolve().parents[2] / "docs" / "manual.md"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.geo.gazetteer import GazetteerError, InMemoryGeocoder, OfflineGazetteer
-from app.geo.sample_city import station_places
+from app.registry.gazetteer import GazetteerError, InMemoryGeocoder, OfflineGazetteer
+from app.registry.sample_city import station_places
 from app.registry.service import Registry
 
 CSV = "address,lat,lon\n251 E 6th St,34.0442,-118.2473\n1358 N Wilcox Ave,34.0958,-118.3308\n"

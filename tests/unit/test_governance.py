@@ -186,7 +186,7 @@ def test_registry_csv_neutralises_formulas_and_round_trips(registry: Registry, t
 def test_the_purge_report_lists_what_retention_deleted(registry: Registry, tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from app.evidence.custody import append_event
+    from app.governance.custody import append_event
     from app.models.tables import EvidenceItem
     from app.registry.formats import RawRow
     from app.video.retention import apply_retention, purge_report

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.geo.sample_city import division_boundaries, sample_cameras
 from app.registry.formats import RawRow
 from app.registry.records import FIELDS, validate_camera
+from app.registry.sample_city import division_boundaries, sample_cameras
 from app.registry.service import ImportFailed, Registry
 
 GOOD = {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.evidence.custody import append_event, sha256_file, verify_chain
+from app.governance.custody import append_event, sha256_file, verify_chain
 from app.models.tables import CustodyEvent, EvidenceItem
 from app.registry.formats import RawRow
 from app.registry.service import Registry

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from app.geo.geometry import LocalProjection, point_in_polygon
-from app.geo.sample_city import LAPD_STATIONS, division_boundaries, sample_cameras
 from app.registry.records import validate_camera
+from app.registry.sample_city import LAPD_STATIONS, division_boundaries, sample_cameras
 from app.registry.service import Registry
 
 

@@ -170,7 +170,7 @@ STATION_ADDRESSES: dict[str, str] = {
 
 
 def station_places() -> list[Any]:
-    from app.geo.gazetteer import Match
+    from app.registry.gazetteer import Match
 
     return [
         Match(f"{STATION_ADDRESSES[name]} (LAPD {name} station)", lat, lon)
