@@ -12,10 +12,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from app.console.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.governance.roles import Forbidden
 
         try:
-            _sign_in(settings, args, GOVERNED[command](args))
+            args.actor = _sign_in(settings, args, GOVERNED[command](args))
         except (Forbidden, NoTerminal) as exc:
             print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
             return EXIT_FORBIDDEN
@@ -429,7 +432,7 @@ def _governed() -> dict[str, Any]:
 GOVERNED = _governed()
 
 
-def _sign_in(settings: Settings, args: argparse.Namespace, action: Any) -> None:
+def _sign_in(settings: Settings, args: argparse.Namespace, action: Any) -> Actor:
     """Once any account exists, a governed command needs a person whose role allows it.
 
     Before the first account (a single workstation, the demo) commands run as the OS account;
@@ -438,16 +441,17 @@ def _sign_in(settings: Settings, args: argparse.Namespace, action: Any) -> None:
     """
     import os
 
+    from app.console.actor import Actor
     from app.governance import audit
     from app.governance.accounts import AccountStore
-    from app.governance.identity import sign_in
-    from app.governance.roles import Forbidden, require
+    from app.governance.identity import current_user, sign_in
+    from app.governance.roles import Forbidden, Role, require
     from app.models.db import open_database
 
     sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
     accounts = AccountStore(sessions)
     if accounts.count() == 0:
-        return
+        return Actor.before_accounts(current_user())
     username = args.user or os.environ.get("RTCC_USER", "")
     if not username:
         raise Forbidden("sign in with --user NAME (or RTCC_USER); every action is recorded under a person")
@@ -465,13 +469,15 @@ def _sign_in(settings: Settings, args: argparse.Namespace, action: Any) -> None:
         details=f"command line: rtcc {args.command}",
     )
     sign_in(account.username)
+    actor = Actor(account.username, Role(account.role))
     if action is None:
-        return
+        return actor
     try:
         require(account.role, action, account.username)
     except Forbidden:
         audit.record(sessions, "refused", details=f"{account.role}: {action}", user=account.username)
         raise
+    return actor
 
 
 class NoTerminal(RuntimeError):
@@ -552,9 +558,10 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
 def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int:
     from datetime import datetime
 
+    from app.console import use_cases
     from app.governance.purpose import Purpose
     from app.governance.requests import FootageRequests, RequestError
-    from app.incidents.service import IncidentError, IncidentStore
+    from app.incidents.service import IncidentError
     from app.models.db import DatabaseError, open_database
     from app.registry.service import Registry
 
@@ -570,7 +577,7 @@ def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int
     try:
         sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
         if command == "incident":
-            IncidentStore(sessions).close(args.number)
+            use_cases.close_incident(sessions, args.actor, args.number)
             print(f"incident {args.number} closed")
             return EXIT_OK
         book = FootageRequests(sessions)
@@ -579,11 +586,13 @@ def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int
             if camera is None:
                 raise RequestError(f"no camera named {args.camera!r} in {_which_db(settings)}")
             purpose = Purpose(args.incident, args.case, args.reason)
-            row = book.request(camera.id, when(args.start), when(args.end), purpose)
+            row = use_cases.request_footage(sessions, args.actor, camera.id, when(args.start), when(args.end),
+                                            purpose)  # fmt: skip
             print(f"request {row.id} for {row.camera_name} recorded; pending the owner's answer")
         elif args.action in ("approve", "deny"):
             at = when(args.at) if args.at else None
-            row = book.decide(args.id, args.action == "approve", args.owner_person, at)
+            row = use_cases.record_owner_answer(sessions, args.actor, args.id, args.action == "approve",
+                                                args.owner_person, at)  # fmt: skip
             print(f"request {row.id} {row.status} by {row.owner_decided_by} (recorded by {row.marked_by})")
         else:
             for r in book.list():
@@ -592,6 +601,9 @@ def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int
                     f"{r.id:4d}  {r.camera_name:32.32s}  {r.start_at:%Y-%m-%d %H:%M}-{r.end_at:%H:%M} UTC  "
                     f"{answer}  ({r.purpose})"
                 )
+    except use_cases.Refused as exc:
+        print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
     except (RequestError, IncidentError, DatabaseError) as exc:
         print(f"rtcc {command} {args.action}: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -626,8 +638,9 @@ def _verify(args: argparse.Namespace) -> int:
 def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
     from datetime import datetime
 
+    from app.console import use_cases
     from app.evidence.cases import CaseError, CaseStore
-    from app.evidence.export import ExportError, ExportOptions, ExportProgress, export_case
+    from app.evidence.export import ExportError, ExportOptions, ExportProgress
     from app.models.db import DatabaseError, open_database
     from app.registry.service import Registry
 
@@ -656,7 +669,7 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
                 print(f"{c.number:24} {c.status:8} {c.windows:3} window(s)  opened {opened}  {c.title}")
             return EXIT_OK
         if command == "case" and args.action == "create":
-            store.create(args.number, args.title)
+            use_cases.create_case(sessions, args.actor, args.number, args.title)
             print(f"case {args.number} opened")
             return EXIT_OK
         case_id = store.find(args.number)
@@ -666,21 +679,24 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
             camera = next((c for c in Registry(sessions).list_cameras() if c.name == args.camera), None)
             if camera is None:
                 raise CaseError(f"no camera named {args.camera!r} in {_which_db(settings)}")
-            store.add_window(case_id, camera.id, when(args.start), when(args.end), args.note)
+            use_cases.add_to_case(sessions, args.actor, args.number, camera, when(args.start), when(args.end),
+                                  args.note)  # fmt: skip
             print(f"footage of {camera.name} added to case {args.number}; its segments are on legal hold")
             return EXIT_OK
         options = ExportOptions(
             zip=args.zip, exact=args.exact, watermark=args.watermark,
             time_zone=settings.effective_time_zone, key_dir=settings.data_dir,
         )  # fmt: skip
-        result = export_case(
-            sessions, case_id, settings.effective_recordings_dir, args.to, options=options, progress=show
-        )
+        result = use_cases.export_case(sessions, args.actor, args.number, settings.effective_recordings_dir,
+                                       args.to, options=options, progress=show)  # fmt: skip
         print(file=sys.stderr)
         print(f"exported {result.bytes:,} bytes in {result.seconds:.1f} s to {result.path}")
         print(f"signed with the agency key in {result.signed_with}")
         print(result.verdict.summary())
         return EXIT_OK
+    except use_cases.Refused as exc:
+        print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
     except (CaseError, ExportError) as exc:
         print(f"\nrtcc {command}: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -817,6 +833,7 @@ def _typed_fields(fields: dict[str, str]) -> dict[str, Any]:
 
 
 def _cameras(settings: Settings, args: argparse.Namespace) -> int:
+    from app.console import use_cases
     from app.models.db import DatabaseError, open_database
     from app.registry.records import validate_camera
     from app.registry.service import ImportFailed, Registry, RegistryError
@@ -830,7 +847,7 @@ def _cameras(settings: Settings, args: argparse.Namespace) -> int:
                 for e in errors:
                     print(f"rtcc: {e}", file=sys.stderr)
                 return EXIT_INVALID
-            row = registry.add(rec)
+            row = use_cases.register_camera(registry.sessions, args.actor, rec)
             print(f"registered camera '{row.name}' (#{row.id})")
         elif args.action == "list":
             rows = registry.list_cameras()
@@ -843,7 +860,7 @@ def _cameras(settings: Settings, args: argparse.Namespace) -> int:
                     )
                 print(f"{len(rows)} camera(s)")
         elif args.action == "import":
-            report = registry.import_file(args.path)
+            report = use_cases.import_cameras(registry.sessions, args.actor, args.path)
             print(f"imported {report.cameras} camera(s) and {report.divisions} division(s) from {args.path}")
         elif args.action == "export":
             count = registry.export_file(args.path)
@@ -853,8 +870,11 @@ def _cameras(settings: Settings, args: argparse.Namespace) -> int:
             if not match:
                 print(f"rtcc: no camera named '{args.name}' in {_which_db(settings)}", file=sys.stderr)
                 return EXIT_INVALID
-            registry.retire(match[0].id)
+            use_cases.retire_camera(registry.sessions, args.actor, match[0].id)
             print(f"retired camera '{args.name}'")
+    except use_cases.Refused as exc:
+        print(f"rtcc cameras: not allowed: {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
     except ImportFailed as exc:
         print(f"rtcc: {exc}", file=sys.stderr)
         return EXIT_INVALID

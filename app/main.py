@@ -158,13 +158,22 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     from app.views.map.page_html import MapConfig
 
     map_config = MapConfig(settings.map_tile_url, settings.map_tile_attribution, settings.map_mbtiles)
+    from app.console.actor import Actor
+    from app.console.session import Session
+    from app.governance.identity import current_user
+    from app.governance.roles import Role
     from app.incidents.service import IncidentStore
     from app.walls.salvos import SalvoStore
 
+    actor = (
+        Actor(account.username, Role(account.role)) if account is not None
+        else Actor.before_accounts(current_user())
+    )  # fmt: skip
     window = MainWindow(
         registry, info, ui_state, settings.theme, map_config, engine, media_url, fill_wall,
         SalvoStore(sessions), IncidentStore(sessions), settings.effective_time_zone,
         OfflineGazetteer(sessions), settings.effective_recordings_dir, key_dir=settings.data_dir,
+        session=Session(sessions, actor, registry),
     )  # fmt: skip
     if account is not None:
         window.apply_role(account.role)

@@ -87,6 +87,10 @@ class Registry:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self._sessions
+
     # -- reading -----------------------------------------------------------------------------
     def _row_query(self) -> Any:
         return (

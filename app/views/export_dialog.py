@@ -25,14 +25,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from app.evidence.cases import CaseStore
-from app.evidence.export import ExportError, ExportOptions, ExportProgress, ExportResult, export_case
+from app.console import use_cases
+from app.console.session import Session as ConsoleSession
+from app.evidence.cases import CaseError
+from app.evidence.export import ExportError, ExportOptions, ExportProgress, ExportResult
 from app.evidence.targets import list_targets
 from app.evidence.verify import Verdict, verify_package
-from app.models.tables import Case
 from app.views.plain import plain_label
 from app.views.tasks import TaskRunner
 
@@ -45,7 +44,7 @@ class ExportDialog(QDialog):
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        session: ConsoleSession,
         recordings: Path,
         time_zone: str = "UTC",
         case_number: str = "",
@@ -56,7 +55,8 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export case evidence")
         self.setMinimumWidth(720)
-        self.sessions = sessions
+        self.session = session
+        self.sessions = session.sessions
         self.recordings = recordings
         self.time_zone = time_zone
         self.key_dir = key_dir
@@ -68,10 +68,9 @@ class ExportDialog(QDialog):
 
         self.case = QComboBox(self)
         self.case.setEditable(True)
-        with sessions() as s:
-            self.case.addItems(list(s.scalars(select(Case.number).order_by(Case.created_at.desc()))))
         if case_number:
             self.case.setCurrentText(case_number)
+        self.tasks.run(lambda: [c.number for c in use_cases.list_cases(self.sessions)], self._fill_cases)
         self.targets = QComboBox(self)
         self.targets.setObjectName("export_targets")
         self.target = QLineEdit(self)
@@ -149,6 +148,11 @@ class ExportDialog(QDialog):
         if folder:
             self.target.setText(folder)
 
+    def _fill_cases(self, numbers: list[str]) -> None:
+        typed = self.case.currentText()
+        self.case.addItems([n for n in numbers if self.case.findText(n) < 0])
+        self.case.setCurrentText(typed)  # the list arrives later: what was typed stays
+
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #ff6b6b; font-weight: bold;" if error else "")
         self.status.setText(text)
@@ -157,9 +161,8 @@ class ExportDialog(QDialog):
     def start(self) -> None:
         number = self.case.currentText().strip()
         target = Path(self.target.text().strip())
-        case_id = CaseStore(self.sessions).find(number) if number else None
-        if case_id is None:
-            self._say(f"No case {number!r}: put footage into a case from the recordings view first.", True)
+        if not number:
+            self._say("Name the case to export (its number).", True)
             return
         if not self.target.text().strip():
             self._say("Choose the target folder (a USB drive or a network share).", True)
@@ -179,16 +182,11 @@ class ExportDialog(QDialog):
         def progress(p: ExportProgress) -> None:
             self.latest = p  # read by the GUI timer; nothing Qt happens on the worker
 
+        session, recordings, cancel = self.session, self.recordings, self.cancel_event
+
         def work() -> ExportResult:
-            return export_case(
-                self.sessions,
-                case_id,
-                self.recordings,
-                target,
-                options=options,
-                progress=progress,
-                cancel=self.cancel_event,
-            )
+            return use_cases.export_case(session.sessions, session.actor, number, recordings, target,
+                                         options=options, progress=progress, cancel=cancel)  # fmt: skip
 
         self._poll.start()
         self.tasks.run(work, self._done, self._failed)
@@ -219,7 +217,9 @@ class ExportDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._finish()
-        if isinstance(exc, ExportError):
+        if isinstance(exc, use_cases.Refused):
+            self._say(f"Export not allowed: {exc}", True)
+        elif isinstance(exc, (ExportError, CaseError)):
             self._say(f"Export failed: {exc}", True)
         else:
             self._say(

@@ -34,11 +34,16 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.console import use_cases
+from app.console.actor import Actor
+from app.console.session import RegistryRead
+from app.console.session import Session as ConsoleSession
 from app.governance.access import live_access_refusal
 from app.governance.identity import current_user
 from app.governance.live_access import live_refusal
 from app.governance.live_window import describe as live_window_text
 from app.governance.purpose import Purpose, PurposeBook, needs_purpose, purpose_problem
+from app.governance.roles import Role
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.registry.gazetteer import InMemoryGeocoder, OfflineGazetteer
 from app.registry.service import CameraRow, ImportFailed, Registry
@@ -76,6 +81,7 @@ class Loaded:
     counts: dict[str, int]
     geojson: list[dict[str, Any]]
     map_plan: CameraPlan | None
+    mark: tuple[int, str] = (0, "")
 
 
 WATCH_LIVE = "watch it live"
@@ -136,9 +142,15 @@ class MainWindow(QMainWindow):
                  fill_wall: int = 0, salvos: SalvoStore | None = None,
                  incidents: IncidentStore | None = None, time_zone: str = "UTC",
                  gazetteer: OfflineGazetteer | None = None, recordings_dir: Path | None = None,
-                 parent: QWidget | None = None, *, key_dir: Path | None = None) -> None:  # fmt: skip
+                 parent: QWidget | None = None, *, key_dir: Path | None = None,
+                 session: ConsoleSession | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.registry = registry
+        # The console's model: who is signed in, and the governed actions go through it. Without
+        # one (tests, benchmarks) the workstation's user before any account exists.
+        self.session = session or ConsoleSession(
+            registry.sessions, Actor.before_accounts(current_user()), registry
+        )
         self.info = info
         self.ui_state = ui_state
         self.theme = theme
@@ -236,6 +248,12 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(widget)
 
         self.actions_list: list[QAction] = []
+        # A camera added, edited or retired elsewhere (the command line, another workstation)
+        # reaches the console within about a second: the session follows the change mark.
+        self._registry_timer = QTimer(self)
+        self._registry_timer.setInterval(1000)
+        self._registry_timer.timeout.connect(self._poll_registry)
+        self._registry_poll_busy = False
         self._media_timer = QTimer(self)
         self._media_timer.setInterval(5000)
         self._media_timer.timeout.connect(self._poll_media_status)
@@ -546,6 +564,7 @@ class MainWindow(QMainWindow):
             self._docks_sized = True
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._registry_timer.stop()
         self.ui_state.setValue("main/geometry", self.saveGeometry())
         self.ui_state.setValue("main/state", self.saveState())
         if self.wall is not None:
@@ -576,14 +595,34 @@ class MainWindow(QMainWindow):
 
         def load() -> Loaded:
             geojson = self.registry.divisions_geojson() if want_geojson else []
+            mark = self.registry.change_mark()  # first: a change while reading shows as a new mark
             rows = self.registry.list_cameras()
             # The map's JSON is built here too: for 100,000 cameras it held the GUI thread.
             plan = plan_cameras(rows, pushed) if pushed is not None else None
-            return Loaded(rows, self.registry.divisions(), self.registry.counts(), geojson, plan)
+            return Loaded(rows, self.registry.divisions(), self.registry.counts(), geojson, plan, mark)
 
         self.tasks.run(load, self._on_loaded, lambda exc: self._error("Could not read the registry", exc))
 
+    def _poll_registry(self) -> None:
+        if self._registry_poll_busy:
+            return
+        self._registry_poll_busy = True
+        session = self.session
+
+        def read_done(read: RegistryRead | None) -> None:
+            self._registry_poll_busy = False
+            if session.apply(read) is not None:
+                self.refresh()
+
+        def read_failed(exc: BaseException) -> None:  # a locked database: next second
+            self._registry_poll_busy = False
+
+        self.tasks.run(session.read_changes, read_done, read_failed)
+
     def _on_loaded(self, result: Loaded) -> None:
+        self.session.apply(RegistryRead(result.mark, result.cameras))
+        if not self._registry_timer.isActive():
+            self._registry_timer.start()
         self.cameras = result.cameras
         divisions, counts, geojson = result.divisions, result.counts, result.geojson
         if self.map is not None:
@@ -720,14 +759,18 @@ class MainWindow(QMainWindow):
             return None
         dialog = IncidentDialog(self.cameras, self.time_zone, lat, lon, self, self.geocoder)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        store = self.incidents
+        session = self.session
 
         def save(data: IncidentInput, ranked: list[tuple[int, bool, str]]) -> None:
             def done(saved: SavedIncident) -> None:
                 dialog.accept()
                 self._show_incident(saved)
 
-            self.tasks.run(lambda: store.create(data, ranked), done, lambda exc: dialog.save_failed(str(exc)))
+            self.tasks.run(
+                lambda: use_cases.create_incident(session.sessions, session.actor, data, ranked),
+                done,
+                lambda exc: dialog.save_failed(str(exc)),
+            )
 
         dialog.sig_save_requested.connect(save)
         dialog.open()
@@ -805,6 +848,7 @@ class MainWindow(QMainWindow):
         self.status_lock.hide()
 
     def show_signed_in(self, username: str, role: str) -> None:
+        self.session.sign_in(Actor(username, Role(role)))
         self.status_user.setText(f"Signed in: {username} ({role})")
         self.setWindowTitle(f"RTCC Console — {username}")
 
@@ -856,7 +900,7 @@ class MainWindow(QMainWindow):
                 "None of this incident's cameras has footage that may be used.", 6000
             )
             return None
-        window = ScrubWindow(self.incidents.sessions, self.recordings_dir, usable, incident.reported_at,
+        window = ScrubWindow(self.session, self.recordings_dir, usable, incident.reported_at,
                              title=f"incident {incident.number}", time_zone=incident.time_zone,
                              case_number=incident.number, parent=self)  # fmt: skip
         fit_to_screen(window, self, 1500, 950)
@@ -874,7 +918,7 @@ class MainWindow(QMainWindow):
         incident = self.incident_panel.incident
         may_answer = self.role is None or may(self.role, Action.APPROVE_REQUEST)
         dialog = RequestsDialog(
-            self.incidents.sessions, self.camera_panel.selected_camera(), incident.number if incident else "",
+            self.session, self.camera_panel.selected_camera(), incident.number if incident else "",
             incident.reported_at if incident else None, may_answer, self,
         )  # fmt: skip
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -903,7 +947,7 @@ class MainWindow(QMainWindow):
         from app.views.export_dialog import ExportDialog
 
         number = case_number or (self.incident_panel.incident.number if self.incident_panel.incident else "")
-        dialog = ExportDialog(self.incidents.sessions, self.recordings_dir, self.time_zone, number, self,
+        dialog = ExportDialog(self.session, self.recordings_dir, self.time_zone, number, self,
                               key_dir=self.key_dir)  # fmt: skip
         dialog.sig_review_requested.connect(self.open_review)
         dialog.show()
@@ -926,7 +970,7 @@ class MainWindow(QMainWindow):
             return
         from app.views.export_dialog import ExportDialog
 
-        dialog = ExportDialog(self.incidents.sessions, self.recordings_dir, self.time_zone, parent=self)
+        dialog = ExportDialog(self.session, self.recordings_dir, self.time_zone, parent=self)
         dialog.show()
         dialog._verify_other()
 
@@ -1023,10 +1067,13 @@ class MainWindow(QMainWindow):
         dialog = CameraDialog(self.divisions, row, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
+        session = self.session
+
         def save(record: Any) -> None:
-            work = (
-                (lambda: self.registry.update(row.id, record)) if row else (lambda: self.registry.add(record))
-            )
+            def work() -> CameraRow:
+                if row is not None:
+                    return use_cases.edit_camera(session.sessions, session.actor, row.id, record)
+                return use_cases.register_camera(session.sessions, session.actor, record)
 
             def done(saved: CameraRow) -> None:
                 dialog.save_succeeded()
@@ -1061,7 +1108,7 @@ class MainWindow(QMainWindow):
             self.refresh()
 
         self.tasks.run(
-            lambda: self.registry.retire(row.id),
+            lambda: use_cases.retire_camera(self.session.sessions, self.session.actor, row.id),
             done,
             lambda exc: self._error("Could not retire the camera", exc),
         )
@@ -1097,7 +1144,12 @@ class MainWindow(QMainWindow):
             else:
                 self._error("Import failed — the registry is unchanged", exc)
 
-        self.tasks.run(lambda: self.registry.import_file(Path(path), progress=check), done, failed)
+        session = self.session
+        self.tasks.run(
+            lambda: use_cases.import_cameras(session.sessions, session.actor, Path(path), progress=check),
+            done,
+            failed,
+        )
 
     def export_cameras(self, path: str | None = None) -> None:
         if not path:

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
+from app.console import use_cases
+from app.console.session import Session as ConsoleSession
 from app.governance.purpose import Purpose
 from app.governance.requests import PENDING, FootageRequests, RequestRow
 from app.registry.service import CameraRow
@@ -50,13 +51,14 @@ def _from_edit(edit: QDateTimeEdit) -> datetime:
 
 
 class RequestsDialog(QDialog):
-    def __init__(self, sessions: sessionmaker[Session], camera: CameraRow | None, incident_number: str,
+    def __init__(self, session: ConsoleSession, camera: CameraRow | None, incident_number: str,
                  around: datetime | None, may_record_answers: bool,
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setWindowTitle("Footage requests to owners")
         self.setMinimumSize(820, 460)
-        self.book = FootageRequests(sessions)
+        self.session = session
+        self.book = FootageRequests(session.sessions)  # for reading the list
         self.camera = camera
         self.tasks = TaskRunner(self, workers=1)
         self.rows: list[RequestRow] = []
@@ -163,7 +165,14 @@ class RequestsDialog(QDialog):
             self._say(f"Request {row.id} for {row.camera_name} recorded; pending the owner's answer.")
             self.reload()
 
-        self.tasks.run(lambda: self.book.request(camera.id, start, end, purpose), done, self._failed)
+        session = self.session
+        self.tasks.run(
+            lambda: use_cases.request_footage(
+                session.sessions, session.actor, camera.id, start, end, purpose
+            ),
+            done,
+            self._failed,
+        )
 
     def _answer(self, approved: bool) -> None:
         chosen = self._selected()
@@ -182,7 +191,14 @@ class RequestsDialog(QDialog):
             )
             self.reload()
 
-        self.tasks.run(lambda: self.book.decide(chosen.id, approved, person), done, self._failed)
+        session = self.session
+        self.tasks.run(
+            lambda: use_cases.record_owner_answer(
+                session.sessions, session.actor, chosen.id, approved, person
+            ),
+            done,
+            self._failed,
+        )
 
     def closeEvent(self, event: object) -> None:
         self.tasks.wait(5000)

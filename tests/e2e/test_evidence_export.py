@@ -23,6 +23,7 @@ import pytest
 import vlc
 from sqlalchemy import select
 
+from app.console.session import workstation_session
 from app.evidence.cases import CaseError, CaseStore
 from app.evidence.export import ExportCancelled, ExportError, ExportOptions, export_case
 from app.evidence.verify import verify_package
@@ -589,7 +590,9 @@ def test_the_export_dialog_exports_verifies_and_keeps_entries_on_error(
     from app.views.export_dialog import ExportDialog
 
     make_case(recorded, "DIALOG-1", bookmark=False)
-    dialog = ExportDialog(recorded.sessions(), recorded.root, "America/Los_Angeles", "NO-SUCH-CASE")
+    dialog = ExportDialog(
+        workstation_session(recorded.sessions()), recorded.root, "America/Los_Angeles", "NO-SUCH-CASE"
+    )
     qtbot.addWidget(dialog)
     dialog.target.setText(str(tmp_path))
     dialog.zip.setChecked(True)
@@ -635,8 +638,8 @@ def test_a_machine_with_no_keyring_exports_with_a_protected_key_file_and_says_so
 
     make_case(recorded, "NOKEYRING-1", bookmark=False)
     data = tmp_path / "data"
-    dialog = ExportDialog(recorded.sessions(), recorded.root, "America/Los_Angeles", "NOKEYRING-1",
-                          key_dir=data)  # fmt: skip
+    session = workstation_session(recorded.sessions())
+    dialog = ExportDialog(session, recorded.root, "America/Los_Angeles", "NOKEYRING-1", key_dir=data)
     qtbot.addWidget(dialog)
     dialog.show()
     (tmp_path / "usb").mkdir()

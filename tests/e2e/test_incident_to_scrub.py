@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from app.console.session import workstation_session
 from app.incidents.selection import rank_cameras
 from app.incidents.service import IncidentInput, IncidentStore
 from app.models.db import open_database
@@ -81,7 +82,8 @@ def test_a_recorded_minute_an_incident_and_the_scrub_view(tmp_path: Path, qtbot)
 
     # The scrub view opens 10 s before the reported time; a seek shows every camera's frame of then.
     rows = {c.id: c for c in svc.registry.list_cameras()}
-    window = ScrubWindow(sessions, root, [rows[i] for i in incident.camera_ids], incident.reported_at,
+    window = ScrubWindow(workstation_session(sessions), root, [rows[i] for i in incident.camera_ids],
+                         incident.reported_at,
                          margin=timedelta(seconds=10), case_number=incident.number)  # fmt: skip
     qtbot.addWidget(window)
     window.resize(1400, 900)

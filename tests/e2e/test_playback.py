@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.console.session import workstation_session
 from app.governance.purpose import Purpose
 from app.playback.reader import FrameReader
 from app.playback.timeline import ALTERED, MISSING, OK, load_timelines
@@ -191,8 +192,8 @@ def test_the_scrub_view_opens_at_the_incident_and_seeks_every_tile_together(
     registry = Registry(recorded.sessions())
     camera = next(c for c in registry.list_cameras() if c.id == recorded.camera_id)
     reported = segs[2].start_at + timedelta(seconds=1)
-    window = ScrubWindow(recorded.sessions(), recorded.root, [camera, camera], reported, title="test",
-                         margin=timedelta(seconds=2), purpose=REVIEW)  # fmt: skip
+    window = ScrubWindow(workstation_session(recorded.sessions()), recorded.root, [camera, camera], reported,
+                         title="test", margin=timedelta(seconds=2), purpose=REVIEW)  # fmt: skip
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
@@ -276,7 +277,7 @@ def test_an_incident_before_any_recording_says_so(recorded: Recorded, qtbot) -> 
 
     camera = next(c for c in Registry(recorded.sessions()).list_cameras() if c.id == recorded.camera_id)
     window = ScrubWindow(
-        recorded.sessions(),
+        workstation_session(recorded.sessions()),
         recorded.root,
         [camera],
         recorded.segments[0].start_at - timedelta(days=3),

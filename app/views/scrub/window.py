@@ -32,12 +32,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
-from app.evidence.cases import CaseError, CaseStore
-from app.governance.access import open_recordings
+from app.console import use_cases
+from app.console.session import Session as ConsoleSession
 from app.governance.purpose import Purpose
-from app.models.db import DatabaseError
 from app.playback.reader import FrameReader, FrameResult
 from app.playback.timeline import CameraTimeline, load_timelines, recording_extent
 from app.registry.service import CameraRow
@@ -119,7 +117,7 @@ class Bookmark:
 class ScrubWindow(QMainWindow):
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        session: ConsoleSession,
         recordings: Path,
         cameras: list[CameraRow],
         reported_at: datetime,
@@ -133,7 +131,8 @@ class ScrubWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.sessions = sessions
+        self.session = session
+        self.sessions = sessions = session.sessions
         self.recordings = recordings
         self.cameras = cameras[:16]
         self.reported_at = reported_at.astimezone(UTC)
@@ -267,7 +266,7 @@ class ScrubWindow(QMainWindow):
 
         def load() -> tuple[dict[int, CameraTimeline], dict[int, str | None]]:
             # The core checks the owners' terms and the purpose, and audits the playback.
-            refusals = open_recordings(sessions, cameras_, start, end, purpose_)
+            refusals = use_cases.open_recordings(sessions, session.actor, cameras_, start, end, purpose_)
             allowed = [c.id for c in cameras_ if refusals[c.id] is None]
             timelines = load_timelines(sessions, recordings, allowed, start, end)
             for camera in cameras_:
@@ -513,11 +512,12 @@ class ScrubWindow(QMainWindow):
         self.timeline.update()
         self._show_clock()
 
-    def add_to_case(self, number: str | None = None, note: str = "") -> list[str]:
-        """Put the marked window of every tile's camera (and the bookmarks) into a case."""
+    def add_to_case(self, number: str | None = None, note: str = "") -> None:
+        """Put the marked window of every tile's camera (and the bookmarks) into a case, on a worker:
+        the result comes back in the status bar, and any camera left out is named."""
         if self.mark_in is None or self.mark_out is None:
             show_message(self, CASE_TITLE, "Mark in (I) and out (O) first.")
-            return []
+            return
         if number is None:
             text, ok = QInputDialog.getText(
                 self,
@@ -526,40 +526,33 @@ class ScrubWindow(QMainWindow):
                 text=self.case_number,
             )
             if not ok:
-                return []
+                return
             number = text
-        store = CaseStore(self.sessions)
-        problems: list[str] = []
-        try:
-            case_id = store.find(number) or store.create(number)
-        except (CaseError, DatabaseError) as exc:
-            show_message(self, CASE_TITLE, f"The case could not be opened: {exc}", warning=True)
-            return [str(exc)]
-        added = 0
-        for camera in self.cameras:
-            try:
-                store.add_window(case_id, camera.id, self.mark_in, self.mark_out, note)
-                added += 1
-            except (CaseError, DatabaseError) as exc:
-                problems.append(f"{camera.name}: {exc}")
-        for mark in self.bookmarks:
-            try:
-                store.add_bookmark(case_id, mark.camera_id, mark.at, mark.note)
-            except (CaseError, DatabaseError) as exc:
-                problems.append(f"bookmark {mark.at:%H:%M:%S}: {exc}")
-        self.case_number = number.strip()
+        marks = [(m.camera_id, m.at, m.note) for m in self.bookmarks]
+        start, end, cameras = self.mark_in, self.mark_out, list(self.cameras)
+        session = self.session
+        self.statusBar().showMessage(f"Putting the marked footage into case {number.strip()} …")
+
+        def work() -> use_cases.CaseFiling:
+            return use_cases.file_marks_in_case(session.sessions, session.actor, number, cameras, start, end,
+                                                marks, note)  # fmt: skip
+
+        def failed(exc: BaseException) -> None:
+            self.statusBar().clearMessage()
+            show_message(self, CASE_TITLE, f"Nothing was put into case {number.strip()}: {exc}", warning=True)
+
+        self.tasks.run(work, self._filed_in_case, failed)
+
+    def _filed_in_case(self, filed: use_cases.CaseFiling) -> None:
+        self.case_number = filed.number
         summary = (
-            f"{added} camera window(s) and {len(self.bookmarks)} bookmark(s) put into case {self.case_number}"
+            f"{filed.windows} camera window(s) and {filed.bookmarks} bookmark(s) put into case {filed.number}"
         )
-        if problems:
+        if filed.problems:
             show_message(
-                self,
-                CASE_TITLE,
-                summary + "; not added:\n" + "\n".join(problems),
-                warning=True,
+                self, CASE_TITLE, summary + "; not added:\n" + "\n".join(filed.problems), warning=True
             )
         self.statusBar().showMessage(summary + "; the footage is on legal hold.", 10_000)
-        return problems
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(list(self.actions_by_name.values()), self).exec()
