@@ -290,7 +290,7 @@ def export_case(
     marker = partial / INCOMPLETE
     marker.write_text("export in progress\n", encoding="utf-8")
     try:
-        verdict = _write_package(sessions, plan, recordings, partial, options, meter, key, stamp)
+        verdict = _PackageWriter(sessions, plan, recordings, partial, options, meter, key, stamp).write()
     except BaseException as exc:
         reason = str(exc) if isinstance(exc, ExportError) else f"{type(exc).__name__}: {exc}"
         if isinstance(exc, OSError):
@@ -391,32 +391,46 @@ def _audit(sessions: sessionmaker[Session], plan: _Plan, action: str, details: s
                  case_number=number, details=details)  # fmt: skip
 
 
-def _write_package(
-    sessions: sessionmaker[Session],
-    plan: _Plan,
-    recordings: Path,
-    root: Path,
-    options: ExportOptions,
-    meter: _Meter,
-    key: Any,
-    stamp: datetime,
-) -> Verdict:
-    files: list[dict[str, Any]] = []
-    originals = plan.originals
-    meter.add(0, "copying originals")
+class _PackageWriter:
+    """Writes one package into ``root`` (the ``.partial`` folder), phase by phase: originals and
+    working copies, stills, custody of the derivatives, the small files (custody.jsonl, the key,
+    VERIFY.txt, the report), manifest and signature, and finally everything read back from the
+    device. ``files`` collects the manifest's entries as each phase writes."""
+
+    def __init__(self, sessions: sessionmaker[Session], plan: _Plan, recordings: Path, root: Path,
+                 options: ExportOptions, meter: _Meter, key: Any, stamp: datetime) -> None:  # fmt: skip
+        self.sessions, self.plan, self.recordings, self.root = sessions, plan, recordings, root
+        self.options, self.meter, self.key, self.stamp = options, meter, key, stamp
+        self.files: list[dict[str, Any]] = []
+        self.copies: dict[int, str] = {}  # evidence item id -> path of its copy in the package
+        self.windows_doc: list[dict[str, Any]] = []
+        self.marks_doc: list[dict[str, Any]] = []
+        # Derivatives to record: (path, manifest info, source item ids, how it was made).
+        self.derived: list[tuple[str, dict[str, Any], list[int], str]] = []
+        self.custody: list[dict[str, Any]] = []
+        self.watermark = ""
+        if options.watermark:
+            self.watermark = (
+                f"CASE {plan.case.number} | exported by {current_user()} | {socket.gethostname()}"
+            )
+
+    def write(self) -> Verdict:
+        self.meter.add(0, "copying originals")
+        self.copy_originals_and_cut_working_copies()
+        self.grab_stills()
+        self.meter.add(0, "recording custody")
+        self.record_derivatives_and_export()
+        self.write_custody_and_instructions()
+        self.write_manifest_and_signature()
+        return self.read_back()
 
     # 1. Originals, bit-exact, several at a time, hashed while copied.
-    copies: dict[int, str] = {}
-    for item in originals.values():
-        camera_uid = Path(item.path).parts[0]
-        (root / "originals" / camera_uid).mkdir(parents=True, exist_ok=True)
-
-    def copy(item: EvidenceItem) -> tuple[EvidenceItem, str, str]:
+    def copy_original(self, item: EvidenceItem) -> tuple[EvidenceItem, str, str]:
         rel = f"originals/{item.path}"
-        src = recordings / item.path
+        src = self.recordings / item.path
         if not src.is_file():
-            raise ExportError(f"recorded segment {item.path} is missing from {recordings}")
-        digest = _copy_hashing(src, root / rel, meter, options.open_target)
+            raise ExportError(f"recorded segment {item.path} is missing from {self.recordings}")
+        digest = _copy_hashing(src, self.root / rel, self.meter, self.options.open_target)
         if digest != item.sha256:
             raise ExportError(
                 f"recorded segment {item.path} was altered on disk since it was recorded "
@@ -426,14 +440,11 @@ def _write_package(
 
     # 2. A working copy per window, cut from the recordings while the originals are copied: the
     # cut needs a core, the copy mostly the disk. A source altered on disk fails the copy's hash
-    # check above, which aborts the export, so the cut never outlives a bad source.
-    watermark = ""
-    if options.watermark:
-        watermark = f"CASE {plan.case.number} | exported by {current_user()} | {socket.gethostname()}"
-    (root / "working").mkdir(exist_ok=True)
-
-    def cut_window(w: CaseWindow, camera: Camera, items: list[EvidenceItem]) -> tuple[dict[str, Any], Any]:
-        sources = [_segment(recordings / i.path, i) for i in items]
+    # check, which aborts the export, so the cut never outlives a bad source.
+    def cut_window(self, w: CaseWindow, camera: Camera, items: list[EvidenceItem]
+                   ) -> tuple[dict[str, Any], tuple[str, dict[str, Any], list[int], str]]:  # fmt: skip
+        root, options, meter, watermark = self.root, self.options, self.meter, self.watermark
+        sources = [_segment(self.recordings / i.path, i) for i in items]
         rel = f"working/window{w.id:04d}_{_safe_name(camera.name)}.mp4"
         masks = options.masks.get(camera.id, [])
         # The working copy's share of the estimate (about its sources' size), counted as it is
@@ -491,221 +502,236 @@ def _write_package(
         }
         return doc, (rel, info, [i.id for i in items], how)
 
-    windows_doc = []
-    derived: list[tuple[str, dict[str, Any], list[int], str]] = []
-    meter.add(0, "copying originals and cutting working copies")
-    with (
-        ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool,
-        # Two cutters: PyAV leaves the GIL while it reads and writes, so four 5-minute cuts took
-        # 1.34 s on two threads against 1.97 s on one.
-        ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as cutter,
-    ):
-        cuts = [cutter.submit(cut_window, w, camera, items) for w, camera, _owner, items in plan.windows]
-        try:
-            for item, rel, digest in pool.map(copy, originals.values()):
-                copies[item.id] = rel
+    def copy_originals_and_cut_working_copies(self) -> None:
+        root, plan = self.root, self.plan
+        for item in plan.originals.values():
+            (root / "originals" / Path(item.path).parts[0]).mkdir(parents=True, exist_ok=True)
+        (root / "working").mkdir(exist_ok=True)
+        self.meter.add(0, "copying originals and cutting working copies")
+        with (
+            ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool,
+            # Two cutters: PyAV leaves the GIL while it reads and writes, so four 5-minute cuts took
+            # 1.34 s on two threads against 1.97 s on one.
+            ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as cutter,
+        ):
+            cuts = [
+                cutter.submit(self.cut_window, w, camera, items) for w, camera, _owner, items in plan.windows
+            ]
+            try:
+                for item, rel, digest in pool.map(self.copy_original, plan.originals.values()):
+                    self.copies[item.id] = rel
+                    self.files.append(
+                        {
+                            "path": rel,
+                            "sha256": digest,
+                            "size": item.size_bytes,
+                            "kind": "original",
+                            "item": item.id,
+                            "camera_id": item.camera_id,
+                            "start": _iso(item.start_at),
+                            "end": _iso(item.end_at),
+                        }
+                    )
+            except BaseException:
+                for future in cuts:
+                    future.cancel()
+                raise
+            for future in cuts:
+                doc, entry = future.result()
+                self.windows_doc.append(doc)
+                self.derived.append(entry)
+
+    # 3. Stills of bookmarks.
+    def grab_stills(self) -> None:
+        root, recordings, copies = self.root, self.recordings, self.copies
+        for b, items in self.plan.bookmarks:
+            if not items:
+                continue
+            (root / "stills").mkdir(exist_ok=True)
+            rel = f"stills/bookmark{b.id:04d}.png"
+            stills_from = [
+                _segment(root / copies[i.id] if i.id in copies else recordings / i.path, i) for i in items
+            ]
+            try:
+                frame_at = grab_still(stills_from, b.at, root / rel)
+            except MediaCutError as exc:
+                raise ExportError(f"still for bookmark {b.id}: {exc}") from None
+            self.marks_doc.append(
+                {
+                    "id": b.id,
+                    "camera_id": b.camera_id,
+                    "at": _iso(b.at),
+                    "frame_at": _iso(frame_at),
+                    "note": b.note,
+                    "still": rel,
+                }
+            )
+            self.derived.append(
+                (
+                    rel,
+                    {
+                        "kind": "still",
+                        "camera_id": b.camera_id,
+                        "derivation": "frame decoded to PNG",
+                        "sources": [{"path": copies.get(i.id, ""), "sha256": i.sha256} for i in items],
+                    },
+                    [i.id for i in items],
+                    "frame decoded to PNG",
+                )
+            )
+
+    # 4. Derivatives become evidence items with their own custody, linked to their sources.
+    def record_derivatives_and_export(self) -> None:
+        root, plan, files = self.root, self.plan, self.files
+        with self.sessions.begin() as s:
+            for rel, info, source_ids, how in self.derived:
+                path = root / rel
+                digest = info.get("sha256") or sha256_file(path)
+                item = EvidenceItem(
+                    kind=info["kind"],
+                    camera_id=info["camera_id"],
+                    case_id=plan.case.id,
+                    source_item_id=source_ids[0],
+                    path=f"{root.name.removesuffix('.partial')}/{rel}",
+                    sha256=digest,
+                    size_bytes=path.stat().st_size,
+                )
+                s.add(item)
+                s.flush()
+                named = ", ".join(f"{src['path']} ({src['sha256'][:12]}…)" for src in info["sources"])
+                append_event(s, item, "created", f"{how} from {named}")
                 files.append(
                     {
                         "path": rel,
                         "sha256": digest,
                         "size": item.size_bytes,
-                        "kind": "original",
+                        "kind": info["kind"],
                         "item": item.id,
-                        "camera_id": item.camera_id,
-                        "start": _iso(item.start_at),
-                        "end": _iso(item.end_at),
+                        "camera_id": info["camera_id"],
+                        "derivation": info["derivation"],
+                        "sources": info["sources"],
                     }
                 )
-        except BaseException:
-            for future in cuts:
-                future.cancel()
-            raise
-        for future in cuts:
-            doc, entry = future.result()
-            windows_doc.append(doc)
-            derived.append(entry)
+            for entry in files:
+                exported = s.get(EvidenceItem, entry["item"])
+                assert exported is not None
+                append_event(
+                    s,
+                    exported,
+                    "exported",
+                    f"case {plan.case.number}, package {root.name.removesuffix('.partial')}",
+                )
 
-    # 3. Stills of bookmarks.
-    marks_doc = []
-    for b, items in plan.bookmarks:
-        if not items:
-            continue
-        (root / "stills").mkdir(exist_ok=True)
-        rel = f"stills/bookmark{b.id:04d}.png"
-        stills_from = [
-            _segment(root / copies[i.id] if i.id in copies else recordings / i.path, i) for i in items
-        ]
-        try:
-            frame_at = grab_still(stills_from, b.at, root / rel)
-        except MediaCutError as exc:
-            raise ExportError(f"still for bookmark {b.id}: {exc}") from None
-        marks_doc.append(
-            {
-                "id": b.id,
-                "camera_id": b.camera_id,
-                "at": _iso(b.at),
-                "frame_at": _iso(frame_at),
-                "note": b.note,
-                "still": rel,
-            }
-        )
-        derived.append(
-            (
-                rel,
-                {
-                    "kind": "still",
-                    "camera_id": b.camera_id,
-                    "derivation": "frame decoded to PNG",
-                    "sources": [{"path": copies.get(i.id, ""), "sha256": i.sha256} for i in items],
-                },
-                [i.id for i in items],
-                "frame decoded to PNG",
-            )
-        )
-
-    # 4. Derivatives become evidence items with their own custody, linked to their sources.
-    meter.add(0, "recording custody")
-    item_of: dict[str, int] = {}
-    with sessions.begin() as s:
-        for rel, info, source_ids, how in derived:
-            path = root / rel
-            digest = info.get("sha256") or sha256_file(path)
-            item = EvidenceItem(
-                kind=info["kind"],
-                camera_id=info["camera_id"],
-                case_id=plan.case.id,
-                source_item_id=source_ids[0],
-                path=f"{root.name.removesuffix('.partial')}/{rel}",
-                sha256=digest,
-                size_bytes=path.stat().st_size,
-            )
-            s.add(item)
-            s.flush()
-            named = ", ".join(f"{src['path']} ({src['sha256'][:12]}…)" for src in info["sources"])
-            append_event(s, item, "created", f"{how} from {named}")
-            item_of[rel] = item.id
-            files.append(
-                {
-                    "path": rel,
-                    "sha256": digest,
-                    "size": item.size_bytes,
-                    "kind": info["kind"],
-                    "item": item.id,
-                    "camera_id": info["camera_id"],
-                    "derivation": info["derivation"],
-                    "sources": info["sources"],
-                }
-            )
-        for entry in files:
-            exported = s.get(EvidenceItem, entry["item"])
-            assert exported is not None
-            append_event(
-                s,
-                exported,
-                "exported",
-                f"case {plan.case.number}, package {root.name.removesuffix('.partial')}",
-            )
     # 5. custody.jsonl: every event of every item, in order, with the previous event's hash.
-    custody: list[dict[str, Any]] = []
-    path_of = {entry["item"]: entry["path"] for entry in files}
-    with sessions() as s:
-        events = s.scalars(
-            select(CustodyEvent).where(CustodyEvent.evidence_item_id.in_(path_of)).order_by(CustodyEvent.id)
-        )
-        for e in events:
-            custody.append(
-                {
-                    "item": e.evidence_item_id,
-                    "file": path_of[e.evidence_item_id],
-                    "at": _iso(e.at),
-                    "user": e.username,
-                    "workstation": e.workstation,
-                    "action": e.action,
-                    "reason": e.reason,
-                    "item_sha256": e.item_sha256,
-                    "prev": e.prev_hash,
-                    "hash": e.event_hash,
-                }
+    def write_custody_and_instructions(self) -> None:
+        root, files, options, key = self.root, self.files, self.options, self.key
+        custody = self.custody
+        path_of = {entry["item"]: entry["path"] for entry in files}
+        with self.sessions() as s:
+            events = s.scalars(
+                select(CustodyEvent)
+                .where(CustodyEvent.evidence_item_id.in_(path_of))
+                .order_by(CustodyEvent.id)
             )
-    heads = {ev["item"]: ev["hash"] for ev in custody}
-    for entry in files:
-        entry["custody_head"] = heads[entry["item"]]
-    _write_small(
-        root,
-        CUSTODY,
-        "".join(json.dumps(ev, sort_keys=True) + "\n" for ev in custody).encode(),
-        files,
-        "custody",
-        options,
-    )
-    _write_small(root, PUBLIC_KEY, public_pem(key.public_key()), files, "signing key", options)
-    instructions = verify_instructions(fingerprint(key.public_key()))
-    _write_small(root, VERIFY_TEXT, instructions.encode(), files, "how to verify", options)
+            for e in events:
+                custody.append(
+                    {
+                        "item": e.evidence_item_id,
+                        "file": path_of[e.evidence_item_id],
+                        "at": _iso(e.at),
+                        "user": e.username,
+                        "workstation": e.workstation,
+                        "action": e.action,
+                        "reason": e.reason,
+                        "item_sha256": e.item_sha256,
+                        "prev": e.prev_hash,
+                        "hash": e.event_hash,
+                    }
+                )
+        heads = {ev["item"]: ev["hash"] for ev in custody}
+        for entry in files:
+            entry["custody_head"] = heads[entry["item"]]
+        _write_small(
+            root,
+            CUSTODY,
+            "".join(json.dumps(ev, sort_keys=True) + "\n" for ev in custody).encode(),
+            files,
+            "custody",
+            options,
+        )
+        _write_small(root, PUBLIC_KEY, public_pem(key.public_key()), files, "signing key", options)
+        instructions = verify_instructions(fingerprint(key.public_key()))
+        _write_small(root, VERIFY_TEXT, instructions.encode(), files, "how to verify", options)
 
-    manifest: dict[str, Any] = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "package_id": str(uuid.uuid4()),
-        "created_at": _iso(stamp),
-        "created_by": current_user(),
-        "workstation": socket.gethostname(),
-        "time_zone": options.time_zone,
-        "software": {"name": "rtcc-console", "version": __version__, "tools": _tools()},
-        "case": {
-            "number": plan.case.number,
-            "title": plan.case.title,
-            "notes": plan.case.notes,
-            "status": plan.case.status,
-        },
-        "incidents": [
-            {
-                "number": i.number,
-                "type": i.incident_type,
-                "reported_at": _iso(i.reported_at),
-                "time_zone": i.time_zone,
-                "latitude": i.latitude,
-                "longitude": i.longitude,
-                "radius_m": i.radius_m,
-                "notes": i.notes,
-            }
-            for i in plan.incidents
-        ],
-        "cameras": _cameras_doc(plan),
-        "windows": windows_doc,
-        "bookmarks": marks_doc,
-        "signing_key": {
-            "algorithm": "Ed25519",
-            "file": PUBLIC_KEY,
-            "fingerprint": fingerprint(key.public_key()),
-            "fingerprint_of": "SHA-256 of the public key in DER (SubjectPublicKeyInfo) form",
-        },
-        "files": files,
-    }
-    _write_small(root, REPORT, render_report(manifest, custody).encode(), files, "report", options)
-    manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode()
-    _write_small(root, MANIFEST, manifest_bytes, None, "", options)
-    _write_small(root, SIGNATURE, sign(manifest_bytes, key), None, "", options)
-    lines = [f"{e['sha256']}  {e['path']}" for e in files]
-    lines += [
-        f"{hashlib.sha256(manifest_bytes).hexdigest()}  {MANIFEST}",
-        f"{hashlib.sha256((root / SIGNATURE).read_bytes()).hexdigest()}  {SIGNATURE}",
-    ]
-    _write_small(root, SUMS, ("\n".join(lines) + "\n").encode(), None, "", options)
+    # The manifest names every file with its hash; it is signed, and SHA256SUMS covers all.
+    def write_manifest_and_signature(self) -> None:
+        root, plan, files, options, key = self.root, self.plan, self.files, self.options, self.key
+        manifest: dict[str, Any] = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "package_id": str(uuid.uuid4()),
+            "created_at": _iso(self.stamp),
+            "created_by": current_user(),
+            "workstation": socket.gethostname(),
+            "time_zone": options.time_zone,
+            "software": {"name": "rtcc-console", "version": __version__, "tools": _tools()},
+            "case": {
+                "number": plan.case.number,
+                "title": plan.case.title,
+                "notes": plan.case.notes,
+                "status": plan.case.status,
+            },
+            "incidents": [
+                {
+                    "number": i.number,
+                    "type": i.incident_type,
+                    "reported_at": _iso(i.reported_at),
+                    "time_zone": i.time_zone,
+                    "latitude": i.latitude,
+                    "longitude": i.longitude,
+                    "radius_m": i.radius_m,
+                    "notes": i.notes,
+                }
+                for i in plan.incidents
+            ],
+            "cameras": _cameras_doc(plan),
+            "windows": self.windows_doc,
+            "bookmarks": self.marks_doc,
+            "signing_key": {
+                "algorithm": "Ed25519",
+                "file": PUBLIC_KEY,
+                "fingerprint": fingerprint(key.public_key()),
+                "fingerprint_of": "SHA-256 of the public key in DER (SubjectPublicKeyInfo) form",
+            },
+            "files": files,
+        }
+        _write_small(root, REPORT, render_report(manifest, self.custody).encode(), files, "report", options)
+        manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode()
+        _write_small(root, MANIFEST, manifest_bytes, None, "", options)
+        _write_small(root, SIGNATURE, sign(manifest_bytes, key), None, "", options)
+        lines = [f"{e['sha256']}  {e['path']}" for e in files]
+        lines += [
+            f"{hashlib.sha256(manifest_bytes).hexdigest()}  {MANIFEST}",
+            f"{hashlib.sha256((root / SIGNATURE).read_bytes()).hexdigest()}  {SIGNATURE}",
+        ]
+        _write_small(root, SUMS, ("\n".join(lines) + "\n").encode(), None, "", options)
 
     # 6. Read everything back from the device, not from the page cache.
-    meter.add(0, "verifying on the target")
-    for path in root.rglob("*"):
-        if path.is_file():
-            _drop_cache(path)
-    _fsync_dir(root)
-    verdict = verify_folder(root, ignore_marker=True)
-    meter.add(sum(e["size"] for e in files) // 2)
-    if verdict.status != "valid":
-        raise ExportError(
-            "the package read back from the target does not match what was written: "
-            + "; ".join(verdict.problems[:3])
-        )
-    return verdict
+    def read_back(self) -> Verdict:
+        root, files, meter = self.root, self.files, self.meter
+        meter.add(0, "verifying on the target")
+        for path in root.rglob("*"):
+            if path.is_file():
+                _drop_cache(path)
+        _fsync_dir(root)
+        verdict = verify_folder(root, ignore_marker=True)
+        meter.add(sum(e["size"] for e in files) // 2)
+        if verdict.status != "valid":
+            raise ExportError(
+                "the package read back from the target does not match what was written: "
+                + "; ".join(verdict.problems[:3])
+            )
+        return verdict
 
 
 def _write_small(

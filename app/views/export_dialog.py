@@ -219,7 +219,10 @@ class ExportDialog(QDialog):
         self._finish()
         if isinstance(exc, use_cases.Refused):
             self._say(f"Export not allowed: {exc}", True)
-        elif isinstance(exc, (ExportError, CaseError)):
+        elif isinstance(exc, CaseError):
+            number = self.case.currentText().strip()
+            self._say(f"No case {number!r}: put footage into a case from the recordings view first.", True)
+        elif isinstance(exc, ExportError):
             self._say(f"Export failed: {exc}", True)
         else:
             self._say(

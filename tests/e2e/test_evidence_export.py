@@ -587,20 +587,28 @@ def test_an_exact_derivative_blurs_masks_burns_the_watermark_and_names_its_sourc
 def test_the_export_dialog_exports_verifies_and_keeps_entries_on_error(
     recorded: Recorded, signing_keyring: None, tmp_path: Path, qtbot
 ) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
     from app.views.export_dialog import ExportDialog
+    from tests.presses import click
 
     make_case(recorded, "DIALOG-1", bookmark=False)
     dialog = ExportDialog(
         workstation_session(recorded.sessions()), recorded.root, "America/Los_Angeles", "NO-SUCH-CASE"
     )
     qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
     dialog.target.setText(str(tmp_path))
-    dialog.zip.setChecked(True)
-    dialog.start()
-    assert "No case 'NO-SUCH-CASE'" in dialog.status.text()
+    # On the box itself: the check box is stretched wider than its box and label.
+    QTest.mouseClick(dialog.zip, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.zip.height() // 2))
+    click(dialog.export_button)
+    qtbot.waitUntil(lambda: "No case 'NO-SUCH-CASE'" in dialog.status.text(), timeout=10_000)
     assert dialog.target.text() == str(tmp_path) and dialog.zip.isChecked()  # nothing typed is lost
-    dialog.case.setCurrentText("DIALOG-1")
-    dialog.start()
+    dialog.case.lineEdit().selectAll()
+    QTest.keyClicks(dialog.case.lineEdit(), "DIALOG-1")
+    click(dialog.export_button)
     qtbot.waitUntil(
         lambda: dialog.export_result is not None or "failed" in dialog.status.text(), timeout=60_000
     )
