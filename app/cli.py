@@ -279,78 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args.cameras, args.host, port, args.labels, exit_on_eof=args.exit_with_stdin, fps=args.fps,
                    shared_encoder=args.shared_encoder)  # fmt: skip
     if command == "bench":
-        if args.bench == "wall":
-            from app.bench.wall_bench import run_wall_bench
-
-            print(
-                json.dumps(
-                    run_wall_bench(
-                        args.tiles,
-                        args.stream,
-                        args.seconds,
-                        args.fps,
-                        args.mode,
-                        shared_encoder=args.encoders == "shared",
-                    ),
-                    indent=2,
-                )
-            )
-            return EXIT_OK
-        if args.bench == "scrub":
-            from app.bench.scrub_bench import run_scrub_bench
-
-            print(
-                json.dumps(
-                    run_scrub_bench(args.tiles, args.minutes, args.seeks, args.offset_seconds, args.busy),
-                    indent=2,
-                )
-            )
-            return EXIT_OK
-        if args.bench == "record":
-            from app.bench.record_bench import run_record_bench
-
-            print(json.dumps(run_record_bench(args.cameras, args.seconds), indent=2))
-            return EXIT_OK
-        if args.bench == "query":
-            from app.bench.query_bench import run_query_bench
-
-            print(json.dumps(run_query_bench(args.cameras, args.queries), indent=2))
-            return EXIT_OK
-        if args.bench == "export":
-            from app.bench.export_bench import run_export_bench
-
-            print(
-                json.dumps(run_export_bench(args.minutes, args.cameras, args.repeat, args.workdir), indent=2)
-            )
-            return EXIT_OK
-        if args.bench == "soak":
-            from app.bench.soak_bench import run_soak_bench
-
-            report = json.dumps(
-                run_soak_bench(
-                    args.minutes,
-                    args.tiles,
-                    drop_every_s=args.drop_every,
-                    drop_for_s=args.drop_for,
-                    work_every_s=args.work_every,
-                    sample_s=args.sample_every,
-                    warmup_s=args.warmup,
-                ),
-                indent=2,
-            )
-            if args.output:
-                args.output.write_text(report + "\n", encoding="utf-8")
-            print(report)
-            return EXIT_OK
-        if args.bench == "map":
-            from app.bench.map_bench import run_map_bench
-
-            print(json.dumps(run_map_bench(args.cameras), indent=2))
-            return EXIT_OK
-        from app.bench.import_bench import run_import_bench
-
-        print(json.dumps(run_import_bench(args.cameras, args.repeat), indent=2))
-        return EXIT_OK
+        return _bench(args)
 
     from app.logging_setup import setup_logging
 
@@ -393,6 +322,80 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_review(settings, args.package)
     return run_console(settings)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """``rtcc bench NAME``: run one benchmark and print its figures as JSON."""
+    if args.bench == "wall":
+        from app.bench.wall_bench import run_wall_bench
+
+        print(
+            json.dumps(
+                run_wall_bench(
+                    args.tiles,
+                    args.stream,
+                    args.seconds,
+                    args.fps,
+                    args.mode,
+                    shared_encoder=args.encoders == "shared",
+                ),
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    if args.bench == "scrub":
+        from app.bench.scrub_bench import run_scrub_bench
+
+        print(
+            json.dumps(
+                run_scrub_bench(args.tiles, args.minutes, args.seeks, args.offset_seconds, args.busy),
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    if args.bench == "record":
+        from app.bench.record_bench import run_record_bench
+
+        print(json.dumps(run_record_bench(args.cameras, args.seconds), indent=2))
+        return EXIT_OK
+    if args.bench == "query":
+        from app.bench.query_bench import run_query_bench
+
+        print(json.dumps(run_query_bench(args.cameras, args.queries), indent=2))
+        return EXIT_OK
+    if args.bench == "export":
+        from app.bench.export_bench import run_export_bench
+
+        print(json.dumps(run_export_bench(args.minutes, args.cameras, args.repeat, args.workdir), indent=2))
+        return EXIT_OK
+    if args.bench == "soak":
+        from app.bench.soak_bench import run_soak_bench
+
+        report = json.dumps(
+            run_soak_bench(
+                args.minutes,
+                args.tiles,
+                drop_every_s=args.drop_every,
+                drop_for_s=args.drop_for,
+                work_every_s=args.work_every,
+                sample_s=args.sample_every,
+                warmup_s=args.warmup,
+            ),
+            indent=2,
+        )
+        if args.output:
+            args.output.write_text(report + "\n", encoding="utf-8")
+        print(report)
+        return EXIT_OK
+    if args.bench == "map":
+        from app.bench.map_bench import run_map_bench
+
+        print(json.dumps(run_map_bench(args.cameras), indent=2))
+        return EXIT_OK
+    from app.bench.import_bench import run_import_bench
+
+    print(json.dumps(run_import_bench(args.cameras, args.repeat), indent=2))
+    return EXIT_OK
 
 
 def _which_db(settings: Settings) -> str:
