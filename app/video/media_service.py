@@ -23,7 +23,6 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,30 +33,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
 from app.governance import audit
-from app.governance.access import live_access_refusal, window_refusal
-from app.governance.live_access import live_refusal, recording_refusal
+from app.governance.access import live_access_refusal
 from app.governance.purpose import Purpose
 from app.registry import credentials
-from app.registry.service import CameraRow, Registry, RegistryError
+from app.registry.service import Registry, RegistryError
+from app.video.consent_watch import ConsentWatch
 from app.video.gaps import GapBook
 from app.video.recorder import SegmentRecorder
-from app.video.recovery import recover_unindexed
+from app.video.recording_supervisor import RecordingSupervisor, RetentionKeeper
 from app.video.relay import Relay
-from app.video.retention import apply_retention
+from app.video.relay_hub import RelayHub
 from app.video.sources import camera_source
 
 log = logging.getLogger(__name__)
 
-# How often running streams are checked against the owners' current terms (target: cut within 5 s).
-CONSENT_CHECK_S = 1.0
-
-RETENTION_EVERY_S = 60.0
-# The recording supervisor re-reads the registry when its change mark moves, and at least this
-# often (a workstation with a slow clock can change a camera without moving the mark).
-REGISTRY_REREAD_S = 60.0
-# The longest wait between tries to pull a camera that dropped: the recording it misses after it
-# comes back. An RTSP DESCRIBE every few seconds to a camera that is down costs next to nothing.
-RECORD_RETRY_MAX_S = 4.0
 LIVE_PATH = re.compile(r"^/live/(\d+)/(main|sub)\.ts$")
 
 
@@ -97,6 +86,10 @@ def database_id(url: str) -> str:
 
 
 class MediaService:
+    """The HTTP front (live streams, ``/status``, ``/health``) over its parts, each started and
+    stopped on its own: the relay hub (one pull per camera stream), the consent watch, and, when
+    recording, the recording supervisor and the retention keeper."""
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -109,16 +102,41 @@ class MediaService:
         self.sessions = sessions
         self.registry = Registry(sessions)
         self.database_id = database_id(str(sessions.kw["bind"].url))
+        self.hub = RelayHub(open_timeout_s=open_timeout_s, linger_s=linger_s)
         self.open_timeout_s = open_timeout_s
-        self.linger_s = linger_s
-        self.relays: dict[str, Relay] = {}
-        self.recorders: dict[int, SegmentRecorder] = {}
         self.open_views = 0  # live views being served (guarded by _lock)
-        self.pulls: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self.consent = ConsentWatch(sessions, self.hub, recording=lambda: self.recording)
+        self.supervisor: RecordingSupervisor | None = None
+        self.retention: RetentionKeeper | None = None
         self.server = ThreadingHTTPServer((host, port), _handler(self))
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
+
+    # The hub's state, under the names the service has always had.
+    @property
+    def relays(self) -> dict[str, Relay]:
+        return self.hub.relays
+
+    @property
+    def pulls(self) -> dict[str, int]:
+        return self.hub.pulls
+
+    @property
+    def _lock(self) -> threading.Lock:
+        return self.hub.lock
+
+    @property
+    def recorders(self) -> dict[int, SegmentRecorder]:
+        return self.supervisor.recorders if self.supervisor is not None else {}
+
+    @property
+    def gaps(self) -> GapBook:
+        assert self.supervisor is not None, "not recording"
+        return self.supervisor.gaps
+
+    @property
+    def recording(self) -> bool:
+        return self.supervisor is not None and self.supervisor.running
 
     @property
     def port(self) -> int:
@@ -130,69 +148,18 @@ class MediaService:
         return f"http://{host.decode() if isinstance(host, bytes) else host}:{self.port}"
 
     def start(self) -> MediaService:
-        self._start_consent_watch()
+        self.consent.start()
         self._thread = threading.Thread(target=self.server.serve_forever, name="media http", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
-        self._start_consent_watch()
+        self.consent.start()
         self.server.serve_forever()
 
-    # -- owners' terms while streams run ---------------------------------------------------------
-    def _start_consent_watch(self) -> None:
-        if getattr(self, "_watch", None) is None:
-            self._watch_stop = threading.Event()
-            self._watch = threading.Thread(target=self._watch_consent, name="consent watch", daemon=True)
-            self._watch.start()
-
-    def _watch_consent(self) -> None:
-        while not self._watch_stop.wait(CONSENT_CHECK_S):
-            try:
-                self.enforce_consent()
-            except Exception as exc:  # a locked database is retried next second
-                log.warning("consent watch: %s", exc)
-
     def enforce_consent(self) -> list[str]:
-        """Cut what the owners' terms no longer allow, at once: the live viewers of a camera that
-        may not be shown live any more, and the whole pull of one that may neither be shown nor
-        recorded (consent revoked, retired, registered only). Returns what was cut."""
-        with self._lock:
-            relays = list(self.relays.values())
-        if not relays:
-            return []
-        # Only the cameras being relayed: a city's whole registry every second would not scale.
-        cameras = self.registry.cameras_by_id(int(r.key.split("/")[0]) for r in relays)
-        recording = getattr(self, "_recording_stop", None) is not None and not self._recording_stop.is_set()
-        cut: list[str] = []
-        now = datetime.now(UTC)
-        with self.sessions() as s:  # the owner's window may close too: dates end, incident over
-            live_now = {
-                c.id
-                for c in cameras.values()
-                if live_refusal(c) is None and window_refusal(s, c, now) is None
-            }
-        for relay in relays:
-            camera = cameras.get(int(relay.key.split("/")[0]))
-            live = camera is not None and camera.id in live_now
-            recorded = recording and camera is not None and recording_refusal(camera) is None
-            if not live and relay.fanout.count:
-                relay.fanout.close()  # the viewers' streams end now; a new request is refused
-                cut.append(f"{relay.key}: viewers")
-            if not live and not recorded:
-                relay.stop()
-                cut.append(f"{relay.key}: pull")
-        if cut:
-            log.warning("owners' terms no longer allow: %s", ", ".join(cut))
-            audit.record(
-                self.sessions,
-                "live video cut: owner's terms or consent changed",
-                user="media service",
-                details=", ".join(cut),
-            )
-        return cut
+        return self.consent.enforce()
 
-    # -- recording ------------------------------------------------------------------------
     def start_recording(
         self, root: Path, segment_s: float = 60.0, check_every_s: float = 1.0, limit: int = 0
     ) -> None:
@@ -200,106 +167,20 @@ class MediaService:
         that drop are pulled again with backoff (the time between segments is the gap)."""
         self.recordings_root = root
         self.segment_s = segment_s
-        self.record_limit = limit
-        try:
-            recover_unindexed(self.sessions, root)
-        except Exception as exc:  # recording must start even if an old file cannot be indexed
-            log.error("recording: could not index segments left by an earlier run: %s", exc)
-        self.gaps = GapBook(self.sessions)
-        self._recording_relays: dict[int, Relay] = {}
-        self._recording_stop = threading.Event()
-        self._record_thread = threading.Thread(
-            target=self._supervise, args=(check_every_s,), name="recording", daemon=True
-        )
-        self._record_thread.start()
-
-    def _supervise(self, check_every_s: float) -> None:
-        retry_at: dict[int, float] = {}
-        failures: dict[int, int] = {}
-        next_retention = 0.0
-        cameras: list[CameraRow] = []
-        mark: tuple[int, str] | None = None
-        reread_at = 0.0
-        while not self._recording_stop.is_set():
-            now = time.monotonic()
-            try:
-                # The mark first: a change while the list is read shows as a new mark next round.
-                current = self.registry.change_mark()
-                if current != mark or now >= reread_at:
-                    cameras = self.registry.list_cameras(include_retired=False)
-                    mark, reread_at = current, now + REGISTRY_REREAD_S
-            except Exception as exc:  # the database may be briefly locked: keep the last list
-                log.warning("recording: cannot read the registry: %s", exc)
-            wanted = {c.id for c in cameras if recording_refusal(c) is None}
-            if self.record_limit:  # a capacity cap: the lowest camera ids, stable across rounds
-                wanted = set(sorted(wanted)[: self.record_limit])
-            for camera in cameras:
-                if camera.id not in wanted:
-                    continue
-                recorder = self.recorders.get(camera.id)
-                key = f"{camera.id}/main"
-                relay = self.relays.get(key)
-                if (
-                    relay is not None
-                    and relay.alive
-                    and recorder is not None
-                    and recorder.on_packet in relay.listeners
-                ):
-                    failures[camera.id] = 0
-                    if recorder.recording and recorder.segment_started_at is not None:
-                        self.gaps.close(camera.id, recorder.segment_started_at)
-                    continue
-                if recorder is not None:
-                    recorder.close()  # the camera dropped: the gap starts here
-                if (
-                    recorder is not None
-                    and recorder.last_packet_at is not None
-                    and not self.gaps.is_open(camera.id)
-                ):
-                    # It was recording and is not any more: the outage starts at its last packet.
-                    previous = self._recording_relays.get(camera.id)
-                    why = (previous.stats.error if previous else "") or "the camera stopped sending video"
-                    self.gaps.open(camera.id, recorder.last_packet_at, f"camera did not deliver: {why}")
-                if now < retry_at.get(camera.id, 0.0):
-                    continue
-                if recorder is None:
-                    recorder = SegmentRecorder(
-                        camera.id, camera.uid, self.recordings_root, self.sessions, self.segment_s
-                    )
-                    self.recorders[camera.id] = recorder
-                try:
-                    relay = self.relay(key, camera_source(camera, "main"))
-                except credentials.KeyringUnavailable as exc:
-                    recorder.error = str(exc)
-                    continue
-                relay.listeners.append(recorder.on_packet)
-                self._recording_relays[camera.id] = relay
-                failures[camera.id] = failures.get(camera.id, 0) + 1
-                retry_at[camera.id] = now + min(RECORD_RETRY_MAX_S, 2.0 ** min(failures[camera.id], 5))
-            for camera_id in list(self.recorders):
-                if camera_id not in wanted:  # consent revoked or terms changed: stop now
-                    self.recorders.pop(camera_id).close()
-            if now >= next_retention:
-                try:
-                    apply_retention(self.sessions, self.recordings_root, datetime.now(UTC))
-                except Exception as exc:  # retention retries next time; recording goes on
-                    log.warning("retention failed: %s", exc)
-                next_retention = now + RETENTION_EVERY_S
-            self._recording_stop.wait(check_every_s)
-        for recorder in self.recorders.values():
-            recorder.close()
-        self.gaps.close_all(datetime.now(UTC), "recording stopped while the camera was down")
+        self.supervisor = RecordingSupervisor(self.sessions, self.hub, root, segment_s, check_every_s, limit)
+        self.supervisor.start()
+        self.retention = RetentionKeeper(self.sessions, root)
+        self.retention.start()
 
     def stop_recording(self) -> None:
         """Stop recording and close every open segment (it is hashed and indexed)."""
-        stop = getattr(self, "_recording_stop", None)
-        if stop is not None:
-            stop.set()
-            self._record_thread.join(10)
+        if self.supervisor is not None:
+            self.supervisor.stop()
+        if self.retention is not None:
+            self.retention.stop()
 
     def close(self) -> None:
-        if getattr(self, "_watch", None) is not None:
-            self._watch_stop.set()
+        self.consent.stop()
         self.stop_recording()
         self.server.shutdown()
         self.close_relays()
@@ -316,12 +197,7 @@ class MediaService:
 
     def close_relays(self) -> None:
         self.server.server_close()
-        with self._lock:
-            relays = list(self.relays.values())
-        for relay in relays:
-            relay.stop()
-        for relay in relays:
-            relay.join(2)
+        self.hub.stop_all()
 
     # -- sources --------------------------------------------------------------------------
     def source_url(
@@ -361,31 +237,11 @@ class MediaService:
             log.error("audit of %s for camera %s failed: %s", action, camera_id, exc)
 
     def relay(self, key: str, url: str) -> Relay:
-        with self._lock:
-            relay = self.relays.get(key)
-            if relay is None or not relay.alive:
-                relay = Relay(
-                    key,
-                    url,
-                    linger_s=self.linger_s,
-                    open_timeout_s=self.open_timeout_s,
-                    on_stopped=self._forget,
-                )
-                self.relays[key] = relay
-                self.pulls[key] = self.pulls.get(key, 0) + 1
-                relay.start()
-            return relay
-
-    def _forget(self, relay: Relay) -> None:
-        with self._lock:
-            if self.relays.get(relay.key) is relay:
-                del self.relays[relay.key]
+        return self.hub.relay(key, url)
 
     def status(self) -> dict[str, Any]:
         now = time.time()
-        with self._lock:
-            relays = dict(self.relays)
-            pulls = dict(self.pulls)
+        relays, pulls = self.hub.snapshot()
         return {
             "service": "rtcc media",
             "version": __version__,
