@@ -61,7 +61,7 @@ from app.views.map.panel import CameraPlan, MapPanel, plan_cameras
 from app.views.plain import plain_label, plain_tooltip
 from app.views.purpose_dialog import PurposeDialog
 from app.views.shortcuts import ShortcutsDialog
-from app.views.tasks import TaskRunner
+from app.views.tasks import TaskManager, TaskRunner
 from app.views.theme import apply_theme
 from app.views.wall.wall import VideoWall
 from app.views.wall.window import WALL_LAYOUTS, WallWindow, screen_named
@@ -154,6 +154,9 @@ class MainWindow(QMainWindow):
         self.info = info
         self.ui_state = ui_state
         self.theme = theme
+        # The console's one pool of workers: this window's runner and those of every window and
+        # dialog opened from it find it up their parent chain.
+        self.task_manager = TaskManager()
         self.tasks = TaskRunner(self)
         self.cameras: list[CameraRow] = []
         self.divisions: list[str] = []

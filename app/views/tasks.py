@@ -1,10 +1,11 @@
 """The one way views run work off the GUI thread (after Anki's ``run_in_background``).
 
-``TaskRunner.run(fn, on_done, on_error)`` runs ``fn`` on a plain Python worker thread and calls
-the callbacks on the GUI thread. Workers never touch Qt: results come back through futures that
-a GUI-thread timer collects. (Emitting PySide signals with Python payloads from worker threads
-can deadlock: the emitting thread holds a Qt signal lock while it waits for the GIL, and the GUI
-thread holds the GIL while it waits for that lock.) Errors always reach ``on_error`` or the log.
+``TaskRunner.run(fn, on_done, on_error)`` runs ``fn`` on a plain Python worker thread of the
+console's one :class:`TaskManager` and calls the callbacks on the GUI thread. Workers never
+touch Qt: results come back through futures that a GUI-thread timer collects. (Emitting PySide
+signals with Python payloads from worker threads can deadlock: the emitting thread holds a Qt
+signal lock while it waits for the GIL, and the GUI thread holds the GIL while it waits for that
+lock.) Errors always reach ``on_error`` or the log.
 """
 
 from __future__ import annotations
@@ -23,10 +24,40 @@ Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
 
 
+class TaskManager:
+    """The console's one pool of worker threads. The main window holds it; every window and
+    dialog opened from the console runs its work here (through its own :class:`TaskRunner`,
+    which delivers results to that window only while it lives)."""
+
+    def __init__(self, workers: int = 8) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rtcc-task")
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _manager_of(obj: QObject | None) -> TaskManager | None:
+    """The task manager of the nearest window up the parent chain that holds one."""
+    while obj is not None:
+        manager = getattr(obj, "task_manager", None)
+        if isinstance(manager, TaskManager):
+            return manager
+        obj = obj.parent()
+    return None
+
+
 class TaskRunner(QObject):
+    """Runs work for one window: on the console's task manager when the window is the console's
+    (found up the parent chain), else on a pool of its own (``rtcc review`` alone)."""
+
     def __init__(self, parent: QObject | None = None, workers: int = 4) -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rtcc-task")
+        manager = _manager_of(parent)
+        self._own = manager is None
+        self._pool = (
+            manager.pool if manager is not None
+            else ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rtcc-task")
+        )  # fmt: skip
         self._pending: list[tuple[Future[Any], Done | None, Failed | None]] = []
         self._timer = QTimer(self)
         self._timer.setInterval(15)
@@ -56,6 +87,10 @@ class TaskRunner(QObject):
                     log.error("background task failed: %s", exc)
             elif on_done:
                 on_done(future.result())
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        return self._pool
 
     @property
     def busy(self) -> bool:

@@ -6,6 +6,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 from pytestqt.qtbot import QtBot
@@ -70,3 +71,21 @@ def _finish_in_order(qtbot: QtBot, order: tuple[int, ...]) -> list[str]:
 def test_results_and_errors_arrive_whatever_order_the_work_finishes_in(qtbot: QtBot) -> None:
     for order in itertools.permutations(range(4)):
         assert sorted(_finish_in_order(qtbot, order)) == ["err two", "ok 0", "ok 1", "ok 3"], order
+
+
+def test_the_console_and_the_windows_it_opens_share_one_pool(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    """One task manager: five windows each owned a thread pool. A dialog opened from the console
+    runs its work on the console's workers, and still gets its own results."""
+    from app.views.export_dialog import ExportDialog
+
+    window = make_window()
+    window.recordings_dir = window.recordings_dir or Path("/nonexistent")
+    dialog = window.export_case("NONE-1")
+    assert isinstance(dialog, ExportDialog)
+    qtbot.addWidget(dialog)
+    assert dialog.tasks.pool is window.tasks.pool is window.task_manager.pool
+    heard: list[int] = []
+    dialog.tasks.run(lambda: 41 + 1, heard.append)
+    qtbot.waitUntil(lambda: heard == [42], timeout=5_000)
+    standalone = TaskRunner(None)
+    assert standalone.pool is not window.tasks.pool  # ``rtcc review`` alone has its own
