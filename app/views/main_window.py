@@ -465,6 +465,7 @@ class MainWindow(QMainWindow):
             else:
                 screen_name = names[0]
         window = WallWindow(self.engine, self.live_url, self.camera_by_id)
+        window.task_manager = self.task_manager  # a top-level window: its tiles work on the console's pool
         window.wall.drop_gate = self._gate_drop
         window.sig_closed.connect(self._on_wall_window_closed)
         self.wall_windows.append(window)

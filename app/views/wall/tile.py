@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -46,6 +45,7 @@ from app.video.sources import camera_source
 from app.video.vlc_player import LivePlayer, PlayerStats, VlcEngine
 from app.views.camera_list import CAMERA_MIME
 from app.views.plain import plain_label, plain_tooltip
+from app.views.tasks import TaskRunner
 from app.views.wall.delay import Delay, camera_clock_delay_ms, estimated_delay_ms
 
 log = logging.getLogger(__name__)
@@ -228,9 +228,8 @@ class VideoTile(QFrame):
         self.delay: Delay | None = None
         self._delay_at = 0.0
         self._probing = False
-        # The refusal probe's answer (url, reason), written by its thread and read by poll(): no
-        # signal from a worker thread (see app.views.tasks on why that can deadlock PySide).
-        self._probe_answer: list[tuple[str, str]] = []
+        # The refusal probe runs on a task runner: its answer comes back on the GUI thread.
+        self._tasks: TaskRunner | None = None
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.Box)
         self.setLineWidth(2)
@@ -366,10 +365,6 @@ class VideoTile(QFrame):
         return self.players[self.active].stats()
 
     def poll(self) -> None:
-        if self._probe_answer:
-            self._on_refused(*self._probe_answer.pop())
-            if self.state == TileState.REVOKED:
-                return
         now = time.monotonic()
         if self._pending is not None:
             new = self.players[self._pending].stats()
@@ -464,7 +459,7 @@ class VideoTile(QFrame):
             return
         self._probing = True
 
-        def probe() -> None:
+        def probe() -> tuple[str, str]:
             # HEAD: the media service answers with the verdict a GET would get, without opening
             # the camera or recording a second refusal or a view no one watched.
             reason = ""
@@ -476,9 +471,11 @@ class VideoTile(QFrame):
                     reason = str(exc.reason).strip()
             except OSError:
                 pass  # unreachable: the ordinary reconnect with backoff goes on
-            self._probe_answer.append((url, reason))
+            return url, reason
 
-        threading.Thread(target=probe, name="tile refusal probe", daemon=True).start()
+        if self._tasks is None:  # on the console's task manager, found up the parent chain
+            self._tasks = TaskRunner(self, workers=1)
+        self._tasks.run(probe, lambda answer: self._on_refused(*answer), lambda _e: self._on_refused(url, ""))
 
     def _on_refused(self, url: str, reason: str) -> None:
         self._probing = False

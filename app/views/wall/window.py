@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from app.registry.service import CameraRow
 from app.video.vlc_player import VlcEngine
 from app.views.shortcuts import ShortcutsDialog
+from app.views.tasks import TaskManager
 from app.views.wall.wall import VideoWall
 
 
@@ -51,6 +52,8 @@ class WallWindow(QWidget):
         layout.addWidget(self.wall)
         self.screen_name = ""
         self._lock_note: QLabel | None = None
+        # Set by the console that opens it: its tiles run their work on the console's pool.
+        self.task_manager: TaskManager | None = None
         self.actions_by_name: dict[str, QAction] = {}
         for name, text, keys in WALL_LAYOUTS:
             self._action(f"layout_{name}", text, keys, partial(self.wall.set_layout, name))
