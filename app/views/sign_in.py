@@ -92,9 +92,12 @@ class InactivityWatch(QObject):
     sig_idle = Signal()
     sig_warning = Signal(int)
     sig_active = Signal()
-    INPUT = frozenset(
-        {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
-    )
+    # Dragging a camera onto a tile is input too: during a drag the window sees drag events, not
+    # mouse moves (the console locked on someone dragging cameras onto a wall window).
+    INPUT = frozenset({
+        QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
+        QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop,
+    })  # fmt: skip
 
     def __init__(self, idle_s: float, parent: QObject | None = None, warn_s: float | None = None) -> None:
         super().__init__(parent)
