@@ -3,7 +3,7 @@ these, never the stores behind them (a test walks the front ends for direct call
 
 Each use case takes the actor, checks the role table (a refusal is audited and raised as
 :class:`Refused` with the reason), checks the owner's terms and the stated purpose through the
-gate (:mod:`app.governance.access`) where a camera's footage is involved, and then does the
+gate (:mod:`app.governance.gate`) where a camera's footage is involved, and then does the
 work through the store, which writes its audit entry in the same transaction as the change.
 """
 
@@ -23,8 +23,8 @@ from app.evidence.cases import CaseError, CaseStore, CaseSummary
 from app.evidence.export import ExportOptions, ExportProgress, ExportResult
 from app.evidence.export import export_case as write_package
 from app.governance import audit
-from app.governance.access import live_access_refusal, recordings_refusal
-from app.governance.access import open_recordings as gate_recordings
+from app.governance.gate import open_recordings as gate_recordings
+from app.governance.gate import why_not_play, why_not_watch
 from app.governance.purpose import Purpose
 from app.governance.requests import FootageRequests, RequestRow
 from app.governance.roles import Action
@@ -134,7 +134,7 @@ def check_live(sessions: Sessions, actor: Actor, camera: CameraRow, purpose: Pur
     media service checks again, and records the view itself, when the stream is opened."""
     authorize(sessions, actor, Action.VIEW_LIVE, "camera", camera.id)
     with sessions() as s:
-        reason = live_access_refusal(s, camera, purpose, datetime.now(UTC))
+        reason = why_not_watch(s, camera, purpose, datetime.now(UTC))
     if reason:
         raise _gate_refused(sessions, actor, camera, "live view", reason, purpose)
 
@@ -172,7 +172,7 @@ def add_to_case(
     case_id = _case_id(sessions, number)
     purpose = Purpose(case=number)
     with sessions() as s:
-        reason = recordings_refusal(s, camera, start, end, purpose)
+        reason = why_not_play(s, camera, start, end, purpose)
     if reason:
         raise _gate_refused(sessions, actor, camera, f"footage into case {number}", reason, purpose)
     return CaseStore(sessions).add_window(case_id, camera.id, start, end, note)

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
-from app.governance.access import recordings_refusal
 from app.governance.custody import append_event
+from app.governance.gate import why_not_play
 from app.governance.identity import current_user
 from app.governance.purpose import Purpose
 from app.models.db import write_transaction
@@ -140,7 +140,7 @@ class CaseStore:
             if case is None or camera is None:
                 raise CaseError(f"no case {case_id} or camera {camera_id}")
             # The owner's terms hold here too: registered-only, revoked, or not approved on request.
-            refusal = recordings_refusal(s, row, start, end, Purpose(case=case.number))
+            refusal = why_not_play(s, row, start, end, Purpose(case=case.number))
             if refusal:
                 raise CaseError(f"{camera.name}: {refusal}")
             segments = overlapping_segments(s, camera_id, start, end)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.geo.visibility import view_of
+from app.governance.gate import why_not_used
 from app.incidents.spatial import CameraIndex
 from app.models.enums import CameraStatus, SharingTerms
 from app.registry.service import CameraRow
@@ -30,17 +31,6 @@ class Candidate:
         return f"{'in view' if self.in_view else 'nearby, facing away'}, {self.distance_m:.0f} m"
 
 
-def exclusion(camera: CameraRow) -> str | None:
-    """Why this camera's footage may not be used for an incident, or None."""
-    if camera.status == CameraStatus.RETIRED:
-        return "retired"
-    if camera.consent_revoked_at is not None:
-        return "owner revoked consent"
-    if camera.sharing_terms == SharingTerms.REGISTERED_ONLY:
-        return "registered only: the owner shares no footage"
-    return None
-
-
 def rank_cameras(cameras: list[CameraRow] | CameraIndex, lat: float, lon: float,
                  radius_m: float = DEFAULT_RADIUS_M) -> list[Candidate]:  # fmt: skip
     """Cameras within ``radius_m`` of the point, best first. Given a :class:`CameraIndex`, only
@@ -55,7 +45,7 @@ def rank_cameras(cameras: list[CameraRow] | CameraIndex, lat: float, lon: float,
         view = view_of(cam.latitude, cam.longitude, cam.heading_deg, cam.fov_deg, cam.range_m, lat, lon)
         if view.distance_m > radius_m:
             continue
-        refused = exclusion(cam)
+        refused = why_not_used(cam)
         reason = f"{'in view' if view.in_cone else 'nearby, facing away'}, {view.distance_m:.0f} m"
         if refused:
             reason = f"excluded: {refused}"

@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
-from app.governance.access import window_refusal
-from app.governance.live_access import live_refusal, recording_refusal
+from app.governance.gate import why_not_live, why_not_now, why_not_recorded
 from app.registry.service import Registry
 from app.video.relay_hub import RelayHub
 
@@ -65,14 +64,12 @@ class ConsentWatch:
         now = datetime.now(UTC)
         with self.sessions() as s:  # the owner's window may close too: dates end, incident over
             live_now = {
-                c.id
-                for c in cameras.values()
-                if live_refusal(c) is None and window_refusal(s, c, now) is None
+                c.id for c in cameras.values() if why_not_live(c) is None and why_not_now(s, c, now) is None
             }
         for relay in relays.values():
             camera = cameras.get(int(relay.key.split("/")[0]))
             live = camera is not None and camera.id in live_now
-            recorded = recording and camera is not None and recording_refusal(camera) is None
+            recorded = recording and camera is not None and why_not_recorded(camera) is None
             if not live and relay.fanout.count:
                 relay.fanout.close()  # the viewers' streams end now; a new request is refused
                 cut.append(f"{relay.key}: viewers")

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
 from app.governance import audit
-from app.governance.access import live_access_refusal
+from app.governance.gate import why_not_watch
 from app.governance.purpose import Purpose
 from app.registry import credentials
 from app.registry.service import Registry, RegistryError
@@ -210,7 +210,7 @@ class MediaService:
         except RegistryError:
             return Refusal(HTTPStatus.NOT_FOUND, f"camera #{camera_id} is not registered")
         with self.sessions() as s:
-            refusal = live_access_refusal(s, row, viewer.purpose)
+            refusal = why_not_watch(s, row, viewer.purpose)
         if refusal:
             if audit_refusal:
                 self.audit_view("live view refused", camera_id, viewer, refusal)

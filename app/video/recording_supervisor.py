@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.governance.live_access import recording_refusal
+from app.governance.gate import why_not_recorded
 from app.registry import credentials
 from app.registry.service import CameraRow, Registry
 from app.video.gaps import GapBook
@@ -91,7 +91,7 @@ class RecordingSupervisor:
                 self._mark, self._reread_at = current, now + REGISTRY_REREAD_S
         except Exception as exc:  # the database may be briefly locked: keep the last list
             log.warning("recording: cannot read the registry: %s", exc)
-        wanted = {c.id for c in self._cameras if recording_refusal(c) is None}
+        wanted = {c.id for c in self._cameras if why_not_recorded(c) is None}
         return set(sorted(wanted)[: self.limit]) if self.limit else wanted
 
     def check_once(self) -> None:

@@ -38,9 +38,8 @@ from app.console import use_cases
 from app.console.actor import Actor
 from app.console.session import RegistryRead
 from app.console.session import Session as ConsoleSession
-from app.governance.access import live_access_refusal
+from app.governance.gate import why_not_live, why_not_watch
 from app.governance.identity import current_user
-from app.governance.live_access import live_refusal
 from app.governance.live_window import describe as live_window_text
 from app.governance.purpose import Purpose, PurposeBook, needs_purpose, purpose_problem
 from app.governance.roles import Role
@@ -428,7 +427,7 @@ class MainWindow(QMainWindow):
         assert self.wall is not None
         panel = self.camera_panel
         listed = [panel.proxy.index(r, 0).data(ROW_ROLE) for r in range(panel.proxy.rowCount())]
-        allowed = [c for c in listed if live_refusal(c) is None]
+        allowed = [c for c in listed if why_not_live(c) is None]
         cameras = [c for c in allowed if not self._purpose_missing(c)]
         unstated = len(allowed) - len(cameras)
         left_out = f"; {unstated} private camera(s) left out: no purpose stated for them" if unstated else ""
@@ -645,7 +644,7 @@ class MainWindow(QMainWindow):
             for tile in self.wall.visible_tiles:
                 fresh = self.camera_by_id(tile.camera.id) if tile.camera else None
                 if tile.camera is not None and (
-                    fresh is None or live_refusal(fresh) != live_refusal(tile.camera)
+                    fresh is None or why_not_live(fresh) != why_not_live(tile.camera)
                 ):
                     tile.assign(fresh)
         self.divisions = [name for name, _ in divisions]
@@ -701,7 +700,7 @@ class MainWindow(QMainWindow):
 
             def work() -> str | None:
                 with sessions() as s:  # the whole live check: the owner's window may say no too
-                    return live_access_refusal(s, camera, purpose) if live else purpose_problem(s, purpose)
+                    return why_not_watch(s, camera, purpose) if live else purpose_problem(s, purpose)
 
             self.tasks.run(work, done, lambda exc: dialog.refuse(f"cannot check the purpose: {exc}"))
 
@@ -720,7 +719,7 @@ class MainWindow(QMainWindow):
         side = next(n for n in range(1, 7) if n * n >= count)
         self.wall.set_layout(f"{side}x{side}")
         # Public cameras first: they need no stated purpose, so the first view plays at once.
-        live = sorted((r for r in self.cameras if live_refusal(r) is None), key=needs_purpose)[:count]
+        live = sorted((r for r in self.cameras if why_not_live(r) is None), key=needs_purpose)[:count]
         for index, camera in enumerate(live):
             self.wall.put_camera(camera, index)
         self.wall.select(0)
@@ -728,7 +727,7 @@ class MainWindow(QMainWindow):
     def _purpose_missing(self, camera: CameraRow) -> bool:
         """A private camera that may be shown live, for which this console has not said why yet."""
         stated = bool(self.purposes.for_camera(camera.id))
-        return live_refusal(camera) is None and needs_purpose(camera) and not stated
+        return why_not_live(camera) is None and needs_purpose(camera) and not stated
 
     def _gate_drop(self, wall: VideoWall, camera: CameraRow, index: int) -> bool:
         """A camera dropped on a tile (from the list or the map): ask the purpose first if needed."""
@@ -747,7 +746,7 @@ class MainWindow(QMainWindow):
         if self._purpose_missing(camera):
             self.ask_purpose(camera, WATCH_LIVE, lambda _p: self.open_on_wall(camera_id))
             return
-        refusal = live_refusal(camera)
+        refusal = why_not_live(camera)
         tile = self.wall.put_camera(camera)
         if refusal:
             self.statusBar().showMessage(f"'{camera.name}' cannot be shown live: {refusal}.", 8000)
@@ -894,11 +893,11 @@ class MainWindow(QMainWindow):
         if incident is None or self.incidents is None or self.recordings_dir is None:
             self.statusBar().showMessage("Open or enter an incident first (Ctrl+N).", 6000)
             return None
-        from app.incidents.selection import exclusion
+        from app.governance.gate import why_not_used
         from app.views.scrub.window import ScrubWindow
 
         cameras = [c for c in (self.camera_by_id(i) for i in incident.camera_ids) if c is not None]
-        usable = [c for c in cameras if exclusion(c) is None]
+        usable = [c for c in cameras if why_not_used(c) is None]
         if not usable:
             self.statusBar().showMessage(
                 "None of this incident's cameras has footage that may be used.", 6000
@@ -986,8 +985,8 @@ class MainWindow(QMainWindow):
         if self.wall is None:
             return
         cameras = [c for c in (self.camera_by_id(i) for i in camera_ids) if c is not None]
-        live = [c for c in cameras if live_refusal(c) is None][:36]
-        left_off = [f"{c.name} ({live_refusal(c)})" for c in cameras if live_refusal(c) is not None]
+        live = [c for c in cameras if why_not_live(c) is None][:36]
+        left_off = [f"{c.name} ({why_not_live(c)})" for c in cameras if why_not_live(c) is not None]
         why = f" Not shown live: {'; '.join(left_off)}." if left_off else ""
         if not live:
             self.statusBar().showMessage(f"None of this incident's cameras may be shown live.{why}", 10_000)

@@ -187,13 +187,13 @@ def test_layouts_selection_and_swaps(make_wall, simulator: SimulatorProcess, ser
 
 
 def test_console_puts_cameras_on_the_wall(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
-    from app.governance.live_access import live_refusal
+    from app.governance.gate import why_not_live
     from app.views.purpose_dialog import PurposeDialog
 
     window = make_window(with_wall=True)
     assert window.wall is not None
-    live = next(r for r in window.cameras if live_refusal(r) is None and r.owner_type == "public_agency")
-    business = next(r for r in window.cameras if live_refusal(r) is None and r.owner_type == "business")
+    live = next(r for r in window.cameras if why_not_live(r) is None and r.owner_type == "public_agency")
+    business = next(r for r in window.cameras if why_not_live(r) is None and r.owner_type == "business")
     private = next(r for r in window.cameras if r.sharing_terms == "registered_only")
     window.camera_panel.select_camera(live.id)
     index = window.camera_panel.table.currentIndex()
@@ -220,7 +220,7 @@ def test_console_puts_cameras_on_the_wall(make_window, qtbot: QtBot) -> None:  #
     assert not [d for d in window.findChildren(PurposeDialog) if d.isVisible()]
     # Outside the owner's live window the dialog says so at once (no incident is active here).
     emergency = next(
-        r for r in window.cameras if r.live_window == "active_incident" and live_refusal(r) is None
+        r for r in window.cameras if r.live_window == "active_incident" and why_not_live(r) is None
     )
     window.open_on_wall(emergency.id)
     dialog = next(d for d in window.findChildren(PurposeDialog) if d.isVisible())
@@ -289,7 +289,7 @@ def test_walls_come_back_after_a_restart(make_window, qtbot: QtBot) -> None:  # 
 
 
 def test_tours_cycle_cameras_through_a_tile_or_the_wall(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
-    from app.governance.live_access import live_refusal
+    from app.governance.gate import why_not_live
     from app.governance.purpose import Purpose
 
     window = make_window(with_wall=True)
@@ -298,7 +298,7 @@ def test_tours_cycle_cameras_through_a_tile_or_the_wall(make_window, qtbot: QtBo
 
     # An area with public cameras and at least two private ones that may be shown live.
     def live_in(prefix: str) -> list[CameraRow]:
-        return [c for c in window.cameras if c.name.startswith(prefix) and live_refusal(c) is None]
+        return [c for c in window.cameras if c.name.startswith(prefix) and why_not_live(c) is None]
 
     area = next(
         p for p in sorted({c.name[:3] for c in window.cameras})

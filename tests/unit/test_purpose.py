@@ -14,7 +14,7 @@ import pytest
 from app.cli import main
 from app.config import load_settings
 from app.governance import audit
-from app.governance.access import live_access_refusal, open_recordings, recordings_refusal
+from app.governance.gate import open_recordings, why_not_play, why_not_watch
 from app.governance.live_window import parse_live_window
 from app.governance.purpose import Purpose, PurposeBook, purpose_problem
 from app.governance.requests import FootageRequests, RequestError
@@ -65,13 +65,13 @@ def test_a_private_camera_needs_a_purpose_and_a_public_one_does_not(registry: Re
     traffic = add(registry, "traffic", owner_type="public_agency", owner_name="LADOT")
     incident(registry, "2026-0412")
     with registry._sessions() as s:
-        assert "stated purpose is required" in str(live_access_refusal(s, shop, Purpose()))
-        assert live_access_refusal(s, traffic, Purpose()) is None
+        assert "stated purpose is required" in str(why_not_watch(s, shop, Purpose()))
+        assert why_not_watch(s, traffic, Purpose()) is None
         assert "at least 20 characters" in str(purpose_problem(s, Purpose(reason="looking")))
         assert "'9999' is not recorded" in str(purpose_problem(s, Purpose(incident="9999")))
         assert "case 'C-1' does not exist" in str(purpose_problem(s, Purpose(case="C-1")))
-        assert live_access_refusal(s, shop, Purpose(incident="2026-0412")) is None
-        assert live_access_refusal(s, shop, REASON) is None
+        assert why_not_watch(s, shop, Purpose(incident="2026-0412")) is None
+        assert why_not_watch(s, shop, REASON) is None
 
 
 def test_owners_live_windows_hold(registry: Registry) -> None:
@@ -79,17 +79,17 @@ def test_owners_live_windows_hold(registry: Registry) -> None:
                 f"{(NOW - timedelta(days=1)):%Y-%m-%dT%H:%M:%SZ}")  # fmt: skip
     emergency = add(registry, "emergency", live_window="active_incident")
     with registry._sessions() as s:
-        assert "only between" in str(live_access_refusal(s, dates, REASON))
-        assert "only during an active incident" in str(live_access_refusal(s, emergency, REASON))
+        assert "only between" in str(why_not_watch(s, dates, REASON))
+        assert "only during an active incident" in str(why_not_watch(s, emergency, REASON))
     incident(registry, "FAR-1", lat=34.2, lon=-118.5)  # active, but 15 km away: does not count
     with registry._sessions() as s:
-        assert "only during an active incident" in str(live_access_refusal(s, emergency, REASON))
+        assert "only during an active incident" in str(why_not_watch(s, emergency, REASON))
     incident(registry, "NEAR-1")
     with registry._sessions() as s:
-        assert live_access_refusal(s, emergency, Purpose(incident="NEAR-1")) is None
+        assert why_not_watch(s, emergency, Purpose(incident="NEAR-1")) is None
     IncidentStore(registry._sessions).close("NEAR-1")
     with registry._sessions() as s:
-        assert "only during an active incident" in str(live_access_refusal(s, emergency, REASON))
+        assert "only during an active incident" in str(why_not_watch(s, emergency, REASON))
 
 
 def test_recorded_on_request_opens_only_what_the_owner_approved(registry: Registry) -> None:
@@ -100,17 +100,17 @@ def test_recorded_on_request_opens_only_what_the_owner_approved(registry: Regist
     book = FootageRequests(registry._sessions)
     with registry._sessions() as s:
         assert f"ask the owner for {start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC" in str(
-            recordings_refusal(s, cam, start, end, REASON)
+            why_not_play(s, cam, start, end, REASON)
         )
-        assert "registered only" in str(recordings_refusal(s, only_registered, start, end, REASON))
-        assert "revoked consent" in str(recordings_refusal(s, revoked, start, end, REASON))
+        assert "registered only" in str(why_not_play(s, only_registered, start, end, REASON))
+        assert "revoked consent" in str(why_not_play(s, revoked, start, end, REASON))
     with pytest.raises(RequestError, match="stated purpose is required"):
         book.request(cam.id, start, end, Purpose())
     with pytest.raises(RequestError, match="requests are for recorded-on-request cameras"):
         book.request(revoked.id, start, end, REASON)
     request = book.request(cam.id, start - timedelta(minutes=10), end + timedelta(minutes=10), REASON)
     with registry._sessions() as s:
-        assert f"not yet approved request {request.id}" in str(recordings_refusal(s, cam, start, end, REASON))
+        assert f"not yet approved request {request.id}" in str(why_not_play(s, cam, start, end, REASON))
     with pytest.raises(RequestError, match="name the person"):
         book.decide(request.id, True, " ")
     answered = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
@@ -126,7 +126,7 @@ def test_recorded_on_request_opens_only_what_the_owner_approved(registry: Regist
     assert refusals[cam.id] is None and "registered only" in str(refusals[only_registered.id])
     # Outside the approved stretch, still closed.
     with registry._sessions() as s:
-        assert recordings_refusal(s, cam, start, end + timedelta(hours=1), REASON) is not None
+        assert why_not_play(s, cam, start, end + timedelta(hours=1), REASON) is not None
     entries = audit.query(registry._sessions, camera=str(cam.id))
     actions = [e.action for e in entries]
     assert actions[-3:] == [

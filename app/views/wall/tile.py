@@ -37,7 +37,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
-from app.governance.live_access import live_refusal
+from app.governance.gate import why_not_live
 from app.registry.credentials import KeyringUnavailable
 from app.registry.service import CameraRow
 from app.video.frame_sink import FrameSink
@@ -293,7 +293,7 @@ class VideoTile(QFrame):
             self._set_state(TileState.EMPTY)
             self.timer.stop()
             return
-        refusal = self.role_refusal or live_refusal(camera)
+        refusal = self.role_refusal or why_not_live(camera)
         if refusal:
             self.reason = refusal
             self._set_state(TileState.REVOKED)

@@ -1,8 +1,16 @@
-"""The gate every look at a camera passes: owner's terms, live window, approvals, stated purpose.
+"""The gate: every look at a camera, and every use of its footage, asks here, with one verb per
+question. Each answers why not (a sentence an operator can act on), or None when it may.
 
-The media service asks :func:`live_access_refusal` before it relays a viewer a live stream; the
-scrub view opens recordings through :func:`open_recordings`. Both write the audit entry, so a
-view cannot show video without the access being checked and recorded.
+- :func:`why_not_live`: may the owner's terms show this camera live at all (registry entry only)?
+- :func:`why_not_recorded`: may the center record it?
+- :func:`why_not_used`: may its footage be used for an incident (ranked as usable)?
+- :func:`why_not_now`: is now inside the owner's live-viewing window?
+- :func:`why_not_watch`: may this viewer watch it live now, with this purpose (terms, window,
+  purpose)? The media service asks before it relays a stream.
+- :func:`why_not_play`: may its recordings of a stretch of time be opened with this purpose
+  (terms, the owner's approval for footage on request, purpose)?
+- :func:`open_recordings`: :func:`why_not_play` for several cameras, each playback or refusal
+  written to the audit log in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,20 +20,50 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
-from app.governance.live_access import live_refusal
 from app.governance.live_window import ACTIVE_INCIDENT, parse_live_window
 from app.governance.purpose import Purpose, in_active_incident, needs_purpose, purpose_problem
 from app.governance.requests import covering_request, pending_request
-from app.models.enums import SharingTerms
+from app.models.enums import CameraStatus, SharingTerms
 from app.models.rows import CameraRow
 
 
-def live_access_refusal(
-    s: Session, camera: CameraRow, purpose: Purpose, now: datetime | None = None
-) -> str | None:
+def why_not_live(row: CameraRow) -> str | None:
+    """Why live video of this camera may not be shown, or None when it may."""
+    if row.status == CameraStatus.RETIRED:
+        return "camera is retired"
+    if row.consent_revoked_at is not None:
+        return "owner revoked consent"
+    if row.sharing_terms != SharingTerms.LIVE_AND_RECORDED:
+        return f"owner's sharing terms ({row.sharing_terms.replace('_', ' ')}) do not include live viewing"
+    return None
+
+
+def why_not_recorded(row: CameraRow) -> str | None:
+    """Why this camera may not be recorded by the center, or None when it may."""
+    if row.status == CameraStatus.RETIRED:
+        return "camera is retired"
+    if row.consent_revoked_at is not None:
+        return "owner revoked consent"
+    if row.sharing_terms == SharingTerms.REGISTERED_ONLY:
+        return "owner's sharing terms (registered only) do not include recording"
+    return None
+
+
+def why_not_used(camera: CameraRow) -> str | None:
+    """Why this camera's footage may not be used for an incident (listed greyed, with why)."""
+    if camera.status == CameraStatus.RETIRED:
+        return "retired"
+    if camera.consent_revoked_at is not None:
+        return "owner revoked consent"
+    if camera.sharing_terms == SharingTerms.REGISTERED_ONLY:
+        return "registered only: the owner shares no footage"
+    return None
+
+
+def why_not_watch(s: Session, camera: CameraRow, purpose: Purpose, now: datetime | None = None) -> str | None:
     """Why this live view may not start now, or None when it may."""
     now = now or datetime.now(UTC)
-    refusal = live_refusal(camera) or window_refusal(s, camera, now)
+    refusal = why_not_live(camera) or why_not_now(s, camera, now)
     if refusal:
         return refusal
     if needs_purpose(camera):
@@ -33,7 +71,7 @@ def live_access_refusal(
     return None
 
 
-def window_refusal(s: Session, camera: CameraRow, now: datetime) -> str | None:
+def why_not_now(s: Session, camera: CameraRow, now: datetime) -> str | None:
     """Why live viewing is outside the owner's window now (dates, or no active incident)."""
     try:
         window = parse_live_window(camera.live_window)
@@ -43,7 +81,7 @@ def window_refusal(s: Session, camera: CameraRow, now: datetime) -> str | None:
     return window.refusal(now, active)
 
 
-def recordings_refusal(
+def why_not_play(
     s: Session, camera: CameraRow, start: datetime, end: datetime, purpose: Purpose
 ) -> str | None:
     """Why this camera's recordings between start and end may not be opened, or None."""
@@ -82,7 +120,7 @@ def open_recordings(
     window = f"{start:%Y-%m-%d %H:%M:%S}-{end:%H:%M:%S} UTC"
     with sessions.begin() as s:
         for camera in cameras:
-            refusal = recordings_refusal(s, camera, start, end, purpose)
+            refusal = why_not_play(s, camera, start, end, purpose)
             result[camera.id] = refusal
             audit.append(
                 s,
