@@ -159,7 +159,7 @@ def run_soak_bench(minutes: float, tiles: int = 16, *, drop_every_s: float = 180
             while time.monotonic() < deadline and not all(t.state == "live" for t in shown):
                 pump(0.25)
 
-            shift = _Shift(sim, shown, procs, db_url, cameras, recordings, base)
+            shift = _Shift(sim, shown, procs, db_url, cameras, recordings, base, segment_s)
             shift.run(duration_s, pump, drop_every_s=drop_every_s, drop_for_s=drop_for_s,
                       work_every_s=work_every_s, sample_s=sample_s)  # fmt: skip
             wall.release()
@@ -175,9 +175,10 @@ class _Shift:
     """The scheduled events of a soak, checked four times a second between Qt event rounds."""
 
     def __init__(self, sim: Any, shown: list[Any], procs: dict[str, psutil.Process], db_url: str,
-                 cameras: list[Any], recordings: Path, base: Path) -> None:  # fmt: skip
+                 cameras: list[Any], recordings: Path, base: Path, segment_s: float) -> None:  # fmt: skip
         self.sim, self.shown, self.procs = sim, shown, procs
         self.db_url, self.cameras, self.recordings, self.base = db_url, cameras, recordings, base
+        self.segment_s = segment_s
         self.counts = _Counts()
         self.drops: list[_Drop] = []
         self.samples: list[dict[str, Any]] = []
@@ -191,7 +192,9 @@ class _Shift:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="soak-work")
         pending: Future[None] | None = None
         started, self.started_at = time.monotonic(), datetime.now(UTC)
-        next_sample, next_drop, next_work = started, started + drop_every_s / 2, started + work_every_s / 2
+        # The first incident and export once there is closed footage to export.
+        first_work = started + max(work_every_s / 2, 3 * self.segment_s + 15)
+        next_sample, next_drop, next_work = started, started + drop_every_s / 2, first_work
         last_drop_by = started + duration_s - drop_for_s - 30  # every drop has time to come back
         while (now := time.monotonic()) - started < duration_s:
             pump(0.25)
@@ -207,8 +210,10 @@ class _Shift:
                 next_work += work_every_s
                 if pending is None or pending.done():  # never pile up: one incident and export at a time
                     turn = len(self.samples)
-                    pending = pool.submit(_incident_and_export, self.db_url, self.cameras, self.recordings,
-                                          self.base, self.counts, turn)  # fmt: skip
+                    away = {self.cameras[d.tile].id for d in self.drops[-1:]}  # its footage has a hole
+                    usable = [c for c in self.cameras if c.id not in away]
+                    pending = pool.submit(_incident_and_export, self.db_url, usable, self.recordings,
+                                          self.base, self.counts, turn, self.segment_s)  # fmt: skip
         pool.shutdown(wait=True)
         self.ended_at = datetime.now(UTC)
         self.samples.append(_sample(time.monotonic() - started, self.procs, self.shown, self._frames_base))
@@ -299,36 +304,40 @@ def _sample(at_s: float, procs: dict[str, psutil.Process], shown: list[Any], bas
 
 
 def _incident_and_export(db_url: str, cameras: list[Any], recordings: Path, base: Path, counts: _Counts,
-                         turn: int) -> None:  # fmt: skip
-    """What a dispatcher and a technician do between calls: an incident ranked and saved, then a
-    case with the last 20 seconds of one camera exported, verified and removed from the disk."""
+                         turn: int, segment_s: float) -> None:  # fmt: skip
+    """What a dispatcher and a technician do between calls, through the same use cases as the
+    console: an incident ranked and saved, then a case with ten seconds of one camera's closed
+    segments exported, verified and removed from the disk."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from app.evidence.cases import CaseStore
-    from app.evidence.export import ExportOptions, export_case
+    from app.console import use_cases
+    from app.console.actor import Actor
+    from app.evidence.export import ExportOptions
     from app.incidents.selection import rank_cameras
-    from app.incidents.service import IncidentInput, IncidentStore
+    from app.incidents.service import IncidentInput
     from app.models.db import open_database
 
     sessions = open_database(db_url)
+    actor = Actor.before_accounts("soak")
     try:
         now = datetime.now(UTC)
         camera = cameras[turn % len(cameras)]
         ranked = rank_cameras(cameras, camera.latitude, camera.longitude, 150)
-        IncidentStore(sessions).create(
-            IncidentInput(f"SOAK-{turn:05d}", "Robbery", now, "America/Los_Angeles", camera.latitude,
-                          camera.longitude, 150),
-            [(c.camera.id, c.usable, c.reason) for c in ranked],
-        )  # fmt: skip
+        incident = IncidentInput(f"SOAK-{turn:05d}", "Robbery", now, "America/Los_Angeles", camera.latitude,
+                                 camera.longitude, 150)  # fmt: skip
+        use_cases.create_incident(
+            sessions, actor, incident, [(c.camera.id, c.usable, c.reason) for c in ranked]
+        )
         counts.incidents += 1
-        cases = CaseStore(sessions)
-        case_id = cases.create(f"SOAK-CASE-{turn:05d}", "soak")
-        cases.add_window(case_id, camera.id, now - timedelta(seconds=40), now - timedelta(seconds=20), "soak")
+        number = f"SOAK-CASE-{turn:05d}"
+        use_cases.create_case(sessions, actor, number, "soak")
+        end = now - timedelta(seconds=2.5 * segment_s)  # in segments already closed and indexed
+        use_cases.add_to_case(sessions, actor, number, camera, end - timedelta(seconds=10), end, "soak")
         target = base / "exports" / str(turn)
         target.mkdir(parents=True)
         # A throw-away key: a benchmark never touches the agency's key.
         options = ExportOptions(signing_key=Ed25519PrivateKey.generate(), time_zone="America/Los_Angeles")
-        result = export_case(sessions, case_id, recordings, target, options=options)
+        result = use_cases.export_case(sessions, actor, number, recordings, target, options=options)
         counts.exports += 1
         counts.exports_valid += result.verdict.status == "valid"
         shutil.rmtree(target, ignore_errors=True)
