@@ -201,3 +201,21 @@ def test_the_status_bar_fits_a_1920_pixel_screen(make_window: WindowFactory, qtb
     assert needed < window.statusBar().width() - 40, [label.text() for label in labels]
     assert window.status_media.text() == "Media: 18 pulled, 0 viewers · recording 9/9"
     assert "http://127.0.0.1:8765" in window.status_media.toolTip()
+
+
+def test_a_camera_added_by_the_command_line_appears_without_f5(
+    make_window: WindowFactory, qtbot: QtBot, db_url: str
+) -> None:
+    """A running console saw a camera added elsewhere (the command line, another workstation)
+    only after F5. Its session follows the registry's change mark."""
+    from app.cli import main
+    from tests.unit.test_cli import ADD
+
+    window = make_window()
+    model = window.camera_panel.model
+    before = model.rowCount()
+    assert main(["--database", db_url, *ADD]) == 0
+    # No F5: the session polls the change mark every second (the 2 s figure is the unit test's).
+    qtbot.waitUntil(lambda: model.rowCount() == before + 1, timeout=10_000)
+    names = {model.index(r, 0).data() for r in range(model.rowCount())}
+    assert "CLI-1" in names and window.session.camera(max(window.session.cameras)) is not None

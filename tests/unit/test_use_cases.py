@@ -250,8 +250,8 @@ def test_a_camera_added_by_the_command_line_reaches_an_open_session_within_two_s
     session.events.cameras_changed.connect(lambda event: heard.append((time.monotonic(), event)))
     session.follow(interval_s=0.25)
     try:
-        added_at = time.monotonic()
         assert main(["--database", db_url, *ADD]) == 0
+        added_at = time.monotonic()  # committed by now; the session may have heard already
         deadline = added_at + 10
         while not heard and time.monotonic() < deadline:
             time.sleep(0.05)
