@@ -24,6 +24,7 @@ from app.governance.identity import sign_in
 from app.governance.purpose import Purpose, PurposeBook
 from app.models.enums import CameraStatus
 from app.models.rows import CameraRow
+from app.periodic import Periodic
 from app.registry.service import Registry
 
 # Clocks of other workstations can write an older ``updated_at`` than the newest: re-read anyway
@@ -58,8 +59,7 @@ class Session:
         self._mark: tuple[int, str] | None = None
         self._read_at = 0.0
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._follower: threading.Thread | None = None
+        self._follower: Periodic | None = None
 
     # -- who ------------------------------------------------------------------------------
     def sign_in(self, actor: Actor) -> None:
@@ -114,24 +114,13 @@ class Session:
 
     def follow(self, interval_s: float = 0.5) -> None:
         """Follow the registry on a thread of this session's own; events come on that thread."""
-        if self._follower is not None:
-            return
-        self._stop.clear()
-
-        def loop() -> None:
-            while not self._stop.wait(interval_s):
-                try:
-                    self.refresh()
-                except Exception:  # a locked database now and then: try again next round
-                    time.sleep(interval_s)
-
-        self._follower = threading.Thread(target=loop, name="session follows the registry", daemon=True)
-        self._follower.start()
+        if self._follower is None:
+            self._follower = Periodic("session follows the registry", interval_s, self.refresh)
+            self._follower.start()
 
     def stop(self) -> None:
-        self._stop.set()
         if self._follower is not None:
-            self._follower.join(5)
+            self._follower.stop(5)
             self._follower = None
 
     def camera(self, camera_id: int) -> CameraRow | None:

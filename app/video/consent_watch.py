@@ -4,7 +4,6 @@ the registry, and what the terms no longer allow is cut at once (target: within 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
 from app.governance.gate import why_not_live, why_not_now, why_not_recorded
+from app.periodic import Periodic
 from app.registry.service import Registry
 from app.video.relay_hub import RelayHub
 
@@ -28,27 +28,13 @@ class ConsentWatch:
         self.hub = hub
         self.recording = recording  # whether the service records (a recorded camera keeps its pull)
         self.every_s = every_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("consent watch", every_s, self.enforce)
 
     def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="consent watch", daemon=True)
-            self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every_s):
-            try:
-                self.enforce()
-            except Exception as exc:  # a locked database is retried next second
-                log.warning("consent watch: %s", exc)
+        self._periodic.stop(5)
 
     def enforce(self) -> list[str]:
         """Cut what the owners' terms no longer allow, at once: the live viewers of a camera that

@@ -5,7 +5,6 @@ is a gap with its cause. Retention runs beside it on its own schedule."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.gate import why_not_recorded
+from app.periodic import Periodic
 from app.registry import credentials
 from app.registry.service import CameraRow, Registry
 from app.video.gaps import GapBook
@@ -52,32 +52,25 @@ class RecordingSupervisor:
         self._cameras: list[CameraRow] = []
         self._mark: tuple[int, str] | None = None
         self._reread_at = 0.0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("recording", check_every_s, self.check_once, wait_first=False,
+                                  on_stop=self._close_all)  # fmt: skip
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and not self._stop.is_set()
+        return self._periodic.running
 
     def start(self) -> None:
         try:
             recover_unindexed(self.sessions, self.root)
         except Exception as exc:  # recording must start even if an old file cannot be indexed
             log.error("recording: could not index segments left by an earlier run: %s", exc)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="recording", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
         """Stop recording and close every open segment (it is hashed and indexed)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        self._periodic.stop(10)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.check_once()
-            self._stop.wait(self.check_every_s)
+    def _close_all(self) -> None:
         for recorder in self.recorders.values():
             recorder.close()
         self.gaps.close_all(datetime.now(UTC), "recording stopped while the camera was down")
@@ -144,30 +137,16 @@ class RecordingSupervisor:
 class RetentionKeeper:
     """Deletes footage past each camera's retention (cases hold theirs) every ``every_s``."""
 
-    def __init__(
-        self, sessions: sessionmaker[Session], root: Path, every_s: float = RETENTION_EVERY_S
-    ) -> None:
+    def __init__(self, sessions: sessionmaker[Session], root: Path, every_s: float = RETENTION_EVERY_S):
         self.sessions = sessions
         self.root = root
-        self.every_s = every_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("retention", every_s, self.apply_now, wait_first=False)
+
+    def apply_now(self) -> None:
+        apply_retention(self.sessions, self.root, datetime.now(UTC))
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def _run(self) -> None:
-        while True:
-            try:
-                apply_retention(self.sessions, self.root, datetime.now(UTC))
-            except Exception as exc:  # retention retries next time; recording goes on
-                log.warning("retention failed: %s", exc)
-            if self._stop.wait(self.every_s):
-                return
+        self._periodic.stop(10)
