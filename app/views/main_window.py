@@ -6,7 +6,6 @@ The window never touches the database itself: registry calls run through the
 
 from __future__ import annotations
 
-import html
 import re
 import socket
 import threading
@@ -40,7 +39,6 @@ from app.console.session import RegistryRead
 from app.console.session import Session as ConsoleSession
 from app.governance.gate import why_not_live, why_not_watch
 from app.governance.identity import current_user
-from app.governance.live_window import describe as live_window_text
 from app.governance.purpose import Purpose, PurposeBook, needs_purpose, purpose_problem
 from app.governance.roles import Role
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
@@ -52,8 +50,9 @@ from app.video.media_status import fetch_status as fetch_media_status
 from app.video.media_status import recording_states
 from app.video.sources import libvlc_opens_rtsp
 from app.video.vlc_player import VlcEngine
+from app.views.camera_details import details_html
 from app.views.camera_dialog import CameraDialog
-from app.views.camera_list import LABELS, ROW_ROLE, CameraListPanel, status_text
+from app.views.camera_list import ROW_ROLE, CameraListPanel
 from app.views.incident import IncidentDialog, IncidentPanel
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import CameraPlan, MapPanel, plan_cameras
@@ -1027,33 +1026,8 @@ class MainWindow(QMainWindow):
         if self.map is not None:
             # A click on the map already shows the camera; a pick in the list flies the map to it.
             self.map.select(row.id, fly=row.id != self._selected_on_map)
-        consent = (
-            "granted " + row.consent_granted_at.strftime("%Y-%m-%d %H:%M UTC")
-            if row.consent_granted_at
-            else "—"
-        )
-        if row.consent_revoked_at:
-            consent += f"; <b>revoked {row.consent_revoked_at:%Y-%m-%d %H:%M UTC}</b>"
-        approx = " <i>(boundary approximate)</i>" if row.division in self.approximate_divisions else ""
-        e = html.escape  # registry text is the owners' and importers': shown, never interpreted
         recording = self.camera_panel.model.recording.get(row.id, "not recorded by the media service")
-        self.details.setText(
-            f"<h3>{e(row.name)}</h3>"
-            f"<b>Owner:</b> {e(row.owner_name)} ({LABELS.get(row.owner_type)})<br>"
-            f"<b>Contact:</b> {e(row.owner_contact) or '—'}<br>"
-            f"<b>Division:</b> {e(row.division) or '—'}{approx}<br>"
-            f"<b>Location:</b> {row.latitude:.5f}, {row.longitude:.5f}<br>"
-            f"<b>View:</b> heading {row.heading_deg:g}°, field of view {row.fov_deg:g}°, "
-            f"range {row.range_m:g} m<br>"
-            f"<b>Sharing:</b> {LABELS.get(row.sharing_terms)}<br>"
-            f"<b>Live viewing:</b> {live_window_text(row.live_window)}<br>"
-            f"<b>Consent:</b> {consent}<br>"
-            f"<b>Retention:</b> {row.retention_days} days<br>"
-            f"<b>Status:</b> {status_text(row)}<br>"
-            f"<b>Recording:</b> {e(recording)}<br>"
-            f"<b>Streams:</b> main {e(row.main_url)}<br>sub {e(row.sub_url) or '—'}<br>"
-            f"<b>Credentials:</b> {'in OS keyring' if row.has_credentials else 'none'}"
-        )
+        self.details.setText(details_html(row, recording, row.division in self.approximate_divisions))
 
     # -- camera actions -------------------------------------------------------------------
     def add_camera(self) -> CameraDialog:
