@@ -11,7 +11,6 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -53,6 +52,7 @@ from app.video.vlc_player import VlcEngine
 from app.views.camera_details import details_html
 from app.views.camera_dialog import CameraDialog
 from app.views.camera_list import ROW_ROLE, CameraListPanel
+from app.views.console_menus import add_action, build_menus
 from app.views.incident import IncidentDialog, IncidentPanel
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import CameraPlan, MapPanel, plan_cameras
@@ -62,7 +62,7 @@ from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskManager, TaskRunner
 from app.views.theme import apply_theme
 from app.views.wall.wall import VideoWall
-from app.views.wall.window import WALL_LAYOUTS, WallWindow, screen_named
+from app.views.wall.window import WallWindow, screen_named
 from app.walls.salvos import SalvoDoc, SalvoError, SalvoStore, WallArrangement
 
 
@@ -288,68 +288,10 @@ class MainWindow(QMainWindow):
 
     def _action(self, menu: Any, text: str, shortcut: str | QKeySequence.StandardKey, slot: Any,
                 name: str) -> QAction:  # fmt: skip
-        action = QAction(text, self)
-        action.setObjectName(name)
-        action.setShortcut(QKeySequence(shortcut))
-        # The console's own window (and its floating docks) only: application-wide keys collided
-        # with the same keys in the scrub view and the wall windows, and then neither fired.
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda *_checked: slot())
-        self.addAction(action)
-        menu.addAction(action)
-        self.actions_list.append(action)
-        return action
+        return add_action(self, menu, text, shortcut, slot, name)
 
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Import cameras…", "Ctrl+I", self.import_cameras, "import_cameras")
-        self._action(file_menu, "&Export cameras…", "Ctrl+E", self.export_cameras, "export_cameras")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", "Ctrl+Q", self.close, "quit")
-
-        incident_menu = bar.addMenu("&Incident")
-        self._action(incident_menu, "&New incident…", "Ctrl+N", lambda: self.new_incident(), "new_incident")
-        self._action(incident_menu, "&Open an incident…", "Ctrl+O", self.open_incident, "open_incident")
-
-        evidence_menu = bar.addMenu("E&vidence")
-        self._action(evidence_menu, "&Review the incident's recordings…", "Ctrl+R", self.review_recordings,
-                     "review_recordings")  # fmt: skip
-        self._action(evidence_menu, "E&xport a case…", "Ctrl+Shift+E", self.export_case, "export_case")
-        self._action(
-            evidence_menu, "&Verify a package…", "Ctrl+Shift+V", self.verify_package, "verify_package"
-        )
-        review = self.choose_package_to_review
-        self._action(evidence_menu, "Review a &package…", "Ctrl+Shift+O", review, "review_package")
-        self._action(
-            evidence_menu, "Footage &requests to owners…", "Ctrl+Shift+R", self.show_requests, "requests"
-        )
-        evidence_menu.addSeparator()
-        self._action(evidence_menu, "&Audit log…", "Ctrl+Shift+A", self.show_audit, "audit_log")
-
-        cam_menu = bar.addMenu("&Cameras")
-        self._action(cam_menu, "&Register camera…", "Ctrl+Shift+N", self.add_camera, "add_camera")
-        self._action(cam_menu, "&Edit camera…", "F2", self.edit_camera, "edit_camera")
-        self._action(cam_menu, "Re&tire camera", "Ctrl+Delete", self.retire_camera, "retire_camera")
-        cam_menu.addSeparator()
-        self._action(cam_menu, "&Find camera", "Ctrl+F", self._focus_search, "find_camera")
-        self._action(cam_menu, "Re&load registry", "F5", self.refresh, "refresh")
-
-        if self.wall is not None:
-            self._build_wall_menu(bar.addMenu("&Wall"), self.wall)
-
-        view_menu = bar.addMenu("&View")
-        for dock in self.docks.values():
-            view_menu.addAction(dock.toggleViewAction())
-        view_menu.addSeparator()
-        self._action(view_menu, "Toggle &light/dark theme", "Ctrl+Shift+T", self.toggle_theme, "toggle_theme")
-        self._action(view_menu, "&Full screen", "F11", self._toggle_full_screen, "full_screen")
-
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts, "shortcuts")
-        about = QAction("&About", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        build_menus(self)
 
     def _poll_media_status(self) -> None:
         """Show what the media service pulls and records (fetched off the GUI thread)."""
@@ -365,44 +307,6 @@ class MainWindow(QMainWindow):
         row = self.camera_panel.selected_camera()
         if row is not None:
             self.open_on_wall(row.id)
-
-    def _build_wall_menu(self, menu: Any, wall: VideoWall) -> None:
-        for name, text, keys in WALL_LAYOUTS:
-            self._action(menu, text, keys, partial(wall.set_layout, name), f"layout_{name}")
-        menu.addSeparator()
-        moves = [("left", "Alt+Left", 0, -1), ("right", "Alt+Right", 0, 1), ("up", "Alt+Up", -1, 0),
-                 ("down", "Alt+Down", 1, 0)]  # fmt: skip
-        for name, keys, dr, dc in moves:
-            self._action(
-                menu, f"Select tile {name}", keys, partial(wall.move_selection, dr, dc), f"tile_{name}"
-            )
-        self._action(
-            menu, "Maximise / restore tile", "Ctrl+M", partial(wall.toggle_maximise, None), "maximise"
-        )
-        self._action(menu, "Clear tile", "Ctrl+Backspace", partial(wall.clear_tile, None), "clear_tile")
-        self._action(menu, "Undo the last wall change", "Ctrl+Z", self.undo_wall_change, "undo_wall")
-        self._action(menu, "Show tile statistics", "Ctrl+Shift+S", wall.toggle_stats, "tile_stats")
-        self._action(
-            menu, "Open selected camera on the wall", "Ctrl+Return", self._open_selected, "open_wall"
-        )
-        direct = "Play the selected tile directly from the camera (RTSP)"
-        self._action(menu, direct, "Ctrl+Alt+D", self.toggle_direct, "direct_rtsp")
-        menu.addSeparator()
-        self._action(
-            menu, "New wall window on a monitor…", "Ctrl+Shift+W", self.new_wall_window, "new_wall_window"
-        )
-        tour_tile = partial(self.start_tour, False)
-        tour_wall = partial(self.start_tour, True)
-        self._action(
-            menu, "Tour the listed cameras through the selected tile…", "Ctrl+T", tour_tile, "tour_tile"
-        )
-        self._action(
-            menu, "Tour the listed cameras through the whole wall…", "Ctrl+Alt+W", tour_wall, "tour_wall"
-        )
-        self._action(menu, "Stop tours", "Ctrl+Alt+T", wall.stop_all_tours, "stop_tours")
-        if self.salvos is not None:
-            self._action(menu, "Save salvo…", "Ctrl+Alt+S", self.save_salvo, "save_salvo")
-            self._action(menu, "Recall salvo…", "Ctrl+Alt+R", self.recall_salvo, "recall_salvo")
 
     # -- wall windows and salvos ----------------------------------------------------------
     def toggle_direct(self) -> None:
