@@ -38,7 +38,7 @@ from app.console.session import RegistryRead
 from app.console.session import Session as ConsoleSession
 from app.governance.gate import why_not_live, why_not_watch
 from app.governance.identity import current_user
-from app.governance.purpose import Purpose, PurposeBook, needs_purpose, purpose_problem
+from app.governance.purpose import Purpose, needs_purpose, purpose_problem
 from app.governance.roles import Role
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.registry.gazetteer import InMemoryGeocoder, OfflineGazetteer
@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         self.resize(1600, 950)
 
         self.media_url = media_url.rstrip("/")
-        self.purposes = PurposeBook()
+        self.purposes = self.session.purposes  # what was stated, kept by the session
         self._fill_wall = fill_wall
         self.salvos = salvos
         self.incidents = incidents
