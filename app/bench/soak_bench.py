@@ -18,6 +18,7 @@ explain (the drop itself plus ``RECONNECT_ALLOWANCE``).
 
 from __future__ import annotations
 
+import gc
 import shutil
 import statistics
 import sys
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+from app.models.db import open_database
 
 SUB_FPS = 15
 RECONNECT_ALLOWANCE = timedelta(seconds=20)  # the recorder's retry after a camera comes back
@@ -179,13 +182,17 @@ class _Shift:
         self.sim, self.shown, self.procs = sim, shown, procs
         self.db_url, self.cameras, self.recordings, self.base = db_url, cameras, recordings, base
         self.segment_s = segment_s
+        self.sessions = open_database(db_url)  # one connection pool for the whole shift's work
         self.counts = _Counts()
         self.drops: list[_Drop] = []
         self.samples: list[dict[str, Any]] = []
         self.started_at = self.ended_at = datetime.now(UTC)
         self._dropped: _Drop | None = None
         self._was_live = [t.state == "live" for t in shown]
-        self._frames_base = sum(t.stats().displayed for t in shown)
+        # Frames shown so far per tile: a tile's counter starts again at each reconnect (a new
+        # libVLC media), so what it adds is counted between samples.
+        self._displayed = [t.stats().displayed for t in shown]
+        self.frames_shown = 0
 
     def run(self, duration_s: float, pump: Callable[[float], None], *, drop_every_s: float, drop_for_s: float,
             work_every_s: float, sample_s: float) -> None:  # fmt: skip
@@ -198,10 +205,12 @@ class _Shift:
         last_drop_by = started + duration_s - drop_for_s - 30  # every drop has time to come back
         while (now := time.monotonic()) - started < duration_s:
             pump(0.25)
+            self._count_frames()
             self._watch_tiles(now)
             if now >= next_sample:
                 next_sample += sample_s
-                self.samples.append(_sample(now - started, self.procs, self.shown, self._frames_base))
+                self._count_frames()
+                self.samples.append(_sample(now - started, self.procs, self.shown, self.frames_shown))
             if self._dropped is None and next_drop <= now <= last_drop_by:
                 next_drop += drop_every_s
                 self._drop()
@@ -212,11 +221,19 @@ class _Shift:
                     turn = len(self.samples)
                     away = {self.cameras[d.tile].id for d in self.drops[-1:]}  # its footage has a hole
                     usable = [c for c in self.cameras if c.id not in away]
-                    pending = pool.submit(_incident_and_export, self.db_url, usable, self.recordings,
+                    pending = pool.submit(_incident_and_export, self.sessions, usable, self.recordings,
                                           self.base, self.counts, turn, self.segment_s)  # fmt: skip
         pool.shutdown(wait=True)
         self.ended_at = datetime.now(UTC)
-        self.samples.append(_sample(time.monotonic() - started, self.procs, self.shown, self._frames_base))
+        self._count_frames()
+        self.samples.append(_sample(time.monotonic() - started, self.procs, self.shown, self.frames_shown))
+
+    def _count_frames(self) -> None:
+        for i, tile in enumerate(self.shown):
+            now_shown = tile.stats().displayed
+            before = self._displayed[i]
+            self.frames_shown += now_shown - before if now_shown >= before else now_shown
+            self._displayed[i] = now_shown
 
     def _watch_tiles(self, now: float) -> None:
         live = [t.state == "live" for t in self.shown]
@@ -290,7 +307,7 @@ def _console(db_url: str, media_url: str, base: Path, settings_cls: Callable[...
     return window
 
 
-def _sample(at_s: float, procs: dict[str, psutil.Process], shown: list[Any], base: int) -> dict[str, Any]:
+def _sample(at_s: float, procs: dict[str, psutil.Process], shown: list[Any], frames: int) -> dict[str, Any]:
     row: dict[str, Any] = {"t_s": round(at_s, 1)}
     for name, proc in procs.items():
         try:
@@ -298,12 +315,14 @@ def _sample(at_s: float, procs: dict[str, psutil.Process], shown: list[Any], bas
         except psutil.Error as exc:
             row[name] = {"error": str(exc)}
     row["console_helpers"] = helpers_sample(procs["console"])
-    row["frames_shown"] = sum(t.stats().displayed for t in shown) - base
+    row["frames_shown"] = frames
+    # Python objects alive in the console: growth here is Python's; growth without it is native.
+    row["console_python_objects"] = len(gc.get_objects())
     row["tiles_live"] = sum(t.state == "live" for t in shown)
     return row
 
 
-def _incident_and_export(db_url: str, cameras: list[Any], recordings: Path, base: Path, counts: _Counts,
+def _incident_and_export(sessions: Any, cameras: list[Any], recordings: Path, base: Path, counts: _Counts,
                          turn: int, segment_s: float) -> None:  # fmt: skip
     """What a dispatcher and a technician do between calls, through the same use cases as the
     console: an incident ranked and saved, then a case with ten seconds of one camera's closed
@@ -315,9 +334,7 @@ def _incident_and_export(db_url: str, cameras: list[Any], recordings: Path, base
     from app.evidence.export import ExportOptions
     from app.incidents.selection import rank_cameras
     from app.incidents.service import IncidentInput
-    from app.models.db import open_database
 
-    sessions = open_database(db_url)
     actor = Actor.before_accounts("soak")
     try:
         now = datetime.now(UTC)
