@@ -89,15 +89,17 @@ def build_wall_menu(w: MainWindow, menu: Any, wall: VideoWall) -> None:
         add_action(w, menu, f"Select tile {name}", keys, partial(wall.move_selection, dr, dc), f"tile_{name}")
     add_action(w, menu, "Maximise / restore tile", "Ctrl+M", partial(wall.toggle_maximise, None), "maximise")
     add_action(w, menu, "Clear tile", "Ctrl+Backspace", partial(wall.clear_tile, None), "clear_tile")
-    add_action(w, menu, "Undo the last wall change", "Ctrl+Z", w.undo_wall_change, "undo_wall")
+    add_action(w, menu, "Undo the last wall change", "Ctrl+Z", w.walls.undo_wall_change, "undo_wall")
     add_action(w, menu, "Show tile statistics", "Ctrl+Shift+S", wall.toggle_stats, "tile_stats")
     add_action(w, menu, "Open selected camera on the wall", "Ctrl+Return", w._open_selected, "open_wall")
     direct = "Play the selected tile directly from the camera (RTSP)"
-    add_action(w, menu, direct, "Ctrl+Alt+D", w.toggle_direct, "direct_rtsp")
+    add_action(w, menu, direct, "Ctrl+Alt+D", w.walls.toggle_direct, "direct_rtsp")
     menu.addSeparator()
-    add_action(w, menu, "New wall window on a monitor…", "Ctrl+Shift+W", w.new_wall_window, "new_wall_window")
-    tour_tile = partial(w.start_tour, False)
-    tour_wall = partial(w.start_tour, True)
+    add_action(
+        w, menu, "New wall window on a monitor…", "Ctrl+Shift+W", w.walls.new_wall_window, "new_wall_window"
+    )
+    tour_tile = partial(w.walls.start_tour, False)
+    tour_wall = partial(w.walls.start_tour, True)
     add_action(
         w, menu, "Tour the listed cameras through the selected tile…", "Ctrl+T", tour_tile, "tour_tile"
     )
@@ -106,5 +108,5 @@ def build_wall_menu(w: MainWindow, menu: Any, wall: VideoWall) -> None:
     )
     add_action(w, menu, "Stop tours", "Ctrl+Alt+T", wall.stop_all_tours, "stop_tours")
     if w.salvos is not None:
-        add_action(w, menu, "Save salvo…", "Ctrl+Alt+S", w.save_salvo, "save_salvo")
-        add_action(w, menu, "Recall salvo…", "Ctrl+Alt+R", w.recall_salvo, "recall_salvo")
+        add_action(w, menu, "Save salvo…", "Ctrl+Alt+S", w.walls.save_salvo, "save_salvo")
+        add_action(w, menu, "Recall salvo…", "Ctrl+Alt+R", w.walls.recall_salvo, "recall_salvo")

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -47,11 +47,10 @@ from app.video.media_status import ALARM as MEDIA_ALARM
 from app.video.media_status import describe as describe_media
 from app.video.media_status import fetch_status as fetch_media_status
 from app.video.media_status import recording_states
-from app.video.sources import libvlc_opens_rtsp
 from app.video.vlc_player import VlcEngine
 from app.views.camera_details import details_html
 from app.views.camera_dialog import CameraDialog
-from app.views.camera_list import ROW_ROLE, CameraListPanel
+from app.views.camera_list import CameraListPanel
 from app.views.console_menus import add_action, build_menus
 from app.views.incident import IncidentDialog, IncidentPanel
 from app.views.map.page_html import MapConfig
@@ -61,9 +60,10 @@ from app.views.purpose_dialog import PurposeDialog
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskManager, TaskRunner
 from app.views.theme import apply_theme
+from app.views.wall.controller import WallController
 from app.views.wall.wall import VideoWall
-from app.views.wall.window import WallWindow, screen_named
-from app.walls.salvos import SalvoDoc, SalvoError, SalvoStore, WallArrangement
+from app.views.wall.window import WallWindow
+from app.walls.salvos import SalvoStore
 
 
 class ImportCancelled(Exception):
@@ -171,20 +171,19 @@ class MainWindow(QMainWindow):
         self.gazetteer = gazetteer
         self.geocoder: InMemoryGeocoder | None = None
         self.time_zone = time_zone
+        self.walls = WallController(self)  # the wall, wall windows, tours, salvos, show live
         self.incident_panel = IncidentPanel(self)
         self.incident_panel.sig_new_incident.connect(lambda: self.new_incident())
-        self.incident_panel.sig_show_live.connect(self.show_cameras_live)
+        self.incident_panel.sig_show_live.connect(lambda ids: self.walls.show_cameras_live(ids))
         self.incident_panel.sig_review.connect(self.review_recordings)
         self.recordings_dir = recordings_dir
         # Where the evidence signing key is kept on a workstation with no OS keyring.
         self.key_dir = key_dir
         self.scrub_windows: list[QMainWindow] = []
         self.review_windows: list[QMainWindow] = []
-        self._wall_before: tuple[str, list[int | None]] | None = None  # for Ctrl+Z after "show live"
         self.role: str | None = None  # the signed-in person's role; None before any account exists
         self._drawn_incidents: list[dict[str, Any]] = []
         self.engine = engine
-        self.wall_windows: list[WallWindow] = []
         self._walls_restored = False
         self.wall: VideoWall | None = None
         if engine is not None:
@@ -309,150 +308,6 @@ class MainWindow(QMainWindow):
             self.open_on_wall(row.id)
 
     # -- wall windows and salvos ----------------------------------------------------------
-    def toggle_direct(self) -> None:
-        """Let the selected tile open its camera's RTSP stream itself, where libVLC can."""
-        assert self.wall is not None
-        tile = self.wall.visible_tiles[self.wall.selected]
-        if not tile.direct and not libvlc_opens_rtsp():
-            self.statusBar().showMessage(
-                "This workstation's libVLC cannot open RTSP (Debian's build lacks live555); "
-                "tiles play through the media service.",
-                8000,
-            )
-            return
-        tile.set_direct(not tile.direct)
-        how = "directly from the camera" if tile.direct else "through the media service"
-        self.statusBar().showMessage(f"Tile {tile.index + 1} now plays {how}.", 5000)
-
-    def start_tour(self, whole_wall: bool, seconds: int | None = None) -> None:
-        """Tour the cameras the camera list shows (its search and filters) that allow live view;
-        private cameras only once a purpose has been stated for them (a tour never asks)."""
-        assert self.wall is not None
-        panel = self.camera_panel
-        listed = [panel.proxy.index(r, 0).data(ROW_ROLE) for r in range(panel.proxy.rowCount())]
-        allowed = [c for c in listed if why_not_live(c) is None]
-        cameras = [c for c in allowed if not self._purpose_missing(c)]
-        unstated = len(allowed) - len(cameras)
-        left_out = f"; {unstated} private camera(s) left out: no purpose stated for them" if unstated else ""
-        if not cameras:
-            self.statusBar().showMessage(
-                f"No camera in the list may be shown live{left_out}; change the search or filters, or "
-                "open a private camera once to state why.",
-                8000,
-            )
-            return
-        if seconds is None:
-            value, ok = QInputDialog.getInt(
-                self, "Tour", f"Seconds per step ({len(cameras)} cameras):", 10, 2, 3600
-            )
-            if not ok:
-                return
-            seconds = value
-        self.wall.start_tour(cameras, seconds, None if whole_wall else self.wall.selected)
-        where = "the whole wall" if whole_wall else f"tile {self.wall.selected + 1}"
-        self.statusBar().showMessage(
-            f"Touring {len(cameras)} cameras through {where} every {seconds} s{left_out}.", 8000
-        )
-
-    def new_wall_window(self, screen_name: str | None = None) -> WallWindow | None:
-        if self.engine is None:
-            return None
-        if screen_name is None:
-            names = [sc.name() for sc in QGuiApplication.screens()]
-            if len(names) > 1:
-                choice, ok = QInputDialog.getItem(self, "New wall window", "Monitor:", names, 0, False)
-                if not ok:
-                    return None
-                screen_name = choice
-            else:
-                screen_name = names[0]
-        window = WallWindow(self.engine, self.live_url, self.camera_by_id)
-        window.task_manager = self.task_manager  # a top-level window: its tiles work on the console's pool
-        window.wall.drop_gate = self._gate_drop
-        window.sig_closed.connect(self._on_wall_window_closed)
-        self.wall_windows.append(window)
-        window.place_on(screen_named(screen_name), self.screen())
-        return window
-
-    def _on_wall_window_closed(self, window: WallWindow) -> None:
-        if window in self.wall_windows:
-            self.wall_windows.remove(window)
-
-    def arrangement(self, name: str = "") -> SalvoDoc:
-        assert self.wall is not None
-        windows = [WallArrangement(self.wall.layout_name, self.wall.assignments())]
-        for w in self.wall_windows:
-            windows.append(WallArrangement(w.wall.layout_name, w.wall.assignments(), w.screen_name))
-        return SalvoDoc(name, windows)
-
-    def apply_arrangement(self, doc: SalvoDoc) -> None:
-        assert self.wall is not None
-        first, *others = doc.windows
-        self.wall.arrange(first.layout, first.tiles)
-        for window in self.wall_windows[len(others) :]:
-            window.close()
-        for i, arrangement in enumerate(others):
-            if i < len(self.wall_windows):
-                window = self.wall_windows[i]
-                if window.screen_name != arrangement.screen:
-                    window.place_on(screen_named(arrangement.screen), self.screen())
-            else:
-                created = self.new_wall_window(arrangement.screen or QGuiApplication.primaryScreen().name())
-                if created is None:
-                    return
-                window = created
-            window.wall.arrange(arrangement.layout, arrangement.tiles)
-
-    def save_salvo(self, name: str | None = None) -> None:
-        if self.salvos is None or self.wall is None:
-            return
-        if name is None:
-            name, ok = QInputDialog.getText(self, "Save salvo", "Name of this wall arrangement:")
-            if not ok:
-                return
-        doc = self.arrangement(name)
-        store = self.salvos
-        self.tasks.run(
-            lambda: store.save(doc),
-            lambda _r: self.statusBar().showMessage(f"Saved salvo '{doc.name.strip()}'.", 5000),
-            lambda exc: self._error("Salvo not saved", exc),
-        )
-
-    def recall_salvo(self, name: str | None = None) -> None:
-        if self.salvos is None:
-            return
-        store = self.salvos
-        if name is None:
-            self.tasks.run(
-                store.names, self._choose_salvo, lambda exc: self._error("Cannot list salvos", exc)
-            )
-            return
-        chosen = name
-
-        def done(doc: SalvoDoc) -> None:
-            self.apply_arrangement(doc)
-            self.statusBar().showMessage(f"Recalled salvo '{doc.name}'.", 5000)
-
-        self.tasks.run(lambda: store.load(chosen), done, lambda exc: self._error("Salvo not recalled", exc))
-
-    def _choose_salvo(self, names: list[str]) -> None:
-        if not names:
-            self.statusBar().showMessage("No salvo has been saved yet (Ctrl+Alt+S saves the wall).", 6000)
-            return
-        choice, ok = QInputDialog.getItem(self, "Recall salvo", "Salvo:", names, 0, False)
-        if ok:
-            self.recall_salvo(choice)
-
-    def _restore_walls(self) -> None:
-        """Bring back the wall windows (and every wall's cameras) as they were at the last exit."""
-        raw = self.ui_state.value("walls/arrangement")
-        if not raw:
-            return
-        try:
-            doc = SalvoDoc.from_json("last session", str(raw))
-        except SalvoError:
-            return
-        self.apply_arrangement(doc)
 
     def _restore_state(self) -> None:
         geometry = self.ui_state.value("main/geometry")
@@ -474,8 +329,8 @@ class MainWindow(QMainWindow):
         self.ui_state.setValue("main/geometry", self.saveGeometry())
         self.ui_state.setValue("main/state", self.saveState())
         if self.wall is not None:
-            self.ui_state.setValue("walls/arrangement", self.arrangement("last session").to_json())
-        for window in list(self.wall_windows):
+            self.ui_state.setValue("walls/arrangement", self.walls.arrangement("last session").to_json())
+        for window in list(self.walls.windows):
             window.close()
         self.ui_state.sync()
         self.tasks.wait(10_000)
@@ -538,7 +393,7 @@ class MainWindow(QMainWindow):
             self.map.apply_cameras(result.map_plan or plan_cameras(self.cameras, self.map.pushed))
         if self.wall is not None and not self._walls_restored:
             self._walls_restored = True
-            self._restore_walls()
+            self.walls.restore_walls()
         if self.wall is not None and self._fill_wall:
             self._fill_wall_with_live_cameras(self._fill_wall)
             self._fill_wall = 0
@@ -743,6 +598,10 @@ class MainWindow(QMainWindow):
             f"Incident {incident.number} saved with {len(incident.camera_ids)} camera(s).", 8000
         )
 
+    @property
+    def wall_windows(self) -> list[WallWindow]:
+        return self.walls.windows
+
     def show_lock_warning(self, seconds_left: int) -> None:
         """Whoever is only watching gets the time to stay signed in."""
         self.status_lock.setText(
@@ -879,52 +738,6 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(self.session, self.recordings_dir, self.time_zone, parent=self)
         dialog.show()
         dialog._verify_other()
-
-    def show_cameras_live(self, camera_ids: list[int]) -> None:
-        """Put an incident's cameras that allow live view on the wall, best first.
-
-        A wall already showing other cameras is replaced only when the operator says so, and
-        Ctrl+Z puts it back. Cameras left off are named with the reason."""
-        if self.wall is None:
-            return
-        cameras = [c for c in (self.camera_by_id(i) for i in camera_ids) if c is not None]
-        live = [c for c in cameras if why_not_live(c) is None][:36]
-        left_off = [f"{c.name} ({why_not_live(c)})" for c in cameras if why_not_live(c) is not None]
-        why = f" Not shown live: {'; '.join(left_off)}." if left_off else ""
-        if not live:
-            self.statusBar().showMessage(f"None of this incident's cameras may be shown live.{why}", 10_000)
-            return
-        wanted = {c.id for c in live}
-        others = [self.camera_by_id(i) for i in self.wall.assignments() if i is not None and i not in wanted]
-        if others:
-            names = ", ".join(c.name for c in others[:4] if c is not None) + (" …" if len(others) > 4 else "")
-            box = QMessageBox(QMessageBox.Icon.Question, "Replace the wall?",
-                              f"The wall shows {len(others)} other camera(s): {names}.\n\nReplace them with "
-                              f"this incident's {len(live)} camera(s)? Ctrl+Z puts the wall back.",
-                              QMessageBox.StandardButton.Cancel, self)  # fmt: skip
-            box.setTextFormat(Qt.TextFormat.PlainText)
-            replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
-            box.setDefaultButton(replace)
-            box.exec()
-            if box.clickedButton() is not replace:
-                self.statusBar().showMessage("The wall was left as it was.", 5000)
-                return
-        self._wall_before = (self.wall.layout_name, self.wall.assignments())
-        side = next(n for n in range(1, 7) if n * n >= len(live))
-        self.wall.arrange(f"{side}x{side}", [c.id for c in live])
-        self.statusBar().showMessage(
-            f"{len(live)} incident camera(s) live on the wall (Ctrl+Z puts the wall back).{why}", 15_000
-        )
-
-    def undo_wall_change(self) -> None:
-        """Put the wall back as it was before the last "show live"."""
-        if self.wall is None or self._wall_before is None:
-            self.statusBar().showMessage("Nothing to undo on the wall.", 4000)
-            return
-        layout, tiles = self._wall_before
-        self._wall_before = None
-        self.wall.arrange(layout, tiles)
-        self.statusBar().showMessage("The wall is back as it was.", 5000)
 
     def _on_camera_selected(self, row: CameraRow) -> None:
         if self.map is not None:

@@ -248,19 +248,19 @@ def test_salvo_saved_and_recalled_puts_the_same_cameras_on_the_same_tiles(make_w
     wall.set_layout("3x3")
     wall.put_camera(a, 0)
     wall.put_camera(b, 4)
-    extra = window.new_wall_window()
+    extra = window.walls.new_wall_window()
     assert extra is not None and not extra.isFullScreen()  # one monitor: beside the console
     qtbot.addWidget(extra)
     extra.wall.set_layout("2x2")
     extra.wall.put_camera(c, 3)
-    window.save_salvo("Robbery on 7th")
+    window.walls.save_salvo("Robbery on 7th")
     qtbot.waitUntil(lambda: "Saved salvo" in window.statusBar().currentMessage(), timeout=10_000)
 
     wall.set_layout("1x1")
     wall.clear_tile(0)
     extra.close()
     assert window.wall_windows == []
-    window.recall_salvo("Robbery on 7th")
+    window.walls.recall_salvo("Robbery on 7th")
     qtbot.waitUntil(lambda: "Recalled salvo" in window.statusBar().currentMessage(), timeout=10_000)
     assert wall.layout_name == "3x3"
     assert wall.assignments() == [a.id, None, None, None, b.id, None, None, None, None]
@@ -276,7 +276,7 @@ def test_walls_come_back_after_a_restart(make_window, qtbot: QtBot) -> None:  # 
     cam = window.cameras[5]
     window.wall.set_layout("2x2")
     window.wall.put_camera(cam, 2)
-    extra = window.new_wall_window()
+    extra = window.walls.new_wall_window()
     extra.wall.set_layout("1x1")
     extra.wall.put_camera(window.cameras[6], 0)
     window.close()
@@ -315,14 +315,14 @@ def test_tours_cycle_cameras_through_a_tile_or_the_wall(make_window, qtbot: QtBo
     wall = window.wall
     wall.set_layout("2x2")
     wall.select(1)
-    window.start_tour(whole_wall=False, seconds=1)
+    window.walls.start_tour(whole_wall=False, seconds=1)
     seen: list[int] = []
     qtbot.waitUntil(
         lambda: (seen.append(wall.visible_tiles[1].camera.id), len(set(seen)) >= 2)[1], timeout=10_000
     )
     assert set(seen) <= {c.id for c in listed}
     assert wall.visible_tiles[0].camera is None
-    window.start_tour(whole_wall=True, seconds=1)
+    window.walls.start_tour(whole_wall=True, seconds=1)
     assert "private camera(s) left out: no purpose stated" in window.statusBar().currentMessage()
     assert [t.camera.id for t in wall.visible_tiles if t.camera][: len(listed)] == [c.id for c in listed][:4]
     wall.stop_all_tours()
@@ -353,7 +353,7 @@ def test_direct_rtsp_is_offered_only_where_libvlc_can(make_window, simulator: Si
     from app.video.sources import libvlc_opens_rtsp
 
     window = make_window(with_wall=True)
-    window.toggle_direct()
+    window.walls.toggle_direct()
     if not libvlc_opens_rtsp():  # Debian 12's libVLC, as on CI
         assert "cannot open RTSP" in window.statusBar().currentMessage()
         assert not window.wall.visible_tiles[0].direct
