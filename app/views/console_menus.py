@@ -34,8 +34,12 @@ def add_action(w: MainWindow, menu: Any, text: str, shortcut: str | QKeySequence
 def build_menus(w: MainWindow) -> None:
     bar = w.menuBar()
     file_menu = bar.addMenu("&File")
-    add_action(w, file_menu, "&Import cameras…", "Ctrl+I", w.import_cameras, "import_cameras")
-    add_action(w, file_menu, "&Export cameras…", "Ctrl+E", w.export_cameras, "export_cameras")
+    add_action(
+        w, file_menu, "&Import cameras…", "Ctrl+I", w.registry_actions.import_cameras, "import_cameras"
+    )
+    add_action(
+        w, file_menu, "&Export cameras…", "Ctrl+E", w.registry_actions.export_cameras, "export_cameras"
+    )
     file_menu.addSeparator()
     add_action(w, file_menu, "&Quit", "Ctrl+Q", w.close, "quit")
 
@@ -55,9 +59,11 @@ def build_menus(w: MainWindow) -> None:
     add_action(w, evidence_menu, "&Audit log…", "Ctrl+Shift+A", w.show_audit, "audit_log")
 
     cam_menu = bar.addMenu("&Cameras")
-    add_action(w, cam_menu, "&Register camera…", "Ctrl+Shift+N", w.add_camera, "add_camera")
-    add_action(w, cam_menu, "&Edit camera…", "F2", w.edit_camera, "edit_camera")
-    add_action(w, cam_menu, "Re&tire camera", "Ctrl+Delete", w.retire_camera, "retire_camera")
+    add_action(w, cam_menu, "&Register camera…", "Ctrl+Shift+N", w.registry_actions.add_camera, "add_camera")
+    add_action(w, cam_menu, "&Edit camera…", "F2", w.registry_actions.edit_camera, "edit_camera")
+    add_action(
+        w, cam_menu, "Re&tire camera", "Ctrl+Delete", w.registry_actions.retire_camera, "retire_camera"
+    )
     cam_menu.addSeparator()
     add_action(w, cam_menu, "&Find camera", "Ctrl+F", w._focus_search, "find_camera")
     add_action(w, cam_menu, "Re&load registry", "F5", w.refresh, "refresh")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
     QWidget,
 )
 
@@ -42,14 +40,13 @@ from app.governance.purpose import Purpose, needs_purpose, purpose_problem
 from app.governance.roles import Role
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.registry.gazetteer import InMemoryGeocoder, OfflineGazetteer
-from app.registry.service import CameraRow, ImportFailed, Registry
+from app.registry.service import CameraRow, Registry
 from app.video.media_status import ALARM as MEDIA_ALARM
 from app.video.media_status import describe as describe_media
 from app.video.media_status import fetch_status as fetch_media_status
 from app.video.media_status import recording_states
 from app.video.vlc_player import VlcEngine
 from app.views.camera_details import details_html
-from app.views.camera_dialog import CameraDialog
 from app.views.camera_list import CameraListPanel
 from app.views.console_menus import add_action, build_menus
 from app.views.incident import IncidentDialog, IncidentPanel
@@ -57,6 +54,7 @@ from app.views.map.page_html import MapConfig
 from app.views.map.panel import CameraPlan, MapPanel, plan_cameras
 from app.views.plain import plain_label, plain_tooltip
 from app.views.purpose_dialog import PurposeDialog
+from app.views.registry_actions import RegistryActions
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskManager, TaskRunner
 from app.views.theme import apply_theme
@@ -64,10 +62,6 @@ from app.views.wall.controller import WallController
 from app.views.wall.wall import VideoWall
 from app.views.wall.window import WallWindow
 from app.walls.salvos import SalvoStore
-
-
-class ImportCancelled(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -172,6 +166,7 @@ class MainWindow(QMainWindow):
         self.geocoder: InMemoryGeocoder | None = None
         self.time_zone = time_zone
         self.walls = WallController(self)  # the wall, wall windows, tours, salvos, show live
+        self.registry_actions = RegistryActions(self)  # register, edit, retire, import, export
         self.incident_panel = IncidentPanel(self)
         self.incident_panel.sig_new_incident.connect(lambda: self.new_incident())
         self.incident_panel.sig_show_live.connect(lambda ids: self.walls.show_cameras_live(ids))
@@ -747,116 +742,6 @@ class MainWindow(QMainWindow):
         self.details.setText(details_html(row, recording, row.division in self.approximate_divisions))
 
     # -- camera actions -------------------------------------------------------------------
-    def add_camera(self) -> CameraDialog:
-        return self._open_dialog(None)
-
-    def edit_camera(self) -> CameraDialog | None:
-        row = self.camera_panel.selected_camera()
-        if row is None:
-            self.statusBar().showMessage("Select a camera to edit first.", 5000)
-            return None
-        return self._open_dialog(row)
-
-    def _open_dialog(self, row: CameraRow | None) -> CameraDialog:
-        dialog = CameraDialog(self.divisions, row, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        session = self.session
-
-        def save(record: Any) -> None:
-            def work() -> CameraRow:
-                if row is not None:
-                    return use_cases.edit_camera(session.sessions, session.actor, row.id, record)
-                return use_cases.register_camera(session.sessions, session.actor, record)
-
-            def done(saved: CameraRow) -> None:
-                dialog.save_succeeded()
-                self.statusBar().showMessage(f"Saved camera '{saved.name}'.", 5000)
-                self.refresh()
-
-            def failed(exc: BaseException) -> None:
-                dialog.save_failed(str(exc), exc.errors if isinstance(exc, ImportFailed) else None)
-
-            self.tasks.run(work, done, failed)
-
-        dialog.sig_save_requested.connect(save)
-        dialog.open()
-        return dialog
-
-    def retire_camera(self) -> None:
-        row = self.camera_panel.selected_camera()
-        if row is None:
-            self.statusBar().showMessage("Select a camera to retire first.", 5000)
-            return
-        answer = QMessageBox.question(
-            self,
-            "Retire camera",
-            f"Retire '{row.name}'?\n\nIt stays in the registry (evidence may refer to it) but is no "
-            "longer pulled, shown on the wall or recorded.",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-
-        def done(retired: CameraRow) -> None:
-            self.statusBar().showMessage(f"Retired '{retired.name}'.", 5000)
-            self.refresh()
-
-        self.tasks.run(
-            lambda: use_cases.retire_camera(self.session.sessions, self.session.actor, row.id),
-            done,
-            lambda exc: self._error("Could not retire the camera", exc),
-        )
-
-    def import_cameras(self, path: str | None = None) -> None:
-        if not path:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Import cameras", "", "Camera registry (*.csv *.geojson *.json)"
-            )
-        if not path:
-            return
-        cancel = threading.Event()
-        progress = QProgressDialog(f"Importing {Path(path).name}…", "Cancel", 0, 0, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-        progress.canceled.connect(cancel.set)
-
-        def check(_done: int, _total: int) -> None:
-            if cancel.is_set():
-                raise ImportCancelled()
-
-        def done(report: Any) -> None:
-            progress.close()
-            self.statusBar().showMessage(
-                f"Imported {report.cameras} camera(s) and {report.divisions} division(s) from {path}.", 8000
-            )
-            self.refresh()
-
-        def failed(exc: BaseException) -> None:
-            progress.close()
-            if isinstance(exc, ImportCancelled):
-                self.statusBar().showMessage("Import cancelled; the registry is unchanged.", 8000)
-            else:
-                self._error("Import failed — the registry is unchanged", exc)
-
-        session = self.session
-        self.tasks.run(
-            lambda: use_cases.import_cameras(session.sessions, session.actor, Path(path), progress=check),
-            done,
-            failed,
-        )
-
-    def export_cameras(self, path: str | None = None) -> None:
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export cameras", "cameras.csv", "CSV (*.csv);;GeoJSON (*.geojson)"
-            )
-        if not path:
-            return
-        self.tasks.run(
-            lambda: self.registry.export_file(Path(path)),
-            lambda n: self.statusBar().showMessage(f"Exported {n} camera(s) to {path}.", 8000),
-            lambda exc: self._error("Export failed", exc),
-        )
 
     # -- view -----------------------------------------------------------------------------
     def _focus_search(self) -> None:

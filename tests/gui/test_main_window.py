@@ -76,7 +76,7 @@ def test_register_dialog_shows_errors_and_keeps_what_was_typed(
     make_window: WindowFactory, qtbot: QtBot
 ) -> None:
     window = make_window()
-    dialog = window.add_camera()
+    dialog = window.registry_actions.add_camera()
     for key, value in GOOD.items():
         if key in dialog.edits:
             dialog.set_value(key, value)
@@ -99,7 +99,7 @@ def test_register_dialog_shows_errors_and_keeps_what_was_typed(
 def test_failed_save_keeps_the_dialog_open(make_window: WindowFactory, qtbot: QtBot) -> None:
     window = make_window()
     taken = window.cameras[5].name
-    dialog = window.add_camera()
+    dialog = window.registry_actions.add_camera()
     for key, value in (GOOD | {"name": taken}).items():
         if key in dialog.edits:
             dialog.set_value(key, value)
@@ -113,7 +113,7 @@ def test_edit_dialog_is_filled_from_the_camera(make_window: WindowFactory, qtbot
     window = make_window()
     row = window.cameras[3]
     window.camera_panel.select_camera(row.id)
-    dialog = window.edit_camera()
+    dialog = window.registry_actions.edit_camera()
     assert dialog is not None
     assert dialog.value("name") == row.name and dialog.value("division") == row.division
     dialog.set_value("notes", "lens cleaned")
@@ -130,7 +130,7 @@ def test_bad_import_shows_an_error_and_changes_nothing(
         writer = csv.DictWriter(fh, fieldnames=list(FIELDS))
         writer.writeheader()
         writer.writerow(GOOD | {"owner_type": "alien"})
-    window.import_cameras(str(path))
+    window.registry_actions.import_cameras(str(path))
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "error_box") is not None, timeout=10_000)
     box = window.findChild(QMessageBox, "error_box")
     assert "line 2, field 'owner_type'" in box.text() and "nothing was imported" in box.text()
@@ -140,7 +140,7 @@ def test_bad_import_shows_an_error_and_changes_nothing(
 def test_import_and_export_from_the_window(make_window: WindowFactory, qtbot: QtBot, tmp_path: Path) -> None:
     window = make_window()
     out = tmp_path / "cams.csv"
-    window.export_cameras(str(out))
+    window.registry_actions.export_cameras(str(out))
     qtbot.waitUntil(lambda: "Exported 200" in window.statusBar().currentMessage(), timeout=10_000)
     with out.open() as fh:
         rows = list(csv.DictReader(fh))
@@ -150,7 +150,7 @@ def test_import_and_export_from_the_window(make_window: WindowFactory, qtbot: Qt
         writer = csv.DictWriter(fh, fieldnames=list(FIELDS))
         writer.writeheader()
         writer.writerow(GOOD)
-    window.import_cameras(str(path))
+    window.registry_actions.import_cameras(str(path))
     qtbot.waitUntil(lambda: window.camera_panel.model.rowCount() == 201, timeout=10_000)
 
 
