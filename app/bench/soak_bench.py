@@ -165,7 +165,7 @@ def run_soak_bench(minutes: float, tiles: int = 16, *, drop_every_s: float = 180
             shift = _Shift(sim, shown, procs, db_url, cameras, recordings, base, segment_s)
             shift.run(duration_s, pump, drop_every_s=drop_every_s, drop_for_s=drop_for_s,
                       work_every_s=work_every_s, sample_s=sample_s)  # fmt: skip
-            wall.release()
+            # Closing the window releases its wall (its players) once.
             window.close()
             pump(1.0)
         since = shift.started_at + timedelta(seconds=warmup)

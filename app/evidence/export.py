@@ -64,6 +64,7 @@ from app.evidence.verify import Verdict, verify_folder
 from app.governance import audit
 from app.governance.custody import append_event, sha256_file
 from app.governance.identity import current_user
+from app.models.db import write_transaction
 from app.models.tables import Bookmark, Camera, Case, CaseWindow, CustodyEvent, EvidenceItem, Incident, Owner
 
 CHUNK = 4 << 20
@@ -377,7 +378,7 @@ def _explain_os_error(exc: OSError, target: Path) -> str:
 
 
 def _record(sessions: sessionmaker[Session], plan: _Plan, action: str, reason: str) -> None:
-    with sessions.begin() as s:
+    with write_transaction(sessions) as s:
         for item_id in plan.originals:
             item = s.get(EvidenceItem, item_id)
             if item is not None:

@@ -23,6 +23,7 @@ from app.governance import audit
 from app.governance.live_window import ACTIVE_INCIDENT, parse_live_window
 from app.governance.purpose import Purpose, in_active_incident, needs_purpose, purpose_problem
 from app.governance.requests import covering_request, pending_request
+from app.models.db import write_transaction
 from app.models.enums import CameraStatus, SharingTerms
 from app.models.rows import CameraRow
 
@@ -118,7 +119,7 @@ def open_recordings(
     Returns each camera id's refusal, or None for the cameras whose recordings may be shown."""
     result: dict[int, str | None] = {}
     window = f"{start:%Y-%m-%d %H:%M:%S}-{end:%H:%M:%S} UTC"
-    with sessions.begin() as s:
+    with write_transaction(sessions) as s:
         for camera in cameras:
             refusal = why_not_play(s, camera, start, end, purpose)
             result[camera.id] = refusal

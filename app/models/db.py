@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -143,6 +143,12 @@ def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     :class:`DatabaseError` that names it and says nothing was changed."""
     try:
         with sessions.begin() as s:
+            if s.get_bind().dialect.name == "sqlite":
+                # Become the writer before reading anything. A deferred transaction that reads
+                # and then writes fails at once with "database is locked" if another connection
+                # wrote in between (its snapshot is stale; the busy timeout does not apply): an
+                # incident saved while the recorder indexed a segment was refused that way.
+                s.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 0"))
             yield s
     except OperationalError as exc:
         raise DatabaseError(explain_operational_error(exc, str(sessions.kw["bind"].url))) from exc

@@ -19,6 +19,7 @@ from typing import Protocol
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.models.db import write_transaction
 from app.models.tables import Place
 from app.registry.records import FieldError
 
@@ -92,7 +93,7 @@ class OfflineGazetteer:
         return self._store(rows, replace)
 
     def _store(self, rows: list[dict[str, object]], replace: bool) -> int:
-        with self._sessions.begin() as s:
+        with write_transaction(self._sessions) as s:
             if replace:
                 s.execute(delete(Place))
             if rows:

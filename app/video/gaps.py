@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.models.db import write_transaction
 from app.models.tables import RecordingGap
 
 
@@ -36,7 +37,7 @@ class GapBook:
     def open(self, camera_id: int, since: datetime, reason: str) -> None:
         if camera_id in self._open:
             return
-        with self.sessions.begin() as s:
+        with write_transaction(self.sessions) as s:
             gap = RecordingGap(camera_id=camera_id, start_at=since, end_at=None, reason=reason[:2000])
             s.add(gap)
             s.flush()
@@ -46,7 +47,7 @@ class GapBook:
         gap_id = self._open.pop(camera_id, None)
         if gap_id is None:
             return
-        with self.sessions.begin() as s:
+        with write_transaction(self.sessions) as s:
             gap = s.get(RecordingGap, gap_id)
             if gap is not None:
                 gap.end_at = max(until, gap.start_at)
@@ -55,7 +56,7 @@ class GapBook:
         for camera_id in list(self._open):
             gap_id = self._open[camera_id]
             self.close(camera_id, until)
-            with self.sessions.begin() as s:
+            with write_transaction(self.sessions) as s:
                 gap = s.get(RecordingGap, gap_id)
                 if gap is not None:
                     gap.reason = f"{gap.reason}; {note}"

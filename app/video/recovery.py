@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.custody import append_event, sha256_file
+from app.models.db import write_transaction
 from app.models.tables import Camera, EvidenceItem
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def recover_unindexed(sessions: sessionmaker[Session], root: Path) -> list[int]:
                     f"recovered after the recorder stopped unexpectedly: readable to {end:%H:%M:%S} UTC, "
                     "the unfinished tail after it is lost"
                 )
-            with sessions.begin() as s:
+            with write_transaction(sessions) as s:
                 item = EvidenceItem(
                     kind="segment",
                     camera_id=camera_id,

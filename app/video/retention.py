@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.custody import append_event
+from app.models.db import write_transaction
 from app.models.tables import Camera, EvidenceItem
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 def apply_retention(sessions: sessionmaker[Session], root: Path, now: datetime) -> list[int]:
     """Delete expired segment files; returns the ids of the items deleted."""
     deleted: list[int] = []
-    with sessions.begin() as s:
+    with write_transaction(sessions) as s:
         rows = s.execute(
             select(EvidenceItem, Camera.retention_days)
             .join(Camera, EvidenceItem.camera_id == Camera.id)
@@ -53,7 +54,7 @@ def set_legal_hold(sessions: sessionmaker[Session], item_ids: list[int], hold: b
     if not reason.strip():
         raise ValueError("a legal hold change needs a reason (case number, order)")
     changed = 0
-    with sessions.begin() as s:
+    with write_transaction(sessions) as s:
         for item in s.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(item_ids))):
             if item.legal_hold == hold or item.deleted_at is not None:
                 continue

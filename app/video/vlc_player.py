@@ -84,6 +84,7 @@ class LivePlayer:
         self.player.video_set_key_input(False)
         self.url = ""
         self._media: Any = None
+        self._released = False
 
     def set_window(self, handle: int) -> None:
         if sys.platform.startswith("linux"):
@@ -114,15 +115,24 @@ class LivePlayer:
             self._media = None
 
     def stop(self) -> None:
+        if self._released:
+            return
         self.player.stop()
         self._release_media()
 
     def release(self) -> None:
+        """Free the libVLC player; once only: a second release (a wall released, then its window
+        closed) stopped a freed player and crashed the process."""
+        if self._released:
+            return
+        self._released = True
         self.player.stop()
         self._release_media()
         self.player.release()
 
     def state(self) -> str:
+        if self._released:
+            return "stopped"
         return str(self.player.get_state()).rsplit(".", 1)[-1].lower()
 
     def stats(self) -> PlayerStats:

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from app.views.wall.wall import VideoWall
 
 
-def add_action(w: MainWindow, menu: Any, text: str, shortcut: str | QKeySequence.StandardKey, slot: Any,
-               name: str) -> QAction:  # fmt: skip
+def add_action(
+    w: MainWindow, menu: Any, text: str, shortcut: str | QKeySequence.StandardKey, slot: Any, name: str
+) -> QAction:
     action = QAction(text, w)
     action.setObjectName(name)
     action.setShortcut(QKeySequence(shortcut))
@@ -44,19 +45,43 @@ def build_menus(w: MainWindow) -> None:
     add_action(w, file_menu, "&Quit", "Ctrl+Q", w.close, "quit")
 
     incident_menu = bar.addMenu("&Incident")
-    add_action(w, incident_menu, "&New incident…", "Ctrl+N", lambda: w.new_incident(), "new_incident")
-    add_action(w, incident_menu, "&Open an incident…", "Ctrl+O", w.open_incident, "open_incident")
+    add_action(
+        w, incident_menu, "&New incident…", "Ctrl+N", lambda: w.incidents_ui.new_incident(), "new_incident"
+    )
+    add_action(
+        w, incident_menu, "&Open an incident…", "Ctrl+O", w.incidents_ui.open_incident, "open_incident"
+    )
 
     evidence_menu = bar.addMenu("E&vidence")
-    add_action(w, evidence_menu, "&Review the incident's recordings…", "Ctrl+R", w.review_recordings,
-                 "review_recordings")  # fmt: skip
-    add_action(w, evidence_menu, "E&xport a case…", "Ctrl+Shift+E", w.export_case, "export_case")
-    add_action(w, evidence_menu, "&Verify a package…", "Ctrl+Shift+V", w.verify_package, "verify_package")
-    review = w.choose_package_to_review
+    add_action(
+        w,
+        evidence_menu,
+        "&Review the incident's recordings…",
+        "Ctrl+R",
+        w.incidents_ui.review_recordings,
+        "review_recordings",
+    )
+    add_action(w, evidence_menu, "E&xport a case…", "Ctrl+Shift+E", w.incidents_ui.export_case, "export_case")
+    add_action(
+        w,
+        evidence_menu,
+        "&Verify a package…",
+        "Ctrl+Shift+V",
+        w.incidents_ui.verify_package,
+        "verify_package",
+    )
+    review = w.incidents_ui.choose_package_to_review
     add_action(w, evidence_menu, "Review a &package…", "Ctrl+Shift+O", review, "review_package")
-    add_action(w, evidence_menu, "Footage &requests to owners…", "Ctrl+Shift+R", w.show_requests, "requests")
+    add_action(
+        w,
+        evidence_menu,
+        "Footage &requests to owners…",
+        "Ctrl+Shift+R",
+        w.incidents_ui.show_requests,
+        "requests",
+    )
     evidence_menu.addSeparator()
-    add_action(w, evidence_menu, "&Audit log…", "Ctrl+Shift+A", w.show_audit, "audit_log")
+    add_action(w, evidence_menu, "&Audit log…", "Ctrl+Shift+A", w.incidents_ui.show_audit, "audit_log")
 
     cam_menu = bar.addMenu("&Cameras")
     add_action(w, cam_menu, "&Register camera…", "Ctrl+Shift+N", w.registry_actions.add_camera, "add_camera")
@@ -89,8 +114,12 @@ def build_wall_menu(w: MainWindow, menu: Any, wall: VideoWall) -> None:
     for name, text, keys in WALL_LAYOUTS:
         add_action(w, menu, text, keys, partial(wall.set_layout, name), f"layout_{name}")
     menu.addSeparator()
-    moves = [("left", "Alt+Left", 0, -1), ("right", "Alt+Right", 0, 1), ("up", "Alt+Up", -1, 0),
-             ("down", "Alt+Down", 1, 0)]  # fmt: skip
+    moves = [
+        ("left", "Alt+Left", 0, -1),
+        ("right", "Alt+Right", 0, 1),
+        ("up", "Alt+Up", -1, 0),
+        ("down", "Alt+Down", 1, 0),
+    ]
     for name, keys, dr, dc in moves:
         add_action(w, menu, f"Select tile {name}", keys, partial(wall.move_selection, dr, dc), f"tile_{name}")
     add_action(w, menu, "Maximise / restore tile", "Ctrl+M", partial(wall.toggle_maximise, None), "maximise")

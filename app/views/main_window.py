@@ -13,16 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QDockWidget,
-    QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -30,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.console import use_cases
 from app.console.actor import Actor
 from app.console.session import RegistryRead
 from app.console.session import Session as ConsoleSession
@@ -38,7 +33,7 @@ from app.governance.gate import why_not_live, why_not_watch
 from app.governance.identity import current_user
 from app.governance.purpose import Purpose, needs_purpose, purpose_problem
 from app.governance.roles import Role
-from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
+from app.incidents.service import IncidentStore
 from app.registry.gazetteer import InMemoryGeocoder, OfflineGazetteer
 from app.registry.service import CameraRow, Registry
 from app.video.media_status import ALARM as MEDIA_ALARM
@@ -49,7 +44,8 @@ from app.video.vlc_player import VlcEngine
 from app.views.camera_details import details_html
 from app.views.camera_list import CameraListPanel
 from app.views.console_menus import add_action, build_menus
-from app.views.incident import IncidentDialog, IncidentPanel
+from app.views.incident import IncidentPanel
+from app.views.incident_actions import IncidentActions
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import CameraPlan, MapPanel, plan_cameras
 from app.views.plain import plain_label, plain_tooltip
@@ -107,18 +103,6 @@ def short_media(line: str) -> str:
     return re.sub(r" camera\(s\), \d+ segment\(s\)", "", short)
 
 
-def fit_to_screen(window: QWidget, beside: QWidget, width: int, height: int) -> None:
-    """Size a new window as asked, but never past the screen the console is on (1366x768 too)."""
-    screen = beside.screen()
-    if screen is not None:
-        area = screen.availableGeometry()
-        width, height = min(width, area.width()), min(height, area.height())
-        window.setGeometry(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2,
-                           width, height)  # fmt: skip
-    else:
-        window.resize(width, height)
-
-
 def _placeholder(text: str, name: str) -> QLabel:
     label = plain_label(text)
     label.setObjectName(name)
@@ -167,10 +151,11 @@ class MainWindow(QMainWindow):
         self.time_zone = time_zone
         self.walls = WallController(self)  # the wall, wall windows, tours, salvos, show live
         self.registry_actions = RegistryActions(self)  # register, edit, retire, import, export
+        self.incidents_ui = IncidentActions(self)  # incidents, recordings, cases, review, audit
         self.incident_panel = IncidentPanel(self)
-        self.incident_panel.sig_new_incident.connect(lambda: self.new_incident())
+        self.incident_panel.sig_new_incident.connect(lambda: self.incidents_ui.new_incident())
         self.incident_panel.sig_show_live.connect(lambda ids: self.walls.show_cameras_live(ids))
-        self.incident_panel.sig_review.connect(self.review_recordings)
+        self.incident_panel.sig_review.connect(self.incidents_ui.review_recordings)
         self.recordings_dir = recordings_dir
         # Where the evidence signing key is kept on a workstation with no OS keyring.
         self.key_dir = key_dir
@@ -211,7 +196,7 @@ class MainWindow(QMainWindow):
             self.map.setObjectName("map_area")
             self.map.sig_camera_clicked.connect(self._on_map_camera_clicked)
             self.map.sig_camera_activated.connect(self._on_open_on_wall)
-            self.map.sig_new_incident.connect(self._on_new_incident_here)
+            self.map.sig_new_incident.connect(self.incidents_ui._on_new_incident_here)
             self.map.set_theme(theme)
             map_widget: QWidget = self.map
         else:
@@ -506,93 +491,6 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage(f"'{camera.name}' on tile {tile.index + 1}.", 4000)
 
-    def _on_new_incident_here(self, lat: float, lon: float) -> None:
-        self.new_incident(lat, lon)
-
-    def new_incident(self, lat: float | None = None, lon: float | None = None) -> IncidentDialog | None:
-        if self.incidents is None:
-            self.statusBar().showMessage("This window cannot record incidents.", 5000)
-            return None
-        dialog = IncidentDialog(self.cameras, self.time_zone, lat, lon, self, self.geocoder)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        session = self.session
-
-        def save(data: IncidentInput, ranked: list[tuple[int, bool, str]]) -> None:
-            def done(saved: SavedIncident) -> None:
-                dialog.accept()
-                self._show_incident(saved)
-
-            self.tasks.run(
-                lambda: use_cases.create_incident(session.sessions, session.actor, data, ranked),
-                done,
-                lambda exc: dialog.save_failed(str(exc)),
-            )
-
-        dialog.sig_save_requested.connect(save)
-        dialog.open()
-        return dialog
-
-    def open_incident(self) -> None:
-        """Pick one of the open incidents (after a restart, or from another workstation) and make it
-        the current one again, with its cameras' purposes."""
-        if self.incidents is None:
-            return
-        store = self.incidents
-        self.tasks.run(
-            lambda: store.recent(50, open_only=True),
-            self._choose_incident,
-            lambda exc: self.statusBar().showMessage(f"Cannot read the incidents: {exc}", 8000),
-        )
-
-    def _choose_incident(self, incidents: list[SavedIncident]) -> None:
-        if not incidents:
-            self.statusBar().showMessage("No open incident. Ctrl+N enters a new one.", 6000)
-            return
-
-        def label(i: SavedIncident) -> str:
-            local = i.reported_at.astimezone(ZoneInfo(i.time_zone))
-            return f"{i.number} · {i.incident_type} · {local:%Y-%m-%d %H:%M} · {len(i.camera_ids)} camera(s)"
-
-        labels = [label(i) for i in incidents]
-        choice, ok = QInputDialog.getItem(
-            self, "Open an incident", "Open incidents, newest first:", labels, 0, False
-        )
-        if not ok or choice not in labels:
-            return
-        chosen = incidents[labels.index(choice)]
-        store = self.incidents
-        assert store is not None
-
-        def opened(viewed: list[int]) -> None:
-            self._show_incident(chosen)
-            self.purposes.remember(Purpose(incident=chosen.number), viewed)
-            self.statusBar().showMessage(
-                f"Incident {chosen.number} open again: its {len(chosen.camera_ids)} camera(s) and "
-                f"{len(set(viewed) - set(chosen.camera_ids))} other camera(s) viewed under it need no "
-                "further purpose.",
-                10_000,
-            )
-
-        self.tasks.run(lambda: store.cameras_viewed_for(chosen.number), opened)
-
-    def _show_incident(self, incident: SavedIncident) -> None:
-        names = {r.id: r.name for r in self.cameras}
-        # The incident is the purpose for its cameras: the console does not ask again for them.
-        self.purposes.remember(Purpose(incident=incident.number), list(incident.camera_ids))
-        self.incident_panel.show_incident(incident, names)
-        self.docks["incident"].show()
-        self.docks["incident"].raise_()
-        label = f"{incident.number} {incident.incident_type}".strip()
-        self._drawn_incidents.append(
-            {"lat": incident.latitude, "lon": incident.longitude, "radius": incident.radius_m, "label": label}
-        )
-        if self.map is not None:
-            self.map.set_incidents(self._drawn_incidents)
-            self.map.pan_to(incident.latitude, incident.longitude)
-        self.statusBar().showMessage(
-            f"Incident {incident.number} saved with {len(incident.camera_ids)} camera(s).", 8000
-        )
-
     @property
     def wall_windows(self) -> list[WallWindow]:
         return self.walls.windows
@@ -643,96 +541,6 @@ class MainWindow(QMainWindow):
         self.status_media.setStyleSheet(
             "color: white; background: #b00020; font-weight: bold;" if alarm else ""
         )
-
-    def review_recordings(self, incident: SavedIncident | None = None) -> QMainWindow | None:
-        """Open the scrub view on the incident's usable cameras at the reported time."""
-        incident = incident or self.incident_panel.incident
-        if incident is None or self.incidents is None or self.recordings_dir is None:
-            self.statusBar().showMessage("Open or enter an incident first (Ctrl+N).", 6000)
-            return None
-        from app.governance.gate import why_not_used
-        from app.views.scrub.window import ScrubWindow
-
-        cameras = [c for c in (self.camera_by_id(i) for i in incident.camera_ids) if c is not None]
-        usable = [c for c in cameras if why_not_used(c) is None]
-        if not usable:
-            self.statusBar().showMessage(
-                "None of this incident's cameras has footage that may be used.", 6000
-            )
-            return None
-        window = ScrubWindow(self.session, self.recordings_dir, usable, incident.reported_at,
-                             title=f"incident {incident.number}", time_zone=incident.time_zone,
-                             case_number=incident.number, parent=self)  # fmt: skip
-        fit_to_screen(window, self, 1500, 950)
-        window.show()
-        self.scrub_windows.append(window)
-        return window
-
-    def show_requests(self) -> QDialog | None:
-        """Ask an owner for footage of the selected camera, or record an owner's answer."""
-        if self.incidents is None:
-            return None
-        from app.governance.roles import Action, may
-        from app.views.requests_dialog import RequestsDialog
-
-        incident = self.incident_panel.incident
-        may_answer = self.role is None or may(self.role, Action.APPROVE_REQUEST)
-        dialog = RequestsDialog(
-            self.session, self.camera_panel.selected_camera(), incident.number if incident else "",
-            incident.reported_at if incident else None, may_answer, self,
-        )  # fmt: skip
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        return dialog
-
-    def choose_package_to_review(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Case package to review")
-        if folder:
-            self.open_review(Path(folder))
-
-    def open_review(self, package: Path) -> QMainWindow:
-        """The package, verified first, read-only in the review window (as ``rtcc review``)."""
-        from app.views.review.window import ReviewWindow
-
-        self.review_windows = [w for w in self.review_windows if w.isVisible()]
-        window = ReviewWindow(package, self.engine, self)
-        fit_to_screen(window, self, 1400, 900)
-        window.show()
-        self.review_windows.append(window)
-        return window
-
-    def export_case(self, case_number: str = "") -> QDialog | None:
-        if self.incidents is None or self.recordings_dir is None:
-            return None
-        from app.views.export_dialog import ExportDialog
-
-        number = case_number or (self.incident_panel.incident.number if self.incident_panel.incident else "")
-        dialog = ExportDialog(self.session, self.recordings_dir, self.time_zone, number, self,
-                              key_dir=self.key_dir)  # fmt: skip
-        dialog.sig_review_requested.connect(self.open_review)
-        dialog.show()
-        return dialog
-
-    def show_audit(self) -> QDialog | None:
-        """The auditor's view: filter by person, camera, case and time; verify; export CSV."""
-        if self.incidents is None:
-            return None
-        from app.views.audit_view import AuditDialog
-
-        names = {c.id: c.name for c in self.cameras}
-        dialog = AuditDialog(self.incidents.sessions, names, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        return dialog
-
-    def verify_package(self) -> None:
-        if self.incidents is None or self.recordings_dir is None:
-            return
-        from app.views.export_dialog import ExportDialog
-
-        dialog = ExportDialog(self.session, self.recordings_dir, self.time_zone, parent=self)
-        dialog.show()
-        dialog._verify_other()
 
     def _on_camera_selected(self, row: CameraRow) -> None:
         if self.map is not None:

@@ -110,7 +110,7 @@ class SalvoStore:
             ) from exc
 
     def delete(self, name: str) -> None:
-        with self._sessions.begin() as s:
+        with write_transaction(self._sessions) as s:
             row = s.execute(select(Salvo).where(Salvo.name == name)).scalar_one_or_none()
             if row is not None:
                 s.delete(row)

@@ -15,7 +15,7 @@ def test_new_incident_ranks_saves_and_goes_live(make_window, qtbot: QtBot) -> No
     window = make_window(with_wall=True)
     target = next(c for c in window.cameras if c.sharing_terms == "live_and_recorded" and c.status == "active"
                   and c.consent_revoked_at is None)  # fmt: skip
-    dialog = window.new_incident(target.latitude, target.longitude)
+    dialog = window.incidents_ui.new_incident(target.latitude, target.longitude)
     assert dialog is not None
     assert dialog.candidates and dialog.candidates[0].usable
     assert target.id in [c.camera.id for c in dialog.candidates]
@@ -49,7 +49,7 @@ def test_new_incident_ranks_saves_and_goes_live(make_window, qtbot: QtBot) -> No
     on_wall = [cid for cid in window.wall.assignments() if cid is not None]
     assert on_wall and set(on_wall) <= set(incident.camera_ids)
 
-    again = window.new_incident(target.latitude, target.longitude)
+    again = window.incidents_ui.new_incident(target.latitude, target.longitude)
     again.number.setText("26-112501")
     again.buttons.button(again.buttons.StandardButton.Save).click()
     qtbot.waitUntil(lambda: "already exists" in again.error.text(), timeout=10_000)
@@ -58,7 +58,7 @@ def test_new_incident_ranks_saves_and_goes_live(make_window, qtbot: QtBot) -> No
 
 def test_bad_location_is_named(make_window) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
-    dialog = window.new_incident()
+    dialog = window.incidents_ui.new_incident()
     dialog.location.setText("34 61 0 N, 118 0 0 W")
     dialog.rank()
     assert "below 60" in dialog.summary.text()
@@ -69,7 +69,7 @@ def test_bad_location_is_named(make_window) -> None:  # type: ignore[no-untyped-
 
 def test_coordinates_outside_the_registrys_area_say_so(make_window) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
-    dialog = window.new_incident()
+    dialog = window.incidents_ui.new_incident()
     dialog.location.setText("34.05, 118.25")  # east instead of west: China, not Los Angeles
     dialog.rank()
     assert "outside the registry's area" in dialog.summary.text()
@@ -82,7 +82,7 @@ def test_coordinates_outside_the_registrys_area_say_so(make_window) -> None:  # 
 def test_an_address_from_the_offline_gazetteer_places_the_incident(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     qtbot.waitUntil(lambda: window.geocoder is not None and len(window.geocoder) == 21, timeout=10_000)
-    dialog = window.new_incident()
+    dialog = window.incidents_ui.new_incident()
     dialog.location.setText("1358 Wilcox")
     dialog.rank()
     assert "Address matched: 1358 N Wilcox Ave (LAPD Hollywood station)" in dialog.matched.text()

@@ -121,7 +121,7 @@ def test_the_lock_covers_open_dialogs_too_and_keeps_what_was_typed_and_shows_who
     AccountStore(sessions).add("tech1", "Tess Chan", Role.EVIDENCE_TECHNICIAN, "another passphrase")
     window.show_signed_in("mlee", "operator")
     assert window.findChild(QLabel, "signed_in").text() == "Signed in: mlee (operator)"
-    export = window.export_case("LAPD-2026-0099")
+    export = window.incidents_ui.export_case("LAPD-2026-0099")
     qtbot.waitExposed(export)
     export.target.setText("/media/usb")
     watch = install_lock(None, window, sessions, 3600)

@@ -80,7 +80,7 @@ def test_the_console_and_the_windows_it_opens_share_one_pool(make_window, qtbot:
 
     window = make_window()
     window.recordings_dir = window.recordings_dir or Path("/nonexistent")
-    dialog = window.export_case("NONE-1")
+    dialog = window.incidents_ui.export_case("NONE-1")
     assert isinstance(dialog, ExportDialog)
     qtbot.addWidget(dialog)
     assert dialog.tasks.pool is window.tasks.pool is window.task_manager.pool

@@ -50,3 +50,48 @@ def test_database_in_unwritable_place(tmp_path: Path) -> None:
 def test_invalid_url() -> None:
     with pytest.raises(DatabaseError, match="not valid"):
         open_database("notaurl")
+
+
+def test_a_write_that_reads_first_waits_for_another_writer_instead_of_failing(tmp_path: Path) -> None:
+    """A deferred SQLite transaction that reads, then writes after another connection committed,
+    failed at once with "database is locked" (its snapshot is stale and the busy timeout does not
+    apply): the walkthrough's incident was refused that way while the recorder indexed a segment.
+    A write transaction now takes the write lock before it reads."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from app.models.db import write_transaction
+    from app.models.tables import Place
+
+    sessions = open_database(f"sqlite:///{tmp_path / 'race.sqlite'}", busy_timeout_s=10)
+    read_done, other_done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with write_transaction(sessions) as s:
+                s.scalar(select(func.count(Place.id)))  # reads first, as IncidentStore.create does
+                read_done.set()
+                other_done.wait(0.5)  # the other writer tries now, and has to wait for us
+                s.add(Place(address="1 First St", normalized="1 first st", latitude=34.0, longitude=-118.0))
+        except BaseException as exc:
+            errors.append(exc)
+
+    def second() -> None:
+        read_done.wait(5)
+        try:
+            with write_transaction(sessions) as s:
+                s.add(Place(address="2 Second St", normalized="2 second st", latitude=34.0, longitude=-118.0))
+        except BaseException as exc:
+            errors.append(exc)
+        other_done.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    with sessions() as s:
+        assert s.scalar(select(func.count(Place.id))) == 2

@@ -206,10 +206,14 @@ class WallController(QObject):
         ]
         if others:
             names = ", ".join(c.name for c in others[:4] if c is not None) + (" …" if len(others) > 4 else "")
-            box = QMessageBox(QMessageBox.Icon.Question, "Replace the wall?",
-                              f"The wall shows {len(others)} other camera(s): {names}.\n\nReplace them with "
-                              f"this incident's {len(live)} camera(s)? Ctrl+Z puts the wall back.",
-                              QMessageBox.StandardButton.Cancel, self.console)  # fmt: skip
+            box = QMessageBox(
+                QMessageBox.Icon.Question,
+                "Replace the wall?",
+                f"The wall shows {len(others)} other camera(s): {names}.\n\nReplace them with "
+                f"this incident's {len(live)} camera(s)? Ctrl+Z puts the wall back.",
+                QMessageBox.StandardButton.Cancel,
+                self.console,
+            )
             box.setTextFormat(Qt.TextFormat.PlainText)
             replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
             box.setDefaultButton(replace)
