@@ -199,15 +199,15 @@ def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
 
     window.winId()  # make sure the native window exists before the watch filters it
     watch = InactivityWatch(idle_s, window)
-    watch.sig_warning.connect(window.show_lock_warning)
-    watch.sig_active.connect(window.hide_lock_warning)
+    watch.sig_warning.connect(window.status.show_lock_warning)
+    watch.sig_active.connect(window.status.hide_lock_warning)
 
     def lock() -> None:
         from PySide6.QtWidgets import QApplication
 
         from app.views.wall.window import WallWindow
 
-        window.hide_lock_warning()
+        window.status.hide_lock_warning()
         audit.record(sessions, "console locked after inactivity", user=current_user())
         # Every window of the console is covered, open dialogs too (an export dialog showed its
         # case number over the lock); they are covered, not closed, so nothing typed is lost.

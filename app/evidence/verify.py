@@ -227,15 +227,41 @@ def parse_utc(text: str) -> datetime:
 
 
 def verify_folder(root: Path, trusted: set[str] | None = None, ignore_marker: bool = False) -> Verdict:
+    """Check a package folder in phases, each adding its findings to the verdict; a phase whose
+    failure leaves nothing to check against (no readable listing, no trusted signed manifest)
+    ends the check there."""
     verdict = Verdict()
+    files = _list_package(verdict, root)
+    if files is None or not _required_present(verdict, files, ignore_marker):
+        return verdict
+    data = files[MANIFEST].read_bytes()
+    manifest = _signed_manifest(verdict, files, data, trusted)
+    if manifest is None:
+        return verdict
+    listed = _check_file_set(verdict, files, manifest, ignore_marker)
+    _check_contents(verdict, files, listed)
+    if SUMS in files:
+        sealed = {MANIFEST: hashlib.sha256(data).hexdigest(), SIGNATURE: sha256_file(files[SIGNATURE])}
+        _check_sums(verdict, files[SUMS], listed, sealed)
+    if CUSTODY in files and CUSTODY in listed:
+        _check_custody(verdict, files[CUSTODY], manifest)
+    return verdict
+
+
+def _list_package(verdict: Verdict, root: Path) -> dict[str, Path] | None:
+    """Every regular file under the root, or None (and why) where the folder is unsafe or unreadable."""
     try:
-        files = list_files(root)
+        return list_files(root)
     except UnsafePackage as exc:
         verdict.fail(TAMPERED, f"unsafe package: {exc}")
-        return verdict
     except OSError as exc:
         verdict.fail(INCOMPLETE_VERDICT, f"cannot read {root}: {exc.strerror or exc}")
-        return verdict
+    return None
+
+
+def _required_present(verdict: Verdict, files: dict[str, Path], ignore_marker: bool) -> bool:
+    """The export's unfinished marker and the files every package has; False when there is no
+    signed manifest to check the rest against."""
     if INCOMPLETE in files and not ignore_marker:
         reason = files[INCOMPLETE].read_text(encoding="utf-8", errors="replace")[:500].strip()
         verdict.fail(INCOMPLETE_VERDICT, f"the export did not finish: {reason or 'no reason recorded'}")
@@ -243,22 +269,29 @@ def verify_folder(root: Path, trusted: set[str] | None = None, ignore_marker: bo
         if required not in files:
             verdict.fail(INCOMPLETE_VERDICT, f"{required} is missing")
     if MANIFEST not in files or SIGNATURE not in files or PUBLIC_KEY not in files:
-        return verdict
+        return False
     if files[MANIFEST].stat().st_size > MAX_MANIFEST_BYTES:
         verdict.fail(TAMPERED, f"{MANIFEST} is larger than {MAX_MANIFEST_BYTES} bytes")
-        return verdict
-    data = files[MANIFEST].read_bytes()
+        return False
+    return True
+
+
+def _signed_manifest(
+    verdict: Verdict, files: dict[str, Path], data: bytes, trusted: set[str] | None
+) -> dict[str, Any] | None:
+    """The manifest, once its signature holds under the package's key (and that key is trusted,
+    when a list of trusted keys is given); None when it cannot be relied on."""
     try:
         public = load_public_pem(files[PUBLIC_KEY].read_bytes()[:4096])
     except SigningError as exc:
         verdict.fail(TAMPERED, f"{PUBLIC_KEY}: {exc}")
-        return verdict
+        return None
     verdict.fingerprint = fingerprint(public)
     if not signature_valid(data, files[SIGNATURE].read_bytes()[:1024], public):
         verdict.fail(
             TAMPERED, f"{SIGNATURE}: the manifest's signature does not match (manifest edited or re-signed)"
         )
-        return verdict
+        return None
     older = legacy_fingerprint(public)  # packages before the DER fingerprint named the raw key
     if trusted is not None and not {verdict.fingerprint, older} & trusted:
         verdict.fail(TAMPERED, f"signed by key {verdict.fingerprint}, which is not one of the trusted keys")
@@ -266,20 +299,32 @@ def verify_folder(root: Path, trusted: set[str] | None = None, ignore_marker: bo
         manifest = validate_manifest(json.loads(data))
     except (ValueError, FormatError) as exc:
         verdict.fail(INCOMPLETE_VERDICT, f"{MANIFEST}: {exc}")
-        return verdict
+        return None
     verdict.manifest = manifest
     verdict.case_number = manifest["case"]["number"]
     if manifest["signing_key"]["fingerprint"] not in (verdict.fingerprint, older):
         verdict.fail(TAMPERED, f"{PUBLIC_KEY} is not the key the manifest names")
+    return manifest
+
+
+def _check_file_set(
+    verdict: Verdict, files: dict[str, Path], manifest: dict[str, Any], ignore_marker: bool
+) -> dict[str, dict[str, Any]]:
+    """Files added after signing (tampering) and files missing (incomplete); the manifest's
+    entries by path."""
     listed = {e["path"]: e for e in manifest["files"]}
     verdict.files = len(listed)
     verdict.bytes = sum(e["size"] for e in listed.values())
     allowed = set(listed) | {MANIFEST, SIGNATURE, SUMS} | ({INCOMPLETE} if ignore_marker else set())
     for extra in sorted(set(files) - allowed - {INCOMPLETE}):
         verdict.fail(TAMPERED, f"{extra}: not part of the package (added after signing)")
-    present = {p: e for p, e in listed.items() if p in files}
-    for missing in sorted(set(listed) - set(present)):
+    for missing in sorted(set(listed) - set(files)):
         verdict.fail(INCOMPLETE_VERDICT, f"{missing}: missing")
+    return listed
+
+
+def _check_contents(verdict: Verdict, files: dict[str, Path], listed: dict[str, dict[str, Any]]) -> None:
+    """Each present file's size and SHA-256 against the manifest, hashed on all cores."""
 
     def check(entry: dict[str, Any]) -> str | None:
         path = files[entry["path"]]
@@ -292,16 +337,11 @@ def verify_folder(root: Path, trusted: set[str] | None = None, ignore_marker: bo
             return f"{entry['path']}: cannot be read ({exc.strerror or exc})"
         return None
 
+    present = [e for p, e in listed.items() if p in files]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        for problem in pool.map(check, present.values()):
+        for problem in pool.map(check, present):
             if problem:
                 verdict.fail(INCOMPLETE_VERDICT if "cannot be read" in problem else TAMPERED, problem)
-    if SUMS in files:
-        sealed = {MANIFEST: hashlib.sha256(data).hexdigest(), SIGNATURE: sha256_file(files[SIGNATURE])}
-        _check_sums(verdict, files[SUMS], listed, sealed)
-    if CUSTODY in present:
-        _check_custody(verdict, files[CUSTODY], manifest)
-    return verdict
 
 
 def _check_sums(

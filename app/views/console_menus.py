@@ -91,7 +91,7 @@ def build_menus(w: MainWindow) -> None:
     )
     cam_menu.addSeparator()
     add_action(w, cam_menu, "&Find camera", "Ctrl+F", w._focus_search, "find_camera")
-    add_action(w, cam_menu, "Re&load registry", "F5", w.refresh, "refresh")
+    add_action(w, cam_menu, "Re&load registry", "F5", w.feed.refresh, "refresh")
 
     if w.wall is not None:
         build_wall_menu(w, bar.addMenu("&Wall"), w.wall)
@@ -126,7 +126,7 @@ def build_wall_menu(w: MainWindow, menu: Any, wall: VideoWall) -> None:
     add_action(w, menu, "Clear tile", "Ctrl+Backspace", partial(wall.clear_tile, None), "clear_tile")
     add_action(w, menu, "Undo the last wall change", "Ctrl+Z", w.walls.undo_wall_change, "undo_wall")
     add_action(w, menu, "Show tile statistics", "Ctrl+Shift+S", wall.toggle_stats, "tile_stats")
-    add_action(w, menu, "Open selected camera on the wall", "Ctrl+Return", w._open_selected, "open_wall")
+    add_action(w, menu, "Open selected camera on the wall", "Ctrl+Return", w.live.open_selected, "open_wall")
     direct = "Play the selected tile directly from the camera (RTSP)"
     add_action(w, menu, direct, "Ctrl+Alt+D", w.walls.toggle_direct, "direct_rtsp")
     menu.addSeparator()

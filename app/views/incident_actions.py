@@ -9,30 +9,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMainWindow
 
 from app.console import use_cases
 from app.governance.purpose import Purpose
 from app.incidents.service import IncidentInput, SavedIncident
+from app.views.console_part import ConsolePart
 from app.views.geometry import fit_to_screen
 from app.views.incident import IncidentDialog
 
 if TYPE_CHECKING:
-    from app.views.main_window import MainWindow
+    pass
 
 
-class IncidentActions(QObject):
-    def __init__(self, console: MainWindow) -> None:
-        super().__init__(console)
-        self.console = console
-
-    def _say(self, text: str, ms: int = 5000) -> None:
-        self.console.statusBar().showMessage(text, ms)
-
-    def _on_new_incident_here(self, lat: float, lon: float) -> None:
-        self.new_incident(lat, lon)
-
+class IncidentActions(ConsolePart):
     def new_incident(self, lat: float | None = None, lon: float | None = None) -> IncidentDialog | None:
         if self.console.incidents is None:
             self._say("This window cannot record incidents.", 5000)
@@ -91,7 +82,7 @@ class IncidentActions(QObject):
 
         def opened(viewed: list[int]) -> None:
             self._show_incident(chosen)
-            self.console.purposes.remember(Purpose(incident=chosen.number), viewed)
+            self.console.session.state_purpose(Purpose(incident=chosen.number), viewed)
             self._say(
                 f"Incident {chosen.number} open again: its {len(chosen.camera_ids)} camera(s) and "
                 f"{len(set(viewed) - set(chosen.camera_ids))} other camera(s) viewed under it need no "
@@ -104,7 +95,7 @@ class IncidentActions(QObject):
     def _show_incident(self, incident: SavedIncident) -> None:
         names = {r.id: r.name for r in self.console.cameras}
         # The incident is the purpose for its cameras: the console does not ask again for them.
-        self.console.purposes.remember(Purpose(incident=incident.number), list(incident.camera_ids))
+        self.console.session.state_purpose(Purpose(incident=incident.number), list(incident.camera_ids))
         self.console.incident_panel.show_incident(incident, names)
         self.console.docks["incident"].show()
         self.console.docks["incident"].raise_()

@@ -8,30 +8,24 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from app.console import use_cases
 from app.models.rows import CameraRow
 from app.registry.service import ImportFailed
 from app.views.camera_dialog import CameraDialog
+from app.views.console_part import ConsolePart
 
 if TYPE_CHECKING:
-    from app.views.main_window import MainWindow
+    pass
 
 
 class ImportCancelled(Exception):
     pass
 
 
-class RegistryActions(QObject):
-    def __init__(self, console: MainWindow) -> None:
-        super().__init__(console)
-        self.console = console
-
-    def _say(self, text: str, ms: int = 5000) -> None:
-        self.console.statusBar().showMessage(text, ms)
-
+class RegistryActions(ConsolePart):
     def add_camera(self) -> CameraDialog:
         return self._open_dialog(None)
 
@@ -57,7 +51,7 @@ class RegistryActions(QObject):
             def done(saved: CameraRow) -> None:
                 dialog.save_succeeded()
                 self._say(f"Saved camera '{saved.name}'.", 5000)
-                self.console.refresh()
+                self.console.feed.refresh()
 
             def failed(exc: BaseException) -> None:
                 dialog.save_failed(str(exc), exc.errors if isinstance(exc, ImportFailed) else None)
@@ -84,7 +78,7 @@ class RegistryActions(QObject):
 
         def done(retired: CameraRow) -> None:
             self._say(f"Retired '{retired.name}'.", 5000)
-            self.console.refresh()
+            self.console.feed.refresh()
 
         self.console.tasks.run(
             lambda: use_cases.retire_camera(
@@ -116,7 +110,7 @@ class RegistryActions(QObject):
             self._say(
                 f"Imported {report.cameras} camera(s) and {report.divisions} division(s) from {path}.", 8000
             )
-            self.console.refresh()
+            self.console.feed.refresh()
 
         def failed(exc: BaseException) -> None:
             progress.close()

@@ -230,10 +230,11 @@ def test_an_incident_reopens_after_a_restart_with_the_purposes_stated_under_it(
     qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=10_000)
     assert window.incident_panel.incident.number == "26-0900"
     assert window.incident_panel.incident.camera_ids == saved.camera_ids
-    qtbot.waitUntil(lambda: window.purposes.for_camera(elsewhere.id).incident == "26-0900", timeout=5_000)
+    stated = window.session.purposes
+    qtbot.waitUntil(lambda: stated.for_camera(elsewhere.id).incident == "26-0900", timeout=5_000)
     for camera in (near, other):
-        assert window.purposes.for_camera(camera.id).incident == "26-0900"
-    assert "incident=26-0900" in window.live_url(elsewhere, "sub")
+        assert window.session.purposes.for_camera(camera.id).incident == "26-0900"
+    assert "incident=26-0900" in window.live.live_url(elsewhere, "sub")
 
 
 def test_footage_is_requested_from_an_owner_and_the_answer_recorded_in_the_console(

@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -17,10 +18,10 @@ from tests.unit.test_registry_io import GOOD
 def test_opens_with_the_sample_cameras_listed(make_window: WindowFactory) -> None:
     window = make_window()
     assert window.camera_panel.proxy.rowCount() == 200
-    assert window.status_counts.text().startswith("200 cameras · ")
+    assert window.status.counts.text().startswith("200 cameras · ")
     assert (
-        "200 registered" in window.status_counts.toolTip()
-        and "21 divisions" in window.status_counts.toolTip()
+        "200 registered" in window.status.counts.toolTip()
+        and "21 divisions" in window.status.counts.toolTip()
     )
     assert window.camera_panel.count_label.text() == "200 of 200 cameras shown"
     assert set(window.docks) == {"cameras", "details", "map", "incident"}
@@ -65,9 +66,8 @@ def test_markup_in_registry_text_is_shown_not_interpreted(make_window: WindowFac
     rec, _ = validate_camera(GOOD | {"name": "HOL-666 evil", "owner_name": evil, "owner_contact": "<b>x</b>"})
     assert rec is not None
     row = window.registry.add(rec)
-    window.refresh()
-    qtbot.waitUntil(lambda: window.camera_by_id(row.id) is not None, timeout=10_000)
-    assert window.camera_panel.select_camera(row.id)
+    QTest.keyClick(window, Qt.Key.Key_F5)  # Reload registry
+    qtbot.waitUntil(lambda: window.camera_panel.select_camera(row.id), timeout=10_000)
     text = window.details.text()
     assert "<img" not in text and "<a href" not in text and "&lt;img src=" in text and "&lt;b&gt;x" in text
 
@@ -192,15 +192,15 @@ def test_the_status_bar_fits_a_1920_pixel_screen(make_window: WindowFactory, qtb
 
     window = make_window()
     window.resize(1920, 1000)
-    window._show_media_status((
+    window.feed.show_media_status((
         "Media service: http://127.0.0.1:8765 · 18 camera stream(s) pulled, 0 viewer(s) · recording 9/9 "
         "camera(s), 23 segment(s)", {},
     ))  # fmt: skip
     labels = [w for w in window.statusBar().findChildren(QLabel) if w.isVisible() and w.text()]
     needed = sum(label.sizeHint().width() for label in labels)
     assert needed < window.statusBar().width() - 40, [label.text() for label in labels]
-    assert window.status_media.text() == "Media: 18 pulled, 0 viewers · recording 9/9"
-    assert "http://127.0.0.1:8765" in window.status_media.toolTip()
+    assert window.status.media.text() == "Media: 18 pulled, 0 viewers · recording 9/9"
+    assert "http://127.0.0.1:8765" in window.status.media.toolTip()
 
 
 def test_a_camera_added_by_the_command_line_appears_without_f5(

@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from app.models.db import open_database
@@ -195,37 +198,45 @@ def test_console_puts_cameras_on_the_wall(make_window, qtbot: QtBot) -> None:  #
     live = next(r for r in window.cameras if why_not_live(r) is None and r.owner_type == "public_agency")
     business = next(r for r in window.cameras if why_not_live(r) is None and r.owner_type == "business")
     private = next(r for r in window.cameras if r.sharing_terms == "registered_only")
-    window.camera_panel.select_camera(live.id)
-    index = window.camera_panel.table.currentIndex()
-    window.camera_panel.table.activated.emit(index)  # Enter or double-click in the list
+    table = window.camera_panel.table
+
+    def press_enter_on(camera: CameraRow) -> None:  # the operator picks a camera and presses Enter
+        assert window.camera_panel.select_camera(camera.id)
+        table.setFocus()
+        QTest.keyClick(table, Qt.Key.Key_Return)
+
+    def click_ok(dialog: PurposeDialog) -> None:
+        QTest.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+    press_enter_on(live)
     assert window.wall.visible_tiles[0].camera == live
     assert window.wall.visible_tiles[0].current_url().split("?")[0].endswith(f"/live/{live.id}/sub.ts")
-    window.open_on_wall(private.id)
+    press_enter_on(private)
     assert window.wall.visible_tiles[1].state == TileState.REVOKED
     assert "cannot be shown live" in window.statusBar().currentMessage()
     # A business's camera asks why first; a too-short reason is refused and what was typed stays.
-    window.open_on_wall(business.id)
+    press_enter_on(business)
     dialog = window.findChild(PurposeDialog)
     assert dialog is not None and window.wall.visible_tiles[2].camera is None
-    dialog.reason.setPlainText("checking")
-    dialog.buttons.accepted.emit()
+    QTest.keyClicks(dialog.reason, "checking")
+    click_ok(dialog)
     qtbot.waitUntil(lambda: "at least 20 characters" in dialog.error.text(), timeout=5_000)
     assert dialog.reason.toPlainText() == "checking"
-    dialog.reason.setPlainText("checking a reported break-in at the shop front")
-    dialog.buttons.accepted.emit()
+    QTest.keyClicks(dialog.reason, " a reported break-in at the shop front")
+    click_ok(dialog)
     qtbot.waitUntil(lambda: window.wall.visible_tiles[2].camera == business, timeout=5_000)
     url = window.wall.visible_tiles[2].current_url()
     assert "reason=checking+a+reported+break-in" in url and "user=" in url
-    window.open_on_wall(business.id)  # asked once: the purpose is kept for the camera
+    press_enter_on(business)  # asked once: the purpose is kept for the camera
     assert not [d for d in window.findChildren(PurposeDialog) if d.isVisible()]
     # Outside the owner's live window the dialog says so at once (no incident is active here).
     emergency = next(
         r for r in window.cameras if r.live_window == "active_incident" and why_not_live(r) is None
     )
-    window.open_on_wall(emergency.id)
+    press_enter_on(emergency)
     dialog = next(d for d in window.findChildren(PurposeDialog) if d.isVisible())
     assert "break-in" in dialog.reason.toPlainText()  # the last purpose is offered again
-    dialog.buttons.accepted.emit()
+    click_ok(dialog)
     qtbot.waitUntil(lambda: "only during an active incident" in dialog.error.text(), timeout=5_000)
     window.findChild(type(window.actions_list[0]), "layout_3x3").trigger()
     assert window.wall.layout_name == "3x3"
@@ -309,7 +320,7 @@ def test_tours_cycle_cameras_through_a_tile_or_the_wall(make_window, qtbot: QtBo
     # Public cameras, and private ones only with a stated purpose: a tour never asks.
     live = live_in(area)
     stated = next(c for c in live if c.owner_type != "public_agency")
-    window.purposes.remember(Purpose(reason="watching the block for a reported prowler"), [stated.id])
+    window.session.state_purpose(Purpose(reason="watching the block for a reported prowler"), [stated.id])
     listed = [c for c in live if c.owner_type == "public_agency" or c is stated]
     assert len(listed) >= 2 and len(listed) < len(live)
     wall = window.wall

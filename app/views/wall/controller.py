@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from app.governance.gate import why_not_live
 from app.video.sources import libvlc_opens_rtsp
 from app.views.camera_list import ROW_ROLE
+from app.views.console_part import ConsolePart
 from app.views.wall.wall import VideoWall
 from app.views.wall.window import WallWindow, screen_named
 from app.walls.salvos import SalvoDoc, SalvoError, WallArrangement
@@ -22,10 +23,9 @@ if TYPE_CHECKING:
     from app.views.main_window import MainWindow
 
 
-class WallController(QObject):
+class WallController(ConsolePart):
     def __init__(self, console: MainWindow) -> None:
         super().__init__(console)
-        self.console = console
         self.windows: list[WallWindow] = []
         self._before: tuple[str, list[int | None]] | None = None  # the wall before "show live", for Ctrl+Z
 
@@ -33,9 +33,6 @@ class WallController(QObject):
     def wall(self) -> VideoWall | None:
         """The console's own wall (None in a console started without video)."""
         return self.console.wall
-
-    def _say(self, text: str, ms: int = 5000) -> None:
-        self.console.statusBar().showMessage(text, ms)
 
     def toggle_direct(self) -> None:
         """Let the selected tile open its camera's RTSP stream itself, where libVLC can."""
@@ -59,7 +56,7 @@ class WallController(QObject):
         panel = self.console.camera_panel
         listed = [panel.proxy.index(r, 0).data(ROW_ROLE) for r in range(panel.proxy.rowCount())]
         allowed = [c for c in listed if why_not_live(c) is None]
-        cameras = [c for c in allowed if not self.console._purpose_missing(c)]
+        cameras = [c for c in allowed if not self.console.live.purpose_missing(c)]
         unstated = len(allowed) - len(cameras)
         left_out = f"; {unstated} private camera(s) left out: no purpose stated for them" if unstated else ""
         if not cameras:
@@ -94,11 +91,11 @@ class WallController(QObject):
                 screen_name = choice
             else:
                 screen_name = names[0]
-        window = WallWindow(self.console.engine, self.console.live_url, self.console.camera_by_id)
+        window = WallWindow(self.console.engine, self.console.live.live_url, self.console.camera_by_id)
         window.task_manager = (
             self.console.task_manager
         )  # a top-level window: its tiles work on the console's pool
-        window.wall.drop_gate = self.console._gate_drop
+        window.wall.drop_gate = self.console.live.gate_drop
         window.sig_closed.connect(self._on_wall_window_closed)
         self.windows.append(window)
         window.place_on(screen_named(screen_name), self.console.screen())
