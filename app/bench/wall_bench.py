@@ -62,7 +62,7 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
     from app.registry.service import Registry
     from app.video.child_service import MediaProcess
     from app.video.simulator_process import SimulatorProcess
-    from app.video.vlc_player import LivePlayer, VlcEngine
+    from app.video.vlc_player import Player, VlcEngine
     from app.views.wall.delay import camera_clock_delay_ms
     from app.views.wall.tile import TileState
     from app.views.wall.wall import VideoWall
@@ -154,7 +154,7 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
 
             # Reference: the same streams decoded by libVLC with no video output.
             headless = VlcEngine(extra_args=["--vout=dummy"])
-            players = [LivePlayer(headless) for _ in urls]
+            players = [Player(headless) for _ in urls]
             for player, url in zip(players, urls, strict=True):
                 player.play(url)
             pump(4.0)

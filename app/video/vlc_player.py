@@ -1,6 +1,8 @@
-"""libVLC behind a small driver: one engine per process, one player per tile surface.
+"""libVLC behind a small driver: one engine per process, one player per tile surface, for live
+streams (the wall) and recorded files (the offline review) alike.
 
-No Qt here: a tile hands the driver its native window handle. The driver never lets text in a
+No Qt here: a tile hands the driver its native window handle, or decodes into memory where no
+native window can host libVLC. The driver never lets text in a
 URL become a libVLC option: only http, https, rtsp and rtsps URLs without whitespace are
 accepted, and they are opened with ``media_new_location``, which takes the URL as a location
 and parses no options from it. Nothing here is called from a libVLC callback: tiles poll the
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import vlc
@@ -70,8 +73,12 @@ class VlcEngine:
         return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
-class LivePlayer:
-    """One libVLC media player drawing into one native window."""
+# libVLC states in which a player must be started again before it seeks or pauses.
+_IDLE = ("ended", "stopped", "error", "nothingspecial")
+
+
+class Player:
+    """One libVLC media player drawing into one native window (or into memory)."""
 
     def __init__(self, engine: VlcEngine, software_size: tuple[int, int] | None = None) -> None:
         """``software_size`` (width, height) decodes into memory instead of a native window."""
@@ -106,6 +113,44 @@ class LivePlayer:
         self._release_media()
         self._media = media
         self.player.play()
+
+    def open_file(self, path: Path) -> None:
+        """A recorded file (a package's working copy), opened but not started."""
+        media = self.engine.instance.media_new_path(str(path))
+        self.player.set_media(media)
+        self._release_media()
+        self._media = media
+        self.url = path.as_uri()
+
+    def start(self) -> None:
+        self.player.play()
+
+    def needs_start(self) -> bool:
+        """Ended, stopped or never started: libVLC seeks and pauses only a running input."""
+        return self.state() in _IDLE
+
+    def is_opening(self) -> bool:
+        """Opening or buffering: libVLC ignores seeks and pauses until the input runs."""
+        return self.state() in ("opening", "buffering")
+
+    def seek_ms(self, offset_ms: int) -> None:
+        self.player.set_time(int(offset_ms))
+
+    def time_ms(self) -> int:
+        """Where the player is in its file (-1 before it runs)."""
+        return int(self.player.get_time())
+
+    def set_paused(self, paused: bool) -> None:
+        self.player.set_pause(1 if paused else 0)
+
+    def next_frame(self) -> None:
+        self.player.next_frame()
+
+    def set_rate(self, rate: float) -> None:
+        self.player.set_rate(rate)
+
+    def fps(self) -> float:
+        return float(self.player.get_fps() or 0.0)
 
     def _release_media(self) -> None:
         # python-vlc never releases a media object by itself: each reconnect leaked one (about

@@ -345,7 +345,7 @@ def test_tours_cycle_cameras_through_a_tile_or_the_wall(make_window, qtbot: QtBo
 def test_software_tiles_paint_decoded_frames(make_wall, simulator: SimulatorProcess, service: MediaService,
                                              qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
     from app.video.barcode import decode
-    from app.views.wall.tile import native_embedding_works
+    from app.views.video_surface import native_embedding_works
 
     assert native_embedding_works()  # the suite runs on X11 (Xvfb): auto picks native tiles
     cams = cameras_on(simulator, service.registry, soft={})

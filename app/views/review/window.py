@@ -3,8 +3,9 @@
 Opened by ``rtcc review PACKAGE`` on a machine with no network and no registry database. The
 package is verified on a worker thread before anything is shown; the verdict stays on top in
 colour. The summary is rendered by us from the verified manifest (escaped, no script), never the
-package's own ``report.html``. The footage tab plays every window's working copy through libVLC
-on one clock: seeking or stepping moves all of them together.
+package's own ``report.html``. The footage tab plays every window's working copy on one clock
+through the wall's player driver (libVLC; frames painted by Qt where no native window can host
+it): seeking or stepping moves all of them together.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import vlc
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWebEngineCore import QWebEngineSettings
@@ -38,9 +38,11 @@ from PySide6.QtWidgets import (
 from app.evidence.report import render_report
 from app.evidence.review import ReviewClip, ReviewPackage, open_for_review, record_review
 from app.governance.identity import current_user
+from app.video.vlc_player import Player, VlcEngine
 from app.views.plain import plain_label, show_message
 from app.views.scrub.window import SPEEDS
 from app.views.tasks import TaskRunner
+from app.views.video_surface import SOFTWARE_SIZE, SoftwareSurface, native_embedding_works
 
 log = logging.getLogger(__name__)
 
@@ -53,23 +55,42 @@ BANNER_STYLE = {
 
 
 class _ClipTile(QWidget):
-    def __init__(self, clip: ReviewClip, engine: Any, parent: QWidget | None = None) -> None:
+    """One working copy on the review's clock, through the same player driver and surfaces as the
+    wall's tiles: a native window on X11 and Windows, frames painted by Qt elsewhere."""
+
+    def __init__(self, clip: ReviewClip, engine: VlcEngine | None, parent: QWidget | None = None,
+                 mode: str = "auto") -> None:  # fmt: skip
         super().__init__(parent)
         self.clip = clip
+        self.mode = ("native" if native_embedding_works() else "software") if mode == "auto" else mode
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        self.surface = QWidget(self)
-        self.surface.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
-        self.surface.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors)
-        self.surface.setStyleSheet("background:black;")
-        self.surface.setMinimumSize(320, 180)
         self.caption = plain_label(clip.camera, self)
+        self.player: Player | None = None
+        self.surface: QWidget
+        if self.mode == "software":
+            soft = SoftwareSurface(self)
+            self.surface = soft
+            if engine is not None:
+                self.player = Player(engine, SOFTWARE_SIZE)
+                soft.sink = self.player.sink
+                self._paint_timer = QTimer(self)
+                self._paint_timer.setInterval(33)
+                self._paint_timer.timeout.connect(soft.refresh)
+                self._paint_timer.start()
+        else:
+            self.surface = QWidget(self)
+            self.surface.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
+            self.surface.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors)
+            self.surface.setStyleSheet("background:black;")
+            if engine is not None:
+                self.player = Player(engine)
+                self.player.set_window(int(self.surface.winId()))
+        self.surface.setMinimumSize(320, 180)
         layout.addWidget(self.surface, 1)
         layout.addWidget(self.caption)
-        self.player = engine.instance.media_player_new() if engine is not None else None
         if self.player is not None:
-            self.player.set_media(engine.instance.media_new_path(str(clip.path)))
-            self.player.set_xwindow(int(self.surface.winId()))
+            self.player.open_file(clip.path)
 
     @property
     def duration_ms(self) -> int:
@@ -82,31 +103,25 @@ class _ClipTile(QWidget):
         inside = 0 <= offset <= self.duration_ms
         self.caption.setText(f"{self.clip.camera}" + ("" if inside else "  (no footage at this time)"))
         offset = max(0, min(offset, self.duration_ms - 1))
-        if self.player.get_state() in (
-            vlc.State.Ended,
-            vlc.State.Stopped,
-            vlc.State.Error,
-            vlc.State.NothingSpecial,
-        ):
+        if self.player.needs_start():
             # A clip that played to its end must be started again before it can seek.
-            self.player.play()
-            QTimer.singleShot(300, lambda: self._settle(offset, playing))
+            self.player.start()
+            QTimer.singleShot(300, self, lambda: self._settle(offset, playing))
         else:
             self._settle(offset, playing)
 
     def _settle(self, offset: int, playing: bool, tries: int = 50) -> None:
         if self.player is None:
             return
-        if self.player.get_state() in (vlc.State.Opening, vlc.State.Buffering) and tries > 0:
+        if self.player.is_opening() and tries > 0:
             # libVLC ignores seeks and pauses until the input runs: ask again shortly.
-            QTimer.singleShot(100, lambda: self._settle(offset, playing, tries - 1))
+            QTimer.singleShot(100, self, lambda: self._settle(offset, playing, tries - 1))
             return
-        self.player.set_time(offset)
-        self.player.set_pause(0 if playing else 1)
+        self.player.seek_ms(offset)
+        self.player.set_paused(not playing)
 
     def release(self) -> None:
         if self.player is not None:
-            self.player.stop()
             self.player.release()
             self.player = None
 
@@ -118,13 +133,14 @@ class FootageView(QWidget):
 
     sig_message = Signal(str)
 
-    def __init__(self, review: ReviewPackage, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, review: ReviewPackage, engine: VlcEngine | None, parent: QWidget | None = None,
+                 mode: str = "auto") -> None:  # fmt: skip
         super().__init__(parent)
         self.review = review
         span = review.timeline
         self.start, self.end = span if span else (datetime.now(), datetime.now())
         grid = QGridLayout()
-        self.tiles = [_ClipTile(c, engine, self) for c in review.clips]
+        self.tiles = [_ClipTile(c, engine, self, mode) for c in review.clips]
         columns = max(1, int(len(self.tiles) ** 0.5 + 0.999))
         for i, tile in enumerate(self.tiles):
             grid.addWidget(tile, i // columns, i % columns)
@@ -181,8 +197,8 @@ class FootageView(QWidget):
         """Load every clip and hold it paused at the start of the timeline."""
         for tile in self.tiles:
             if tile.player is not None:
-                tile.player.play()
-        QTimer.singleShot(500, lambda: self.seek(self.start, playing=False))
+                tile.player.start()
+        QTimer.singleShot(500, self, lambda: self.seek(self.start, playing=False))
 
     def toggle_play(self) -> None:
         self.seek(self.position, playing=not self.playing)
@@ -212,7 +228,7 @@ class FootageView(QWidget):
         self._show_clock()
 
     def frame_interval(self) -> timedelta:
-        rates = [t.player.get_fps() for t in self.tiles if t.player is not None]
+        rates = [t.player.fps() for t in self.tiles if t.player is not None]
         fps = next((r for r in rates if r > 0), 15.0)
         return timedelta(seconds=1 / fps)
 
@@ -265,7 +281,7 @@ class FootageView(QWidget):
         # they drift more than a quarter of a second.
         for tile in self.tiles:
             if tile.player is not None and tile.clip.start <= self.position <= tile.clip.end:
-                ms = tile.player.get_time()
+                ms = tile.player.time_ms()
                 if ms >= 0:
                     self.position = tile.clip.start + timedelta(milliseconds=ms)
                 break
@@ -273,8 +289,8 @@ class FootageView(QWidget):
             if tile.player is None or not tile.clip.start <= self.position <= tile.clip.end:
                 continue
             expected = (self.position - tile.clip.start).total_seconds() * 1000
-            if abs(tile.player.get_time() - expected) > 250:
-                tile.player.set_time(int(expected))
+            if abs(tile.player.time_ms() - expected) > 250:
+                tile.player.seek_ms(int(expected))
         self.slider.setValue(int((self.position - self.start).total_seconds() * 1000))
         self._show_clock()
 
@@ -289,10 +305,13 @@ class FootageView(QWidget):
 
 
 class ReviewWindow(QMainWindow):
-    def __init__(self, package: Path, engine: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, package: Path, engine: VlcEngine | None = None, parent: QWidget | None = None,
+                 mode: str = "auto") -> None:  # fmt: skip
+        """``mode``: where the clips draw, "native", "software" or "auto" (native where it works)."""
         super().__init__(parent)
         self.package = package
         self.engine = engine
+        self.mode = mode
         self.review: ReviewPackage | None = None
         self.footage: FootageView | None = None
         self.setWindowTitle(f"Case package review — {package.name} (read-only)")
@@ -333,7 +352,7 @@ class ReviewWindow(QMainWindow):
         manifest = review.manifest
         if not manifest:
             return
-        self.footage = FootageView(review, self.engine, self)
+        self.footage = FootageView(review, self.engine, self, self.mode)
         self.footage.sig_message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         self.footage.setFocus()
         self.tabs.addTab(self.footage, "Footage")

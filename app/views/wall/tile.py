@@ -15,7 +15,6 @@ freeze), and those must neither count as live nor postpone the reconnect.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +22,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, QPointF, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QDrag,
@@ -40,12 +39,12 @@ from PySide6.QtWidgets import QFrame, QSizePolicy, QStackedLayout, QVBoxLayout, 
 from app.governance.gate import why_not_live
 from app.registry.credentials import KeyringUnavailable
 from app.registry.service import CameraRow
-from app.video.frame_sink import FrameSink
 from app.video.sources import camera_source
-from app.video.vlc_player import LivePlayer, PlayerStats, VlcEngine
+from app.video.vlc_player import Player, PlayerStats, VlcEngine
 from app.views.camera_list import CAMERA_MIME
 from app.views.plain import plain_label, plain_tooltip
 from app.views.tasks import TaskRunner
+from app.views.video_surface import SOFTWARE_SIZE, SoftwareSurface, native_embedding_works
 from app.views.wall.delay import Delay, camera_clock_delay_ms, estimated_delay_ms
 
 log = logging.getLogger(__name__)
@@ -61,7 +60,6 @@ DELAY_EVERY_S = 2.0  # how often a tile showing its statistics reads its delay (
 # A first picture may take longer than a stall: the media service opens the camera on demand
 # (RTSP set-up, then a keyframe). Giving up at 4 s restarted every tile of a busy demo once.
 CONNECT_S = 10.0
-SOFTWARE_SIZE = (960, 540)  # the software tile's decode size; Qt scales it to the tile
 # Retries of a tile whose stream ended: a camera that comes back is on the wall again within a
 # retry and a connection (the soak measured 12-15 s with retries up to 15 s apart; the target is
 # 10 s). Each retry asks the local media service, which answers at once for a camera still down.
@@ -142,52 +140,12 @@ class _StalledView(QWidget):
                          Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.text)  # fmt: skip
 
 
-class _SoftSurface(QWidget):
-    """Paints the frames libVLC decoded into memory (the software tile)."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.sink: FrameSink | None = None
-        self._shown = -1
-        self.painted = 0
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-
-    def refresh(self) -> None:
-        if self.sink is not None and self.sink.frames != self._shown:
-            self.update()
-
-    def paintEvent(self, _event: Any) -> None:
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#000000"))
-        if self.sink is None or self.sink.frames == 0:
-            return
-        self._shown = self.sink.frames
-        pixels = self.sink.copy()
-        h, w = pixels.shape[:2]
-        # From bytes, not the array's memoryview: with a memoryview-backed QImage (PySide 6.12,
-        # Python 3.11) the interpreter aborted at exit ("deallocating None") after a few thousand
-        # painted frames; with bytes it did not, in repeated runs.
-        data = pixels.tobytes()
-        image = QImage(data, w, h, w * 4, QImage.Format.Format_RGB32)
-        target = QRect(0, 0, w, h)
-        target.setSize(QSize(w, h).scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio))
-        target.moveCenter(self.rect().center())
-        painter.drawImage(target, image)
-        self.painted += 1
-
-
 def map_camera_id(mime: QMimeData) -> int | None:
     """The camera dragged out of the map page: QtWebEngine hands over an HTML5 drag as plain
     text (custom MIME types stay inside Chromium), so the page writes ``rtcc-camera:<id>``."""
     text = mime.text().strip() if mime.hasText() else ""
     prefix, _, number = text.partition(":")
     return int(number) if prefix == MAP_DRAG_PREFIX and number.isdigit() and len(number) < 10 else None
-
-
-def native_embedding_works() -> bool:
-    """Native windows can host libVLC output on X11 and Windows; not on Wayland, offscreen or macOS."""
-    platform = QGuiApplication.platformName()
-    return platform in ("xcb", "windows") and sys.platform != "darwin"
 
 
 class VideoTile(QFrame):
@@ -247,8 +205,8 @@ class VideoTile(QFrame):
         self.surfaces: list[QWidget]
         self.active = 0
         if mode == "software":
-            soft = [_SoftSurface(self), _SoftSurface(self)]
-            self.players = [LivePlayer(engine, SOFTWARE_SIZE), LivePlayer(engine, SOFTWARE_SIZE)]
+            soft = [SoftwareSurface(self), SoftwareSurface(self)]
+            self.players = [Player(engine, SOFTWARE_SIZE), Player(engine, SOFTWARE_SIZE)]
             for player, soft_surface in zip(self.players, soft, strict=True):
                 soft_surface.sink = player.sink
             self.surfaces = list(soft)
@@ -258,7 +216,7 @@ class VideoTile(QFrame):
             self._paint_timer.start()
         else:
             self.surfaces = [_Surface(self), _Surface(self)]
-            self.players = [LivePlayer(engine), LivePlayer(engine)]
+            self.players = [Player(engine), Player(engine)]
             for player, native in zip(self.players, self.surfaces, strict=True):
                 player.set_window(int(native.winId()))
         holder = QWidget(self)
