@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.incidents.service import IncidentStore
@@ -58,3 +60,34 @@ def run_js(qtbot: QtBot, page: Any, code: str, timeout: int = 10_000) -> Any:
 
 def js_json(qtbot: QtBot, page: Any, code: str) -> Any:
     return json.loads(run_js(qtbot, page, f"JSON.stringify({code})"))
+
+
+def answer_next_dialog(answer: Callable[[QWidget], None]) -> list[QWidget]:
+    """Answer the next modal dialog as a person would. QInputDialog's static getters run their own
+    event loop, so the keys must be pressed from a timer once the dialog is up; the list holds the
+    dialog once answered."""
+    answered: list[QWidget] = []
+
+    def poll() -> None:
+        modal = QApplication.activeModalWidget()
+        if modal is None or not modal.isVisible():
+            QTimer.singleShot(20, poll)
+            return
+        answer(modal)
+        answered.append(modal)
+
+    QTimer.singleShot(0, poll)
+    return answered
+
+
+def type_and_enter(text: str) -> Callable[[QWidget], None]:
+    """Replace what the dialog's field holds with ``text`` and press Enter."""
+
+    def answer(dialog: QWidget) -> None:
+        field = dialog.focusWidget() or dialog
+        QTest.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        if text:
+            QTest.keyClicks(field, text)
+        QTest.keyClick(field, Qt.Key.Key_Return)
+
+    return answer

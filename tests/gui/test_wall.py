@@ -19,6 +19,7 @@ from app.video.vlc_player import VlcEngine
 from app.views.wall.tile import TileState, VideoTile
 from app.views.wall.wall import VideoWall, tile_cells
 from tests.e2e.test_media_service import cameras_on, live
+from tests.gui.conftest import answer_next_dialog, type_and_enter
 
 LIVE_TIMEOUT = 30_000
 
@@ -264,15 +265,21 @@ def test_salvo_saved_and_recalled_puts_the_same_cameras_on_the_same_tiles(make_w
     qtbot.addWidget(extra)
     extra.wall.set_layout("2x2")
     extra.wall.put_camera(c, 3)
-    window.walls.save_salvo("Robbery on 7th")
+    ctrl_alt = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    window.activateWindow()  # back to the console from the new wall window
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    answer_next_dialog(type_and_enter("Robbery on 7th"))
+    QTest.keyClick(window, Qt.Key.Key_S, ctrl_alt)  # Save salvo…
     qtbot.waitUntil(lambda: "Saved salvo" in window.statusBar().currentMessage(), timeout=10_000)
 
     wall.set_layout("1x1")
     wall.clear_tile(0)
     extra.close()
     assert window.wall_windows == []
-    window.walls.recall_salvo("Robbery on 7th")
+    chosen = answer_next_dialog(type_and_enter(""))  # the one salvo saved is offered first
+    QTest.keyClick(window, Qt.Key.Key_R, ctrl_alt)  # Recall salvo…
     qtbot.waitUntil(lambda: "Recalled salvo" in window.statusBar().currentMessage(), timeout=10_000)
+    assert chosen and "Robbery on 7th" in window.statusBar().currentMessage()
     assert wall.layout_name == "3x3"
     assert wall.assignments() == [a.id, None, None, None, b.id, None, None, None, None]
     assert len(window.wall_windows) == 1
@@ -326,14 +333,27 @@ def test_tours_cycle_cameras_through_a_tile_or_the_wall(make_window, qtbot: QtBo
     wall = window.wall
     wall.set_layout("2x2")
     wall.select(1)
-    window.walls.start_tour(whole_wall=False, seconds=1)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    asked = answer_next_dialog(type_and_enter("2"))  # seconds per step
+    QTest.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)  # tour through the tile
+    qtbot.waitUntil(lambda: bool(asked), timeout=5_000)
     seen: list[int] = []
-    qtbot.waitUntil(
-        lambda: (seen.append(wall.visible_tiles[1].camera.id), len(set(seen)) >= 2)[1], timeout=10_000
-    )
+
+    def two_cameras_seen() -> bool:
+        camera = wall.visible_tiles[1].camera
+        if camera is not None:
+            seen.append(camera.id)
+        return len(set(seen)) >= 2
+
+    qtbot.waitUntil(lambda: "Touring" in window.statusBar().currentMessage(), timeout=5_000)
+    qtbot.waitUntil(two_cameras_seen, timeout=10_000)
     assert set(seen) <= {c.id for c in listed}
     assert wall.visible_tiles[0].camera is None
-    window.walls.start_tour(whole_wall=True, seconds=1)
+    answer_next_dialog(type_and_enter("2"))
+    ctrl_alt = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    QTest.keyClick(window, Qt.Key.Key_W, ctrl_alt)  # tour through the whole wall
+    qtbot.waitUntil(lambda: "Touring" in window.statusBar().currentMessage(), timeout=5_000)
     assert "private camera(s) left out: no purpose stated" in window.statusBar().currentMessage()
     assert [t.camera.id for t in wall.visible_tiles if t.camera][: len(listed)] == [c.id for c in listed][:4]
     wall.stop_all_tours()
