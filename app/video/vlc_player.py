@@ -61,6 +61,12 @@ class VlcEngine:
             # X11 output cannot scale, so swscale fits every picture to its tile: bicubic (the
             # default) cost a 16-tile wall about 0.4% of a core per tile more than fast bilinear.
             "--swscale-mode=0",
+            # The prefetch filter kept a 16 MiB ring per stream and filled it at the stream's rate:
+            # 16 MB per tile after five minutes (256 MB for a 16-tile wall), never read back by a
+            # live view. 1 MiB is two seconds of a 4 Mb/s main stream; the buffer only grows to
+            # the read size when that is larger, so both are set.
+            "--prefetch-buffer-size=1024",
+            "--prefetch-read-size=65536",
             *(extra_args or []),
         ]
         self.instance = vlc.Instance(args)

@@ -97,6 +97,33 @@ def test_a_dropped_camera_reconnects_by_itself(make_wall, service: MediaService,
         qtbot.waitUntil(lambda: tile.stats().displayed > before + 5, timeout=LIVE_TIMEOUT)
 
 
+def test_a_long_live_view_moves_to_a_fresh_connection_without_a_gap(
+    make_wall,
+    simulator: SimulatorProcess,
+    service: MediaService,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    """libVLC keeps a little of every stream it plays: a tile renews its connection now and then,
+    and the picture never leaves the screen while it does."""
+    import app.views.wall.tile as tile_module
+
+    cams = cameras_on(simulator, service.registry, yard={})
+    wall = make_wall(cams)
+    tile = wall.put_camera(cams["yard"])
+    wait_live(qtbot, tile)
+    states: list[str] = []
+    tile.sig_state_changed.connect(lambda _t, state: states.append(state))
+    first = tile.active
+    monkeypatch.setattr(tile_module, "RENEW_AFTER_S", 1.0)
+    qtbot.waitUntil(lambda: tile.active != first, timeout=LIVE_TIMEOUT)
+    assert tile.state == TileState.LIVE and states == []  # never anything but live on screen
+    assert tile.players[first].state() in ("stopped", "nothingspecial", "ended")  # the old one closed
+    shown = tile.stats().displayed
+    qtbot.waitUntil(lambda: tile.stats().displayed > shown + 5, timeout=LIVE_TIMEOUT)
+    assert "/sub.ts?" in tile.current_url()
+
+
 def test_a_frozen_camera_is_never_shown_as_live(make_wall, service: MediaService, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
     """The camera's stream stays connected but sends no frames: within 3 s the tile says so over
     the dimmed last picture (in the grid and maximised on the main stream), then reconnects, and

@@ -64,6 +64,12 @@ CONNECT_S = 10.0
 # retry and a connection (the soak measured 12-15 s with retries up to 15 s apart; the target is
 # 10 s). Each retry asks the local media service, which answers at once for a camera still down.
 BACKOFF_S = (1.0, 2.0, 4.0)
+# libVLC 3 holds on to a little of every stream it plays (about 1.5 kB/s per tile, measured over
+# hours of a 16-tile wall, freed when the input closes). A tile live this long hands over to a
+# fresh connection on its spare player, which takes over at its first picture: no gap on screen,
+# and memory stays flat over a shift. The media service records the hand-over as one view ending
+# and the next starting, as it happened.
+RENEW_AFTER_S = 30 * 60.0
 
 
 class TileState(StrEnum):
@@ -184,6 +190,8 @@ class VideoTile(QFrame):
         self._stalled_since = 0.0
         self._pending: int | None = None  # surface index starting a new stream
         self._pending_url = ""
+        self._pending_since = 0.0
+        self._playing_since = 0.0  # when the active player's connection opened
         self._fps = 0.0
         self._fps_mark = (time.monotonic(), 0)
         self.delay: Delay | None = None
@@ -273,10 +281,24 @@ class VideoTile(QFrame):
             self._stop_all()
             self._start(self.active)
             return
+        self._hand_over(self._url(stream))
+
+    def _hand_over(self, url: str) -> None:
+        """Open ``url`` on the spare player; it takes the screen at its first picture."""
         target = 1 - self.active
         self._pending = target
-        self._pending_url = self._url(stream)
-        self.players[target].play(self._pending_url)
+        self._pending_url = url
+        self._pending_since = time.monotonic()
+        self.players[target].play(url)
+
+    def _renew(self) -> None:
+        """The same stream on a fresh connection (see RENEW_AFTER_S)."""
+        self._playing_since = time.monotonic()  # once per period, even if this one fails
+        try:
+            self._hand_over(self._url(self.stream))
+        except (KeyringUnavailable, ValueError) as exc:
+            self._pending = None
+            log.info("tile %d: stream not renewed: %s", self.index + 1, exc)
 
     def current_url(self) -> str:
         return self.players[self.active].url
@@ -302,7 +324,7 @@ class VideoTile(QFrame):
         self.stack.setCurrentIndex(surface)
         self.active = surface
         self._last_displayed = 0
-        self._last_progress = time.monotonic()
+        self._last_progress = self._playing_since = time.monotonic()
         try:
             self.players[surface].play(url)
         except ValueError as exc:
@@ -336,7 +358,11 @@ class VideoTile(QFrame):
                 self._pending = None
                 self.players[old].stop()
                 self._last_displayed = new.displayed
-                self._last_progress = now
+                self._last_progress = self._playing_since = now
+            elif now - self._pending_since > CONNECT_S:
+                # The new connection showed nothing: keep the stream on screen as it is.
+                self.players[self._pending].stop()
+                self._pending = None
         stats = self.players[self.active].stats()
         player_state = self.players[self.active].state()
         if stats.displayed > self._last_displayed:
@@ -359,6 +385,9 @@ class VideoTile(QFrame):
             self._show_stalled(now)
         elif self.state == TileState.STALLED:
             self._show_stalled(now)
+        renew_due = now - self._playing_since > RENEW_AFTER_S
+        if self.state == TileState.LIVE and self._pending is None and renew_due:
+            self._renew()
         if self.state in (TileState.LIVE, TileState.STALLED):
             stalled = self.state == TileState.STALLED and now - self._stalled_since > STALL_S
         else:
