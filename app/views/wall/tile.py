@@ -64,11 +64,11 @@ CONNECT_S = 10.0
 # retry and a connection (the soak measured 12-15 s with retries up to 15 s apart; the target is
 # 10 s). Each retry asks the local media service, which answers at once for a camera still down.
 BACKOFF_S = (1.0, 2.0, 4.0)
-# libVLC 3 holds on to a little of every stream it plays (about 1.5 kB/s per tile, measured over
-# hours of a 16-tile wall, freed when the input closes). A tile live this long hands over to a
-# fresh connection on its spare player, which takes over at its first picture: no gap on screen,
-# and memory stays flat over a shift. The media service records the hand-over as one view ending
-# and the next starting, as it happened.
+# libVLC 3 holds on to a little of every stream it plays (about 1.5 kB/s per player, measured
+# with bare players; freed when the input closes: docs/notes.md). A tile live this long hands
+# over to a fresh connection on its spare player, which takes over at its first picture: no gap
+# on screen, and memory stays flat over a shift. The media service records the hand-over as one
+# view ending and the next starting, as it happened.
 RENEW_AFTER_S = 30 * 60.0
 
 
