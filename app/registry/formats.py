@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.geo.rings import polygon_problems
 from app.registry.records import FIELDS, FieldError
 
 GEOJSON_SUFFIXES = (".geojson", ".json")
@@ -140,6 +141,12 @@ def read_geojson(path: Path) -> tuple[list[RawDivision], list[RawRow]]:
             name = str(props.get("name", "")).strip()
             if not name:
                 errors.append(FieldError(index, "name", "a division polygon needs a name"))
+                continue
+            boundary_problems = polygon_problems(geometry)
+            if boundary_problems:
+                errors.extend(
+                    FieldError(index, "geometry", f"division '{name[:80]}': {p}") for p in boundary_problems
+                )
                 continue
             station = props.get("station") or [None, None]
             divisions.append(

@@ -208,6 +208,41 @@ def test_geojson_point_out_of_range_names_feature(registry: Registry, tmp_path: 
     ]
 
 
+def test_a_division_that_crosses_itself_or_is_not_closed_is_refused_and_nothing_imported(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """An incident belongs to the division whose boundary holds its point: a boundary that crosses
+    itself or is left open would put it in different divisions in different tools."""
+    props = {k: v for k, v in GOOD.items() if k not in ("latitude", "longitude")}
+    bow_tie = [[-118.3, 34.0], [-118.2, 34.1], [-118.2, 34.0], [-118.3, 34.1], [-118.3, 34.0]]
+    open_ring = [[-118.5, 34.0], [-118.4, 34.0], [-118.4, 34.1], [-118.5, 34.1]]
+    square = [[-118.7, 34.0], [-118.6, 34.0], [-118.6, 34.1], [-118.7, 34.1], [-118.7, 34.0]]
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [bow_tie]},
+             "properties": {"name": "Twisted"}},
+            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [open_ring]},
+             "properties": {"name": "Open"}},
+            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [square]},
+             "properties": {"name": "Fine"}},
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-118.65, 34.05]},
+             "properties": props},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "divisions.geojson"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ImportFailed) as info:
+        registry.import_file(path)
+    assert [str(e) for e in info.value.errors] == [
+        "line 1, field 'geometry': division 'Twisted': ring 1 crosses itself: edge 1 meets edge 3 near "
+        "(-118.250000, 34.050000)",
+        "line 2, field 'geometry': division 'Open': ring 1 is not closed: it starts at (-118.500000, "
+        "34.000000) and ends at (-118.500000, 34.100000) (the last position must repeat the first)",
+    ]
+    assert registry.counts()["total"] == 0 and registry.divisions() == []
+
+
 def test_unknown_file_type(registry: Registry, tmp_path: Path) -> None:
     path = tmp_path / "cams.xlsx"
     path.write_bytes(b"x")
