@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -9,9 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.geo.divisions import DivisionMap
 from app.governance.identity import current_user
 from app.models.db import write_transaction
-from app.models.tables import Incident, IncidentCamera
+from app.models.tables import Division, Incident, IncidentCamera
 
 
 class IncidentError(ValueError):
@@ -42,6 +44,7 @@ class SavedIncident:
     radius_m: float
     notes: str
     camera_ids: list[int]  # selected, best first
+    division: str = ""  # whose boundary holds the point; "" outside every division
 
 
 # A caller's clock may run a little ahead of ours; beyond this, the time was mistyped.
@@ -89,7 +92,7 @@ class IncidentStore:
                 number=data.number.strip(), incident_type=data.incident_type.strip(),
                 reported_at=data.reported_at, time_zone=data.time_zone, latitude=data.latitude,
                 longitude=data.longitude, radius_m=data.radius_m, notes=data.notes,
-                created_by=current_user(),
+                created_by=current_user(), division_id=_division_holding(s, data.latitude, data.longitude),
             )  # fmt: skip
             s.add(incident)
             s.flush()
@@ -111,8 +114,10 @@ class IncidentStore:
                     .order_by(IncidentCamera.rank)
                 )
             )
+            division = s.get(Division, inc.division_id) if inc.division_id is not None else None
             return SavedIncident(inc.id, inc.number, inc.incident_type, inc.reported_at, inc.time_zone,
-                                 inc.latitude, inc.longitude, inc.radius_m, inc.notes, ids)  # fmt: skip
+                                 inc.latitude, inc.longitude, inc.radius_m, inc.notes, ids,
+                                 division.name if division else "")  # fmt: skip
 
     def close(self, number: str) -> None:
         """Close an incident: owners' "during an active incident only" windows end with it."""
@@ -150,3 +155,12 @@ class IncidentStore:
                 .distinct()
             )
             return sorted(int(t) for t in found if str(t).isdigit())
+
+
+def _division_holding(s: Session, latitude: float, longitude: float) -> int | None:
+    """The id of the division whose boundary holds the point (app/geo/divisions.py decides shared
+    edges), or None outside every division."""
+    rows = s.execute(select(Division.id, Division.name, Division.boundary_geojson)).all()
+    ids = {name: division_id for division_id, name, _ in rows}
+    name = DivisionMap((name, json.loads(text)) for _, name, text in rows).division_of(latitude, longitude)
+    return ids.get(name) if name else None

@@ -136,6 +136,10 @@ class Incident(Base):
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The division whose boundary holds the incident's point (none outside every division).
+    division_id: Mapped[int | None] = mapped_column(
+        ForeignKey("divisions.id", name="fk_incidents_division_id")
+    )
 
 
 class EvidenceItem(Base):

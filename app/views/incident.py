@@ -372,7 +372,8 @@ class IncidentPanel(QWidget):
         # The number and type are the caller's words: plain text (they drew markup before).
         self.title.setText(
             f"{incident.number} · {incident.incident_type} · reported {local:%Y-%m-%d %H:%M} "
-            f"{incident.time_zone}\n{incident.latitude:.5f}, {incident.longitude:.5f} · radius "
+            f"{incident.time_zone}\n{incident.division or 'outside every division'} · "
+            f"{incident.latitude:.5f}, {incident.longitude:.5f} · radius "
             f"{incident.radius_m:.0f} m · {len(incident.camera_ids)} camera(s) selected"
         )
         self.cameras.clear()

@@ -37,6 +37,8 @@ def test_new_incident_ranks_saves_and_goes_live(make_window, qtbot: QtBot) -> No
     qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=10_000)
     incident = window.incident_panel.incident
     assert incident.number == "26-112501" and dropped not in incident.camera_ids
+    # The incident belongs to the division whose boundary holds its point, and says so.
+    assert incident.division == target.division and target.division in window.incident_panel.title.text()
     with window.registry._sessions() as s:
         row = s.execute(select(Incident)).scalar_one()
         assert row.time_zone == "America/Los_Angeles" and row.reported_at.tzinfo is not None
