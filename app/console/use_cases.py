@@ -84,10 +84,20 @@ def register_camera(sessions: Sessions, actor: Actor, record: CameraRecord) -> C
 
 
 def edit_camera(
-    sessions: Sessions, actor: Actor, camera_id: int, record: CameraRecord, *, keep_credentials: bool = True
+    sessions: Sessions,
+    actor: Actor,
+    camera_id: int,
+    record: CameraRecord,
+    *,
+    keep_credentials: bool = True,
+    expected_version: int | None = None,
 ) -> CameraRow:
+    """``expected_version``: the version the editor opened; a camera saved since by anyone is
+    refused with who and when (StaleEdit), never written over."""
     authorize(sessions, actor, Action.EDIT_REGISTRY, "camera", camera_id)
-    return Registry(sessions).update(camera_id, record, keep_credentials=keep_credentials)
+    return Registry(sessions).update(
+        camera_id, record, keep_credentials=keep_credentials, expected_version=expected_version
+    )
 
 
 def retire_camera(sessions: Sessions, actor: Actor, camera_id: int) -> CameraRow:

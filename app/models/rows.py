@@ -33,6 +33,7 @@ class CameraRow:
     has_credentials: bool
     notes: str
     live_window: str = "always"
+    version: int = 1  # raised by every edit: a save naming an older one is refused
 
     @property
     def consent_active(self) -> bool:

@@ -103,6 +103,10 @@ class Camera(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Raised by every edit and retirement: a save that names an older version is refused with who
+    # changed the camera and when, never written over their change.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     owner: Mapped[Owner] = relationship(back_populates="cameras")
     division: Mapped[Division | None] = relationship(back_populates="cameras")

@@ -10,6 +10,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
+from app.governance.identity import current_user
 from app.models.db import write_transaction
 from app.models.enums import CameraStatus
 from app.models.rows import CameraRow
@@ -41,6 +43,17 @@ from app.registry.urls import redact
 
 class RegistryError(RuntimeError):
     """A registry change was refused; nothing was written."""
+
+
+class StaleEdit(RegistryError):
+    """Someone saved the camera after this editor opened it: reload, look, then edit again."""
+
+    def __init__(self, name: str, by: str, at: datetime) -> None:
+        self.by, self.at = by or "another workstation", at
+        super().__init__(
+            f"'{name}' was changed by {self.by} at {at:%Y-%m-%d %H:%M:%S} UTC after you opened it; "
+            "nothing was saved. Reload (F5) to see their change, then edit again."
+        )
 
 
 class ImportFailed(RegistryError):
@@ -125,6 +138,7 @@ class Registry:
             has_credentials=cam.has_credentials,
             notes=cam.notes,
             live_window=cam.live_window,
+            version=cam.version,
         )
 
     def list_cameras(self, include_retired: bool = True) -> list[CameraRow]:
@@ -348,13 +362,18 @@ class Registry:
             raise
         return self.get(camera_id)
 
-    def update(self, camera_id: int, rec: CameraRecord, *, keep_credentials: bool = True) -> CameraRow:
-        """Save edited fields. URLs given without credentials keep the stored ones unless told not to."""
+    def update(self, camera_id: int, rec: CameraRecord, *, keep_credentials: bool = True,
+               expected_version: int | None = None) -> CameraRow:  # fmt: skip
+        """Save edited fields. URLs given without credentials keep the stored ones unless told not to.
+        With ``expected_version`` (the version the editor opened), a camera changed since then by
+        anyone is refused with who and when (:class:`StaleEdit`), and nothing is written."""
 
         def work(s: Session) -> None:
-            cam = s.get(Camera, camera_id)
+            cam = s.get(Camera, camera_id, with_for_update=True)
             if cam is None:
                 raise RegistryError(f"camera #{camera_id} does not exist")
+            if expected_version is not None and cam.version != expected_version:
+                raise StaleEdit(cam.name, cam.updated_by, cam.updated_at)
             errors = self._check(s, [rec], ignore_id=camera_id)
             if errors:
                 raise ImportFailed("camera", errors)
@@ -380,6 +399,8 @@ class Registry:
                     details=f"{cam.name}: {', '.join(changed)}",
                 )
             cam.updated_at = utcnow()
+            cam.version += 1
+            cam.updated_by = current_user()
             if rec.has_credentials:
                 self._store_secrets(cam.uid, rec)
 
@@ -395,6 +416,8 @@ class Registry:
                 raise RegistryError(f"camera #{camera_id} does not exist")
             cam.status = CameraStatus.RETIRED.value
             cam.updated_at = utcnow()
+            cam.version += 1
+            cam.updated_by = current_user()
             audit.append(s, "camera retired", target_type="camera", target_id=camera_id, details=cam.name)
 
         self._write(work)

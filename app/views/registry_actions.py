@@ -45,7 +45,10 @@ class RegistryActions(ConsolePart):
         def save(record: Any) -> None:
             def work() -> CameraRow:
                 if row is not None:
-                    return use_cases.edit_camera(session.sessions, session.actor, row.id, record)
+                    # The version this dialog opened: a save by anyone since is refused, not overwritten.
+                    return use_cases.edit_camera(
+                        session.sessions, session.actor, row.id, record, expected_version=row.version
+                    )
                 return use_cases.register_camera(session.sessions, session.actor, record)
 
             def done(saved: CameraRow) -> None:

@@ -121,6 +121,40 @@ def test_edit_dialog_is_filled_from_the_camera(make_window: WindowFactory, qtbot
     qtbot.waitUntil(lambda: any(r.notes == "lens cleaned" for r in window.cameras), timeout=10_000)
 
 
+def test_an_edit_saved_over_another_workstations_change_is_refused_and_keeps_what_was_typed(
+    make_window: WindowFactory, qtbot: QtBot
+) -> None:
+    from app.governance.identity import sign_in
+    from app.registry.records import validate_camera
+    from app.registry.service import Registry
+    from app.views.camera_dialog import CameraDialog
+
+    window = make_window()
+    row = window.cameras[4]
+    assert window.camera_panel.select_camera(row.id)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keyClick(window, Qt.Key.Key_F2)  # Edit camera…
+    dialog = window.findChild(CameraDialog)
+    assert dialog is not None and dialog.value("name") == row.name
+    notes = dialog.edits["notes"]
+    notes.setFocus()
+    QTest.keyClicks(notes, " lens cleaned")
+    # Meanwhile another workstation saves the same camera.
+    theirs, _ = validate_camera(row.to_fields() | {"notes": "moved to the corner"})
+    assert theirs is not None
+    sign_in("mlee")
+    try:
+        Registry(window.registry.sessions).update(row.id, theirs)
+    finally:
+        sign_in(None)
+    QTest.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "was changed by mlee" in dialog.error_label.text(), timeout=10_000)
+    assert "nothing was saved" in dialog.error_label.text() and "Reload (F5)" in dialog.error_label.text()
+    assert dialog.isVisible() and "lens cleaned" in dialog.value("notes")  # nothing typed is lost
+    assert window.registry.get(row.id).notes == "moved to the corner"  # their change stands
+
+
 def test_bad_import_shows_an_error_and_changes_nothing(
     make_window: WindowFactory, qtbot: QtBot, tmp_path: Path
 ) -> None:

@@ -243,6 +243,30 @@ def test_a_division_that_crosses_itself_or_is_not_closed_is_refused_and_nothing_
     assert registry.counts()["total"] == 0 and registry.divisions() == []
 
 
+def test_two_workstations_editing_one_camera_never_overwrite_each_other(registry: Registry) -> None:
+    from app.governance.identity import sign_in
+    from app.registry.service import StaleEdit
+
+    rec, _ = validate_camera(GOOD)
+    assert rec is not None
+    opened = registry.add(rec)  # both workstations open the camera at this version
+    desk_b = Registry(registry.sessions)
+    theirs, _ = validate_camera(GOOD | {"notes": "moved to the corner"})
+    mine, _ = validate_camera(GOOD | {"notes": "lens cleaned"})
+    assert theirs is not None and mine is not None
+    sign_in("mlee")
+    try:
+        saved = desk_b.update(opened.id, theirs, expected_version=opened.version)
+    finally:
+        sign_in(None)
+    assert saved.version == opened.version + 1
+    with pytest.raises(StaleEdit, match=r"was changed by mlee at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"):
+        registry.update(opened.id, mine, expected_version=opened.version)
+    assert registry.get(opened.id).notes == "moved to the corner"
+    # Reloaded, the edit goes through on the version now current.
+    assert registry.update(opened.id, mine, expected_version=saved.version).notes == "lens cleaned"
+
+
 def test_unknown_file_type(registry: Registry, tmp_path: Path) -> None:
     path = tmp_path / "cams.xlsx"
     path.write_bytes(b"x")
