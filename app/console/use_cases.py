@@ -30,6 +30,8 @@ from app.governance.requests import FootageRequests, RequestRow
 from app.governance.roles import Action
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.models.rows import CameraRow
+from app.registry.division_report import DivisionFigures
+from app.registry.division_report import division_report as count_by_division
 from app.registry.records import CameraRecord, validate_camera
 from app.registry.service import ImportReport, Progress, Registry
 
@@ -308,3 +310,11 @@ def record_consent(
     if record is None:
         raise ValueError("; ".join(str(e) for e in errors))
     return registry.update(camera_id, record)
+
+
+# -- accountability ---------------------------------------------------------------------------
+def division_report(sessions: Sessions, actor: Actor, days: int = 30) -> list[DivisionFigures]:
+    """Per division: cameras registered, live-shareable, recorded and watched live in the last
+    ``days`` days; for those who read the audit log (auditors)."""
+    authorize(sessions, actor, Action.READ_AUDIT, "report", f"divisions, last {days} days")
+    return count_by_division(sessions, days)
