@@ -57,6 +57,10 @@ class Settings:
     segment_seconds: float = 60.0
     # Once accounts exist, the console locks after this long without keyboard or mouse input.
     lock_after_minutes: float = 10.0
+    # This workstation's own divisions, comma-separated ("Hollywood, Wilshire"): its center's.
+    # A camera of another division needs a stated purpose, as a private camera does, and the
+    # audit log marks the view. Empty: every division is home (a single center).
+    home_divisions: str = ""
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -84,6 +88,10 @@ class Settings:
         return Path(self.recordings_dir) if self.recordings_dir else self.data_dir / "recordings"
 
     @property
+    def home_division_names(self) -> frozenset[str]:
+        return frozenset(n.strip() for n in self.home_divisions.split(",") if n.strip())
+
+    @property
     def ui_state_path(self) -> Path:
         return self.config_dir / "ui-state.ini"
 
@@ -108,6 +116,7 @@ _FIELD_TYPES: dict[str, type] = {
     "demo_record_cameras": int,
     "segment_seconds": float,
     "lock_after_minutes": float,
+    "home_divisions": str,
     "data_dir": Path,
     "log_dir": Path,
 }

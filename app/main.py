@@ -165,9 +165,10 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     from app.incidents.service import IncidentStore
     from app.walls.salvos import SalvoStore
 
+    home = settings.home_division_names
     actor = (
-        Actor(account.username, Role(account.role)) if account is not None
-        else Actor.before_accounts(current_user())
+        Actor(account.username, Role(account.role), home_divisions=home) if account is not None
+        else Actor.before_accounts(current_user(), home)
     )  # fmt: skip
     window = MainWindow(
         registry, info, ui_state, settings.theme, map_config, engine, media_url, fill_wall,

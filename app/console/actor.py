@@ -18,10 +18,13 @@ class Actor:
     role: Role | None
     workstation: str = field(default_factory=socket.gethostname)
     bootstrap: bool = False
+    # The workstation's own divisions (its center's): a camera outside them needs a stated
+    # purpose, as a private camera does. Empty: every division is home (one center).
+    home_divisions: frozenset[str] = frozenset()
 
     @classmethod
-    def before_accounts(cls, username: str) -> Actor:
-        return cls(username, None, bootstrap=True)
+    def before_accounts(cls, username: str, home_divisions: frozenset[str] = frozenset()) -> Actor:
+        return cls(username, None, bootstrap=True, home_divisions=home_divisions)
 
     def may(self, action: Action) -> bool:
         if self.bootstrap:

@@ -138,7 +138,7 @@ def open_recordings(
 ) -> dict[int, str | None]:
     """Each camera's refusal (None: it may be shown); every playback and refusal is audited."""
     authorize(sessions, actor, Action.VIEW_RECORDINGS, "cameras", ",".join(str(c.id) for c in cameras))
-    return gate_recordings(sessions, cameras, start, end, purpose)
+    return gate_recordings(sessions, cameras, start, end, purpose, actor.home_divisions)
 
 
 def check_live(sessions: Sessions, actor: Actor, camera: CameraRow, purpose: Purpose) -> None:
@@ -146,7 +146,7 @@ def check_live(sessions: Sessions, actor: Actor, camera: CameraRow, purpose: Pur
     media service checks again, and records the view itself, when the stream is opened."""
     authorize(sessions, actor, Action.VIEW_LIVE, "camera", camera.id)
     with sessions() as s:
-        reason = why_not_watch(s, camera, purpose, datetime.now(UTC))
+        reason = why_not_watch(s, camera, purpose, datetime.now(UTC), actor.home_divisions)
     if reason:
         raise _gate_refused(sessions, actor, camera, "live view", reason, purpose)
 

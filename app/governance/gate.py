@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
 from app.governance.live_window import ACTIVE_INCIDENT, parse_live_window
-from app.governance.purpose import Purpose, in_active_incident, needs_purpose, purpose_problem
+from app.governance.purpose import (
+    Purpose,
+    in_active_incident,
+    needs_purpose,
+    outside_home,
+    purpose_needed_for,
+    purpose_problem,
+)
 from app.governance.requests import covering_request, pending_request
 from app.models.db import write_transaction
 from app.models.enums import CameraStatus, SharingTerms
@@ -61,14 +68,16 @@ def why_not_used(camera: CameraRow) -> str | None:
     return None
 
 
-def why_not_watch(s: Session, camera: CameraRow, purpose: Purpose, now: datetime | None = None) -> str | None:
-    """Why this live view may not start now, or None when it may."""
+def why_not_watch(s: Session, camera: CameraRow, purpose: Purpose, now: datetime | None = None,
+                  home: frozenset[str] = frozenset()) -> str | None:  # fmt: skip
+    """Why this live view may not start now, or None when it may. ``home``: the workstation's
+    divisions (a camera outside them needs a stated purpose, as a private one does)."""
     now = now or datetime.now(UTC)
     refusal = why_not_live(camera) or why_not_now(s, camera, now)
     if refusal:
         return refusal
-    if needs_purpose(camera):
-        return purpose_problem(s, purpose)
+    if needs_purpose(camera, home):
+        return purpose_problem(s, purpose, purpose_needed_for(camera, home))
     return None
 
 
@@ -83,7 +92,12 @@ def why_not_now(s: Session, camera: CameraRow, now: datetime) -> str | None:
 
 
 def why_not_play(
-    s: Session, camera: CameraRow, start: datetime, end: datetime, purpose: Purpose
+    s: Session,
+    camera: CameraRow,
+    start: datetime,
+    end: datetime,
+    purpose: Purpose,
+    home: frozenset[str] = frozenset(),
 ) -> str | None:
     """Why this camera's recordings between start and end may not be opened, or None."""
     if camera.sharing_terms == SharingTerms.REGISTERED_ONLY:
@@ -102,8 +116,8 @@ def why_not_play(
         if pending is not None:
             return f"owner has not yet approved request {pending.id}; an approval must cover {stretch}"
         return f"recorded on request: ask the owner for {stretch} (rtcc request add) and mark the approval"
-    if needs_purpose(camera):
-        return purpose_problem(s, purpose)
+    if needs_purpose(camera, home):
+        return purpose_problem(s, purpose, purpose_needed_for(camera, home))
     return None
 
 
@@ -113,6 +127,7 @@ def open_recordings(
     start: datetime,
     end: datetime,
     purpose: Purpose,
+    home: frozenset[str] = frozenset(),
 ) -> dict[int, str | None]:
     """Check each camera and audit the playback (opened or refused) with the stated purpose.
 
@@ -121,8 +136,13 @@ def open_recordings(
     window = f"{start:%Y-%m-%d %H:%M:%S}-{end:%H:%M:%S} UTC"
     with write_transaction(sessions) as s:
         for camera in cameras:
-            refusal = why_not_play(s, camera, start, end, purpose)
+            refusal = why_not_play(s, camera, start, end, purpose, home)
             result[camera.id] = refusal
+            away = (
+                f"; outside the workstation's divisions ({camera.division})"
+                if outside_home(camera, home)
+                else ""
+            )
             audit.append(
                 s,
                 "playback refused" if refusal else "playback opened",
@@ -130,6 +150,6 @@ def open_recordings(
                 target_id=camera.id,
                 purpose=purpose.describe(),
                 case_number=purpose.number,
-                details=f"{camera.name}: {window}" + (f"; {refusal}" if refusal else ""),
+                details=f"{camera.name}: {window}{away}" + (f"; {refusal}" if refusal else ""),
             )
     return result

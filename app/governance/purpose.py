@@ -64,16 +64,30 @@ class Purpose:
         return cls(one("incident"), one("case"), one("reason"))
 
 
-def needs_purpose(camera: CameraRow) -> bool:
-    return camera.owner_type != OwnerType.PUBLIC_AGENCY
+def outside_home(camera: CameraRow, home: frozenset[str]) -> bool:
+    """A camera of another division than the workstation's own (no home divisions: none is)."""
+    return bool(home) and camera.division not in home
 
 
-def purpose_problem(s: Session, purpose: Purpose) -> str | None:
+def needs_purpose(camera: CameraRow, home: frozenset[str] = frozenset()) -> bool:
+    """Private cameras, and any camera outside the workstation's home divisions, need a purpose."""
+    return camera.owner_type != OwnerType.PUBLIC_AGENCY or outside_home(camera, home)
+
+
+def purpose_needed_for(camera: CameraRow, home: frozenset[str] = frozenset()) -> str:
+    if camera.owner_type == OwnerType.PUBLIC_AGENCY and outside_home(camera, home):
+        return (
+            f"a camera outside this workstation's divisions ({camera.division or 'no division'}; "
+            f"this workstation's: {', '.join(sorted(home))})"
+        )
+    return "a private camera"
+
+
+def purpose_problem(s: Session, purpose: Purpose, needed_for: str = "a private camera") -> str | None:
     """What is wrong with a stated purpose, or None when it will do."""
     if not purpose:
         return (
-            "a stated purpose is required for a private camera: "
-            "an incident or case number, or a written reason"
+            f"a stated purpose is required for {needed_for}: an incident or case number, or a written reason"
         )
     if purpose.incident.strip():
         number = purpose.incident.strip()

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import __version__
 from app.governance import audit
 from app.governance.gate import why_not_watch
-from app.governance.purpose import Purpose
+from app.governance.purpose import Purpose, outside_home
 from app.registry import credentials
 from app.registry.service import Registry, RegistryError
 from app.video.consent_watch import ConsentWatch
@@ -47,6 +47,7 @@ from app.video.sources import camera_source
 
 log = logging.getLogger(__name__)
 
+MAX_HOME_DIVISIONS = 21  # a city's divisions; more in a query is not a workstation's own
 LIVE_PATH = re.compile(r"^/live/(\d+)/(main|sub)\.ts$")
 
 
@@ -70,13 +71,16 @@ class Viewer:
     user: str = ""
     workstation: str = ""
     purpose: Purpose = field(default_factory=Purpose)
+    # The workstation's own divisions: a camera outside them needs a stated purpose.
+    home: frozenset[str] = frozenset()
 
     @classmethod
     def from_query(cls, query: str) -> Viewer:
-        params = parse_qs(query, max_num_fields=10)
+        params = parse_qs(query, max_num_fields=12)
         user = (params.get("user") or [""])[0][:64]
         workstation = (params.get("ws") or [""])[0][:200]
-        return cls(user, workstation, Purpose.from_query(params))
+        home = frozenset(n[:100] for n in (params.get("home") or [])[:MAX_HOME_DIVISIONS] if n.strip())
+        return cls(user, workstation, Purpose.from_query(params), home)
 
 
 def database_id(url: str) -> str:
@@ -210,7 +214,7 @@ class MediaService:
         except RegistryError:
             return Refusal(HTTPStatus.NOT_FOUND, f"camera #{camera_id} is not registered")
         with self.sessions() as s:
-            refusal = why_not_watch(s, row, viewer.purpose)
+            refusal = why_not_watch(s, row, viewer.purpose, home=viewer.home)
         if refusal:
             if audit_refusal:
                 self.audit_view("live view refused", camera_id, viewer, refusal)
@@ -219,6 +223,18 @@ class MediaService:
             return camera_source(row, stream)
         except credentials.KeyringUnavailable as exc:
             return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
+
+    def away(self, camera_id: int, viewer: Viewer) -> str:
+        """ "; outside the workstation's divisions (X)" for a view the auditors should see as one."""
+        try:
+            row = self.registry.get(camera_id)
+        except RegistryError:
+            return ""
+        return (
+            f"; outside the workstation's divisions ({row.division})"
+            if outside_home(row, viewer.home)
+            else ""
+        )
 
     def audit_view(self, action: str, camera_id: int, viewer: Viewer, details: str = "") -> None:
         try:
@@ -341,7 +357,9 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
             started = time.monotonic()
             with service._lock:
                 service.open_views += 1
-            service.audit_view("live view started", camera_id, viewer, f"{stream} stream")
+            service.audit_view(
+                "live view started", camera_id, viewer, f"{stream} stream{service.away(camera_id, viewer)}"
+            )
             try:
                 self.send_response(HTTPStatus.OK)
                 self.send_header("Content-Type", "video/mp2t")

@@ -13,7 +13,8 @@ from PySide6.QtCore import Qt
 
 from app.governance.gate import why_not_live, why_not_watch
 from app.governance.identity import current_user
-from app.governance.purpose import Purpose, needs_purpose, purpose_problem
+from app.governance.purpose import Purpose, needs_purpose, outside_home, purpose_problem
+from app.models.enums import OwnerType
 from app.models.rows import CameraRow
 from app.views.console_part import ConsolePart
 from app.views.purpose_dialog import PurposeDialog
@@ -25,7 +26,8 @@ WATCH_LIVE = "watch it live"
 class LiveActions(ConsolePart):
     def live_url(self, camera: CameraRow, stream: str) -> str:
         """The relay URL, naming the viewer and the stated purpose for the service's check and audit."""
-        viewer = urlencode({"user": current_user(), "ws": socket.gethostname()})
+        home = sorted(self.console.session.actor.home_divisions)
+        viewer = urlencode({"user": current_user(), "ws": socket.gethostname(), "home": home}, doseq=True)
         purpose = self.console.session.purposes.for_camera(camera.id).query()
         return f"{self.console.media_url}/live/{camera.id}/{stream}.ts?{viewer}" + (
             f"&{purpose}" if purpose else ""
@@ -38,7 +40,13 @@ class LiveActions(ConsolePart):
         if console.incident_panel.incident is not None and not suggested:
             suggested = Purpose(incident=console.incident_panel.incident.number)
         live = what == WATCH_LIVE
-        dialog = PurposeDialog(camera.name, what, suggested, console)
+        home = console.session.actor.home_divisions
+        why_asked = (
+            f"is in {camera.division or 'no division'}, outside this workstation's divisions"
+            if outside_home(camera, home) and camera.owner_type == OwnerType.PUBLIC_AGENCY
+            else "belongs to a private owner"
+        )
+        dialog = PurposeDialog(camera.name, what, suggested, console, why_asked)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         sessions = console.incidents.sessions if console.incidents is not None else None
 
@@ -57,7 +65,9 @@ class LiveActions(ConsolePart):
 
             def work() -> str | None:
                 with sessions() as s:  # the whole live check: the owner's window may say no too
-                    return why_not_watch(s, camera, purpose) if live else purpose_problem(s, purpose)
+                    if live:
+                        return why_not_watch(s, camera, purpose, home=home)
+                    return purpose_problem(s, purpose)
 
             console.tasks.run(work, done, lambda exc: dialog.refuse(f"cannot check the purpose: {exc}"))
 
@@ -68,7 +78,8 @@ class LiveActions(ConsolePart):
     def purpose_missing(self, camera: CameraRow) -> bool:
         """A private camera that may be shown live, for which this console has not said why yet."""
         stated = bool(self.console.session.purposes.for_camera(camera.id))
-        return why_not_live(camera) is None and needs_purpose(camera) and not stated
+        home = self.console.session.actor.home_divisions
+        return why_not_live(camera) is None and needs_purpose(camera, home) and not stated
 
     def gate_drop(self, wall: VideoWall, camera: CameraRow, index: int) -> bool:
         """A camera dropped on a tile (from the list or the map): ask the purpose first if needed."""
@@ -108,9 +119,12 @@ class LiveActions(ConsolePart):
             return
         side = next(n for n in range(1, 7) if n * n >= count)
         wall.set_layout(f"{side}x{side}")
-        # Public cameras first: they need no stated purpose, so the first view plays at once.
+        # Public cameras of the home divisions first: they need no stated purpose, so the first
+        # view plays at once.
         cameras = self.console.session.cameras.values()
-        live = sorted((r for r in cameras if why_not_live(r) is None), key=needs_purpose)[:count]
+        home = self.console.session.actor.home_divisions
+        live = sorted((r for r in cameras if why_not_live(r) is None), key=lambda r: needs_purpose(r, home))
+        live = live[:count]
         for index, camera in enumerate(live):
             wall.put_camera(camera, index)
         wall.select(0)

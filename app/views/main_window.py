@@ -242,7 +242,8 @@ class MainWindow(QMainWindow):
         return self.walls.windows
 
     def show_signed_in(self, username: str, role: str) -> None:
-        self.session.sign_in(Actor(username, Role(role)))
+        home = self.session.actor.home_divisions  # the workstation's, whoever signs in
+        self.session.sign_in(Actor(username, Role(role), home_divisions=home))
         self.status.show_signed_in(username, role)
         self.setWindowTitle(f"RTCC Console — {username}")
 

@@ -33,13 +33,18 @@ class PurposeDialog(QDialog):
     sig_purpose_stated = Signal(object)
 
     def __init__(
-        self, camera_name: str, what: str, suggested: Purpose, parent: QWidget | None = None
+        self,
+        camera_name: str,
+        what: str,
+        suggested: Purpose,
+        parent: QWidget | None = None,
+        why_asked: str = "belongs to a private owner",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("State the purpose")
         self.setMinimumWidth(620)
         intro = QLabel(
-            f"<b>{html.escape(camera_name)}</b> belongs to a private owner. To {what}, state why: "
+            f"<b>{html.escape(camera_name)}</b> {html.escape(why_asked)}. To {what}, state why: "
             "the incident or case number, or a written reason. It is recorded in the audit log "
             "with your name.",
             self,

@@ -45,6 +45,7 @@ class RegistryFeed(ConsolePart):
         self._divisions_drawn = False
         self._walls_restored = False
         self._poll_busy = False
+        self._home_checked = False
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._poll)
@@ -146,6 +147,17 @@ class RegistryFeed(ConsolePart):
                 ):
                     tile.assign(fresh)
         console.divisions = [name for name, _ in result.divisions]
+        unknown = sorted(console.session.actor.home_divisions - set(console.divisions))
+        if unknown and not self._home_checked:
+            # A misspelt home division would make every camera "outside": say so once, plainly.
+            self._home_checked = True
+            console._error(
+                "Home divisions",
+                ValueError(
+                    f"This workstation's home division(s) {', '.join(unknown)} are not in the registry "
+                    f"(setting home_divisions); known: {', '.join(console.divisions) or 'none'}."
+                ),
+            )
         console.approximate_divisions = {name for name, approx in result.divisions if approx}
         console.camera_panel.set_cameras(result.cameras, console.divisions)
         console.status.show_counts(result.counts)

@@ -131,6 +131,28 @@ def test_owner_terms_are_enforced_before_any_pull(simulator: SimulatorProcess, s
     assert len(audit.query(service.sessions)) == entries and service.pulls == {}
 
 
+def test_a_camera_outside_the_workstations_divisions_needs_a_purpose_and_the_audit_marks_it(
+    simulator: SimulatorProcess, service: MediaService
+) -> None:
+    """A public camera needs no purpose at its own center; seen from another division's center it
+    does, like a private one, and the audit log shows the view as a cross-division one."""
+    from app.governance import audit
+
+    cams = cameras_on(simulator, service.registry, street={"owner_type": "public_agency"})
+    street = cams["street"]
+    base = f"{service.base_url}/live/{street.id}/sub.ts?user=ollie&ws=hw-desk-2"
+    assert read_frames(base, 2) == [(640, 360)] * 2  # no home divisions: every division is home
+    status, body = get(base + "&home=Hollywood&home=Wilshire")
+    assert status == 403 and "outside this workstation's divisions" in body and "Hollywood, Wilshire" in body
+    assert read_frames(base + f"&home=Hollywood&{PURPOSE}", 2) == [(640, 360)] * 2
+    entries = audit.query(service.sessions)
+    refused = [e for e in entries if e.action == "live view refused"]
+    started = [e for e in entries if e.action == "live view started"]
+    assert refused and "outside this workstation's divisions" in refused[-1].details
+    assert "outside the workstation's divisions" in started[-1].details and started[-1].purpose
+    assert "outside" not in started[0].details  # the first view, with no home divisions
+
+
 def test_a_camera_that_drops_ends_its_viewers_and_comes_back(service: MediaService) -> None:
     with SimulatorProcess(1, port=0) as sim:
         cams = cameras_on(sim, service.registry, door={})

@@ -13,6 +13,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.console.actor import Actor
+from app.console.session import Session
 from app.incidents.service import IncidentStore
 from app.registry.gazetteer import OfflineGazetteer
 from app.registry.sample_city import station_places
@@ -29,7 +31,9 @@ WindowFactory = Callable[..., MainWindow]
 def make_window(qtbot: QtBot, city_registry: Registry, tmp_path: Path) -> WindowFactory:
     """Windows without the map unless asked: the map has its own tests and costs a browser."""
 
-    def make(with_map: bool = False, with_wall: bool = False) -> MainWindow:
+    def make(
+        with_map: bool = False, with_wall: bool = False, home: frozenset[str] = frozenset()
+    ) -> MainWindow:
         ui_state = QSettings(str(tmp_path / "ui-state.ini"), QSettings.Format.IniFormat)
         config = MapConfig() if with_map else None
         engine = VlcEngine() if with_wall else None
@@ -41,6 +45,7 @@ def make_window(qtbot: QtBot, city_registry: Registry, tmp_path: Path) -> Window
             city_registry, ConsoleInfo("Database: test"), ui_state, map_config=config, engine=engine,
             media_url="http://127.0.0.1:9", salvos=SalvoStore(sessions), incidents=IncidentStore(sessions),
             time_zone="America/Los_Angeles", gazetteer=gazetteer,
+            session=Session(sessions, Actor.before_accounts("tester", home), city_registry),
         )  # fmt: skip
         qtbot.addWidget(window)
         window.show()

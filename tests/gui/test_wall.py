@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
 from pytestqt.qtbot import QtBot
 
 from app.models.db import open_database
@@ -268,6 +268,32 @@ def test_console_puts_cameras_on_the_wall(make_window, qtbot: QtBot) -> None:  #
     qtbot.waitUntil(lambda: "only during an active incident" in dialog.error.text(), timeout=5_000)
     window.findChild(type(window.actions_list[0]), "layout_3x3").trigger()
     assert window.wall.layout_name == "3x3"
+
+
+def test_a_camera_of_another_division_asks_why_before_it_plays(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    """At a division's center its own public cameras open at once; another division's ask why,
+    like a private camera, and say which division it is."""
+    from app.governance.gate import why_not_live
+    from app.views.purpose_dialog import PurposeDialog
+
+    window = make_window(with_wall=True, home=frozenset({"Hollywood"}))
+    window.findChild(type(window.actions_list[0]), "layout_2x2").trigger()
+    ours = next(c for c in window.cameras if c.owner_type == "public_agency" and c.division == "Hollywood"
+                and why_not_live(c) is None)  # fmt: skip
+    theirs = next(c for c in window.cameras if c.owner_type == "public_agency" and c.division != "Hollywood"
+                  and why_not_live(c) is None)  # fmt: skip
+    table = window.camera_panel.table
+    for camera in (ours, theirs):
+        assert window.camera_panel.select_camera(camera.id)
+        table.setFocus()
+        QTest.keyClick(table, Qt.Key.Key_Return)
+    assert window.wall.visible_tiles[0].camera == ours and "home=Hollywood" in window.live.live_url(
+        ours, "sub"
+    )
+    dialog = next(d for d in window.findChildren(PurposeDialog) if d.isVisible())
+    intro = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert f"is in {theirs.division}, outside this workstation" in intro  # (rich text: the ' is escaped)
+    assert window.wall.visible_tiles[1].camera is None
 
 
 def test_wall_benchmark_measures_frames_cpu_and_delay() -> None:

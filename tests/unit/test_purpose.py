@@ -191,3 +191,32 @@ def test_only_a_supervisor_marks_an_owners_answer(
     sign_in(None)
     (row,) = FootageRequests(registry._sessions).list()
     assert (row.requested_by, row.marked_by, row.owner_decided_by) == ("ollie", "sam", "J. Park")
+
+
+def test_a_camera_outside_the_workstations_divisions_needs_a_purpose_whoever_asks(registry: Registry) -> None:
+    """The rule is the core's: the console's check, the recordings gate and the media service
+    (tested with real streams in tests/e2e/test_media_service.py) all apply it."""
+    from app.console import use_cases
+    from app.console.actor import Actor
+    from app.governance.roles import Role
+
+    street = add(registry, "PUB-1 Street", owner_type="public_agency")  # in no division
+    sessions = registry._sessions
+    settings = load_settings(
+        {"RTCC_HOME_DIVISIONS": " Hollywood ,Wilshire,", "RTCC_CONFIG_DIR": "/nonexistent"}
+    )
+    home = settings.home_division_names
+    assert home == frozenset({"Hollywood", "Wilshire"})
+    with sessions() as s:
+        assert why_not_watch(s, street, Purpose()) is None  # no home divisions: every one is home
+        refusal = why_not_watch(s, street, Purpose(), home=home)
+        assert refusal is not None and "outside this workstation's divisions" in refusal
+        assert "Hollywood, Wilshire" in refusal
+        assert why_not_watch(s, street, REASON, home=home) is None
+    operator = Actor("ollie", Role.OPERATOR, home_divisions=home)
+    with pytest.raises(use_cases.Refused, match="outside this workstation's divisions"):
+        use_cases.check_live(sessions, operator, street, Purpose())
+    shown = use_cases.open_recordings(sessions, operator, [street], NOW - timedelta(hours=1), NOW, REASON)
+    assert shown == {street.id: None}
+    opened = [e for e in audit.query(sessions) if e.action == "playback opened"][-1]
+    assert "outside the workstation's divisions" in opened.details and opened.purpose
