@@ -129,7 +129,7 @@ class RegistryFeed(ConsolePart):
         console.cameras = result.cameras
         if console.map is not None:
             if result.geojson:
-                console.map.set_divisions(result.geojson)
+                console.map.set_divisions(result.geojson, console.session.actor.home_divisions)
                 self._divisions_drawn = True
             console.map.apply_cameras(result.map_plan or plan_cameras(result.cameras, console.map.pushed))
         if console.wall is not None:

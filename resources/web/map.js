@@ -268,15 +268,20 @@ var RtccMap = (function () {
       });
     },
 
-    setDivisions: function (features) {
+    // home: the workstation's own divisions (names); the map opens on them, drawn brighter.
+    setDivisions: function (features, home) {
       divisionLayer.clearLayers();
-      var approximate = false;
+      var approximate = false, homeBounds = L.latLngBounds([]);
+      home = home || [];
       features.forEach(function (f) {
         approximate = approximate || !!f.properties.approximate;
+        var own = home.indexOf(f.properties.name) >= 0;
         var layer = L.geoJSON(f, {
-          style: { color: "#7f9cc7", weight: 2, opacity: 0.9, fillColor: "#3b4a63", fillOpacity: 0.18 },
+          style: own ? { color: "#c7d8f0", weight: 3, opacity: 1, fillColor: "#4f6a93", fillOpacity: 0.26 }
+                     : { color: "#7f9cc7", weight: 2, opacity: 0.9, fillColor: "#3b4a63", fillOpacity: 0.18 },
           interactive: false,
         });
+        if (own) homeBounds.extend(layer.getBounds());
         var label = el("span", "rtcc-division-label", f.properties.name);
         var center = f.properties.station ? L.latLng(f.properties.station[1], f.properties.station[0])
                                           : layer.getBounds().getCenter();
@@ -289,8 +294,9 @@ var RtccMap = (function () {
       });
       if (!this._fitted && features.length) {
         map.invalidateSize();
-        map.fitBounds(divisionLayer.getLayers().filter(function (l) { return l.getBounds; })
-          .reduce(function (b, l) { return b.extend(l.getBounds()); }, L.latLngBounds([])), { animate: false });
+        var all = divisionLayer.getLayers().filter(function (l) { return l.getBounds; })
+          .reduce(function (b, l) { return b.extend(l.getBounds()); }, L.latLngBounds([]));
+        map.fitBounds(homeBounds.isValid() ? homeBounds : all, { animate: false });
         this._fitted = true;
       }
       var note = document.querySelector(".rtcc-approx");
@@ -389,6 +395,8 @@ var RtccMap = (function () {
       return JSON.stringify({
         cameras: cameras.size, clustered: cluster.getLayers().length, cones: coneLayer.getLayers().length,
         zoom: map.getZoom(), center: [center.lat, center.lng], filter: filter,
+        bounds: [map.getBounds().getSouth(), map.getBounds().getWest(), map.getBounds().getNorth(),
+                 map.getBounds().getEast()],
         highlight: highlight && map.hasLayer(highlight) ? [highlight.getLatLng().lat, highlight.getLatLng().lng] : null,
         incidents: incidentLayer.getLayers().length / 2, divisions: divisionLayer.getLayers().length / 2,
         heap: (performance.memory && performance.memory.usedJSHeapSize) || null,

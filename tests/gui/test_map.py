@@ -45,6 +45,25 @@ def city_map(qtbot: QtBot, city_registry: Registry) -> Iterator[MapPanel]:
     yield open_map(qtbot, city_registry)
 
 
+def test_the_map_opens_on_the_workstations_own_divisions(qtbot: QtBot, city_registry: Registry) -> None:
+    from app.geo.divisions import DivisionMap
+
+    whole = js_json(qtbot, open_map(qtbot, city_registry).page, "JSON.parse(RtccMap.state())")["bounds"]
+    panel = MapPanel(MapConfig())
+    qtbot.addWidget(panel)
+    panel.resize(1200, 800)
+    panel.show()
+    features = city_registry.divisions_geojson()
+    panel.set_divisions(features, frozenset({"Hollywood"}))
+    with qtbot.waitSignal(panel.sig_loaded, timeout=30_000):
+        panel.show_cameras(city_registry.list_cameras())
+    south, west, north, east = js_json(qtbot, panel.page, "JSON.parse(RtccMap.state())")["bounds"]
+    # Zoomed in on Hollywood: a smaller view than the whole city's, centred in Hollywood.
+    assert (north - south) < (whole[2] - whole[0]) / 2
+    boundaries = [(f["properties"]["name"], f["geometry"]) for f in features]
+    assert DivisionMap(boundaries).division_of((south + north) / 2, (west + east) / 2) == "Hollywood"
+
+
 def errors(panel: MapPanel) -> list[str]:
     return [message for level, message in panel.page.console if level >= 2]
 

@@ -285,8 +285,9 @@ class MapPanel(QWidget):
         if not self._sending:
             self._send_next()
 
-    def set_divisions(self, features: list[dict[str, Any]]) -> None:
-        self.run_js(js_call("setDivisions", features))
+    def set_divisions(self, features: list[dict[str, Any]], home: frozenset[str] = frozenset()) -> None:
+        """Draw the divisions; the map opens on ``home`` (the workstation's own), drawn brighter."""
+        self.run_js(js_call("setDivisions", features, sorted(home)))
 
     @property
     def pushed(self) -> Mapping[int, dict[str, Any]]:
