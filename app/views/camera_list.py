@@ -54,6 +54,7 @@ LABELS = {
     "retired": "Retired",
 }
 ANY = ""
+HOME = "\x00home"  # the division filter's "this workstation's own divisions"
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
@@ -153,7 +154,20 @@ class CameraFilterProxy(QSortFilterProxyModel):
             "status": ANY,
             "division": ANY,
         }
+        self.home: frozenset[str] = frozenset()  # the workstation's divisions: listed first
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        """Whatever the column, the workstation's own divisions' cameras come first."""
+        if self.home:
+            model = self.sourceModel()
+            assert isinstance(model, CameraTableModel)
+            a = model.rows[left.row()].division in self.home
+            b = model.rows[right.row()].division in self.home
+            if a != b:
+                # Qt reverses the answer for a descending sort: keep home first either way.
+                return a if self.sortOrder() == Qt.SortOrder.AscendingOrder else b
+        return super().lessThan(left, right)
 
     def set_text(self, text: str) -> None:
         self.beginFilterChange()
@@ -174,6 +188,9 @@ class CameraFilterProxy(QSortFilterProxyModel):
                 continue
             if field == "status" and wanted == "consent_revoked":
                 if row.consent_revoked_at is None:
+                    return False
+            elif field == "division" and wanted == HOME:
+                if row.division not in self.home:
                     return False
             elif getattr(row, field) != wanted:
                 return False
@@ -257,6 +274,8 @@ class CameraListPanel(QWidget):
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("All divisions", ANY)
+        if self.proxy.home:
+            combo.addItem(f"Own: {', '.join(sorted(self.proxy.home))}", HOME)
         for name in divisions:
             combo.addItem(name, name)
         combo.setCurrentIndex(max(0, combo.findData(current)))
@@ -267,6 +286,11 @@ class CameraListPanel(QWidget):
         if selected is not None:
             self.select_camera(selected.id)
         self._update_count()
+
+    def set_home(self, home: frozenset[str]) -> None:
+        """The workstation's own divisions: their cameras first, and a filter for them alone."""
+        self.proxy.home = home
+        self.proxy.invalidate()
 
     def selected_camera(self) -> CameraRow | None:
         index = self.table.currentIndex()

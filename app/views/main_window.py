@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
             self.setCentralWidget(_placeholder("Video wall switched off for this window.", "wall_area"))
 
         self.camera_panel = CameraListPanel(self)
+        self.camera_panel.set_home(self.session.actor.home_divisions)
         self.camera_panel.sig_camera_selected.connect(self._on_camera_selected)
         self.camera_panel.sig_camera_activated.connect(lambda row: self.live.open_on_wall(row.id))
         self.details = QLabel(self)

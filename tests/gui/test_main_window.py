@@ -155,6 +155,29 @@ def test_an_edit_saved_over_another_workstations_change_is_refused_and_keeps_wha
     assert window.registry.get(row.id).notes == "moved to the corner"  # their change stands
 
 
+def test_the_camera_list_offers_the_workstations_own_divisions_first(
+    make_window: WindowFactory, qtbot: QtBot
+) -> None:
+    from app.views.camera_list import ROW_ROLE
+
+    window = make_window(home=frozenset({"Hollywood"}))
+    panel = window.camera_panel
+    proxy = panel.proxy
+
+    def listed() -> list[str]:
+        return [proxy.index(r, 0).data(ROW_ROLE).division for r in range(proxy.rowCount())]
+
+    ours = sum(c.division == "Hollywood" for c in window.cameras)
+    assert 0 < ours < 200 and listed()[:ours] == ["Hollywood"] * ours and len(listed()) == 200
+    QTest.mouseClick(panel.table.horizontalHeader().viewport(), Qt.MouseButton.LeftButton)  # sort: reversed
+    assert listed()[:ours] == ["Hollywood"] * ours  # still first
+    combo = panel.combos["division"]
+    assert combo.itemText(1) == "Own: Hollywood"
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key.Key_Down)  # from "All divisions" to "Own: Hollywood"
+    assert listed() == ["Hollywood"] * ours
+
+
 def test_bad_import_shows_an_error_and_changes_nothing(
     make_window: WindowFactory, qtbot: QtBot, tmp_path: Path
 ) -> None:
