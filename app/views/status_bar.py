@@ -26,7 +26,7 @@ def short_database(line: str) -> str:
 def short_media(line: str) -> str:
     """The media service's line, short enough for the status bar. An alarm is never shortened:
     it must be read across the room."""
-    if line.startswith(MEDIA_ALARM):
+    if line.startswith(MEDIA_ALARM) or line.endswith(" not answering"):
         return line
     short = re.sub(r"^Media service: \S+ · ", "Media: ", line)
     short = short.replace(" camera stream(s) pulled", " pulled").replace(" viewer(s)", " viewers")
@@ -79,6 +79,7 @@ class ConsoleStatus:
     def show_media(self, line: str) -> None:
         self.media.setText(short_media(line))
         self.media.setToolTip(plain_tooltip(line))
-        # A recording alarm must be seen across the room: red, bold, until it clears.
-        alarm = line.startswith(MEDIA_ALARM)
+        # A recording alarm, or a service that stopped answering (no live video, no recording),
+        # must be seen across the room: red, bold, until it clears.
+        alarm = line.startswith(MEDIA_ALARM) or line.endswith(" not answering")
         self.media.setStyleSheet("color: white; background: #b00020; font-weight: bold;" if alarm else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -294,6 +295,38 @@ def test_a_camera_of_another_division_asks_why_before_it_plays(make_window, qtbo
     intro = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert f"is in {theirs.division}, outside this workstation" in intro  # (rich text: the ' is escaped)
     assert window.wall.visible_tiles[1].camera is None
+
+
+def test_a_killed_media_service_shows_at_once_and_its_cameras_come_back_when_it_restarts(
+    make_window, simulator: SimulatorProcess, city_registry, qtbot: QtBot
+) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+    import socket
+
+    from app.video.child_service import MediaProcess
+
+    with socket.socket() as probe:  # a port the restarted service can take again
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = city_registry.sessions.kw["bind"].url.render_as_string(hide_password=False)
+    cams = cameras_on(simulator, city_registry, gate={"owner_type": "public_agency"})
+    media = MediaProcess(url, port=port).start()
+    try:
+        window = make_window(with_wall=True, media_url=media.url)
+        tile = window.wall.put_camera(cams["gate"], 0)
+        wait_live(qtbot, tile)
+        os.kill(media.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        qtbot.waitUntil(lambda: tile.state != TileState.LIVE, timeout=10_000)
+        qtbot.waitUntil(lambda: window.status.media.text().endswith("not answering"), timeout=10_000)
+        assert time.monotonic() - killed < 10 and "background: #b00020" in window.status.media.styleSheet()
+        media.close()
+        media = MediaProcess(url, port=port).start()
+        qtbot.waitUntil(lambda: tile.state == TileState.LIVE, timeout=30_000)
+        qtbot.waitUntil(lambda: not window.status.media.text().endswith("not answering"), timeout=10_000)
+    finally:
+        media.close()
 
 
 def test_wall_benchmark_measures_frames_cpu_and_delay() -> None:
