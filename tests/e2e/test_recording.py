@@ -45,7 +45,9 @@ def test_segments_are_recorded_hashed_and_chained(
         cams = cameras_on(sim, svc.registry, shop={}, home={"sharing_terms": "registered_only"})
         svc.start_recording(root, segment_s=2.0, check_every_s=0.3)
         qtbot.waitUntil(lambda: len(segments(svc)) >= 3, timeout=60_000)
-    items = segments(svc)
+        # Taken while the camera still sends: the segment its stop cuts short (2 frames, on a busy
+        # machine) is a true recording of a stop, not a full segment to measure.
+        items = segments(svc)
     assert {i.camera_id for i in items} == {cams["shop"].id}  # registered-only cameras are never recorded
     previous_end = None
     for item in items:
