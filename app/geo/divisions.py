@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from app.geo.geometry import point_in_polygon
+
 Point = tuple[float, float]  # (longitude, latitude), as GeoJSON writes them
 
 
@@ -62,19 +64,9 @@ def _locate(point: Point, polygons: list[list[list[Point]]]) -> str:
             continue
         if any(_on_ring(point, ring) for ring in rings):
             return "edge"
-        if _in_ring(point, rings[0]) and not any(_in_ring(point, hole) for hole in rings[1:]):
+        if point_in_polygon(point, rings[0]) and not any(point_in_polygon(point, hole) for hole in rings[1:]):
             return "inside"
     return "outside"
-
-
-def _in_ring(point: Point, ring: list[Point]) -> bool:
-    x, y = point
-    inside = False
-    for i in range(len(ring) - 1):
-        (x1, y1), (x2, y2) = ring[i], ring[i + 1]
-        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
-            inside = not inside
-    return inside
 
 
 def _on_ring(point: Point, ring: list[Point]) -> bool:
