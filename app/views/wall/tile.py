@@ -67,8 +67,8 @@ BACKOFF_S = (1.0, 2.0, 4.0)
 # libVLC 3 holds on to a little of every stream it plays (about 1.5 kB/s per player, measured
 # with bare players; freed when the input closes: docs/notes.md). A tile live this long hands
 # over to a fresh connection on its spare player, which takes over at its first picture: no gap
-# on screen, and memory stays flat over a shift. The media service records the hand-over as one
-# view ending and the next starting, as it happened.
+# on screen, and what libVLC holds for one input stays bounded over a shift. The media service
+# records the hand-over as one view ending and the next starting, as it happened.
 RENEW_AFTER_S = 30 * 60.0
 
 
