@@ -74,8 +74,13 @@ def needs_purpose(camera: CameraRow, home: frozenset[str] = frozenset()) -> bool
     return camera.owner_type != OwnerType.PUBLIC_AGENCY or outside_home(camera, home)
 
 
+def asked_for_its_division(camera: CameraRow, home: frozenset[str]) -> bool:
+    """A public camera that needs a purpose only because it is outside the home divisions."""
+    return camera.owner_type == OwnerType.PUBLIC_AGENCY and outside_home(camera, home)
+
+
 def purpose_needed_for(camera: CameraRow, home: frozenset[str] = frozenset()) -> str:
-    if camera.owner_type == OwnerType.PUBLIC_AGENCY and outside_home(camera, home):
+    if asked_for_its_division(camera, home):
         return (
             f"a camera outside this workstation's divisions ({camera.division or 'no division'}; "
             f"this workstation's: {', '.join(sorted(home))})"

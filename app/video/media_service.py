@@ -65,6 +65,14 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class LiveSource:
+    """Where to pull an allowed live view from, and what its audit entry adds about it."""
+
+    url: str
+    note: str = ""  # "; outside the workstation's divisions (X)" for a cross-division view
+
+
+@dataclass(frozen=True)
 class Viewer:
     """Who asks for a live stream and why, as the console states it in the URL's query."""
 
@@ -206,7 +214,7 @@ class MediaService:
     # -- sources --------------------------------------------------------------------------
     def source_url(
         self, camera_id: int, stream: str, viewer: Viewer, audit_refusal: bool = True
-    ) -> str | Refusal:
+    ) -> LiveSource | Refusal:
         """The camera's stream, or why it may not be shown (audited, unless ``audit_refusal`` is
         off: a HEAD asking why a stream stopped is not a second attempt to watch it)."""
         try:
@@ -219,22 +227,15 @@ class MediaService:
             if audit_refusal:
                 self.audit_view("live view refused", camera_id, viewer, refusal)
             return Refusal(HTTPStatus.FORBIDDEN, refusal)
-        try:
-            return camera_source(row, stream)
-        except credentials.KeyringUnavailable as exc:
-            return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
-
-    def away(self, camera_id: int, viewer: Viewer) -> str:
-        """ "; outside the workstation's divisions (X)" for a view the auditors should see as one."""
-        try:
-            row = self.registry.get(camera_id)
-        except RegistryError:
-            return ""
-        return (
+        note = (
             f"; outside the workstation's divisions ({row.division})"
             if outside_home(row, viewer.home)
             else ""
         )
+        try:
+            return LiveSource(camera_source(row, stream), note)
+        except credentials.KeyringUnavailable as exc:
+            return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
 
     def audit_view(self, action: str, camera_id: int, viewer: Viewer, details: str = "") -> None:
         try:
@@ -348,7 +349,7 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
             if isinstance(source, Refusal):
                 self._text(source.status, source.reason + "\n")
                 return
-            relay = service.relay(f"{camera_id}/{stream}", source)
+            relay = service.relay(f"{camera_id}/{stream}", source.url)
             relay.ready.wait(service.open_timeout_s + 2)
             if relay.failed.is_set():
                 self._text(HTTPStatus.BAD_GATEWAY, f"camera did not answer: {relay.stats.error}\n")
@@ -357,9 +358,7 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
             started = time.monotonic()
             with service._lock:
                 service.open_views += 1
-            service.audit_view(
-                "live view started", camera_id, viewer, f"{stream} stream{service.away(camera_id, viewer)}"
-            )
+            service.audit_view("live view started", camera_id, viewer, f"{stream} stream{source.note}")
             try:
                 self.send_response(HTTPStatus.OK)
                 self.send_header("Content-Type", "video/mp2t")

@@ -13,8 +13,7 @@ from PySide6.QtCore import Qt
 
 from app.governance.gate import why_not_live, why_not_watch
 from app.governance.identity import current_user
-from app.governance.purpose import Purpose, needs_purpose, outside_home, purpose_problem
-from app.models.enums import OwnerType
+from app.governance.purpose import Purpose, asked_for_its_division, needs_purpose, purpose_problem
 from app.models.rows import CameraRow
 from app.views.console_part import ConsolePart
 from app.views.purpose_dialog import PurposeDialog
@@ -43,7 +42,7 @@ class LiveActions(ConsolePart):
         home = console.session.actor.home_divisions
         why_asked = (
             f"is in {camera.division or 'no division'}, outside this workstation's divisions"
-            if outside_home(camera, home) and camera.owner_type == OwnerType.PUBLIC_AGENCY
+            if asked_for_its_division(camera, home)
             else "belongs to a private owner"
         )
         dialog = PurposeDialog(camera.name, what, suggested, console, why_asked)
