@@ -254,7 +254,9 @@ def _parser() -> argparse.ArgumentParser:
     bsoak.add_argument("--tiles", type=int, default=16)
     bsoak.add_argument("--drop-every", type=float, default=180.0, help="seconds between camera drops")
     bsoak.add_argument("--drop-for", type=float, default=30.0, help="seconds a dropped camera stays away")
-    bsoak.add_argument("--work-every", type=float, default=120.0, help="seconds between incident+export")
+    bsoak.add_argument(
+        "--work-every", type=float, default=120.0, help="seconds between incident+export; 0: none"
+    )
     bsoak.add_argument("--sample-every", type=float, default=30.0)
     bsoak.add_argument("--warmup", type=float, default=None, help="seconds (default: a quarter, <= 10 min)")
     bsoak.add_argument("--output", type=Path, default=None, help="also write the JSON here")

@@ -201,6 +201,8 @@ class _Shift:
         started, self.started_at = time.monotonic(), datetime.now(UTC)
         # The first incident and export once there is closed footage to export.
         first_work = started + max(work_every_s / 2, 3 * self.segment_s + 15)
+        if work_every_s <= 0:  # a wall-only soak: tells the wall's own memory from the exports'
+            first_work = float("inf")
         next_sample, next_drop, next_work = started, started + drop_every_s / 2, first_work
         last_drop_by = started + duration_s - drop_for_s - 30  # every drop has time to come back
         while (now := time.monotonic()) - started < duration_s:

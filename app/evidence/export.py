@@ -66,6 +66,7 @@ from app.governance.custody import append_event, sha256_file
 from app.governance.identity import current_user
 from app.models.db import write_transaction
 from app.models.tables import Bookmark, Camera, Case, CaseWindow, CustodyEvent, EvidenceItem, Incident, Owner
+from app.native_memory import then_release_freed_memory
 
 CHUNK = 4 << 20
 
@@ -250,6 +251,7 @@ def _tools() -> dict[str, str]:
     return versions
 
 
+@then_release_freed_memory
 def export_case(
     sessions: sessionmaker[Session],
     case_id: int,

@@ -45,6 +45,7 @@ from app.evidence.signing import (
     signature_valid,
 )
 from app.governance.custody import EventFields, event_hash, sha256_file
+from app.native_memory import then_release_freed_memory
 
 VALID, TAMPERED, INCOMPLETE_VERDICT = "valid", "tampered", "incomplete"
 EXIT_CODES = {VALID: 0, TAMPERED: 1, INCOMPLETE_VERDICT: 2}
@@ -360,6 +361,7 @@ def _check_sums(
         verdict.fail(TAMPERED, f"{SUMS} does not list exactly the manifest's files and hashes")
 
 
+@then_release_freed_memory
 def verify_package(path: Path, trusted: set[str] | None = None) -> Verdict:
     """Verify a package folder or zip."""
     if not path.exists():
