@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
         media.add_argument("--segment-seconds", type=float, default=60.0, help="length of recorded segments")
         media.add_argument("--record-limit", type=int, default=0, help="record at most N cameras (0: all)")
         media.add_argument("--recordings", default="", help="recordings folder (default from settings)")
+        media.add_argument("--divisions", default=None,
+                           help="serve and record only these divisions' cameras, comma-separated "
+                                "(default from settings; empty: every camera)")  # fmt: skip
+        media.add_argument(
+            "--name", default="", help="this service's name in the directory (default host:port)"
+        )
         media.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
     ver = sub.add_parser("verify", help="verify a case package (exit 0 valid, 1 tampered, 2 incomplete)")
@@ -266,6 +272,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from app.models.db import closing_databases
+
+    with closing_databases():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -801,14 +814,17 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
     import threading
 
     from app.models.db import DatabaseError, open_database
+    from app.video.media_directory import parse_divisions
     from app.video.media_service import MediaService
 
     host = args.host or settings.media_host
     port = settings.media_port if args.port is None else args.port
     try:
+        divisions = parse_divisions(settings.media_divisions if args.divisions is None else args.divisions)
         service = MediaService(
-            open_database(settings.effective_database_url, settings.db_busy_timeout_s), host, port
-        )
+            open_database(settings.effective_database_url, settings.db_busy_timeout_s), host, port,
+            divisions=divisions, name=args.name,
+        )  # fmt: skip
     except DatabaseError as exc:
         print(f"rtcc media: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -839,6 +855,7 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
         service.stop_recording()
         service.close_relays()
         service.wait_for_views(3.0)
+        service.heartbeat.stop()
     log.info("media service stopped")
     return EXIT_OK
 

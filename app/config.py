@@ -61,6 +61,8 @@ class Settings:
     # A camera of another division needs a stated purpose, as a private camera does, and the
     # audit log marks the view. Empty: every division is home (a single center).
     home_divisions: str = ""
+    # The divisions whose cameras `rtcc media` on this machine serves and records ("": all).
+    media_divisions: str = ""
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -117,6 +119,7 @@ _FIELD_TYPES: dict[str, type] = {
     "segment_seconds": float,
     "lock_after_minutes": float,
     "home_divisions": str,
+    "media_divisions": str,
     "data_dir": Path,
     "log_dir": Path,
 }

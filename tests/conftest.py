@@ -44,9 +44,69 @@ def settings(isolated_dirs: Path) -> Settings:
     return load_settings()
 
 
+# -- the database: SQLite and PostgreSQL ---------------------------------------------------------
+# Tests that take ``db_url`` in tests/unit and tests/e2e run twice, on an SQLite file and on a
+# fresh database of a real PostgreSQL server: a throw-away cluster of Debian's package that the
+# session starts on 127.0.0.1 on first use, or the server RTCC_TEST_POSTGRES_URL names (a URL
+# of a role that may create databases). The GUI tests use SQLite: the views see only use cases.
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_backend" in metafunc.fixturenames and "/tests/gui/" not in str(metafunc.definition.path):
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("db_backend", ("sqlite",) if only else BACKENDS, indirect=True)
+    if "recorded_backend" in metafunc.fixturenames:  # the e2e tests' shared recording, once per backend
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("recorded_backend", ("sqlite",) if only else BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'registry.sqlite'}"
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[Any]:
+    """Makes fresh, migrated PostgreSQL databases for the session's tests."""
+    import os
+
+    from app.bench.postgres_cluster import DatabaseFactory, ThrowawayCluster
+
+    given = os.environ.get("RTCC_TEST_POSTGRES_URL")
+    if given:
+        yield DatabaseFactory(given)
+        return
+    with ThrowawayCluster() as cluster:
+        yield DatabaseFactory(cluster.admin_url)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, db_backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.sqlite'}"
+        return
+    import weakref
+
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    factory = request.getfixturevalue("postgres_databases")
+    url = factory.new_database()
+    opened: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def remember(dbapi_connection: Any, _record: Any) -> None:
+        if hasattr(dbapi_connection, "pgconn"):  # a psycopg connection (the test may open SQLite too)
+            opened.add(dbapi_connection)
+
+    event.listen(Pool, "connect", remember)
+    yield url
+    event.remove(Pool, "connect", remember)
+    # Close what the test's engines still pool (SQLite files need no closing; a server
+    # connection left to the garbage collector warns), then drop the database.
+    for connection in list(opened):
+        connection.close()
+    factory.drop(url)
 
 
 @pytest.fixture

@@ -61,3 +61,21 @@ class PurposeGranted:
 class SignedIn:
     username: str
     role: str
+
+
+@dataclass(frozen=True)
+class FeedChanged:
+    """Other workstations (or this one) changed something: a batch of the change feed of one
+    kind. ``ids`` are the cameras, incidents or requests; empty: re-read all of them."""
+
+    kind: str  # "cameras", "incident", "request", "media"
+    ids: tuple[int, ...]
+    by: tuple[str, ...]  # "user at workstation", once each, in order
+
+
+@dataclass(frozen=True)
+class FeedConnection:
+    """The change feed lost or regained the database (a console says so and catches up)."""
+
+    connected: bool
+    why: str

@@ -19,9 +19,19 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
 from app.console.actor import Actor
-from app.console.events import CamerasChanged, EventEmitter, IncidentEvent, PurposeGranted, SignedIn
+from app.console.change_listener import ChangeListener
+from app.console.events import (
+    CamerasChanged,
+    EventEmitter,
+    FeedChanged,
+    FeedConnection,
+    IncidentEvent,
+    PurposeGranted,
+    SignedIn,
+)
 from app.governance.identity import sign_in
 from app.governance.purpose import Purpose, PurposeBook
+from app.models.change_feed import Change
 from app.models.enums import CameraStatus
 from app.models.rows import CameraRow
 from app.periodic import Periodic
@@ -44,6 +54,9 @@ class SessionEvents:
         self.incident: EventEmitter[IncidentEvent] = EventEmitter("incident")
         self.purpose_granted: EventEmitter[PurposeGranted] = EventEmitter("purpose_granted")
         self.signed_in: EventEmitter[SignedIn] = EventEmitter("signed_in")
+        # The change feed: what this and other workstations changed, one event per kind and batch.
+        self.feed_changed: EventEmitter[FeedChanged] = EventEmitter("feed_changed")
+        self.feed_connection: EventEmitter[FeedConnection] = EventEmitter("feed_connection")
 
 
 class Session:
@@ -60,6 +73,7 @@ class Session:
         self._read_at = 0.0
         self._lock = threading.Lock()
         self._follower: Periodic | None = None
+        self._listener: ChangeListener | None = None
 
     # -- who ------------------------------------------------------------------------------
     def sign_in(self, actor: Actor) -> None:
@@ -122,6 +136,65 @@ class Session:
         if self._follower is not None:
             self._follower.stop(5)
             self._follower = None
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+
+    # -- the change feed --------------------------------------------------------------------
+    def take_changes(self, changes: list[Change]) -> list[FeedChanged]:
+        """Tell subscribers what the feed brought, one event per kind (no database work: the
+        console calls this on its GUI thread and reads what it needs on its task runner)."""
+        events = []
+        for kind in dict.fromkeys(c.kind for c in changes):
+            mine = [c for c in changes if c.kind == kind]
+            everything = any(not c.subject for c in mine)
+            ids = () if everything else tuple(dict.fromkeys(i for c in mine for i in c.subject))
+            by = tuple(dict.fromkeys(f"{c.username or 'someone'} at {c.workstation or '?'}" for c in mine))
+            event = FeedChanged(kind, ids, by)
+            self.events.feed_changed.emit(event)
+            events.append(event)
+        return events
+
+    def take_connection(self, connected: bool, why: str) -> None:
+        self.events.feed_connection.emit(FeedConnection(connected, why))
+
+    def follow_changes(self) -> ChangeListener:
+        """Follow the change feed on a thread of this session's own (front ends without an
+        event loop, the center benchmark): camera changes are read and applied at once, and
+        every event comes on that thread."""
+        if self._listener is None:
+
+            def deliver(changes: list[Change]) -> None:
+                for event in self.take_changes(changes):
+                    if event.kind == "cameras":
+                        self.apply_cameras(event.ids)
+
+            self._listener = ChangeListener(
+                self.sessions, deliver, on_connection=self.take_connection
+            ).start()
+        return self._listener
+
+    def apply_cameras(self, ids: tuple[int, ...]) -> CamerasChanged | None:
+        """Re-read the named cameras (all, when none are named) and apply them."""
+        if not ids:
+            return self.apply(self.read_changes(force=True))
+        fresh = self.registry.cameras_by_id(ids)
+        with self._lock:
+            before = self.cameras
+            retired = tuple(sorted(
+                i for i, row in fresh.items()
+                if row.status == CameraStatus.RETIRED and (i not in before or before[i].status != row.status)
+            ))  # fmt: skip
+            added = tuple(sorted(i for i in fresh if i not in before and i not in retired))
+            changed = tuple(
+                sorted(i for i in fresh if i in before and before[i] != fresh[i] and i not in retired)
+            )
+            self.cameras = {**before, **fresh}
+        if not (added or changed or retired):
+            return None
+        event = CamerasChanged(added, changed, retired)
+        self.events.cameras_changed.emit(event)
+        return event
 
     def camera(self, camera_id: int) -> CameraRow | None:
         return self.cameras.get(camera_id)

@@ -61,6 +61,11 @@ def event_hash(fields: EventFields, prev_hash: str) -> str:
 def append_event(s: Session, item: EvidenceItem, action: str, reason: str = "", *,
                  at: datetime | None = None) -> CustodyEvent:  # fmt: skip
     """Add the next event to ``item``'s chain (inside the caller's transaction)."""
+    if s.get_bind().dialect.name == "postgresql":
+        # Two workstations adding to one item's chain at once would both read the same last
+        # event and fork it: the item's row lock makes the second wait for the first's commit.
+        # (SQLite has one writer at a time already: write_transaction takes the lock first.)
+        s.execute(select(EvidenceItem.id).where(EvidenceItem.id == item.id).with_for_update())
     last = s.execute(
         select(CustodyEvent.event_hash)
         .where(CustodyEvent.evidence_item_id == item.id)

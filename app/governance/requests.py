@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.governance import audit
 from app.governance.identity import current_user
 from app.governance.purpose import Purpose, purpose_problem
+from app.models.change_feed import publish
 from app.models.db import write_transaction
 from app.models.enums import SharingTerms
 from app.models.tables import Camera, FootageRequest
@@ -104,6 +105,7 @@ class FootageRequests:
                 purpose=purpose.describe(), case_number=purpose.number,
                 details=f"request {req.id}: {start:%Y-%m-%d %H:%M}-{end:%Y-%m-%d %H:%M} UTC",
             )  # fmt: skip
+            publish(s, "request", req.id, username=req.requested_by)
             return _row(req, camera.name)
 
     def decide(
@@ -132,6 +134,7 @@ class FootageRequests:
                 details=f"request {req.id}: {req.status} by {req.owner_decided_by} at "
                 f"{decided_at:%Y-%m-%d %H:%M} UTC",
             )  # fmt: skip
+            publish(s, "request", req.id, username=req.marked_by)
             return _row(req, camera.name if camera else "")
 
     def list(self, camera_id: int | None = None, status: str = "") -> list[RequestRow]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.geo.divisions import DivisionMap
 from app.governance.identity import current_user
+from app.models.change_feed import publish
 from app.models.db import write_transaction
 from app.models.tables import Division, Incident, IncidentCamera
 
@@ -45,6 +46,9 @@ class SavedIncident:
     notes: str
     camera_ids: list[int]  # selected, best first
     division: str = ""  # whose boundary holds the point; "" outside every division
+    created_by: str = ""
+    closed_at: datetime | None = None
+    closed_by: str = ""
 
 
 # A caller's clock may run a little ahead of ours; beyond this, the time was mistyped.
@@ -100,6 +104,7 @@ class IncidentStore:
                 s.add(IncidentCamera(incident_id=incident.id, camera_id=camera_id, rank=rank,
                                      selected=selected, reason=reason[:300]))  # fmt: skip
             incident_id = incident.id
+            publish(s, "incident", incident_id, username=incident.created_by)
         return self.get(incident_id)
 
     def get(self, incident_id: int) -> SavedIncident:
@@ -117,7 +122,8 @@ class IncidentStore:
             division = s.get(Division, inc.division_id) if inc.division_id is not None else None
             return SavedIncident(inc.id, inc.number, inc.incident_type, inc.reported_at, inc.time_zone,
                                  inc.latitude, inc.longitude, inc.radius_m, inc.notes, ids,
-                                 division.name if division else "")  # fmt: skip
+                                 division.name if division else "", inc.created_by, inc.closed_at,
+                                 inc.closed_by)  # fmt: skip
 
     def close(self, number: str) -> None:
         """Close an incident: owners' "during an active incident only" windows end with it."""
@@ -128,8 +134,13 @@ class IncidentStore:
             if inc is None:
                 raise IncidentError(f"incident '{number}' does not exist")
             if inc.closed_at is not None:
-                raise IncidentError(f"incident '{number}' was closed at {inc.closed_at:%Y-%m-%d %H:%M} UTC")
+                by = f" by {inc.closed_by}" if inc.closed_by else ""
+                raise IncidentError(
+                    f"incident '{number}' was already closed{by} at {inc.closed_at:%Y-%m-%d %H:%M} UTC"
+                )
             inc.closed_at = datetime.now(UTC)
+            inc.closed_by = current_user()
+            publish(s, "incident", inc.id, username=inc.closed_by)
             audit.append(
                 s, "incident closed", target_type="incident", target_id=inc.id, case_number=inc.number
             )

@@ -59,10 +59,38 @@ def create_db_engine(url: str, busy_timeout_s: float = 5.0) -> Engine:
         connect_args["timeout"] = busy_timeout_s
         if database.startswith("file:"):
             connect_args["uri"] = True
-    engine = create_engine(url, connect_args=connect_args)
+    if parsed.get_backend_name() == "postgresql":
+        connect_args["connect_timeout"] = max(1, round(busy_timeout_s))
+    # pool_pre_ping: after a server restart, pooled connections are dead; test one before use
+    # instead of failing the first save after the database is back.
+    engine = create_engine(
+        url, connect_args=connect_args, pool_pre_ping=parsed.get_backend_name() != "sqlite"
+    )
     if parsed.get_backend_name() == "sqlite":
         _configure_sqlite(engine)
+    for scope in _closing_scopes:
+        scope.append(engine)
     return engine
+
+
+_closing_scopes: list[list[Engine]] = []
+
+
+@contextmanager
+def closing_databases() -> Iterator[None]:
+    """Close every engine opened inside the block when it ends.
+
+    A command-line call opens the database in several steps (sign-in, the command); when it
+    ends, no server connection may be left for the garbage collector to drop unclosed (psycopg
+    warns, and the server logs a broken connection)."""
+    scope: list[Engine] = []
+    _closing_scopes.append(scope)
+    try:
+        yield
+    finally:
+        _closing_scopes.remove(scope)
+        for engine in scope:
+            engine.dispose()
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -129,6 +157,22 @@ def explain_operational_error(exc: OperationalError, url: str) -> str:
         return (
             f"The database {where} is read-only; nothing was changed. "
             "Check the file's permissions or the database URL setting."
+        )
+    if any(
+        sign in text
+        for sign in (
+            "Connection refused",
+            "connection failed",
+            "server closed the connection",
+            "terminating connection",
+            "could not connect",
+            "timeout expired",
+        )
+    ):
+        first = text.strip().splitlines()[0][:200] if text.strip() else "no answer"
+        return (
+            f"The database {where} is not answering ({first}); nothing was changed. "
+            "What you entered is kept: try again when it is back."
         )
     if "unable to open" in text:
         return (

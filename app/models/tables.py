@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -140,6 +141,7 @@ class Incident(Base):
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str] = mapped_column(String(64), default="")
     # The division whose boundary holds the incident's point (none outside every division).
     division_id: Mapped[int | None] = mapped_column(
         ForeignKey("divisions.id", name="fk_incidents_division_id")
@@ -304,3 +306,44 @@ class FootageRequest(Base):
     owner_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     marked_by: Mapped[str] = mapped_column(String(64), default="")
     marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ChangeEvent(Base):
+    """One committed change that other workstations must see: a camera registered or edited, an
+    incident opened or closed, an owner's answer, a media service's status. Consoles follow the
+    table by id (PostgreSQL tells them the new id with NOTIFY; on SQLite they poll the newest
+    id); one that was disconnected reads everything after the last id it saw."""
+
+    __tablename__ = "change_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "cameras", "incident", "request", "media"
+    kind: Mapped[str] = mapped_column(String(16))
+    # What changed: ids separated by commas ("" for "re-read everything of this kind").
+    subject: Mapped[str] = mapped_column(Text, default="")
+    workstation: Mapped[str] = mapped_column(String(200), default="")
+    username: Mapped[str] = mapped_column(String(64), default="")
+
+
+class MediaServiceEntry(Base):
+    """A media service as it registers itself: where it serves, which divisions' cameras, and its
+    health, renewed by a heartbeat every few seconds. Consoles find a camera's service here and
+    show one whose heartbeat stopped as not answering."""
+
+    __tablename__ = "media_services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    # Division names, comma-separated; "" serves every camera (one service for the city).
+    divisions: Mapped[str] = mapped_column(Text, default="")
+    recordings_root: Mapped[str] = mapped_column(String(2000), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pulled: Mapped[int] = mapped_column(Integer, default=0)
+    recording: Mapped[int] = mapped_column(Integer, default=0)
+    disk_free_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    # {"camera id": "newest segment's end, ISO UTC"} for the cameras it records
+    newest_segments: Mapped[str] = mapped_column(Text, default="{}")

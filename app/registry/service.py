@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
 from app.governance.identity import current_user
+from app.models.change_feed import publish
 from app.models.db import write_transaction
 from app.models.enums import CameraStatus
 from app.models.rows import CameraRow
@@ -352,6 +353,7 @@ class Registry:
                 target_id=cam.id,
                 details=f"{cam.name}: {cam.sharing_terms}",
             )
+            publish(s, "cameras", cam.id, username=current_user())
             return cam.id
 
         try:
@@ -401,6 +403,7 @@ class Registry:
             cam.updated_at = utcnow()
             cam.version += 1
             cam.updated_by = current_user()
+            publish(s, "cameras", camera_id, username=cam.updated_by)
             if rec.has_credentials:
                 self._store_secrets(cam.uid, rec)
 
@@ -419,6 +422,7 @@ class Registry:
             cam.version += 1
             cam.updated_by = current_user()
             audit.append(s, "camera retired", target_type="camera", target_id=camera_id, details=cam.name)
+            publish(s, "cameras", camera_id, username=cam.updated_by)
 
         self._write(work)
         return self.get(camera_id)
@@ -507,6 +511,7 @@ class Registry:
                 "cameras imported",
                 details=f"{len(records)} camera(s), {len(raw_divisions)} division(s) from {source}",
             )
+            publish(s, "cameras", username=current_user())  # no ids: consoles re-read the registry
             return ImportReport(len(records), len(raw_divisions), sum(r.has_credentials for r in records))
 
         try:

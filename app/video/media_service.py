@@ -39,6 +39,7 @@ from app.registry import credentials
 from app.registry.service import Registry, RegistryError
 from app.video.consent_watch import ConsentWatch
 from app.video.gaps import GapBook
+from app.video.media_directory import Heartbeat
 from app.video.recorder import SegmentRecorder
 from app.video.recording_supervisor import RecordingSupervisor, RetentionKeeper
 from app.video.relay import Relay
@@ -110,8 +111,12 @@ class MediaService:
         *,
         open_timeout_s: float = 5.0,
         linger_s: float = 5.0,
+        divisions: frozenset[str] = frozenset(),
+        name: str = "",
     ) -> None:
         self.sessions = sessions
+        # The divisions whose cameras this service pulls and records (empty: every camera).
+        self.divisions = divisions
         self.registry = Registry(sessions)
         self.database_id = database_id(str(sessions.kw["bind"].url))
         self.hub = RelayHub(open_timeout_s=open_timeout_s, linger_s=linger_s)
@@ -123,6 +128,7 @@ class MediaService:
         self.server = ThreadingHTTPServer((host, port), _handler(self))
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self.heartbeat = Heartbeat(sessions, self, name, divisions)
 
     # The hub's state, under the names the service has always had.
     @property
@@ -161,12 +167,14 @@ class MediaService:
 
     def start(self) -> MediaService:
         self.consent.start()
+        self.heartbeat.start()
         self._thread = threading.Thread(target=self.server.serve_forever, name="media http", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         self.consent.start()
+        self.heartbeat.start()
         self.server.serve_forever()
 
     def enforce_consent(self) -> list[str]:
@@ -179,7 +187,8 @@ class MediaService:
         that drop are pulled again with backoff (the time between segments is the gap)."""
         self.recordings_root = root
         self.segment_s = segment_s
-        self.supervisor = RecordingSupervisor(self.sessions, self.hub, root, segment_s, check_every_s, limit)
+        self.supervisor = RecordingSupervisor(self.sessions, self.hub, root, segment_s, check_every_s, limit,
+                                              divisions=self.divisions)  # fmt: skip
         self.supervisor.start()
         self.retention = RetentionKeeper(self.sessions, root)
         self.retention.start()
@@ -194,6 +203,7 @@ class MediaService:
     def close(self) -> None:
         self.consent.stop()
         self.stop_recording()
+        self.heartbeat.stop()
         self.server.shutdown()
         self.close_relays()
 
@@ -221,6 +231,13 @@ class MediaService:
             row = self.registry.get(camera_id)
         except RegistryError:
             return Refusal(HTTPStatus.NOT_FOUND, f"camera #{camera_id} is not registered")
+        if self.divisions and row.division not in self.divisions:
+            # Another service pulls this camera: a second pull would double the owner's uplink.
+            return Refusal(
+                HTTPStatus.MISDIRECTED_REQUEST,
+                f"{row.name} is in {row.division or 'no division'}; this media service serves "
+                f"{', '.join(sorted(self.divisions))} (the console finds the right one in the directory)",
+            )
         with self.sessions() as s:
             refusal = why_not_watch(s, row, viewer.purpose, home=viewer.home)
         if refusal:

@@ -66,3 +66,22 @@ def describe(base_url: str, status: dict[str, Any] | None) -> str:
     else:
         line += " · not recording"
     return line
+
+
+def describe_services(services: list[Any], statuses: dict[str, dict[str, Any] | None]) -> str:
+    """One line for a city's several media services (entries of the media directory): the
+    services that stopped answering first (the line then ends "not answering", which the status
+    bar shows in red), else the sum of what they pull and record."""
+    live = [e for e in services if e.stopped_at is None]
+    dead = [e for e in live if not e.answering() or statuses.get(e.base_url) is None]
+    if dead:
+        names = "; ".join(e.describe().split(":", 1)[0] for e in dead)
+        return f"Media services: {len(live) - len(dead)} of {len(live)} answering · {names} not answering"
+    lines = [describe(e.base_url, statuses.get(e.base_url)) for e in live]
+    alarms = [line for line in lines if line.startswith(ALARM)]
+    pulled = sum(len((statuses.get(e.base_url) or {}).get("relays", [])) for e in live)
+    recording = [r for e in live for r in (statuses.get(e.base_url) or {}).get("recording", [])]
+    active = sum(1 for r in recording if r.get("recording"))
+    line = f"Media services: {len(live)} answering · {pulled} camera stream(s) pulled"
+    line += f" · recording {active}/{len(recording)} camera(s)" if recording else " · not recording"
+    return (alarms[0].split(" · ")[0] + " · " + line) if alarms else line

@@ -36,7 +36,8 @@ RECORD_RETRY_MAX_S = 4.0
 
 class RecordingSupervisor:
     def __init__(self, sessions: sessionmaker[Session], hub: RelayHub, root: Path, segment_s: float = 60.0,
-                 check_every_s: float = 1.0, limit: int = 0) -> None:  # fmt: skip
+                 check_every_s: float = 1.0, limit: int = 0,
+                 divisions: frozenset[str] = frozenset()) -> None:  # fmt: skip
         self.sessions = sessions
         self.registry = Registry(sessions)
         self.hub = hub
@@ -44,6 +45,7 @@ class RecordingSupervisor:
         self.segment_s = segment_s
         self.check_every_s = check_every_s
         self.limit = limit  # a capacity cap: the lowest camera ids, stable across rounds (0: all)
+        self.divisions = divisions  # only these divisions' cameras (empty: all)
         self.recorders: dict[int, SegmentRecorder] = {}
         self.gaps = GapBook(sessions)
         self._relays: dict[int, Relay] = {}
@@ -84,7 +86,10 @@ class RecordingSupervisor:
                 self._mark, self._reread_at = current, now + REGISTRY_REREAD_S
         except Exception as exc:  # the database may be briefly locked: keep the last list
             log.warning("recording: cannot read the registry: %s", exc)
-        wanted = {c.id for c in self._cameras if why_not_recorded(c) is None}
+        wanted = {
+            c.id for c in self._cameras
+            if why_not_recorded(c) is None and (not self.divisions or c.division in self.divisions)
+        }  # fmt: skip
         return set(sorted(wanted)[: self.limit]) if self.limit else wanted
 
     def check_once(self) -> None:

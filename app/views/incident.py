@@ -375,7 +375,10 @@ class IncidentPanel(QWidget):
             f"{incident.time_zone}\n{incident.division or 'outside every division'} · "
             f"{incident.latitude:.5f}, {incident.longitude:.5f} · radius "
             f"{incident.radius_m:.0f} m · {len(incident.camera_ids)} camera(s) selected"
-        )
+            + (f"\nCLOSED by {incident.closed_by or 'someone'} at "
+               f"{incident.closed_at.astimezone(ZoneInfo(incident.time_zone)):%Y-%m-%d %H:%M}"
+               if incident.closed_at else "")
+        )  # fmt: skip
         self.cameras.clear()
         for cid in incident.camera_ids:
             self.cameras.addItem(names.get(cid, f"camera #{cid}"))

@@ -15,6 +15,7 @@ from app.governance.gate import why_not_live, why_not_watch
 from app.governance.identity import current_user
 from app.governance.purpose import Purpose, asked_for_its_division, needs_purpose, purpose_problem
 from app.models.rows import CameraRow
+from app.video.media_directory import service_for
 from app.views.console_part import ConsolePart
 from app.views.purpose_dialog import PurposeDialog
 from app.views.wall.wall import VideoWall
@@ -28,9 +29,9 @@ class LiveActions(ConsolePart):
         home = sorted(self.console.session.actor.home_divisions)
         viewer = urlencode({"user": current_user(), "ws": socket.gethostname(), "home": home}, doseq=True)
         purpose = self.console.session.purposes.for_camera(camera.id).query()
-        return f"{self.console.media_url}/live/{camera.id}/{stream}.ts?{viewer}" + (
-            f"&{purpose}" if purpose else ""
-        )
+        entry = service_for(camera, self.console.media_services)
+        base = entry.base_url if entry is not None else self.console.media_url
+        return f"{base}/live/{camera.id}/{stream}.ts?{viewer}" + (f"&{purpose}" if purpose else "")
 
     def ask_purpose(self, camera: CameraRow, what: str, then: Callable[[Purpose], object]) -> PurposeDialog:
         """Ask why (once: the answer is kept for the camera), check it in a worker, then go on."""

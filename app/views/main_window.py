@@ -29,6 +29,7 @@ from app.governance.roles import Role
 from app.incidents.service import IncidentStore
 from app.registry.gazetteer import InMemoryGeocoder, OfflineGazetteer
 from app.registry.service import CameraRow, Registry
+from app.video.media_directory import ServiceEntry
 from app.video.vlc_player import VlcEngine
 from app.views.camera_details import details_html
 from app.views.camera_list import CameraListPanel
@@ -36,6 +37,7 @@ from app.views.console_menus import add_action, build_menus
 from app.views.incident import IncidentPanel
 from app.views.incident_actions import IncidentActions
 from app.views.live_actions import LiveActions
+from app.views.live_updates import LiveUpdates
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import MapPanel
 from app.views.plain import plain_label
@@ -98,6 +100,7 @@ class MainWindow(QMainWindow):
         self.resize(1600, 950)
 
         self.media_url = media_url.rstrip("/")
+        self.media_services: list[ServiceEntry] = []  # the media directory, as last read
         self.salvos = salvos
         self.incidents = incidents
         self.gazetteer = gazetteer
@@ -168,6 +171,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_state()
         self.feed.refresh()
+        self.live_updates = LiveUpdates(self)  # other workstations' changes, as they commit
+        self.live_updates.start()
 
     # -- construction ---------------------------------------------------------------------
     def _size_docks(self) -> None:
@@ -215,6 +220,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.feed.stop()
+        self.live_updates.stop()
         self.ui_state.setValue("main/geometry", self.saveGeometry())
         self.ui_state.setValue("main/state", self.saveState())
         if self.wall is not None:

@@ -16,9 +16,10 @@ from app.console.session import RegistryRead
 from app.governance.gate import why_not_live
 from app.models.rows import CameraRow
 from app.registry.gazetteer import InMemoryGeocoder
+from app.video.media_directory import ServiceEntry, read_directory
 from app.video.media_status import describe as describe_media
+from app.video.media_status import describe_services, recording_states
 from app.video.media_status import fetch_status as fetch_media_status
-from app.video.media_status import recording_states
 from app.views.console_part import ConsolePart
 from app.views.map.panel import CameraPlan, plan_cameras
 
@@ -78,17 +79,36 @@ class RegistryFeed(ConsolePart):
         self.media_timer.stop()
 
     def poll_media_status(self) -> None:
-        """Show what the media service pulls and records (fetched off the GUI thread)."""
+        """Show what the media services pull and record (fetched off the GUI thread): the
+        directory says which services there are and whether their heartbeat goes on; each one
+        answering is asked for its status. Without a directory entry (an older service), the
+        configured one is asked."""
         url = self.console.media_url
+        sessions = self.console.session.sessions
 
-        def fetch() -> tuple[str, dict[int, str]]:
-            status = fetch_media_status(url)
-            return describe_media(url, status), recording_states(status)
+        def fetch() -> tuple[str, dict[int, str], list[ServiceEntry] | None]:
+            try:
+                services: list[ServiceEntry] | None = read_directory(sessions)
+            except Exception:  # the database is away (the feed says so): ask the service itself
+                services = None
+            running = [e for e in services or [] if e.stopped_at is None]
+            if not running:
+                status = fetch_media_status(url)
+                return describe_media(url, status), recording_states(status), services
+            statuses = {
+                e.base_url: fetch_media_status(e.base_url) if e.answering() else None for e in running
+            }
+            states: dict[int, str] = {}
+            for status in statuses.values():
+                states.update(recording_states(status))
+            return describe_services(running, statuses), states, services
 
         self.console.tasks.run(fetch, self.show_media_status)
 
-    def show_media_status(self, found: tuple[str, dict[int, str]]) -> None:
-        line, states = found
+    def show_media_status(self, found: tuple[str, dict[int, str], list[ServiceEntry] | None]) -> None:
+        line, states, services = found
+        if services is not None:
+            self.console.media_services = services
         self.console.camera_panel.model.set_recording(states)
         self.console.status.show_media(line)
 
@@ -104,6 +124,10 @@ class RegistryFeed(ConsolePart):
         console.tasks.run(
             gazetteer.all, loaded, lambda exc: console._error("Could not read the gazetteer", exc)
         )
+
+    def poll_now(self) -> None:
+        """Look for registry changes now (the change feed said cameras changed)."""
+        self._poll()
 
     def _poll(self) -> None:
         if self._poll_busy:

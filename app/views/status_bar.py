@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from app.governance.identity import current_user
@@ -52,6 +53,15 @@ class ConsoleStatus:
         self.lock.setStyleSheet("font-weight: bold; color: #e0a000;")
         bar.addWidget(self.lock, 1)
         self.lock.hide()
+        # The database stopped answering: red across the room until it is back.
+        self.database_down = QLabel(bar)
+        self.database_down.setObjectName("database_down")
+        self.database_down.setTextFormat(Qt.TextFormat.PlainText)
+        self.database_down.setStyleSheet(
+            "color: white; background: #b00020; font-weight: bold; padding: 0 6px;"
+        )
+        bar.addWidget(self.database_down)
+        self.database_down.hide()
         for widget in (self.user, self.database, self.media, self.counts):
             bar.addPermanentWidget(widget)
 
@@ -64,6 +74,16 @@ class ConsoleStatus:
 
     def hide_lock_warning(self) -> None:
         self.lock.hide()
+
+    def show_database_state(self, connected: bool, why: str) -> None:
+        """The change feed lost or regained the database (other workstations' changes, and
+        saving, wait for it)."""
+        if connected:
+            self.database_down.hide()
+            return
+        self.database_down.setText("Database not answering: retrying each second; changes are not saved")
+        self.database_down.setToolTip(plain_tooltip(why))
+        self.database_down.show()
 
     def show_counts(self, counts: dict[str, int]) -> None:
         self.counts.setText(

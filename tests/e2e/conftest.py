@@ -28,7 +28,13 @@ class Recorded:
     segments: list[EvidenceItem]
 
     def sessions(self) -> sessionmaker[Session]:
-        return open_database(self.url)
+        """One engine for the session's tests (a PostgreSQL connection is not free)."""
+        if self.url not in _engines:
+            _engines[self.url] = open_database(self.url)
+        return _engines[self.url]
+
+
+_engines: dict[str, sessionmaker[Session]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +52,20 @@ def signing_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
-    """About eight seconds of one simulated camera, in 2-second segments."""
+def recorded_backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def recorded(
+    tmp_path_factory: pytest.TempPathFactory, recorded_backend: str, request: pytest.FixtureRequest
+) -> Iterator[Recorded]:
+    """About eight seconds of one simulated camera, in 2-second segments (on each backend)."""
     base = tmp_path_factory.mktemp("recorded")
-    url = f"sqlite:///{base / 'rtcc.sqlite'}"
+    if recorded_backend == "sqlite":
+        url = f"sqlite:///{base / 'rtcc.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_databases").new_database()
     svc = MediaService(open_database(url), port=0, linger_s=1.0).start()
     root = base / "recordings"
     try:
@@ -65,8 +81,10 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
             svc.stop_recording()
     finally:
         svc.close()
-    sessions = open_database(url)
-    with sessions() as s:
-        segments = list(s.scalars(select(EvidenceItem).order_by(EvidenceItem.start_at)))
-    assert len(segments) >= 4
-    return Recorded(url, root, cams["lobby"].id, segments)
+        svc.sessions.kw["bind"].dispose()
+    done = Recorded(url, root, cams["lobby"].id, [])
+    with done.sessions()() as s:
+        done.segments.extend(s.scalars(select(EvidenceItem).order_by(EvidenceItem.start_at)))
+    assert len(done.segments) >= 4
+    yield done
+    _engines.pop(url).kw["bind"].dispose()

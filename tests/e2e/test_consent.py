@@ -24,10 +24,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[MediaService]:
-    svc = MediaService(
-        open_database(f"sqlite:///{tmp_path / 'consent.sqlite'}"), port=0, linger_s=1.0
-    ).start()
+def service(db_url: str) -> Iterator[MediaService]:
+    svc = MediaService(open_database(db_url), port=0, linger_s=1.0).start()
     yield svc
     svc.close()
 

@@ -405,6 +405,7 @@ def test_a_segment_altered_on_disk_is_not_exported(
         path.write_bytes(original)
 
 
+@pytest.mark.sqlite_only  # copies the SQLite file; retention on PostgreSQL: tests/unit/test_retention.py
 def test_a_case_holds_its_footage_against_retention(recorded: Recorded, tmp_path: Path) -> None:
     # On a copy of the database: retention here must not touch the module's other tests.
     copy = tmp_path / "copy.sqlite"

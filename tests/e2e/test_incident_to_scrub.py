@@ -36,10 +36,10 @@ def tile_clock_s(tile) -> float:  # type: ignore[no-untyped-def]
     return ms / 1000
 
 
-def test_a_recorded_minute_an_incident_and_the_scrub_view(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_recorded_minute_an_incident_and_the_scrub_view(tmp_path: Path, qtbot, db_url: str) -> None:  # type: ignore[no-untyped-def]
     from app.views.scrub.window import ScrubWindow
 
-    url = f"sqlite:///{tmp_path / 'city.sqlite'}"
+    url = db_url
     svc = MediaService(open_database(url), port=0, linger_s=1.0).start()
     root = tmp_path / "recordings"
     try:

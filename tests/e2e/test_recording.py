@@ -23,8 +23,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def recording_service(tmp_path: Path) -> Iterator[MediaService]:
-    svc = MediaService(open_database(f"sqlite:///{tmp_path / 'rec.sqlite'}"), port=0, linger_s=1.0).start()
+def recording_service(db_url: str) -> Iterator[MediaService]:
+    svc = MediaService(open_database(db_url), port=0, linger_s=1.0).start()
     yield svc
     svc.close()
 
@@ -98,11 +98,13 @@ def test_an_altered_custody_event_breaks_the_chain(
         assert verify_chain([events[0], events[2]]) == 1  # a removed event breaks it too
 
 
-def test_rtcc_media_record_runs_headless_and_closes_its_last_segment(tmp_path: Path, qtbot, settings) -> None:  # type: ignore[no-untyped-def]
+def test_rtcc_media_record_runs_headless_and_closes_its_last_segment(
+    tmp_path: Path, qtbot, settings, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
     from app.registry.service import Registry
     from app.video.child_service import MediaProcess
 
-    url = f"sqlite:///{tmp_path / 'headless.sqlite'}"
+    url = db_url
     sessions = open_database(url)
     with SimulatorProcess(1, port=0) as sim:
         cameras_on(sim, Registry(sessions), lobby={})
@@ -126,12 +128,14 @@ def test_the_console_line_reports_recording(recording_service: MediaService, tmp
     assert "recording 1/1 camera(s)" in line and "1 camera stream(s) pulled" in line
 
 
-def test_a_recorder_killed_mid_segment_loses_only_the_unfinished_tail(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_recorder_killed_mid_segment_loses_only_the_unfinished_tail(
+    tmp_path: Path, qtbot, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
     import os
     import signal
 
     with SimulatorProcess(1, port=0) as sim:
-        sessions, root, cams, child = recorder_process(sim, tmp_path)
+        sessions, root, cams, child = recorder_process(sim, tmp_path, db_url)
 
         def recording_for_a_while() -> bool:
             files = list(root.rglob("*.mkv"))
@@ -159,7 +163,9 @@ def test_a_recorder_killed_mid_segment_loses_only_the_unfinished_tail(tmp_path: 
     assert event.action == "recorded" and "unfinished tail" in event.reason
 
 
-def test_sigterm_closes_and_indexes_every_open_segment_and_ends_every_view(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_sigterm_closes_and_indexes_every_open_segment_and_ends_every_view(
+    tmp_path: Path, qtbot, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
     """A service manager stops `rtcc media` with SIGTERM: it exits within 5 s, every second up to
     the signal is recorded and indexed, and the open live view is audited as stopped (without a
     handler, the process died at once and the open segment stayed unindexed)."""
@@ -173,7 +179,7 @@ def test_sigterm_closes_and_indexes_every_open_segment_and_ends_every_view(tmp_p
     from tests.e2e.test_media_service import PURPOSE
 
     with SimulatorProcess(1, port=0) as sim:
-        sessions, root, cams, child = recorder_process(sim, tmp_path)
+        sessions, root, cams, child = recorder_process(sim, tmp_path, db_url)
         got: list[int] = []
 
         def watch() -> None:
@@ -212,13 +218,13 @@ def test_sigterm_closes_and_indexes_every_open_segment_and_ends_every_view(tmp_p
     assert actions.count("live view started") == 1 and actions.count("live view stopped") == 1
 
 
-def recorder_process(sim: SimulatorProcess, tmp_path: Path):  # type: ignore[no-untyped-def]
+def recorder_process(sim: SimulatorProcess, tmp_path: Path, db_url: str):  # type: ignore[no-untyped-def]
     """`rtcc media --record` as its own process, recording the simulator's camera 1 ("lobby") in
     one-minute segments: (sessions, recordings folder, cameras, the process)."""
     from app.registry.service import Registry
     from app.video.child_service import MediaProcess
 
-    url = f"sqlite:///{tmp_path / 'recorder.sqlite'}"
+    url = db_url
     sessions = open_database(url)
     root = tmp_path / "recordings"
     cams = cameras_on(sim, Registry(sessions), lobby={})

@@ -118,10 +118,10 @@ def burned_in_index(sessions: Any, root: Path, camera_id: int) -> list[datetime]
 
 
 def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
-    tmp_path: Path, qtbot: QtBot, light_theme: None, no_keyring: None
+    tmp_path: Path, qtbot: QtBot, light_theme: None, no_keyring: None, db_url: str
 ) -> None:
     shots = Shots(Path(os.environ.get("RTCC_WALKTHROUGH_SHOTS") or tmp_path / "shots"))
-    url = f"sqlite:///{tmp_path / 'center.sqlite'}"
+    url = db_url
     svc = MediaService(open_database(url), port=0, linger_s=1.0).start()
     root = tmp_path / "recordings"
     sim = SimulatorProcess(2, port=0).start()

@@ -14,6 +14,7 @@ from app.registry.service import Registry
 from tests.unit.test_registry_io import GOOD, write_csv
 
 
+@pytest.mark.sqlite_only
 def test_locked_database(registry: Registry, db_url: str, tmp_path: Path) -> None:
     registry.import_rows([RawRow(2, GOOD)])
     holder = sqlite3.connect(db_url.removeprefix("sqlite:///"))
@@ -29,6 +30,7 @@ def test_locked_database(registry: Registry, db_url: str, tmp_path: Path) -> Non
     assert [r.name for r in registry.list_cameras()] == [GOOD["name"]]
 
 
+@pytest.mark.sqlite_only
 def test_read_only_database(registry: Registry, db_url: str, tmp_path: Path) -> None:
     registry.import_rows([RawRow(2, GOOD)])
     path = db_url.removeprefix("sqlite:///")

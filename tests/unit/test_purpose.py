@@ -163,7 +163,7 @@ def test_requests_and_closing_incidents_on_the_command_line(capsys: pytest.Captu
     assert "approved by J. Park (owner)  (incident 2026-0500)" in capsys.readouterr().out
     assert main(["incident", "close", "2026-0500"]) == 0
     assert main(["incident", "close", "2026-0500"]) == 1
-    assert "was closed at" in capsys.readouterr().err
+    assert "was already closed by" in capsys.readouterr().err  # who closed it, and when
 
 
 def test_only_a_supervisor_marks_an_owners_answer(
