@@ -120,8 +120,12 @@ class MediaProcess(ChildService):
 
     def __init__(self, database_url: str, host: str = "127.0.0.1", port: int = 0, *,
                  record_segment_s: float | None = None, record_limit: int = 0,
-                 recordings_dir: str = "") -> None:  # fmt: skip
+                 recordings_dir: str = "", divisions: str | None = None, name: str = "") -> None:  # fmt: skip
         args = ["--database", database_url, "media", "--host", host, "--port", str(port)]
+        if divisions is not None:
+            args += ["--divisions", divisions]
+        if name:
+            args += ["--name", name]
         if record_segment_s is not None:
             args += ["--record", "--segment-seconds", str(record_segment_s)]
             if record_limit:
