@@ -115,7 +115,9 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     assert isinstance(app, QApplication)
     app.setApplicationName("RTCC Console")
     app.setOrganizationName("rtcc")
-    icon = Path(__file__).resolve().parent.parent / "resources" / "icons" / "rtcc.svg"
+    from app.resources import resource_root
+
+    icon = resource_root() / "icons" / "rtcc.svg"
     if icon.exists():
         from PySide6.QtGui import QIcon
 

@@ -14,10 +14,12 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject
 from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlScheme, QWebEngineUrlSchemeHandler
 
+from app.resources import resource_root
+
 log = logging.getLogger(__name__)
 
 SCHEME = b"rtcc"
-WEB_ROOT = Path(__file__).resolve().parents[3] / "resources" / "web"
+WEB_ROOT = resource_root() / "web"
 MIME = {
     ".html": b"text/html",
     ".js": b"text/javascript",

@@ -1,0 +1,1 @@
+"""Benchmarks behind ``rtcc bench``; each prints its figures as JSON."""

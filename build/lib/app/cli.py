@@ -1,0 +1,941 @@
+"""The ``rtcc`` command line: the console, the demo, the simulator, the registry, benchmarks.
+
+Subcommands that need no window never import Qt, so they run on a headless server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app import __version__
+from app.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from app.console.actor import Actor
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_FORBIDDEN = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rtcc", description="Real-Time Crime Center operator console")
+    p.add_argument("--version", action="version", version=f"rtcc {__version__}")
+    p.add_argument("--database", metavar="URL", help="database URL (overrides RTCC_DATABASE_URL and config)")
+    p.add_argument(
+        "--demo", action="store_true", help="use the demo's database (demo.sqlite, as `rtcc demo` fills it)"
+    )
+    p.add_argument(
+        "--user",
+        default=None,
+        help="sign in as this person (or RTCC_USER; password from RTCC_PASSWORD "
+        "or a prompt); needed once accounts exist",
+    )
+    sub = p.add_subparsers(dest="command")
+
+    sub.add_parser("console", help="open the console (the default)")
+    demo = sub.add_parser("demo", help="start the camera simulator and open the console on the sample city")
+    demo.add_argument("--cameras", type=int, default=None, help="number of simulated cameras (default 200)")
+
+    sim = sub.add_parser("simulate", help="serve simulated RTSP cameras")
+    sim.add_argument("--cameras", type=int, default=4)
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=None, help="RTSP port (0 picks a free one)")
+    sim.add_argument("--labels", type=Path, help="text file, one camera name per line, burned into the video")
+    sim.add_argument("--fps", type=int, default=15, help="frames per second of every stream")
+    sim.add_argument(
+        "--shared-encoder",
+        action="store_true",
+        help="one encoder per stream kind feeds every camera (benchmarks; every camera shows one picture)",
+    )
+    sim.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
+
+    for name, text in (
+        ("media", "run the media service: pull each camera once, relay it live"),
+        ("record", "run the media service and record (same as: media --record)"),
+    ):
+        media = sub.add_parser(name, help=text)
+        media.add_argument("--host", default=None, help="address to serve on (default from settings)")
+        media.add_argument("--port", type=int, default=None, help="HTTP port (0 picks a free one)")
+        media.add_argument(
+            "--record", action="store_true", help="also record every camera whose terms allow it"
+        )
+        media.add_argument("--segment-seconds", type=float, default=60.0, help="length of recorded segments")
+        media.add_argument("--record-limit", type=int, default=0, help="record at most N cameras (0: all)")
+        media.add_argument("--recordings", default="", help="recordings folder (default from settings)")
+        media.add_argument("--divisions", default=None,
+                           help="serve and record only these divisions' cameras, comma-separated "
+                                "(default from settings; empty: every camera)")  # fmt: skip
+        media.add_argument(
+            "--name", default="", help="this service's name in the directory (default host:port)"
+        )
+        media.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
+
+    ver = sub.add_parser("verify", help="verify a case package (exit 0 valid, 1 tampered, 2 incomplete)")
+    ver.add_argument("package", type=Path, help="package folder or .zip")
+    ver.add_argument(
+        "--trusted-key",
+        action="append",
+        default=None,
+        metavar="FINGERPRINT",
+        help="accept only these signing-key fingerprints (repeatable)",
+    )
+    key = sub.add_parser("signing-key", help="the agency key that signs evidence packages")
+    keysub = key.add_subparsers(dest="action", required=True)
+    keysub.add_parser("show", help="where the key is kept and its fingerprint (creates it on first use)")
+    keysub.add_parser("move-to-keyring", help="move a key kept in the data folder's file into the OS keyring")
+    rev = sub.add_parser("review", help="open a case package read-only for offline review")
+    rev.add_argument("package", type=Path, help="package folder or .zip")
+    case = sub.add_parser("case", help="cases: footage held for evidence")
+    casesub = case.add_subparsers(dest="action", required=True)
+    casesub.add_parser("list", help="every case, newest first, with its footage windows")
+    ccreate = casesub.add_parser("create", help="open a case")
+    ccreate.add_argument("number")
+    ccreate.add_argument("--title", default="")
+    cwin = casesub.add_parser(
+        "add-window", help="put a camera's recording into a case (places it on legal hold)"
+    )
+    cwin.add_argument("number")
+    cwin.add_argument("--camera", required=True, help="camera name")
+    cwin.add_argument("--start", required=True, help="ISO 8601 time with zone, e.g. 2026-11-25T19:30:00Z")
+    cwin.add_argument("--end", required=True)
+    cwin.add_argument("--note", default="")
+    exp = sub.add_parser("export", help="export a case as a signed, verified package")
+    exp.add_argument("number", help="case number")
+    exp.add_argument("--to", required=True, type=Path, help="target folder (USB drive or network share)")
+    exp.add_argument("--zip", action="store_true", help="also write the package as one .zip")
+    exp.add_argument("--exact", action="store_true", help="re-encode working copies exactly to the marks")
+    exp.add_argument(
+        "--watermark", action="store_true", help="burn case, user and workstation into working copies"
+    )
+
+    req = sub.add_parser("request", help="footage requests to owners of recorded-on-request cameras")
+    reqsub = req.add_subparsers(dest="action", required=True)
+    radd = reqsub.add_parser("add", help="ask an owner for a stretch of footage")
+    radd.add_argument("--camera", required=True, help="camera name")
+    radd.add_argument("--start", required=True, help="ISO 8601 time with zone")
+    radd.add_argument("--end", required=True)
+    for name in ("--incident", "--case", "--reason"):
+        radd.add_argument(name, default="", help="the stated purpose (one of these)")
+    for verb in ("approve", "deny"):
+        rdec = reqsub.add_parser(verb, help=f"record that the owner answered: {verb}")
+        rdec.add_argument("id", type=int)
+        rdec.add_argument("--owner-person", required=True, help="who at the owner's side answered")
+        rdec.add_argument("--at", default=None, help="when they answered (ISO 8601; default now)")
+    reqsub.add_parser("list", help="list requests and their answers")
+    inc = sub.add_parser("incident", help="incidents")
+    incsub = inc.add_subparsers(dest="action", required=True)
+    iclose = incsub.add_parser("close", help="close an incident (ends owners' incident-only live windows)")
+    iclose.add_argument("number")
+
+    users = sub.add_parser("users", help="local accounts and roles")
+    usub = users.add_subparsers(dest="action", required=True)
+    uadd = usub.add_parser("add", help="add a person (password from RTCC_NEW_PASSWORD or a prompt)")
+    uadd.add_argument("username")
+    uadd.add_argument("--full-name", required=True)
+    uadd.add_argument(
+        "--role", required=True, help="operator, supervisor, evidence_technician, auditor, administrator"
+    )
+    usub.add_parser("list", help="list accounts")
+    urole = usub.add_parser("set-role", help="change a person's role")
+    urole.add_argument("username")
+    urole.add_argument("role")
+    audit = sub.add_parser("audit", help="the hash-chained audit log")
+    asub = audit.add_subparsers(dest="action", required=True)
+    asub.add_parser("verify", help="check the chain (exit 0 intact, 1 broken)")
+    aexp = asub.add_parser("export", help="write entries as CSV (formula cells neutralised)")
+    aexp.add_argument("path", type=Path)
+    for name in ("--person", "--camera", "--case"):
+        aexp.add_argument(name, default="")
+    aexp.add_argument("--since", default=None, help="ISO 8601 time")
+    aexp.add_argument("--until", default=None, help="ISO 8601 time")
+
+    rpt = sub.add_parser("report", help="accountability reports")
+    rpsub = rpt.add_subparsers(dest="action", required=True)
+    rdiv = rpsub.add_parser(
+        "divisions", help="per division: cameras registered, live-shareable, recorded, watched live"
+    )
+    rdiv.add_argument("--days", type=int, default=30, help="the period, ending now (default 30)")
+
+    ret = sub.add_parser("retention", help="what retention deleted")
+    rsub = ret.add_subparsers(dest="action", required=True)
+    rrep = rsub.add_parser("report", help="list purged segments: camera, times, when deleted, why")
+    rrep.add_argument("--since", default=None, help="ISO 8601 time")
+
+    cams = sub.add_parser("cameras", help="the camera registry")
+    csub = cams.add_subparsers(dest="action", required=True)
+    add = csub.add_parser("add", help="register a camera")
+    for name in (
+        "name",
+        "owner-name",
+        "owner-type",
+        "latitude",
+        "longitude",
+        "heading-deg",
+        "fov-deg",
+        "range-m",
+        "main-url",
+        "sharing-terms",
+    ):
+        add.add_argument(f"--{name}", required=True)
+    for name in (
+        "owner-contact",
+        "sub-url",
+        "consent-granted-at",
+        "consent-revoked-at",
+        "retention-days",
+        "status",
+        "division",
+        "notes",
+    ):
+        add.add_argument(f"--{name}", default="")
+    lst = csub.add_parser("list", help="list cameras")
+    lst.add_argument("--json", action="store_true")
+    imp = csub.add_parser("import", help="import cameras (and divisions) from CSV or GeoJSON; all or nothing")
+    imp.add_argument("path", type=Path)
+    exp = csub.add_parser("export", help="export cameras to CSV or GeoJSON (never credentials)")
+    exp.add_argument("path", type=Path)
+    ret = csub.add_parser("retire", help="retire a camera (kept for evidence, never pulled)")
+    ret.add_argument("name")
+
+    gaz = sub.add_parser("gazetteer", help="the offline address gazetteer for incidents")
+    gsub = gaz.add_subparsers(dest="action", required=True)
+    gimp = gsub.add_parser(
+        "import", help="replace the gazetteer with a CSV (address, lat, lon); all or nothing"
+    )
+    gimp.add_argument("path", type=Path)
+    gfind = gsub.add_parser("find", help="look an address up")
+    gfind.add_argument("query")
+
+    bench = sub.add_parser("bench", help="benchmarks, printed as JSON")
+    bsub = bench.add_subparsers(dest="bench", required=True)
+    bimp = bsub.add_parser("import", help="time a registry import")
+    bimp.add_argument("--cameras", type=int, default=100_000)
+    bimp.add_argument("--repeat", type=int, default=3)
+    bwall = bsub.add_parser("wall", help="how many live tiles this workstation holds")
+    bwall.add_argument("--tiles", type=int, default=16)
+    bwall.add_argument("--stream", choices=("sub", "main"), default="sub")
+    bwall.add_argument("--seconds", type=float, default=15.0)
+    bwall.add_argument("--fps", type=int, default=25)
+    bwall.add_argument("--mode", choices=("auto", "native", "software"), default="auto", help="tile kind")
+    bwall.add_argument(
+        "--encoders",
+        choices=("per-camera", "shared"),
+        default="shared",
+        help="shared (default): the simulator encodes once for all cameras, so the wall fills the CPU",
+    )
+    bexp = bsub.add_parser("export", help="case export with verify-after-write against a plain copy")
+    bexp.add_argument("--minutes", type=int, default=5)
+    bexp.add_argument("--cameras", type=int, default=4)
+    bexp.add_argument("--repeat", type=int, default=3)
+    bexp.add_argument(
+        "--workdir", type=Path, default=None, help="folder on the disk to measure (default: temp)"
+    )
+    bscrub = bsub.add_parser("scrub", help="time from a seek until every tile shows the new time")
+    bscrub.add_argument("--tiles", type=int, default=9)
+    bscrub.add_argument("--minutes", type=int, default=3)
+    bscrub.add_argument("--seeks", type=int, default=60)
+    bscrub.add_argument(
+        "--offset-seconds", type=float, default=30.0,
+        help="record the simulator this long and measure the playhead against the burned-in clock (0: skip)",
+    )  # fmt: skip
+    bscrub.add_argument(
+        "--busy", type=int, default=0, help="processes keeping cores busy during the recording"
+    )
+    brec = bsub.add_parser("record", help="CPU, memory and disk per recorded camera")
+    brec.add_argument("--cameras", type=int, default=20)
+    brec.add_argument("--seconds", type=int, default=60)
+    bq = bsub.add_parser("query", help="time ranking cameras for an incident")
+    bq.add_argument("--cameras", type=int, default=100_000)
+    bq.add_argument("--queries", type=int, default=2000)
+    bsoak = bsub.add_parser("soak", help="a shift's worth of wall, recording, drops and exports")
+    bsoak.add_argument("--minutes", type=float, default=60.0)
+    bsoak.add_argument("--tiles", type=int, default=16)
+    bsoak.add_argument("--drop-every", type=float, default=180.0, help="seconds between camera drops")
+    bsoak.add_argument("--drop-for", type=float, default=30.0, help="seconds a dropped camera stays away")
+    bsoak.add_argument(
+        "--work-every", type=float, default=120.0, help="seconds between incident+export; 0: none"
+    )
+    bsoak.add_argument("--sample-every", type=float, default=30.0)
+    bsoak.add_argument("--warmup", type=float, default=None, help="seconds (default: a quarter, <= 10 min)")
+    bsoak.add_argument("--output", type=Path, default=None, help="also write the JSON here")
+    bmap = bsub.add_parser("map", help="time the division map with N cameras")
+    bmap.add_argument("--cameras", type=int, default=10_000)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from app.models.db import closing_databases
+
+    with closing_databases():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"rtcc: configuration error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.database or args.demo:
+        from app.config import with_overrides
+
+        settings = with_overrides(settings, database_url=args.database or settings.demo_database_url)
+
+    command = args.command or "console"
+    if getattr(args, "exit_with_stdin", False):
+        # A child service: if it crashes in native code, its parent shows where.
+        faulthandler.enable()
+    if command == "simulate":
+        from app.video.simulator import run
+
+        port = settings.simulator_port if args.port is None else args.port
+        return run(args.cameras, args.host, port, args.labels, exit_on_eof=args.exit_with_stdin, fps=args.fps,
+                   shared_encoder=args.shared_encoder)  # fmt: skip
+    if command == "bench":
+        return _bench(args)
+
+    from app.logging_setup import setup_logging
+
+    setup_logging(settings.log_dir, settings.log_level)
+    if command == "verify":
+        return _verify(args)
+    if command in GOVERNED:
+        from app.governance.roles import Forbidden
+
+        try:
+            args.actor = _sign_in(settings, args, GOVERNED[command](args))
+        except (Forbidden, NoTerminal) as exc:
+            print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
+            return EXIT_FORBIDDEN
+    if command == "users":
+        return _users(settings, args)
+    if command in ("request", "incident"):
+        return _requests(settings, args, command)
+    if command == "retention":
+        return _retention(settings, args)
+    if command == "report":
+        return _report(settings, args)
+    if command == "audit":
+        return _audit(settings, args)
+    if command in ("case", "export"):
+        return _case(settings, args, command)
+    if command == "cameras":
+        return _cameras(settings, args)
+    if command == "gazetteer":
+        return _gazetteer(settings, args)
+    if command == "signing-key":
+        return _signing_key(settings, args)
+    if command in ("media", "record"):
+        args.record = args.record or command == "record"
+        return _media(settings, args)
+    from app.main import run_console, run_demo
+
+    if command == "demo":
+        return run_demo(settings, cameras=args.cameras)
+    if command == "review":
+        from app.main import run_review
+
+        return run_review(settings, args.package)
+    return run_console(settings)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """``rtcc bench NAME``: run one benchmark and print its figures as JSON."""
+    if args.bench == "wall":
+        from app.bench.wall_bench import run_wall_bench
+
+        print(
+            json.dumps(
+                run_wall_bench(
+                    args.tiles,
+                    args.stream,
+                    args.seconds,
+                    args.fps,
+                    args.mode,
+                    shared_encoder=args.encoders == "shared",
+                ),
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    if args.bench == "scrub":
+        from app.bench.scrub_bench import run_scrub_bench
+
+        print(
+            json.dumps(
+                run_scrub_bench(args.tiles, args.minutes, args.seeks, args.offset_seconds, args.busy),
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    if args.bench == "record":
+        from app.bench.record_bench import run_record_bench
+
+        print(json.dumps(run_record_bench(args.cameras, args.seconds), indent=2))
+        return EXIT_OK
+    if args.bench == "query":
+        from app.bench.query_bench import run_query_bench
+
+        print(json.dumps(run_query_bench(args.cameras, args.queries), indent=2))
+        return EXIT_OK
+    if args.bench == "export":
+        from app.bench.export_bench import run_export_bench
+
+        print(json.dumps(run_export_bench(args.minutes, args.cameras, args.repeat, args.workdir), indent=2))
+        return EXIT_OK
+    if args.bench == "soak":
+        from app.bench.soak_bench import run_soak_bench
+
+        report = json.dumps(
+            run_soak_bench(
+                args.minutes,
+                args.tiles,
+                drop_every_s=args.drop_every,
+                drop_for_s=args.drop_for,
+                work_every_s=args.work_every,
+                sample_s=args.sample_every,
+                warmup_s=args.warmup,
+            ),
+            indent=2,
+        )
+        if args.output:
+            args.output.write_text(report + "\n", encoding="utf-8")
+        print(report)
+        return EXIT_OK
+    if args.bench == "map":
+        from app.bench.map_bench import run_map_bench
+
+        print(json.dumps(run_map_bench(args.cameras), indent=2))
+        return EXIT_OK
+    from app.bench.import_bench import run_import_bench
+
+    print(json.dumps(run_import_bench(args.cameras, args.repeat), indent=2))
+    return EXIT_OK
+
+
+def _which_db(settings: Settings) -> str:
+    """Which registry a command read, so a name that is not found points at the right fix (the
+    demo's cameras are in its own database: --demo)."""
+    from app.models.db import describe_url
+
+    url = settings.effective_database_url
+    hint = (
+        ""
+        if url == settings.demo_database_url
+        else "; the demo's cameras are in its own database: add --demo"
+    )
+    return f"the registry at {describe_url(url)}{hint}"
+
+
+def _governed() -> dict[str, Any]:
+    from app.governance.roles import Action
+
+    return {
+        "export": lambda _a: Action.EXPORT_EVIDENCE,
+        "case": lambda a: {"remove-window": Action.REMOVE_FROM_CASE, "list": Action.VIEW_RECORDINGS}.get(
+            a.action, Action.PUT_IN_CASE
+        ),
+        "users": lambda a: None if a.action == "list" else Action.MANAGE_USERS,
+        "audit": lambda _a: Action.READ_AUDIT,
+        "retention": lambda _a: Action.READ_AUDIT,
+        "report": lambda _a: Action.READ_AUDIT,
+        "cameras": lambda a: None if a.action in ("list", "export") else Action.EDIT_REGISTRY,
+        "request": lambda a: {"add": Action.VIEW_RECORDINGS, "list": None}.get(
+            a.action, Action.APPROVE_REQUEST
+        ),
+        "incident": lambda _a: Action.ENTER_INCIDENT,
+        "signing-key": lambda a: None if a.action == "show" else Action.MANAGE_SIGNING_KEY,
+    }
+
+
+GOVERNED = _governed()
+
+
+def _sign_in(settings: Settings, args: argparse.Namespace, action: Any) -> Actor:
+    """Once any account exists, a governed command needs a person whose role allows it.
+
+    Before the first account (a single workstation, the demo) commands run as the OS account;
+    the first account added should be an administrator. Every sign-in, failure and refusal is
+    audited.
+    """
+    import os
+
+    from app.console.actor import Actor
+    from app.governance import audit
+    from app.governance.accounts import AccountStore
+    from app.governance.identity import current_user, sign_in
+    from app.governance.roles import Forbidden, Role, require
+    from app.models.db import open_database
+
+    sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+    accounts = AccountStore(sessions)
+    if accounts.count() == 0:
+        return Actor.before_accounts(current_user())
+    username = args.user or os.environ.get("RTCC_USER", "")
+    if not username:
+        raise Forbidden("sign in with --user NAME (or RTCC_USER); every action is recorded under a person")
+    password = os.environ.get("RTCC_PASSWORD") or _ask_password(f"password for {username}: ", "RTCC_PASSWORD")
+    account = accounts.authenticate(username, password)
+    if account is None:
+        audit.record(sessions, "sign-in failed", target_type="user", target_id=username, user=username)
+        raise Forbidden(f"user name or password not accepted for {username!r}")
+    audit.record(
+        sessions,
+        "sign-in",
+        target_type="user",
+        target_id=username,
+        user=username,
+        details=f"command line: rtcc {args.command}",
+    )
+    sign_in(account.username)
+    actor = Actor(account.username, Role(account.role))
+    if action is None:
+        return actor
+    try:
+        require(account.role, action, account.username)
+    except Forbidden:
+        audit.record(sessions, "refused", details=f"{account.role}: {action}", user=account.username)
+        raise
+    return actor
+
+
+class NoTerminal(RuntimeError):
+    """A password is needed and there is no terminal to ask it on."""
+
+
+def _ask_password(prompt: str, variable: str) -> str:
+    import getpass
+
+    if not sys.stdin or not sys.stdin.isatty():
+        raise NoTerminal(f"a password is needed and there is no terminal to ask it on; set {variable}")
+    return getpass.getpass(prompt)
+
+
+def _users(settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
+    from app.governance.accounts import AccountError, AccountStore
+    from app.models.db import open_database
+
+    accounts = AccountStore(open_database(settings.effective_database_url, settings.db_busy_timeout_s))
+    try:
+        if args.action == "list":
+            for a in accounts.list():
+                print(
+                    f"{a.username:20} {a.role.value:20} {a.display_name}{'' if a.active else '  (disabled)'}"
+                )
+            return EXIT_OK
+        if args.action == "add":
+            password = os.environ.get("RTCC_NEW_PASSWORD") or _ask_password(
+                f"new password for {args.username}: ", "RTCC_NEW_PASSWORD"
+            )
+            account = accounts.add(args.username, args.full_name, args.role, password)
+            print(f"added {account.username} ({account.role.value})")
+            return EXIT_OK
+        account = accounts.set_role(args.username, args.role)
+        print(f"{account.username} is now {account.role.value}")
+        return EXIT_OK
+    except (AccountError, NoTerminal) as exc:
+        print(f"rtcc users: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _audit(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from app.governance.audit import export_csv, verify_audit
+    from app.models.db import open_database
+
+    sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+    if args.action == "verify":
+        check = verify_audit(sessions)
+        if check.intact:
+            print(f"audit log intact: {check.entries} entries; head {check.head}")
+            return EXIT_OK
+        print(
+            f"audit log BROKEN at entry {check.first_bad} of {check.entries}: altered, removed, inserted or "
+            f"reordered; last good hash {check.head}"
+        )
+        return EXIT_ERROR
+
+    def when(text: str | None) -> datetime | None:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+    count = export_csv(
+        sessions,
+        args.path,
+        user=args.person,
+        camera=args.camera,
+        case=args.case,
+        since=when(args.since),
+        until=when(args.until),
+    )
+    print(f"{count} audit entries written to {args.path}")
+    return EXIT_OK
+
+
+def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int:
+    from datetime import datetime
+
+    from app.console import use_cases
+    from app.governance.purpose import Purpose
+    from app.governance.requests import FootageRequests, RequestError
+    from app.incidents.service import IncidentError
+    from app.models.db import DatabaseError, open_database
+    from app.registry.service import Registry
+
+    def when(text: str) -> datetime:
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise RequestError(f"{text!r} is not an ISO 8601 time such as 2026-11-25T19:30:00Z") from None
+        if value.tzinfo is None:
+            raise RequestError(f"{text!r} has no time zone; add Z or an offset such as -08:00")
+        return value
+
+    try:
+        sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+        if command == "incident":
+            use_cases.close_incident(sessions, args.actor, args.number)
+            print(f"incident {args.number} closed")
+            return EXIT_OK
+        book = FootageRequests(sessions)
+        if args.action == "add":
+            camera = next((c for c in Registry(sessions).list_cameras() if c.name == args.camera), None)
+            if camera is None:
+                raise RequestError(f"no camera named {args.camera!r} in {_which_db(settings)}")
+            purpose = Purpose(args.incident, args.case, args.reason)
+            row = use_cases.request_footage(sessions, args.actor, camera.id, when(args.start), when(args.end),
+                                            purpose)  # fmt: skip
+            print(f"request {row.id} for {row.camera_name} recorded; pending the owner's answer")
+        elif args.action in ("approve", "deny"):
+            at = when(args.at) if args.at else None
+            row = use_cases.record_owner_answer(sessions, args.actor, args.id, args.action == "approve",
+                                                args.owner_person, at)  # fmt: skip
+            print(f"request {row.id} {row.status} by {row.owner_decided_by} (recorded by {row.marked_by})")
+        else:
+            for r in book.list():
+                answer = f"{r.status} by {r.owner_decided_by}" if r.owner_decided_by else r.status
+                print(
+                    f"{r.id:4d}  {r.camera_name:32.32s}  {r.start_at:%Y-%m-%d %H:%M}-{r.end_at:%H:%M} UTC  "
+                    f"{answer}  ({r.purpose})"
+                )
+    except use_cases.Refused as exc:
+        print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
+    except (RequestError, IncidentError, DatabaseError) as exc:
+        print(f"rtcc {command} {args.action}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from app.console import use_cases
+    from app.models.db import open_database
+
+    if args.days < 1:
+        print(f"rtcc report divisions: --days must be 1 or more, not {args.days}", file=sys.stderr)
+        return EXIT_INVALID
+    sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+    try:
+        rows = use_cases.division_report(sessions, args.actor, args.days)
+    except use_cases.Refused as exc:
+        print(f"rtcc report: not allowed: {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
+    print(f"Per division, the last {args.days} days (counted from the registry, recordings and audit log):")
+    print(f"{'division':24s} {'registered':>10s} {'live-shareable':>14s} {'recorded':>9s} "
+          f"{'watched live':>12s} {'live views':>10s}")  # fmt: skip
+    for r in rows:
+        print(f"{r.division[:24]:24s} {r.registered:10d} {r.live_shareable:14d} {r.recorded:9d} "
+              f"{r.viewed_live:12d} {r.live_views:10d}")  # fmt: skip
+    total = [sum(getattr(r, f) for r in rows) for f in ("registered", "live_shareable", "recorded",
+                                                        "viewed_live", "live_views")]  # fmt: skip
+    print(f"{'all divisions':24s} {total[0]:10d} {total[1]:14d} {total[2]:9d} {total[3]:12d} {total[4]:10d}")
+    return EXIT_OK
+
+
+def _retention(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from app.models.db import open_database
+    from app.video.retention import purge_report
+
+    since = datetime.fromisoformat(args.since.replace("Z", "+00:00")) if args.since else None
+    rows = purge_report(open_database(settings.effective_database_url, settings.db_busy_timeout_s), since)
+    for r in rows:
+        span = f"{r.start_at:%Y-%m-%d %H:%M:%S}-{r.end_at:%H:%M:%S}" if r.start_at and r.end_at else "?"
+        print(
+            f"{r.deleted_at:%Y-%m-%d %H:%M} UTC  {r.camera}  {span} UTC  sha256 {r.sha256[:16]}…  {r.reason}"
+        )
+    print(f"{len(rows)} segment(s) purged")
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from app.evidence.verify import verify_package
+
+    verdict = verify_package(args.package, set(args.trusted_key) if args.trusted_key else None)
+    print(verdict.summary())
+    return verdict.exit_code
+
+
+def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
+    from datetime import datetime
+
+    from app.console import use_cases
+    from app.evidence.cases import CaseError, CaseStore
+    from app.evidence.export import ExportError, ExportOptions, ExportProgress
+    from app.models.db import DatabaseError, open_database
+    from app.registry.service import Registry
+
+    def when(text: str) -> datetime:
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise CaseError(f"{text!r} is not an ISO 8601 time such as 2026-11-25T19:30:00Z") from None
+
+    def show(p: ExportProgress) -> None:
+        eta = f", {p.eta_s:.0f} s left" if p.eta_s is not None else ""
+        done, total, rate = p.done / 1e6, p.total / 1e6, p.rate_bps / 1e6
+        print(
+            f"\r{p.phase}: {done:,.1f} of ~{total:,.1f} MB, {rate:.1f} MB/s{eta}   ", end="", file=sys.stderr
+        )
+
+    try:
+        sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+        store = CaseStore(sessions)
+        if command == "case" and args.action == "list":
+            cases = store.summaries()
+            if not cases:
+                print("no cases yet: `rtcc case create NUMBER`, or 'To case…' in the recordings view")
+            for c in cases:
+                opened = f"{c.created_at:%Y-%m-%d %H:%M} UTC by {c.created_by or '-'}"
+                print(f"{c.number:24} {c.status:8} {c.windows:3} window(s)  opened {opened}  {c.title}")
+            return EXIT_OK
+        if command == "case" and args.action == "create":
+            use_cases.create_case(sessions, args.actor, args.number, args.title)
+            print(f"case {args.number} opened")
+            return EXIT_OK
+        case_id = store.find(args.number)
+        if case_id is None:
+            raise CaseError(f"no case {args.number}; open it with `rtcc case create {args.number}`")
+        if command == "case":
+            camera = next((c for c in Registry(sessions).list_cameras() if c.name == args.camera), None)
+            if camera is None:
+                raise CaseError(f"no camera named {args.camera!r} in {_which_db(settings)}")
+            use_cases.add_to_case(sessions, args.actor, args.number, camera, when(args.start), when(args.end),
+                                  args.note)  # fmt: skip
+            print(f"footage of {camera.name} added to case {args.number}; its segments are on legal hold")
+            return EXIT_OK
+        options = ExportOptions(
+            zip=args.zip, exact=args.exact, watermark=args.watermark,
+            time_zone=settings.effective_time_zone, key_dir=settings.data_dir,
+        )  # fmt: skip
+        result = use_cases.export_case(sessions, args.actor, args.number, settings.effective_recordings_dir,
+                                       args.to, options=options, progress=show)  # fmt: skip
+        print(file=sys.stderr)
+        print(f"exported {result.bytes:,} bytes in {result.seconds:.1f} s to {result.path}")
+        print(f"signed with the agency key in {result.signed_with}")
+        print(result.verdict.summary())
+        return EXIT_OK
+    except use_cases.Refused as exc:
+        print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
+    except (CaseError, ExportError) as exc:
+        print(f"\nrtcc {command}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except DatabaseError as exc:
+        print(f"rtcc {command}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _signing_key(settings: Settings, args: argparse.Namespace) -> int:
+    from app.evidence.signing import SigningError, agency_key, fingerprint, move_to_keyring
+    from app.governance import audit
+    from app.models.db import open_database
+
+    try:
+        if args.action == "show":
+            held = agency_key(settings.data_dir)
+        else:
+            held = move_to_keyring(settings.data_dir)
+            audit.record(
+                open_database(settings.effective_database_url, settings.db_busy_timeout_s),
+                "signing key moved",
+                target_type="signing key",
+                target_id=fingerprint(held.key.public_key()),
+                details=f"from {settings.data_dir} into {held.where}",
+            )
+    except SigningError as exc:
+        print(f"rtcc signing-key: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"{'created in' if held.created else 'kept in'} {held.where}")
+    print(f"fingerprint {fingerprint(held.key.public_key())}")
+    return EXIT_OK
+
+
+def _gazetteer(settings: Settings, args: argparse.Namespace) -> int:
+    from app.models.db import DatabaseError, open_database
+    from app.registry.gazetteer import GazetteerError, OfflineGazetteer
+
+    try:
+        gazetteer = OfflineGazetteer(
+            open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+        )
+        if args.action == "import":
+            print(f"imported {gazetteer.import_csv(args.path)} place(s) from {args.path}")
+            return EXIT_OK
+        matches = gazetteer.lookup(args.query)
+        if not matches:
+            print(f"rtcc gazetteer: no place matches {args.query!r} (the gazetteer holds "
+                  f"{len(gazetteer.all()):,} places)", file=sys.stderr)  # fmt: skip
+            return EXIT_ERROR
+        for match in matches:
+            print(f"{match.latitude:.6f}, {match.longitude:.6f}  {match.address}")
+        return EXIT_OK
+    except GazetteerError as exc:
+        print(f"rtcc: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except DatabaseError as exc:
+        print(f"rtcc: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _media(settings: Settings, args: argparse.Namespace) -> int:
+    import threading
+
+    from app.models.db import DatabaseError, open_database
+    from app.video.media_directory import parse_divisions
+    from app.video.media_service import MediaService
+
+    host = args.host or settings.media_host
+    port = settings.media_port if args.port is None else args.port
+    try:
+        divisions = parse_divisions(settings.media_divisions if args.divisions is None else args.divisions)
+        service = MediaService(
+            open_database(settings.effective_database_url, settings.db_busy_timeout_s), host, port,
+            divisions=divisions, name=args.name,
+        )  # fmt: skip
+    except DatabaseError as exc:
+        print(f"rtcc media: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"rtcc media: cannot serve on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.exit_with_stdin:
+
+        def watch_parent() -> None:
+            for _ in sys.stdin:
+                pass
+            service.server.shutdown()
+
+        threading.Thread(target=watch_parent, daemon=True).start()
+    if args.record:
+        root = Path(args.recordings) if args.recordings else settings.effective_recordings_dir
+        service.start_recording(root, args.segment_seconds, limit=args.record_limit)
+        log.info("recording into %s, %s s segments", root, args.segment_seconds)
+    _stop_cleanly_on_signals(service)
+    print(f"READY {service.base_url}", flush=True)
+    log.info("media service on %s", service.base_url)
+    try:
+        service.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        # Every open segment is closed, hashed and indexed; every open view ends and is audited.
+        service.stop_recording()
+        service.close_relays()
+        service.wait_for_views(3.0)
+        service.heartbeat.stop()
+    log.info("media service stopped")
+    return EXIT_OK
+
+
+def _stop_cleanly_on_signals(service: Any) -> None:
+    """SIGTERM (a service manager's stop) and SIGINT end the service the way its own exit does.
+    Without a handler SIGTERM killed it at once: the last seconds of every recording were lost
+    and the open segments stayed unindexed until the next start."""
+    import signal
+    import threading
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("media service: %s received, stopping", signal.Signals(signum).name)
+        # shutdown() waits for serve_forever, which runs on this very thread: ask from another.
+        threading.Thread(target=service.server.shutdown, name="stop", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
+NUMERIC_FIELDS = {"latitude": float, "longitude": float, "heading_deg": float, "fov_deg": float,
+                  "range_m": float, "retention_days": int}  # fmt: skip
+
+
+def _typed_fields(fields: dict[str, str]) -> dict[str, Any]:
+    """A camera's fields for JSON: numbers as numbers (they were strings), empty ones as null."""
+    out: dict[str, Any] = dict(fields)
+    for name, kind in NUMERIC_FIELDS.items():
+        value = fields.get(name, "")
+        out[name] = kind(value) if value not in ("", None) else None
+    return out
+
+
+def _cameras(settings: Settings, args: argparse.Namespace) -> int:
+    from app.console import use_cases
+    from app.models.db import DatabaseError, open_database
+    from app.registry.records import validate_camera
+    from app.registry.service import ImportFailed, Registry, RegistryError
+
+    try:
+        registry = Registry(open_database(settings.effective_database_url, settings.db_busy_timeout_s))
+        if args.action == "add":
+            fields = {k: v for k, v in vars(args).items() if k not in ("command", "action", "database")}
+            rec, errors = validate_camera(fields)
+            if rec is None:
+                for e in errors:
+                    print(f"rtcc: {e}", file=sys.stderr)
+                return EXIT_INVALID
+            row = use_cases.register_camera(registry.sessions, args.actor, rec)
+            print(f"registered camera '{row.name}' (#{row.id})")
+        elif args.action == "list":
+            rows = registry.list_cameras()
+            if args.json:
+                print(json.dumps([_typed_fields(r.to_fields()) | {"id": r.id} for r in rows], indent=1))
+            else:
+                for r in rows:
+                    print(
+                        f"{r.id:6d}  {r.name:40.40s}  {r.owner_type:13s}  {r.sharing_terms:19s}  {r.status}"
+                    )
+                print(f"{len(rows)} camera(s)")
+        elif args.action == "import":
+            report = use_cases.import_cameras(registry.sessions, args.actor, args.path)
+            print(f"imported {report.cameras} camera(s) and {report.divisions} division(s) from {args.path}")
+        elif args.action == "export":
+            count = registry.export_file(args.path)
+            print(f"exported {count} camera(s) to {args.path}")
+        elif args.action == "retire":
+            match = [r for r in registry.list_cameras() if r.name == args.name]
+            if not match:
+                print(f"rtcc: no camera named '{args.name}' in {_which_db(settings)}", file=sys.stderr)
+                return EXIT_INVALID
+            use_cases.retire_camera(registry.sessions, args.actor, match[0].id)
+            print(f"retired camera '{args.name}'")
+    except use_cases.Refused as exc:
+        print(f"rtcc cameras: not allowed: {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
+    except ImportFailed as exc:
+        print(f"rtcc: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except (RegistryError, DatabaseError, ValueError) as exc:
+        print(f"rtcc: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK

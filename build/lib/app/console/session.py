@@ -1,0 +1,214 @@
+"""The console's state without Qt: who is signed in, the registry as the console last read it,
+the purposes stated, and events for everything that changes.
+
+The registry is followed by its change mark (a count and the newest ``updated_at``, 23 ms at
+100,000 cameras), so a camera added, edited or retired by the command line or another
+workstation reaches every open console without F5. The read (database, on a worker thread) is
+apart from the apply (state and events, on the caller's thread): the console reads on its task
+runner and applies on the GUI thread; :meth:`Session.follow` does both on a thread of its own
+for front ends without an event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
+
+from app.console.actor import Actor
+from app.console.change_listener import ChangeListener
+from app.console.events import (
+    CamerasChanged,
+    EventEmitter,
+    FeedChanged,
+    FeedConnection,
+    IncidentEvent,
+    PurposeGranted,
+    SignedIn,
+)
+from app.governance.identity import sign_in
+from app.governance.purpose import Purpose, PurposeBook
+from app.models.change_feed import Change
+from app.models.enums import CameraStatus
+from app.models.rows import CameraRow
+from app.periodic import Periodic
+from app.registry.service import Registry
+
+# Clocks of other workstations can write an older ``updated_at`` than the newest: re-read anyway
+# this often, even when the mark has not moved.
+REREAD_S = 60.0
+
+
+@dataclass(frozen=True)
+class RegistryRead:
+    mark: tuple[int, str]
+    cameras: list[CameraRow]
+
+
+class SessionEvents:
+    def __init__(self) -> None:
+        self.cameras_changed: EventEmitter[CamerasChanged] = EventEmitter("cameras_changed")
+        self.incident: EventEmitter[IncidentEvent] = EventEmitter("incident")
+        self.purpose_granted: EventEmitter[PurposeGranted] = EventEmitter("purpose_granted")
+        self.signed_in: EventEmitter[SignedIn] = EventEmitter("signed_in")
+        # The change feed: what this and other workstations changed, one event per kind and batch.
+        self.feed_changed: EventEmitter[FeedChanged] = EventEmitter("feed_changed")
+        self.feed_connection: EventEmitter[FeedConnection] = EventEmitter("feed_connection")
+
+
+class Session:
+    def __init__(
+        self, sessions: sessionmaker[DbSession], actor: Actor, registry: Registry | None = None
+    ) -> None:
+        self.sessions = sessions
+        self.registry = registry or Registry(sessions)
+        self.actor = actor
+        self.cameras: dict[int, CameraRow] = {}
+        self.purposes = PurposeBook()
+        self.events = SessionEvents()
+        self._mark: tuple[int, str] | None = None
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+        self._follower: Periodic | None = None
+        self._listener: ChangeListener | None = None
+
+    # -- who ------------------------------------------------------------------------------
+    def sign_in(self, actor: Actor) -> None:
+        """The next person takes over: their name goes on everything this process records."""
+        self.actor = actor
+        sign_in(actor.username)
+        self.events.signed_in.emit(SignedIn(actor.username, actor.role.value if actor.role else ""))
+
+    # -- the registry -----------------------------------------------------------------------
+    def read_changes(self, force: bool = False) -> RegistryRead | None:
+        """The cameras as they are now, if the registry moved since the last apply (or it is time
+        to re-read anyway); None when nothing changed. Database only: safe on a worker thread."""
+        mark = self.registry.change_mark()
+        if not force and mark == self._mark and time.monotonic() - self._read_at < REREAD_S:
+            return None
+        return RegistryRead(mark, self.registry.list_cameras())
+
+    def apply(self, read: RegistryRead | None) -> CamerasChanged | None:
+        """Take a read in and tell subscribers what changed (nothing: no event)."""
+        if read is None:
+            return None
+        with self._lock:
+            before = self.cameras
+            after = {row.id: row for row in read.cameras}
+            retired = tuple(
+                sorted(
+                    cid
+                    for cid, row in after.items()
+                    if row.status == CameraStatus.RETIRED
+                    and (cid not in before or before[cid].status != row.status)
+                )
+                + sorted(cid for cid in before if cid not in after)
+            )
+            added = tuple(sorted(cid for cid in after if cid not in before and cid not in retired))
+            changed = tuple(
+                sorted(
+                    cid
+                    for cid, row in after.items()
+                    if cid in before and before[cid] != row and cid not in retired
+                )
+            )
+            self.cameras = after
+            self._mark, self._read_at = read.mark, time.monotonic()
+        if not (added or changed or retired):
+            return None
+        event = CamerasChanged(added, changed, retired)
+        self.events.cameras_changed.emit(event)
+        return event
+
+    def refresh(self) -> CamerasChanged | None:
+        return self.apply(self.read_changes())
+
+    def follow(self, interval_s: float = 0.5) -> None:
+        """Follow the registry on a thread of this session's own; events come on that thread."""
+        if self._follower is None:
+            self._follower = Periodic("session follows the registry", interval_s, self.refresh)
+            self._follower.start()
+
+    def stop(self) -> None:
+        if self._follower is not None:
+            self._follower.stop(5)
+            self._follower = None
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+
+    # -- the change feed --------------------------------------------------------------------
+    def take_changes(self, changes: list[Change]) -> list[FeedChanged]:
+        """Tell subscribers what the feed brought, one event per kind (no database work: the
+        console calls this on its GUI thread and reads what it needs on its task runner)."""
+        events = []
+        for kind in dict.fromkeys(c.kind for c in changes):
+            mine = [c for c in changes if c.kind == kind]
+            everything = any(not c.subject for c in mine)
+            ids = () if everything else tuple(dict.fromkeys(i for c in mine for i in c.subject))
+            by = tuple(dict.fromkeys(f"{c.username or 'someone'} at {c.workstation or '?'}" for c in mine))
+            event = FeedChanged(kind, ids, by)
+            self.events.feed_changed.emit(event)
+            events.append(event)
+        return events
+
+    def take_connection(self, connected: bool, why: str) -> None:
+        self.events.feed_connection.emit(FeedConnection(connected, why))
+
+    def follow_changes(self) -> ChangeListener:
+        """Follow the change feed on a thread of this session's own (front ends without an
+        event loop, the center benchmark): camera changes are read and applied at once, and
+        every event comes on that thread."""
+        if self._listener is None:
+
+            def deliver(changes: list[Change]) -> None:
+                for event in self.take_changes(changes):
+                    if event.kind == "cameras":
+                        self.apply_cameras(event.ids)
+
+            self._listener = ChangeListener(
+                self.sessions, deliver, on_connection=self.take_connection
+            ).start()
+        return self._listener
+
+    def apply_cameras(self, ids: tuple[int, ...]) -> CamerasChanged | None:
+        """Re-read the named cameras (all, when none are named) and apply them."""
+        if not ids:
+            return self.apply(self.read_changes(force=True))
+        fresh = self.registry.cameras_by_id(ids)
+        with self._lock:
+            before = self.cameras
+            retired = tuple(sorted(
+                i for i, row in fresh.items()
+                if row.status == CameraStatus.RETIRED and (i not in before or before[i].status != row.status)
+            ))  # fmt: skip
+            added = tuple(sorted(i for i in fresh if i not in before and i not in retired))
+            changed = tuple(
+                sorted(i for i in fresh if i in before and before[i] != fresh[i] and i not in retired)
+            )
+            self.cameras = {**before, **fresh}
+        if not (added or changed or retired):
+            return None
+        event = CamerasChanged(added, changed, retired)
+        self.events.cameras_changed.emit(event)
+        return event
+
+    def camera(self, camera_id: int) -> CameraRow | None:
+        return self.cameras.get(camera_id)
+
+    # -- purposes -------------------------------------------------------------------------
+    def state_purpose(self, purpose: Purpose, camera_ids: list[int]) -> None:
+        """A purpose accepted by the gate for these cameras: kept, so the console asks once."""
+        self.purposes.remember(purpose, camera_ids)
+        self.events.purpose_granted.emit(PurposeGranted(tuple(camera_ids), purpose.describe()))
+
+
+def workstation_session(sessions: sessionmaker[DbSession]) -> Session:
+    """A session for the workstation's own user before any account exists (one workstation, the
+    demo, the tests): once accounts exist the front ends sign a person in instead."""
+    from app.governance.identity import current_user
+
+    return Session(sessions, Actor.before_accounts(current_user()))

@@ -1,0 +1,320 @@
+"""Every governed action, for every front end: the console's views and the command line call
+these, never the stores behind them (a test walks the front ends for direct calls).
+
+Each use case takes the actor, checks the role table (a refusal is audited and raised as
+:class:`Refused` with the reason), checks the owner's terms and the stated purpose through the
+gate (:mod:`app.governance.gate`) where a camera's footage is involved, and then does the
+work through the store, which writes its audit entry in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
+
+from app.console.actor import Actor
+from app.evidence.cases import CaseError, CaseStore, CaseSummary
+from app.evidence.export import ExportOptions, ExportProgress, ExportResult
+from app.evidence.export import export_case as write_package
+from app.governance import audit
+from app.governance.gate import open_recordings as gate_recordings
+from app.governance.gate import why_not_play, why_not_watch
+from app.governance.purpose import Purpose
+from app.governance.requests import FootageRequests, RequestRow
+from app.governance.roles import Action
+from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
+from app.models.rows import CameraRow
+from app.registry.division_report import DivisionFigures
+from app.registry.division_report import division_report as count_by_division
+from app.registry.records import CameraRecord, validate_camera
+from app.registry.service import ImportReport, Progress, Registry
+
+Sessions = sessionmaker[DbSession]
+
+
+class Refused(PermissionError):
+    """The role table or the gate said no; the refusal is in the audit log."""
+
+
+def authorize(
+    sessions: Sessions, actor: Actor, action: Action, target_type: str = "", target_id: object = ""
+) -> None:
+    """Raise :class:`Refused` (audited) unless the actor's role allows ``action``."""
+    if actor.may(action):
+        return
+    role = actor.role.value if actor.role else "not signed in"
+    audit.record(
+        sessions,
+        "refused",
+        target_type=target_type,
+        target_id=target_id,
+        user=actor.username,
+        workstation=actor.workstation,
+        details=f"{role}: {action}",
+    )
+    if actor.role is None:
+        raise Refused(f"{action}: sign in first")
+    raise Refused(f"{actor.describe()} may not {action}; ask a person whose role allows it")
+
+
+def _gate_refused(
+    sessions: Sessions, actor: Actor, camera: CameraRow, what: str, reason: str, purpose: Purpose
+) -> Refused:
+    audit.record(
+        sessions,
+        "refused",
+        target_type="camera",
+        target_id=camera.id,
+        user=actor.username,
+        workstation=actor.workstation,
+        purpose=purpose.describe(),
+        details=f"{what}: {reason}",
+    )
+    return Refused(f"{camera.name}: {reason}")
+
+
+# -- the registry -----------------------------------------------------------------------------
+def register_camera(sessions: Sessions, actor: Actor, record: CameraRecord) -> CameraRow:
+    authorize(sessions, actor, Action.EDIT_REGISTRY, "camera", record.name)
+    return Registry(sessions).add(record)
+
+
+def edit_camera(
+    sessions: Sessions,
+    actor: Actor,
+    camera_id: int,
+    record: CameraRecord,
+    *,
+    keep_credentials: bool = True,
+    expected_version: int | None = None,
+) -> CameraRow:
+    """``expected_version``: the version the editor opened; a camera saved since by anyone is
+    refused with who and when (StaleEdit), never written over."""
+    authorize(sessions, actor, Action.EDIT_REGISTRY, "camera", camera_id)
+    return Registry(sessions).update(
+        camera_id, record, keep_credentials=keep_credentials, expected_version=expected_version
+    )
+
+
+def retire_camera(sessions: Sessions, actor: Actor, camera_id: int) -> CameraRow:
+    authorize(sessions, actor, Action.EDIT_REGISTRY, "camera", camera_id)
+    return Registry(sessions).retire(camera_id)
+
+
+def import_cameras(
+    sessions: Sessions, actor: Actor, path: Path, progress: Progress | None = None
+) -> ImportReport:
+    authorize(sessions, actor, Action.EDIT_REGISTRY, "file", path.name)
+    return Registry(sessions).import_file(path, progress)
+
+
+# -- incidents --------------------------------------------------------------------------------
+def create_incident(
+    sessions: Sessions, actor: Actor, data: IncidentInput, ranked: list[tuple[int, bool, str]]
+) -> SavedIncident:
+    authorize(sessions, actor, Action.ENTER_INCIDENT, "incident", data.number)
+    return IncidentStore(sessions).create(data, ranked)
+
+
+def close_incident(sessions: Sessions, actor: Actor, number: str) -> None:
+    authorize(sessions, actor, Action.ENTER_INCIDENT, "incident", number)
+    IncidentStore(sessions).close(number)
+
+
+# -- recordings and live video ---------------------------------------------------------------
+def open_recordings(
+    sessions: Sessions,
+    actor: Actor,
+    cameras: list[CameraRow],
+    start: datetime,
+    end: datetime,
+    purpose: Purpose,
+) -> dict[int, str | None]:
+    """Each camera's refusal (None: it may be shown); every playback and refusal is audited."""
+    authorize(sessions, actor, Action.VIEW_RECORDINGS, "cameras", ",".join(str(c.id) for c in cameras))
+    return gate_recordings(sessions, cameras, start, end, purpose, actor.home_divisions)
+
+
+def check_live(sessions: Sessions, actor: Actor, camera: CameraRow, purpose: Purpose) -> None:
+    """Raise :class:`Refused` (audited) if this person may not watch this camera live now. The
+    media service checks again, and records the view itself, when the stream is opened."""
+    authorize(sessions, actor, Action.VIEW_LIVE, "camera", camera.id)
+    with sessions() as s:
+        reason = why_not_watch(s, camera, purpose, datetime.now(UTC), actor.home_divisions)
+    if reason:
+        raise _gate_refused(sessions, actor, camera, "live view", reason, purpose)
+
+
+# -- cases and evidence -----------------------------------------------------------------------
+def create_case(sessions: Sessions, actor: Actor, number: str, title: str = "", notes: str = "") -> int:
+    authorize(sessions, actor, Action.PUT_IN_CASE, "case", number)
+    return CaseStore(sessions).create(number, title, notes)
+
+
+def list_cases(sessions: Sessions) -> list[CaseSummary]:
+    """Every case, newest first (reading them is not governed: their numbers are not footage)."""
+    return CaseStore(sessions).summaries()
+
+
+def _case_id(sessions: Sessions, number: str) -> int:
+    case_id = CaseStore(sessions).find(number)
+    if case_id is None:
+        raise CaseError(f"no case {number}; open it first")
+    return case_id
+
+
+def add_to_case(
+    sessions: Sessions,
+    actor: Actor,
+    number: str,
+    camera: CameraRow,
+    start: datetime,
+    end: datetime,
+    note: str = "",
+) -> int:
+    """Put a camera's footage into a case (legal hold). The case is the purpose; the owner's
+    terms still apply (registered-only cameras, revoked consent, footage on request)."""
+    authorize(sessions, actor, Action.PUT_IN_CASE, "case", number)
+    case_id = _case_id(sessions, number)
+    purpose = Purpose(case=number)
+    with sessions() as s:
+        reason = why_not_play(s, camera, start, end, purpose)
+    if reason:
+        raise _gate_refused(sessions, actor, camera, f"footage into case {number}", reason, purpose)
+    return CaseStore(sessions).add_window(case_id, camera.id, start, end, note)
+
+
+def bookmark_in_case(
+    sessions: Sessions, actor: Actor, number: str, camera_id: int, at: datetime, note: str = ""
+) -> int:
+    authorize(sessions, actor, Action.PUT_IN_CASE, "case", number)
+    return CaseStore(sessions).add_bookmark(_case_id(sessions, number), camera_id, at, note)
+
+
+def remove_from_case(sessions: Sessions, actor: Actor, window_id: int, reason: str) -> int:
+    authorize(sessions, actor, Action.REMOVE_FROM_CASE, "case window", window_id)
+    return CaseStore(sessions).remove_window(window_id, reason)
+
+
+def export_case(
+    sessions: Sessions,
+    actor: Actor,
+    number: str,
+    recordings: Path,
+    target: Path,
+    *,
+    options: ExportOptions | None = None,
+    progress: Callable[[ExportProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportResult:
+    authorize(sessions, actor, Action.EXPORT_EVIDENCE, "case", number)
+    return write_package(
+        sessions,
+        _case_id(sessions, number),
+        recordings,
+        target,
+        options=options,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
+# -- footage requests to owners ---------------------------------------------------------------
+def request_footage(
+    sessions: Sessions, actor: Actor, camera_id: int, start: datetime, end: datetime, purpose: Purpose
+) -> RequestRow:
+    authorize(sessions, actor, Action.VIEW_RECORDINGS, "camera", camera_id)
+    return FootageRequests(sessions).request(camera_id, start, end, purpose)
+
+
+def record_owner_answer(
+    sessions: Sessions,
+    actor: Actor,
+    request_id: int,
+    approved: bool,
+    owner_person: str,
+    decided_at: datetime | None = None,
+) -> RequestRow:
+    authorize(sessions, actor, Action.APPROVE_REQUEST, "footage request", request_id)
+    return FootageRequests(sessions).decide(request_id, approved, owner_person, decided_at)
+
+
+@dataclass(frozen=True)
+class CaseFiling:
+    number: str
+    windows: int
+    bookmarks: int
+    problems: list[str]
+
+
+def file_marks_in_case(
+    sessions: Sessions,
+    actor: Actor,
+    number: str,
+    cameras: list[CameraRow],
+    start: datetime,
+    end: datetime,
+    bookmarks: list[tuple[int, datetime, str]],
+    note: str = "",
+) -> CaseFiling:
+    """The recordings view's "To case…": open the case if it is new, put every camera's marked
+    window into it (each camera through the gate: a refused one is named, the others go in) and
+    the bookmarks (camera id, time, note)."""
+    authorize(sessions, actor, Action.PUT_IN_CASE, "case", number)
+    store = CaseStore(sessions)
+    number = number.strip()
+    if store.find(number) is None:
+        store.create(number)
+    problems: list[str] = []
+    windows = 0
+    for camera in cameras:
+        try:
+            add_to_case(sessions, actor, number, camera, start, end, note)
+            windows += 1
+        except (CaseError, Refused) as exc:
+            said = str(exc)  # a gate refusal names the camera already
+            problems.append(said if said.startswith(f"{camera.name}: ") else f"{camera.name}: {said}")
+    marked = 0
+    for camera_id, at, text in bookmarks:
+        try:
+            bookmark_in_case(sessions, actor, number, camera_id, at, text)
+            marked += 1
+        except CaseError as exc:
+            problems.append(f"bookmark {at:%H:%M:%S}: {exc}")
+    return CaseFiling(number, windows, marked, problems)
+
+
+def record_consent(
+    sessions: Sessions,
+    actor: Actor,
+    camera_id: int,
+    *,
+    revoked_at: datetime | None,
+    granted_at: datetime | None = None,
+) -> CameraRow:
+    """Record an owner's consent (``granted_at``) or its revocation (``revoked_at``); a revocation
+    stops live video and recording within seconds (the media service follows the registry)."""
+    authorize(sessions, actor, Action.RECORD_CONSENT, "camera", camera_id)
+    registry = Registry(sessions)
+    fields = registry.get(camera_id).to_fields()
+    if granted_at is not None:
+        fields["consent_granted_at"] = granted_at.isoformat()
+    fields["consent_revoked_at"] = revoked_at.isoformat() if revoked_at is not None else ""
+    record, errors = validate_camera(fields)
+    if record is None:
+        raise ValueError("; ".join(str(e) for e in errors))
+    return registry.update(camera_id, record)
+
+
+# -- accountability ---------------------------------------------------------------------------
+def division_report(sessions: Sessions, actor: Actor, days: int = 30) -> list[DivisionFigures]:
+    """Per division: cameras registered, live-shareable, recorded and watched live in the last
+    ``days`` days; for those who read the audit log (auditors)."""
+    authorize(sessions, actor, Action.READ_AUDIT, "report", f"divisions, last {days} days")
+    return count_by_division(sessions, days)

@@ -1,0 +1,1 @@
+"""Evidence: hashes, the custody chain, (to come) cases and packages. No Qt here."""

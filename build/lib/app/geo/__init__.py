@@ -1,0 +1,1 @@
+"""Geometry on the city scale: distances, polygons, divisions, the sample city. No Qt here."""

@@ -1,0 +1,204 @@
+"""The audit log: append-only, each entry carrying the hash of the one before.
+
+An entry's hash is SHA-256 over the canonical JSON of its fields (UTC time with a Z, sorted
+keys) and the previous entry's hash, so altering, removing, inserting or reordering an entry
+breaks the chain from there on (:func:`verify_audit`, ``rtcc audit verify``). Someone able to
+rewrite the table from the forged entry to the end could rebuild the chain; the head hash is
+therefore also printed by ``rtcc audit verify`` so it can be kept elsewhere and compared.
+
+The auditor's export is CSV with every cell that a spreadsheet would read as a formula (starting
+with ``=``, ``+``, ``-``, ``@``, tab or carriage return) prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import socket
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.governance.identity import current_user
+from app.models.tables import AuditEvent
+
+FIELDS = (
+    "at",
+    "user",
+    "workstation",
+    "action",
+    "target_type",
+    "target_id",
+    "purpose",
+    "case_number",
+    "details",
+)
+# Held from reading the previous hash until the entry is committed (record), so two threads of one
+# process never chain to the same predecessor; the database lock below does it across processes.
+_write_lock = threading.RLock()
+
+
+def _lock_for_append(s: Session) -> None:
+    """Become the writer before reading the chain's head. SQLite: a write first, so the busy
+    timeout applies (a read-then-write transaction on a stale WAL snapshot fails at once with
+    "database is locked"); PostgreSQL: a table lock, so two workstations cannot fork the chain."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "sqlite":
+        s.execute(text("UPDATE audit_events SET id = id WHERE 1 = 0"))
+    elif dialect == "postgresql":
+        s.execute(text("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def _canonical(e: AuditEvent, prev: str) -> bytes:
+    data = {
+        "at": e.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "user": e.username,
+        "workstation": e.workstation,
+        "action": e.action,
+        "target_type": e.target_type,
+        "target_id": e.target_id,
+        "purpose": e.purpose,
+        "case_number": e.case_number,
+        "details": e.details,
+        "prev": prev,
+    }
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+
+def entry_hash(e: AuditEvent, prev: str) -> str:
+    return hashlib.sha256(_canonical(e, prev)).hexdigest()
+
+
+def append(
+    s: Session,
+    action: str,
+    *,
+    target_type: str = "",
+    target_id: object = "",
+    purpose: str = "",
+    case_number: str = "",
+    details: str = "",
+    user: str | None = None,
+    workstation: str = "",
+) -> AuditEvent:
+    """Add an entry inside the caller's transaction (so the entry and the change land together)."""
+    with _write_lock:
+        _lock_for_append(s)
+        prev = s.scalar(select(AuditEvent.event_hash).order_by(AuditEvent.id.desc()).limit(1)) or ""
+        entry = AuditEvent(
+            at=datetime.now(UTC),
+            username=user or current_user(),
+            workstation=workstation or socket.gethostname(),
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            purpose=purpose,
+            case_number=case_number,
+            details=details,
+            prev_hash=prev,
+        )
+        entry.event_hash = entry_hash(entry, prev)
+        s.add(entry)
+        s.flush()
+        return entry
+
+
+def record(sessions: sessionmaker[Session], action: str, **fields: object) -> None:
+    with _write_lock, sessions.begin() as s:
+        append(s, action, **fields)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    entries: int
+    first_bad: int | None  # 1-based position of the first entry that breaks the chain
+    head: str
+
+    @property
+    def intact(self) -> bool:
+        return self.first_bad is None
+
+
+def verify_audit(sessions: sessionmaker[Session]) -> AuditCheck:
+    """Walk the whole chain: ``entries`` is the log's length, ``first_bad`` where it breaks, and
+    ``head`` the last hash that still chains (the log's head when intact)."""
+    prev = ""
+    count = 0
+    first_bad: int | None = None
+    with sessions() as s:
+        for position, e in enumerate(s.scalars(select(AuditEvent).order_by(AuditEvent.id)), 1):
+            count = position
+            if first_bad is not None:
+                continue  # counted, so "entry 3 of 17" says how much of the log follows the break
+            if e.prev_hash != prev or e.event_hash != entry_hash(e, prev):
+                first_bad = position
+                continue
+            prev = e.event_hash
+    return AuditCheck(count, first_bad, prev)
+
+
+def neutralise(cell: object) -> str:
+    text = "" if cell is None else str(cell)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def query(
+    sessions: sessionmaker[Session],
+    *,
+    user: str = "",
+    camera: str = "",
+    case: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[AuditEvent]:
+    with sessions() as s:
+        stmt = select(AuditEvent).order_by(AuditEvent.id)
+        if user:
+            stmt = stmt.where(AuditEvent.username == user)
+        if camera:
+            stmt = stmt.where(AuditEvent.target_type == "camera", AuditEvent.target_id == camera)
+        if case:
+            stmt = stmt.where(AuditEvent.case_number == case)
+        if since is not None:
+            stmt = stmt.where(AuditEvent.at >= since)
+        if until is not None:
+            stmt = stmt.where(AuditEvent.at < until)
+        rows = list(s.scalars(stmt))
+        for r in rows:
+            s.expunge(r)
+        return rows
+
+
+def to_csv(entries: Iterable[AuditEvent]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*FIELDS, "hash"])
+    for e in entries:
+        at = e.at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        row = [
+            at,
+            e.username,
+            e.workstation,
+            e.action,
+            e.target_type,
+            e.target_id,
+            e.purpose,
+            e.case_number,
+            e.details,
+            e.event_hash,
+        ]
+        writer.writerow([neutralise(c) for c in row])
+    return out.getvalue()
+
+
+def export_csv(sessions: sessionmaker[Session], path: Path, **filters: object) -> int:
+    entries = query(sessions, **filters)  # type: ignore[arg-type]
+    path.write_text(to_csv(entries), encoding="utf-8", newline="")
+    return len(entries)

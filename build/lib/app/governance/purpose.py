@@ -1,0 +1,145 @@
+"""The stated purpose for looking at a private camera: an incident, a case, or a written reason.
+
+Opening a private camera live, opening its recordings and exporting all need one; public
+agencies' cameras do not. The purpose travels with the request (the media service reads it from
+the live URL's query) and is written on every audit entry the access makes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.geo.geometry import haversine_m
+from app.models.enums import OwnerType
+from app.models.rows import CameraRow
+from app.models.tables import Case, Incident
+
+MIN_REASON_CHARS = 20
+MAX_PURPOSE_CHARS = 500
+# An incident counts as active for this long after it was reported, unless closed earlier.
+ACTIVE_INCIDENT_HOURS = 12
+
+
+@dataclass(frozen=True)
+class Purpose:
+    incident: str = ""
+    case: str = ""
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.incident.strip() or self.case.strip() or self.reason.strip())
+
+    def describe(self) -> str:
+        parts = []
+        if self.incident.strip():
+            parts.append(f"incident {self.incident.strip()}")
+        if self.case.strip():
+            parts.append(f"case {self.case.strip()}")
+        if self.reason.strip():
+            parts.append(f"reason: {self.reason.strip()}")
+        return "; ".join(parts)
+
+    @property
+    def number(self) -> str:
+        """The case or incident number an audit entry files this access under."""
+        return self.case.strip() or self.incident.strip()
+
+    def query(self) -> str:
+        """The URL query form (without ``?``) the media service reads."""
+        fields = {"incident": self.incident, "case": self.case, "reason": self.reason}
+        # Whitespace folded to single spaces: a URL handed to libVLC carries no newlines or tabs.
+        return urlencode({k: " ".join(v.split()) for k, v in fields.items() if v.strip()})
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, list[str]]) -> Purpose:
+        def one(key: str) -> str:
+            return " ".join((params.get(key) or [""])[0][:MAX_PURPOSE_CHARS].split())
+
+        return cls(one("incident"), one("case"), one("reason"))
+
+
+def outside_home(camera: CameraRow, home: frozenset[str]) -> bool:
+    """A camera of another division than the workstation's own (no home divisions: none is)."""
+    return bool(home) and camera.division not in home
+
+
+def needs_purpose(camera: CameraRow, home: frozenset[str] = frozenset()) -> bool:
+    """Private cameras, and any camera outside the workstation's home divisions, need a purpose."""
+    return camera.owner_type != OwnerType.PUBLIC_AGENCY or outside_home(camera, home)
+
+
+def asked_for_its_division(camera: CameraRow, home: frozenset[str]) -> bool:
+    """A public camera that needs a purpose only because it is outside the home divisions."""
+    return camera.owner_type == OwnerType.PUBLIC_AGENCY and outside_home(camera, home)
+
+
+def purpose_needed_for(camera: CameraRow, home: frozenset[str] = frozenset()) -> str:
+    if asked_for_its_division(camera, home):
+        return (
+            f"a camera outside this workstation's divisions ({camera.division or 'no division'}; "
+            f"this workstation's: {', '.join(sorted(home))})"
+        )
+    return "a private camera"
+
+
+def purpose_problem(s: Session, purpose: Purpose, needed_for: str = "a private camera") -> str | None:
+    """What is wrong with a stated purpose, or None when it will do."""
+    if not purpose:
+        return (
+            f"a stated purpose is required for {needed_for}: an incident or case number, or a written reason"
+        )
+    if purpose.incident.strip():
+        number = purpose.incident.strip()
+        if s.scalar(select(Incident.id).where(Incident.number == number)) is None:
+            return f"incident '{number}' is not recorded; enter the incident first (Ctrl+N)"
+    if purpose.case.strip():
+        number = purpose.case.strip()
+        if s.scalar(select(Case.id).where(Case.number == number)) is None:
+            return f"case '{number}' does not exist"
+    reason = purpose.reason.strip()
+    if reason and not purpose.number and len(reason) < MIN_REASON_CHARS:
+        return f"a written reason must say why in at least {MIN_REASON_CHARS} characters"
+    return None
+
+
+def active_incidents(s: Session, now: datetime) -> list[Incident]:
+    since = now - timedelta(hours=ACTIVE_INCIDENT_HOURS)
+    stmt = select(Incident).where(Incident.closed_at.is_(None), Incident.reported_at >= since)
+    return list(s.scalars(stmt))
+
+
+def in_active_incident(s: Session, camera: CameraRow, now: datetime) -> bool:
+    """Whether an open incident reported in the last hours has this camera within its radius."""
+    return any(
+        haversine_m(i.latitude, i.longitude, camera.latitude, camera.longitude) <= i.radius_m
+        for i in active_incidents(s, now)
+    )
+
+
+class PurposeBook:
+    """What this console stated for which camera, so it asks once per incident.
+
+    An incident's number becomes the purpose of all its cameras when the incident is entered or
+    opened; a purpose typed for one camera is kept for that camera until sign-out."""
+
+    def __init__(self) -> None:
+        self._by_camera: dict[int, Purpose] = {}
+        self.last: Purpose = Purpose()
+
+    def remember(self, purpose: Purpose, camera_ids: list[int]) -> None:
+        for camera_id in camera_ids:
+            self._by_camera[camera_id] = purpose
+        self.last = purpose
+
+    def for_camera(self, camera_id: int) -> Purpose:
+        return self._by_camera.get(camera_id, Purpose())
+
+    def forget_all(self) -> None:
+        self._by_camera.clear()
+        self.last = Purpose()

@@ -1,0 +1,1 @@
+"""Incidents and the cameras chosen for them. No Qt here."""

@@ -1,0 +1,60 @@
+"""Give memory that Python and the libraries freed back to the operating system.
+
+glibc keeps freed heap pages in per-thread arenas and returns them only when the top of an arena
+is free. An export reads and hashes gigabytes through short-lived worker threads, so each export
+leaves arenas full of free but fragmented pages: in the soak the console's resident size grew
+by tens of megabytes per export while Python's own object count stayed flat, and
+``malloc_trim(0)`` handed 84 MB of one export's 144 MB back at once. Long work calls
+:func:`release_freed_memory` when it ends; elsewhere (musl, macOS, Windows) it does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+def release_freed_memory() -> bool:
+    """Return free heap pages to the system; True if glibc released any."""
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    return bool(trim(0))
+
+
+def then_release_freed_memory(work: Callable[P, R]) -> Callable[P, R]:
+    """Decorate long, allocation-heavy work (exports, verifications) to trim the heap afterwards,
+    whether it succeeded or not."""
+
+    @functools.wraps(work)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return work(*args, **kwargs)
+        finally:
+            released = release_freed_memory()
+            log.debug("%s finished; heap trimmed: %s", work.__qualname__, released)
+
+    return wrapped

@@ -1,0 +1,1 @@
+"""Playing recordings back: timelines of segments and frame-exact readers."""

@@ -1,0 +1,1 @@
+"""The camera registry: validation, credentials, CSV/GeoJSON import and export. No Qt here."""

@@ -1,0 +1,1 @@
+"""Video plumbing without widgets: camera simulator, libVLC driver, media service."""

@@ -1,0 +1,331 @@
+"""Camera simulator: N live H.264 cameras over RTSP, each with a main and a sub stream.
+
+Why GStreamer's RTSP server (``gst-rtsp-server`` through PyGObject): it installs from Debian's
+packages, serves many mount points from one process over TCP and UDP to any number of clients,
+survives clients coming and going, and lets one camera be stopped and restarted while the others
+keep streaming. VLC's RTSP output refuses to run as root and drops clients when a looped file
+wraps; ffmpeg cannot serve RTSP; the MediaMTX wrappers on PyPI download a binary at run time.
+
+Every frame carries the camera's name, the wall-clock time in UTC (milliseconds) and a frame
+counter, burned in by ``textoverlay``, and the same time as a barcode (:mod:`app.video.barcode`)
+that benchmarks read back from the screen; everything is generated locally from ``videotestsrc``.
+A mount is encoded only while someone watches it, so a 200-camera city costs nothing until pulled.
+With ``--shared-encoder`` (for wall benchmarks) one encoder per stream kind feeds every camera's
+own media through ``appsrc``: each camera is still its own RTSP media, session and stream, every
+frame still carries the time, but the machine pays for two encoders rather than two per camera.
+
+Run as ``rtcc simulate``; control lines on stdin: ``stop N``, ``start N``, ``freeze N``, ``thaw N``,
+``quit``. A frozen camera keeps its RTSP sessions up but sends no frames (a hung encoder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+# cairooverlay hands its draw callback a cairo context; load that conversion once, here, rather
+# than lazily on whichever streaming thread draws first.
+gi.require_foreign("cairo")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+from app.video.barcode import block_geometry, encode_ms  # noqa: E402
+from app.video.mounts import mount_path  # noqa: E402
+
+PATTERNS = ("ball",)
+BACKGROUNDS = (0xFF1E3A5F, 0xFF3B2F2F, 0xFF1F4D3A, 0xFF4A3B5C, 0xFF5C4A1E, 0xFF2E2E2E, 0xFF17455C, 0xFF5C1E2E)
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    width: int
+    height: int
+    fps: int
+    kbps: int
+
+
+MAIN = StreamSpec(1280, 720, 15, 2000)
+SUB = StreamSpec(640, 360, 15, 600)
+
+
+def encoder_chain(index: int, spec: StreamSpec) -> str:
+    """Test pattern, burned-in label, time and barcode, then H.264: everything before payloading."""
+    font = max(9, spec.height // 36)
+    bg = BACKGROUNDS[(index - 1) % len(BACKGROUNDS)]
+    return (
+        f"videotestsrc is-live=true pattern=ball background-color={bg} "
+        f"! video/x-raw,width={spec.width},height={spec.height},framerate={spec.fps}/1 "
+        f'! textoverlay name=ov font-desc="DejaVu Sans Mono Bold {font}" valignment=top halignment=left '
+        "line-alignment=left auto-resize=false wrap-mode=none shaded-background=true "
+        "! videoconvert ! cairooverlay name=barcode ! videoconvert ! video/x-raw,format=I420 "
+        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={spec.fps} bitrate={spec.kbps} "
+        "! video/x-h264,profile=constrained-baseline"
+    )
+
+
+def launch_line(index: int, spec: StreamSpec) -> str:
+    # The valve lets the simulator freeze a camera: sessions stay up while no frames flow.
+    payload = "valve name=freeze drop=false ! rtph264pay name=pay0 pt=96 config-interval=1"
+    return f"( {encoder_chain(index, spec)} ! {payload} )"
+
+
+# A camera's media behind a shared encoder: the encoder's access units, timestamped on arrival.
+# The encoder keeps the queue to a few frames (SharedEncoder.MAX_BACKLOG); max-bytes is a backstop.
+RELAY_LAUNCH = (
+    "( appsrc name=src is-live=true format=time do-timestamp=true max-bytes=1000000 leaky-type=upstream "
+    "caps=video/x-h264,stream-format=byte-stream,alignment=au "
+    "! h264parse ! valve name=freeze drop=false ! rtph264pay name=pay0 pt=96 config-interval=1 )"
+)
+
+
+def _draw_barcode(_overlay: Any, ctx: Any, _timestamp: int, _duration: int) -> None:
+    """Burn the wall-clock time (ms) as blocks at the bottom, for delay measurement."""
+    target = ctx.get_target()
+    width, height = target.get_width(), target.get_height()
+    size, x0, y0 = block_geometry(width, height)
+    for i, bit in enumerate(encode_ms(int(time.time() * 1000))):
+        shade = 1.0 if bit else 0.0
+        ctx.set_source_rgb(shade, shade, shade)
+        ctx.rectangle(x0 + i * size, y0, size, size)
+        ctx.fill()
+
+
+def _burn_in(element: Any, label: str) -> None:
+    """Keep the label, UTC time and frame number in ``ov`` and the barcode in ``barcode`` current."""
+    overlay = element.get_by_name("ov")
+    pad = overlay.get_static_pad("video_sink")
+    counter = [0]
+
+    def probe(_pad: Any, _info: Any) -> Any:
+        counter[0] += 1
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        overlay.set_property("text", f"{label}\n{now} UTC  frame {counter[0]:07d}")
+        return Gst.PadProbeReturn.OK
+
+    pad.add_probe(Gst.PadProbeType.BUFFER, probe)
+    element.get_by_name("barcode").connect("draw", _draw_barcode)
+
+
+class CameraFactory(GstRtspServer.RTSPMediaFactory):
+    """One mount point; burns the label, UTC time and frame number into every frame."""
+
+    def __init__(self, index: int, label: str, stream: str, spec: StreamSpec) -> None:
+        super().__init__()
+        self.label = f"{label}  [{stream}]"
+        self.set_launch(launch_line(index, spec))
+        self.set_shared(True)
+        self.medias: list[Any] = []
+        self.frozen = False
+        self.connect("media-configure", self._on_media_configure)
+
+    def _on_media_configure(self, _factory: Any, media: Any) -> None:
+        self.medias.append(media)
+        _burn_in(media.get_element(), self.label)
+        media.get_element().get_by_name("freeze").set_property("drop", self.frozen)
+        media.connect("unprepared", lambda m: self.medias.remove(m) if m in self.medias else None)
+
+
+def _unstamped(buffer: Any) -> Any:
+    """A copy without the encoder's timestamps: appsrc's do-timestamp fills in only missing ones,
+    and each camera's media must stamp its own running time."""
+    copy = buffer.copy()
+    copy.pts = copy.dts = Gst.CLOCK_TIME_NONE
+    return copy
+
+
+class SharedEncoder:
+    """One live encoder whose access units are pushed into every attached camera's ``appsrc``.
+
+    Each camera keeps its own media (its own pipeline, clock and RTSP sessions), so no media object
+    is shared between mounts. An earlier version shared one media across every mount, which made
+    clients of different cameras join the same media at once, and gst-rtsp-server 1.22 can abort
+    on simultaneous joins of one media (see docs/notes.md). A newly attached camera starts
+    at the next keyframe, whose SPS/PPS x264enc repeats in byte-stream output.
+    """
+
+    MAX_BACKLOG = 3
+
+    def __init__(self, stream: str, spec: StreamSpec) -> None:
+        self.pipeline = Gst.parse_launch(
+            f"{encoder_chain(1, spec)},stream-format=byte-stream,alignment=au "
+            "! appsink name=out emit-signals=true sync=false max-buffers=4 drop=true"
+        )
+        _burn_in(self.pipeline, f"shared encoder  [{stream}]")
+        self._lock = threading.Lock()
+        self._sources: dict[Any, bool] = {}  # appsrc -> has had its keyframe
+        self.pipeline.get_by_name("out").connect("new-sample", self._on_sample)
+        self._running = False
+
+    def attach(self, source: Any) -> None:
+        with self._lock:
+            self._sources[source] = False
+            if not self._running:
+                self._running = True
+                self.pipeline.set_state(Gst.State.PLAYING)
+
+    def detach(self, source: Any) -> None:
+        with self._lock:
+            self._sources.pop(source, None)
+
+    def _on_sample(self, sink: Any) -> Any:
+        sample = sink.emit("pull-sample")
+        buffer = sample.get_buffer()
+        keyframe = not buffer.has_flags(Gst.BufferFlags.DELTA_UNIT)
+        with self._lock:
+            targets = []
+            for source, started in self._sources.items():
+                # A media prepared but not yet playing (or stalled) does not drain its queue, and
+                # appsrc stamps a buffer when it leaves: a backlog would become a delay for good.
+                # Past a few frames, drop and start again at the next keyframe.
+                if source.get_property("current-level-buffers") >= self.MAX_BACKLOG:
+                    self._sources[source] = False
+                elif started or keyframe:
+                    self._sources[source] = True
+                    targets.append(source)
+        for source in targets:
+            source.emit("push-buffer", _unstamped(buffer))
+        return Gst.FlowReturn.OK
+
+
+class RelayedCameraFactory(GstRtspServer.RTSPMediaFactory):
+    """One camera's mount fed by a :class:`SharedEncoder`."""
+
+    def __init__(self, encoder: SharedEncoder) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.set_launch(RELAY_LAUNCH)
+        self.set_shared(True)
+        self.medias: list[Any] = []
+        self.frozen = False
+        self.connect("media-configure", self._on_media_configure)
+
+    def _on_media_configure(self, _factory: Any, media: Any) -> None:
+        self.medias.append(media)
+        media.get_element().get_by_name("freeze").set_property("drop", self.frozen)
+        source = media.get_element().get_by_name("src")
+        self.encoder.attach(source)
+
+        def unprepared(m: Any) -> None:
+            self.encoder.detach(source)
+            if m in self.medias:
+                self.medias.remove(m)
+
+        media.connect("unprepared", unprepared)
+
+
+class Simulator:
+    def __init__(self, cameras: int, host: str = "127.0.0.1", port: int = 8554, fps: int = 15,
+                 labels: list[str] | None = None, shared_encoder: bool = False) -> None:  # fmt: skip
+        Gst.init(None)
+        self.count = cameras
+        self.fps = fps
+        self.labels = labels or []
+        self.encoders: dict[str, SharedEncoder] = {}
+        if shared_encoder:
+            for stream, base in (("main", MAIN), ("sub", SUB)):
+                self.encoders[stream] = SharedEncoder(
+                    stream, StreamSpec(base.width, base.height, fps, base.kbps)
+                )
+        self.server = GstRtspServer.RTSPServer()
+        self.server.set_address(host)
+        self.server.set_service(str(port))
+        if shared_encoder:
+            # Each media waits up to a second for the shared encoder's next keyframe before the
+            # server can answer DESCRIBE; with one client thread, sixteen cameras joining at once
+            # would wait in line for sixteen seconds. (Pushing an old keyframe instead gave each
+            # camera a timestamp gap that players kept as a second of delay.)
+            self.server.get_thread_pool().set_max_threads(-1)
+        self.host = host
+        self.mounts = self.server.get_mount_points()
+        self.factories: dict[int, list[CameraFactory | RelayedCameraFactory]] = {}
+        for i in range(1, cameras + 1):
+            self.start_camera(i)
+        self.source_id = self.server.attach(None)
+        self.port = self.server.get_bound_port()
+
+    def label(self, index: int) -> str:
+        return self.labels[index - 1] if index <= len(self.labels) else f"CAM {index:03d}"
+
+    def start_camera(self, index: int) -> None:
+        if index in self.factories or not 1 <= index <= self.count:
+            return
+        facs: list[CameraFactory | RelayedCameraFactory] = []
+        for stream, base in (("main", MAIN), ("sub", SUB)):
+            spec = StreamSpec(base.width, base.height, self.fps, base.kbps)
+            encoder = self.encoders.get(stream)
+            fac = (
+                RelayedCameraFactory(encoder)
+                if encoder
+                else CameraFactory(index, self.label(index), stream, spec)
+            )
+            self.mounts.add_factory(mount_path(index, stream), fac)
+            facs.append(fac)
+        self.factories[index] = facs
+
+    def stop_camera(self, index: int) -> None:
+        """Take the camera off the network: new clients get 404, current ones lose the stream."""
+        for stream, fac in zip(("main", "sub"), self.factories.pop(index, []), strict=False):
+            self.mounts.remove_factory(mount_path(index, stream))
+            for media in list(fac.medias):
+                media.unprepare()
+
+    def set_frozen(self, index: int, frozen: bool) -> None:
+        """Stop (or resume) the camera's frames without closing its RTSP sessions: the stream
+        stays connected and silent, as a camera with a hung encoder does."""
+        for fac in self.factories.get(index, []):
+            fac.frozen = frozen
+            for media in list(fac.medias):
+                valve = media.get_element().get_by_name("freeze")
+                if valve is not None:
+                    valve.set_property("drop", frozen)
+
+    def url(self, index: int, stream: str = "main") -> str:
+        return f"rtsp://{self.host}:{self.port}{mount_path(index, stream)}"
+
+
+def _apply(sim: Simulator, verb: str, index: int) -> bool:
+    if verb in ("freeze", "thaw"):
+        sim.set_frozen(index, verb == "freeze")
+    else:
+        (sim.stop_camera if verb == "stop" else sim.start_camera)(index)
+    print(f"OK {verb} {index}", flush=True)
+    return False  # run once
+
+
+def _read_commands(sim: Simulator, loop: GLib.MainLoop, exit_on_eof: bool) -> None:
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == "quit":
+            break
+        if words[0] in ("stop", "start", "freeze", "thaw") and len(words) == 2 and words[1].isdigit():
+            GLib.idle_add(_apply, sim, words[0], int(words[1]))
+        else:
+            print(f"ERROR unknown command: {line.strip()}", flush=True)
+    else:
+        if not exit_on_eof:
+            return
+    GLib.idle_add(loop.quit)
+
+
+def run(cameras: int, host: str, port: int, labels_file: Path | None, exit_on_eof: bool = False,
+        fps: int = 15, shared_encoder: bool = False) -> int:  # fmt: skip
+    """Serve until ``quit`` on stdin, Ctrl+C, or (with ``exit_on_eof``) the parent closing stdin."""
+    labels = labels_file.read_text(encoding="utf-8").splitlines() if labels_file else None
+    sim = Simulator(cameras, host, port, fps=fps, labels=labels, shared_encoder=shared_encoder)
+    loop = GLib.MainLoop()
+    print(f"READY rtsp://{host}:{sim.port} cameras={cameras}", flush=True)
+    threading.Thread(target=_read_commands, args=(sim, loop, exit_on_eof), daemon=True).start()
+    with contextlib.suppress(KeyboardInterrupt):
+        loop.run()
+    return 0

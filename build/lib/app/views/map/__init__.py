@@ -1,0 +1,1 @@
+"""The division map: a folium-generated Leaflet page in QtWebEngine, served offline."""

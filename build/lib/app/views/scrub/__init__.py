@@ -1,0 +1,1 @@
+"""The synchronized scrub view of recordings."""

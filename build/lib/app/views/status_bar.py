@@ -1,0 +1,105 @@
+"""The console's status bar: who is signed in (always in sight, since every action is recorded
+under that person), the database, the media service with its recording alarm, the camera counts,
+and the lock's countdown. Short texts that fit a 1920-pixel bar; the whole of each in its
+tooltip."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from app.governance.identity import current_user
+from app.video.media_status import ALARM as MEDIA_ALARM
+from app.views.plain import plain_label, plain_tooltip
+
+
+def short_database(line: str) -> str:
+    """ "Database: sqlite:////long/path/demo.sqlite" → "Database: demo.sqlite" (the rest in the tooltip)."""
+    head, _, url = line.partition(": ")
+    if not url:
+        return line
+    name = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+    return f"{head}: {name or url}"
+
+
+def short_media(line: str) -> str:
+    """The media service's line, short enough for the status bar. An alarm is never shortened:
+    it must be read across the room."""
+    if line.startswith(MEDIA_ALARM) or line.endswith(" not answering"):
+        return line
+    short = re.sub(r"^Media service: \S+ · ", "Media: ", line)
+    short = short.replace(" camera stream(s) pulled", " pulled").replace(" viewer(s)", " viewers")
+    return re.sub(r" camera\(s\), \d+ segment\(s\)", "", short)
+
+
+class ConsoleStatus:
+    """The permanent widgets of a status bar (the bar's passing messages stay the bar's own)."""
+
+    def __init__(self, bar: QStatusBar, database: str, media_service: str, simulator: str = "") -> None:
+        if simulator:
+            sim = plain_label(simulator.split(" on ", 1)[0], bar)
+            sim.setToolTip(plain_tooltip(simulator))
+            bar.addPermanentWidget(sim)
+        self.database = plain_label(short_database(database), bar)
+        self.database.setToolTip(plain_tooltip(database))
+        self.media = plain_label(media_service, bar)
+        self.counts = plain_label("Cameras: loading…", bar)
+        self.user = plain_label(f"Signed in: {current_user()} (workstation user, no accounts)", bar)
+        self.user.setObjectName("signed_in")
+        self.lock = QLabel(bar)  # the lock's warning, in the place of passing messages
+        self.lock.setObjectName("lock_warning")
+        self.lock.setStyleSheet("font-weight: bold; color: #e0a000;")
+        bar.addWidget(self.lock, 1)
+        self.lock.hide()
+        # The database stopped answering: red across the room until it is back.
+        self.database_down = QLabel(bar)
+        self.database_down.setObjectName("database_down")
+        self.database_down.setTextFormat(Qt.TextFormat.PlainText)
+        self.database_down.setStyleSheet(
+            "color: white; background: #b00020; font-weight: bold; padding: 0 6px;"
+        )
+        bar.addWidget(self.database_down)
+        self.database_down.hide()
+        for widget in (self.user, self.database, self.media, self.counts):
+            bar.addPermanentWidget(widget)
+
+    def show_signed_in(self, username: str, role: str) -> None:
+        self.user.setText(f"Signed in: {username} ({role})")
+
+    def show_lock_warning(self, seconds_left: int) -> None:
+        self.lock.setText(f"Locking in {seconds_left} s: move the mouse or press a key to stay signed in")
+        self.lock.show()
+
+    def hide_lock_warning(self) -> None:
+        self.lock.hide()
+
+    def show_database_state(self, connected: bool, why: str) -> None:
+        """The change feed lost or regained the database (other workstations' changes, and
+        saving, wait for it)."""
+        if connected:
+            self.database_down.hide()
+            return
+        self.database_down.setText("Database not answering: retrying each second; changes are not saved")
+        self.database_down.setToolTip(plain_tooltip(why))
+        self.database_down.show()
+
+    def show_counts(self, counts: dict[str, int]) -> None:
+        self.counts.setText(
+            f"{counts['total']} cameras · {counts['active']} active · {counts['offline']} offline"
+        )
+        self.counts.setToolTip(
+            plain_tooltip(
+                f"Cameras: {counts['total']} registered · {counts['active']} active · "
+                f"{counts['offline']} offline · {counts['retired']} retired · {counts['divisions']} divisions"
+            )
+        )
+
+    def show_media(self, line: str) -> None:
+        self.media.setText(short_media(line))
+        self.media.setToolTip(plain_tooltip(line))
+        # A recording alarm, or a service that stopped answering (no live video, no recording),
+        # must be seen across the room: red, bold, until it clears.
+        alarm = line.startswith(MEDIA_ALARM) or line.endswith(" not answering")
+        self.media.setStyleSheet("color: white; background: #b00020; font-weight: bold;" if alarm else "")

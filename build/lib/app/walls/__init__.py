@@ -1,0 +1,1 @@
+"""Wall arrangements that outlive a session: salvos. No Qt here."""
