@@ -268,6 +268,14 @@ def _parser() -> argparse.ArgumentParser:
     bsoak.add_argument("--output", type=Path, default=None, help="also write the JSON here")
     bmap = bsub.add_parser("map", help="time the division map with N cameras")
     bmap.add_argument("--cameras", type=int, default=10_000)
+    bcen = bsub.add_parser("center", help="change propagation between N console sessions on PostgreSQL")
+    bcen.add_argument("--consoles", type=int, default=10)
+    bcen.add_argument("--cameras", type=int, default=100_000)
+    bcen.add_argument("--changes", type=int, default=40, help="camera edits made at one session")
+    bcen.add_argument("--every", type=float, default=0.5, help="seconds between edits")
+    bcen.add_argument("--database-url", default=None,
+                      help="a PostgreSQL admin URL (default: a throw-away local cluster)")  # fmt: skip
+    bcen.add_argument("--output", type=Path, default=None, help="also write the JSON here")
     return p
 
 
@@ -410,6 +418,14 @@ def _bench(args: argparse.Namespace) -> int:
         if args.output:
             args.output.write_text(report + "\n", encoding="utf-8")
         print(report)
+        return EXIT_OK
+    if args.bench == "center":
+        from app.bench.center_bench import run_center_bench
+
+        figures = run_center_bench(args.consoles, args.cameras, args.changes, args.every, args.database_url)
+        print(json.dumps(figures, indent=2))
+        if args.output:
+            args.output.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
         return EXIT_OK
     if args.bench == "map":
         from app.bench.map_bench import run_map_bench

@@ -42,7 +42,9 @@ class ChildService:
 
     def start(self, timeout: float = 20.0) -> ChildService:
         self._closing = False
-        cmd = [sys.executable, "-m", "app", *self.args, "--exit-with-stdin"]
+        # In a PyInstaller bundle the program itself is the interpreter's place: `rtcc ARGS`.
+        program = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
+        cmd = [*program, *self.args, "--exit-with-stdin"]
         self._proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
         )

@@ -48,7 +48,12 @@ class RegistryFeed(ConsolePart):
         self._poll_busy = False
         self._home_checked = False
         self.timer = QTimer(self)
-        self.timer.setInterval(1000)
+        # The change feed brings other workstations' camera changes at once (LiveUpdates); the
+        # change mark is read besides, as a safety net: every second on SQLite (a local file),
+        # every 30 s on a shared PostgreSQL server, where ten consoles reading the mark of
+        # 100,000 cameras each second would cost the server a core for nothing.
+        shared = console.session.sessions.kw["bind"].dialect.name == "postgresql"
+        self.timer.setInterval(30_000 if shared else 1000)
         self.timer.timeout.connect(self._poll)
         self.media_timer = QTimer(self)
         self.media_timer.setInterval(5000)
