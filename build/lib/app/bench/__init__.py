@@ -1,1 +1,0 @@
-"""Benchmarks behind ``rtcc bench``; each prints its figures as JSON."""

@@ -1,1 +1,0 @@
-"""Evidence: hashes, the custody chain, (to come) cases and packages. No Qt here."""

@@ -1,1 +1,0 @@
-"""Geometry on the city scale: distances, polygons, divisions, the sample city. No Qt here."""

@@ -1,1 +1,0 @@
-"""Who may see what: sharing terms, consent, roles, accounts, and the audit log. No Qt here."""

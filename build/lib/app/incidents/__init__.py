@@ -1,1 +1,0 @@
-"""Incidents and the cameras chosen for them. No Qt here."""

@@ -1,1 +1,0 @@
-"""Playing recordings back: timelines of segments and frame-exact readers."""

@@ -1,1 +1,0 @@
-"""The camera registry: validation, credentials, CSV/GeoJSON import and export. No Qt here."""

@@ -1,1 +1,0 @@
-"""Video plumbing without widgets: camera simulator, libVLC driver, media service."""

@@ -1,1 +1,0 @@
-"""The division map: a folium-generated Leaflet page in QtWebEngine, served offline."""

@@ -1,1 +1,0 @@
-"""Offline review of case packages."""

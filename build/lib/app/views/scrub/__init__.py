@@ -1,1 +1,0 @@
-"""The synchronized scrub view of recordings."""

@@ -1,1 +1,0 @@
-"""The video wall: tiles of live cameras drawn by libVLC, in grid layouts."""

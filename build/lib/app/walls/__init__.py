@@ -1,1 +1,0 @@
-"""Wall arrangements that outlive a session: salvos. No Qt here."""
