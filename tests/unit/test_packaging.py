@@ -18,8 +18,9 @@ def test_an_installed_wheel_carries_migrations_resources_and_runs_without_the_ch
 ) -> None:
     # Built from a copy: setuptools writes build/ and *.egg-info into the tree it builds.
     source = tmp_path / "source"
-    skip = shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__", "installer", "*.sqlite*",
-                                  ".*_cache")  # fmt: skip
+    skip = shutil.ignore_patterns(
+        ".venv", ".git", "build", "*.egg-info", "__pycache__", "installer", "*.sqlite*", ".*_cache"
+    )
     shutil.copytree(ROOT, source, ignore=skip)
     shutil.copytree(ROOT / "installer" / "linux", source / "installer" / "linux")
     wheels = tmp_path / "wheels"
