@@ -92,10 +92,10 @@ def service_for(camera: CameraRow, services: list[ServiceEntry]) -> ServiceEntry
     for entry in services:
         if entry.divisions and camera.division in entry.divisions and entry.stopped_at is None:
             return entry
-    for entry in services:
-        if not entry.divisions and entry.stopped_at is None:
-            return entry
-    return None
+    city_wide = [e for e in services if not e.divisions and e.stopped_at is None]
+    # Of the services for every division, one answering (a stale entry of a service that was
+    # killed and started elsewhere must not win over it).
+    return next((e for e in city_wide if e.answering()), city_wide[0] if city_wide else None)
 
 
 class Heartbeat:

@@ -35,3 +35,35 @@ def test_each_cameras_recording_state_is_read_from_the_status() -> None:
         5: "waiting to record",
     }
     assert recording_states(None) == {}
+
+
+def test_a_camera_goes_to_its_divisions_service_and_a_stale_city_wide_entry_never_wins() -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from app.video.media_directory import ServiceEntry, service_for
+    from app.video.media_status import describe_services
+
+    now = datetime.now(UTC)
+    base = ServiceEntry("x", "http://x", frozenset(), "", now, None, 0, 0, None, {})
+    valley = replace(base, name="vn", base_url="http://vn", divisions=frozenset({"Van Nuys"}),
+                     heartbeat_at=now - timedelta(seconds=30))  # fmt: skip
+    dead_city = replace(base, name="a-old", base_url="http://old", heartbeat_at=now - timedelta(minutes=5))
+    city = replace(base, name="b-new", base_url="http://new")
+    stopped = replace(base, name="0-stopped", base_url="http://stopped", stopped_at=now)
+    services = [stopped, dead_city, city, valley]
+
+    class Camera:
+        def __init__(self, division: str) -> None:
+            self.division = division
+
+    # Its division's service, even while it is not answering: no second pull from elsewhere.
+    assert service_for(Camera("Van Nuys"), services) is valley  # type: ignore[arg-type]
+    # Elsewhere: the city-wide service that answers, not the stale or the stopped one.
+    assert service_for(Camera("Hollywood"), services) is city  # type: ignore[arg-type]
+    assert service_for(Camera("Hollywood"), [stopped]) is None  # type: ignore[arg-type]
+    assert not valley.answering() and "not answering (last heartbeat 30 s ago)" in valley.describe()
+    line = describe_services(
+        [city, valley], {"http://new": {"relays": [], "recording": []}, "http://vn": None}
+    )
+    assert line.endswith("not answering") and "1 of 2 answering" in line and "vn" in line
