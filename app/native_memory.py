@@ -14,8 +14,11 @@ import ctypes
 import ctypes.util
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
+
+from app.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +61,21 @@ def then_release_freed_memory(work: Callable[P, R]) -> Callable[P, R]:
             log.debug("%s finished; heap trimmed: %s", work.__qualname__, released)
 
     return wrapped
+
+
+TRIM_EVERY_S = 60.0
+
+
+def start_heap_trimming(every_s: float = TRIM_EVERY_S) -> Periodic:
+    """Trim the heap every ``every_s`` on a thread of its own, for the long-running processes
+    (the console, the media service): their many threads (libVLC's decoders, the relays and
+    recorders) free memory in arenas that glibc otherwise keeps at their high-water mark."""
+
+    def trim() -> None:
+        started = time.perf_counter()
+        released = release_freed_memory()
+        log.debug("heap trimmed in %.1f ms (released: %s)", 1000 * (time.perf_counter() - started), released)
+
+    periodic = Periodic("heap trim", every_s, trim)
+    periodic.start()
+    return periodic

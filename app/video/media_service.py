@@ -35,6 +35,8 @@ from app import __version__
 from app.governance import audit
 from app.governance.gate import why_not_watch
 from app.governance.purpose import Purpose, outside_home
+from app.native_memory import start_heap_trimming
+from app.periodic import Periodic
 from app.registry import credentials
 from app.registry.service import Registry, RegistryError
 from app.video.consent_watch import ConsentWatch
@@ -129,6 +131,7 @@ class MediaService:
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
         self.heartbeat = Heartbeat(sessions, self, name, divisions)
+        self._trimmer: Periodic | None = None
 
     # The hub's state, under the names the service has always had.
     @property
@@ -168,6 +171,7 @@ class MediaService:
     def start(self) -> MediaService:
         self.consent.start()
         self.heartbeat.start()
+        self._trimmer = start_heap_trimming()
         self._thread = threading.Thread(target=self.server.serve_forever, name="media http", daemon=True)
         self._thread.start()
         return self
@@ -175,6 +179,7 @@ class MediaService:
     def serve_forever(self) -> None:
         self.consent.start()
         self.heartbeat.start()
+        self._trimmer = start_heap_trimming()
         self.server.serve_forever()
 
     def enforce_consent(self) -> list[str]:
@@ -204,6 +209,8 @@ class MediaService:
         self.consent.stop()
         self.stop_recording()
         self.heartbeat.stop()
+        if self._trimmer is not None:
+            self._trimmer.stop(2)
         self.server.shutdown()
         self.close_relays()
 

@@ -27,6 +27,7 @@ from app.console.session import Session as ConsoleSession
 from app.governance.identity import current_user
 from app.governance.roles import Role
 from app.incidents.service import IncidentStore
+from app.native_memory import start_heap_trimming
 from app.registry.gazetteer import InMemoryGeocoder, OfflineGazetteer
 from app.registry.service import CameraRow, Registry
 from app.video.media_directory import ServiceEntry
@@ -173,6 +174,7 @@ class MainWindow(QMainWindow):
         self.feed.refresh()
         self.live_updates = LiveUpdates(self)  # other workstations' changes, as they commit
         self.live_updates.start()
+        self._heap_trim = start_heap_trimming()  # a shift's worth of libVLC and Qt threads' frees
 
     # -- construction ---------------------------------------------------------------------
     def _size_docks(self) -> None:
@@ -221,6 +223,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.feed.stop()
         self.live_updates.stop()
+        self._heap_trim.stop(2)
         self.ui_state.setValue("main/geometry", self.saveGeometry())
         self.ui_state.setValue("main/state", self.saveState())
         if self.wall is not None:

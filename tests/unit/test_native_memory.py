@@ -55,3 +55,21 @@ def test_long_work_trims_the_heap_even_when_it_fails() -> None:
     before = _resident_bytes()
     release_freed_memory()
     assert abs(before - _resident_bytes()) < 20 * 2**20
+
+
+@glibc
+def test_a_long_running_process_trims_its_heap_on_a_thread_of_its_own() -> None:
+    import time
+
+    from app.native_memory import start_heap_trimming
+
+    _fragment_heap_in_a_thread(200)
+    before = _resident_bytes()
+    trimmer = start_heap_trimming(every_s=0.05)
+    try:
+        deadline = time.monotonic() + 10
+        while before - _resident_bytes() < 100 * 2**20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        trimmer.stop(2)
+    assert before - _resident_bytes() > 100 * 2**20
