@@ -205,6 +205,9 @@ def _parser() -> argparse.ArgumentParser:
     ret = csub.add_parser("retire", help="retire a camera (kept for evidence, never pulled)")
     ret.add_argument("name")
 
+    from app.intake.commands import add_parser as add_intake
+
+    add_intake(sub)
     gaz = sub.add_parser("gazetteer", help="the offline address gazetteer for incidents")
     gsub = gaz.add_subparsers(dest="action", required=True)
     gimp = gsub.add_parser(
@@ -340,6 +343,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return _cameras(settings, args)
     if command == "gazetteer":
         return _gazetteer(settings, args)
+    if command == "intake":
+        from app.intake.commands import run as run_intake
+
+        return run_intake(settings, args)
     if command == "signing-key":
         return _signing_key(settings, args)
     if command in ("media", "record"):

@@ -63,6 +63,11 @@ class Settings:
     home_divisions: str = ""
     # The divisions whose cameras `rtcc media` on this machine serves and records ("": all).
     media_divisions: str = ""
+    # Dispatch intake (`rtcc intake serve`): where the feeds' mapping files are and where CAD
+    # systems drop calls as files (FEED/incoming/); "" is "intake" in the data folder.
+    intake_dir: str = ""
+    intake_host: str = "127.0.0.1"
+    intake_port: int = 8770
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -88,6 +93,10 @@ class Settings:
     @property
     def effective_recordings_dir(self) -> Path:
         return Path(self.recordings_dir) if self.recordings_dir else self.data_dir / "recordings"
+
+    @property
+    def effective_intake_dir(self) -> Path:
+        return Path(self.intake_dir) if self.intake_dir else self.data_dir / "intake"
 
     @property
     def home_division_names(self) -> frozenset[str]:
@@ -120,6 +129,9 @@ _FIELD_TYPES: dict[str, type] = {
     "lock_after_minutes": float,
     "home_divisions": str,
     "media_divisions": str,
+    "intake_dir": str,
+    "intake_host": str,
+    "intake_port": int,
     "data_dir": Path,
     "log_dir": Path,
 }
@@ -133,7 +145,7 @@ def _coerce(name: str, raw: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: setting '{name}' must be {kind.__name__}, got {raw!r}") from exc
     if name == "theme" and value not in ("dark", "light"):
         raise ConfigError(f"{origin}: setting 'theme' must be 'dark' or 'light', got {raw!r}")
-    if name in ("simulator_port", "media_port") and not 0 <= value <= 65535:
+    if name in ("simulator_port", "media_port", "intake_port") and not 0 <= value <= 65535:
         raise ConfigError(f"{origin}: setting '{name}' must be a TCP port, got {raw!r}")
     return value
 

@@ -110,6 +110,8 @@ def run_center_bench(consoles: int = 10, cameras: int = 100_000, changes: int = 
         for w in workers:
             w.join(30)
         sessions.kw["bind"].dispose()
+        if cluster is None:  # a given server keeps nothing of the benchmark
+            factory.drop(url)
     finally:
         if cluster is not None:
             cluster.stop()

@@ -16,6 +16,7 @@ import glob
 import itertools
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -125,7 +126,9 @@ class DatabaseFactory:
 
         self.admin = make_url(admin_url)
         self._names = itertools.count(1)
-        self._prefix = f"rtcc_t{os.getpid()}_"
+        # Unique per factory: two factories of one process (the suite's and a benchmark's on the
+        # same server) must not hand out the same names.
+        self._prefix = f"rtcc_t{os.getpid()}_{secrets.token_hex(3)}_"
         self._template_ready = False
 
     def _admin_exec(self, sql: str) -> None:

@@ -28,7 +28,10 @@ from app.governance.gate import why_not_play, why_not_watch
 from app.governance.purpose import Purpose
 from app.governance.requests import FootageRequests, RequestRow
 from app.governance.roles import Action
+from app.incidents.dispatch import DispatchCall
+from app.incidents.dispatch_intake import DispatchIntake, Received
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
+from app.incidents.spatial import CameraIndex
 from app.models.rows import CameraRow
 from app.registry.division_report import DivisionFigures
 from app.registry.division_report import division_report as count_by_division
@@ -120,6 +123,19 @@ def create_incident(
 ) -> SavedIncident:
     authorize(sessions, actor, Action.ENTER_INCIDENT, "incident", data.number)
     return IncidentStore(sessions).create(data, ranked)
+
+
+def receive_dispatch_call(
+    sessions: Sessions,
+    actor: Actor,
+    call: DispatchCall,
+    cameras: CameraIndex,
+    digest: str | None,
+    time_zone: str = "UTC",
+) -> Received:
+    """A dispatch feed's call creates, updates or closes its incident (the feed is the actor)."""
+    authorize(sessions, actor, Action.ENTER_INCIDENT, "incident", call.number)
+    return DispatchIntake(sessions, time_zone).receive(call, cameras, digest)
 
 
 def close_incident(sessions: Sessions, actor: Actor, number: str) -> None:

@@ -23,6 +23,9 @@ from app.governance.roles import Role
 from app.models.db import write_transaction
 from app.models.tables import User
 
+# A dispatch feed's role is for a CAD system's calls, never a person's account.
+PERSON_ROLES = tuple(r for r in Role if r is not Role.DISPATCH_FEED)
+
 N, R, P = 2**14, 8, 1
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}\Z")
 MIN_PASSWORD = 10
@@ -81,8 +84,10 @@ class AccountStore:
             raise AccountError("full name: required (no shared accounts: each account is one person)")
         try:
             role = Role(role)
+            if role not in PERSON_ROLES:
+                raise ValueError(role)
         except ValueError:
-            raise AccountError(f"role {role!r}: one of {', '.join(r.value for r in Role)}") from None
+            raise AccountError(f"role {role!r}: one of {', '.join(r.value for r in PERSON_ROLES)}") from None
         if len(password) < MIN_PASSWORD:
             raise AccountError(f"password: at least {MIN_PASSWORD} characters")
         try:
@@ -131,8 +136,10 @@ class AccountStore:
     def set_role(self, username: str, role: Role | str) -> Account:
         try:
             role = Role(role)
+            if role not in PERSON_ROLES:
+                raise ValueError(role)
         except ValueError:
-            raise AccountError(f"role {role!r}: one of {', '.join(r.value for r in Role)}") from None
+            raise AccountError(f"role {role!r}: one of {', '.join(r.value for r in PERSON_ROLES)}") from None
         with write_transaction(self.sessions) as s:
             user = s.scalar(select(User).where(User.username == username.strip().lower()))
             if user is None:

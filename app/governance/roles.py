@@ -16,6 +16,8 @@ class Role(StrEnum):
     EVIDENCE_TECHNICIAN = "evidence_technician"
     AUDITOR = "auditor"
     ADMINISTRATOR = "administrator"
+    # A dispatch system's feed (not a person): it may only enter and update incidents.
+    DISPATCH_FEED = "dispatch_feed"
 
 
 class Action(StrEnum):
@@ -48,6 +50,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMINISTRATOR: frozenset({
         Action.EDIT_REGISTRY, Action.RECORD_CONSENT, Action.MANAGE_USERS, Action.MANAGE_SIGNING_KEY,
     }),
+    Role.DISPATCH_FEED: frozenset({Action.ENTER_INCIDENT}),
 }  # fmt: skip
 
 

@@ -49,6 +49,9 @@ class SavedIncident:
     created_by: str = ""
     closed_at: datetime | None = None
     closed_by: str = ""
+    source: str = ""  # "" typed at a console, else "feed NAME"
+    category: str = ""
+    priority: int | None = None
 
 
 # A caller's clock may run a little ahead of ours; beyond this, the time was mistyped.
@@ -123,7 +126,7 @@ class IncidentStore:
             return SavedIncident(inc.id, inc.number, inc.incident_type, inc.reported_at, inc.time_zone,
                                  inc.latitude, inc.longitude, inc.radius_m, inc.notes, ids,
                                  division.name if division else "", inc.created_by, inc.closed_at,
-                                 inc.closed_by)  # fmt: skip
+                                 inc.closed_by, inc.source, inc.category, inc.priority)  # fmt: skip
 
     def close(self, number: str) -> None:
         """Close an incident: owners' "during an active incident only" windows end with it."""

@@ -142,6 +142,10 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[str] = mapped_column(String(64), default="")
+    # Where it came from: "" typed at a console, else "feed NAME" (a dispatch system's call).
+    source: Mapped[str] = mapped_column(String(100), default="")
+    category: Mapped[str] = mapped_column(String(100), default="")
+    priority: Mapped[int | None] = mapped_column(Integer)
     # The division whose boundary holds the incident's point (none outside every division).
     division_id: Mapped[int | None] = mapped_column(
         ForeignKey("divisions.id", name="fk_incidents_division_id")
@@ -347,3 +351,23 @@ class MediaServiceEntry(Base):
     disk_free_bytes: Mapped[int | None] = mapped_column(BigInteger)
     # {"camera id": "newest segment's end, ISO UTC"} for the cameras it records
     newest_segments: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class IntakeLogEntry(Base):
+    """A dispatch feed's log: every call received or refused, and why. ``digest`` (the signed
+    time stamp and body) is unique per feed, which refuses a replayed call."""
+
+    __tablename__ = "intake_log"
+    __table_args__ = (UniqueConstraint("feed", "digest", name="uq_intake_log_feed_digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "created", "updated", "closed", "refused"
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    call_number: Mapped[str] = mapped_column(String(64), default="")
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", name="fk_intake_log_incident_id")
+    )
+    digest: Mapped[str | None] = mapped_column(String(64))

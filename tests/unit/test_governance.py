@@ -30,6 +30,8 @@ EXPECTED = {
     Role.AUDITOR: {"read and export the audit log"},
     Role.ADMINISTRATOR: {"change the camera registry", "record an owner's consent or revocation",
                          "add users and change roles", "move the evidence signing key"},
+    # A dispatch system's feed, not a person: it only enters and updates incidents.
+    Role.DISPATCH_FEED: {"enter an incident"},
 }  # fmt: skip
 
 

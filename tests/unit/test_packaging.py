@@ -32,11 +32,17 @@ def test_an_installed_wheel_carries_migrations_resources_and_runs_without_the_ch
 
     # A fresh environment: the wheel installed into it, the dependencies borrowed from this one
     # (a path in a .pth file: this environment's editable hook is not loaded).
+    # The new environment's own pip: `pip install --prefix` from this one would first uninstall
+    # this environment's copy of the package (it did, and took the `rtcc` command with it).
     env_dir = tmp_path / "env"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True, timeout=120)
-    installed = subprocess.run([*pip, "install", "--no-deps", "--prefix", str(env_dir), str(wheel)],
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=300)
+    env_pip = [str(env_dir / "bin" / "python"), "-m", "pip", "-q", "--disable-pip-version-check"]
+    installed = subprocess.run([*env_pip, "install", "--no-deps", "--no-index", str(wheel)],
                                capture_output=True, text=True, timeout=600, cwd=tmp_path)  # fmt: skip
     assert installed.returncode == 0, installed.stderr[-2000:]
+    assert (ROOT / ".venv" / "bin" / "rtcc").exists() or not (ROOT / ".venv").exists(), (
+        "this environment untouched"
+    )
     site = next(env_dir.glob("lib/python3*/site-packages"))
     deps = next(p for p in map(Path, sys.path) if p.name == "site-packages" and (p / "sqlalchemy").is_dir())
     (site / "borrowed_dependencies.pth").write_text(f"{deps}\n")
@@ -54,7 +60,8 @@ def test_an_installed_wheel_carries_migrations_resources_and_runs_without_the_ch
     assert Path(module).is_relative_to(site), "the installed copy, not the checkout"
     assert Path(resources) == env_dir / "share" / "rtcc" / "resources"
     for needed in ("web/map.js", "web/map.css", "web/vendor/leaflet/leaflet.js", "icons/rtcc.svg",
-                   "web/vendor/leaflet.markercluster/leaflet.markercluster.js"):  # fmt: skip
+                   "web/vendor/leaflet.markercluster/leaflet.markercluster.js", "dispatch/eido.mapping.json",
+                   "dispatch/generic_call_types.csv"):  # fmt: skip
         assert (Path(resources) / needed).is_file(), needed
     assert (env_dir / "share" / "applications" / "rtcc-console.desktop").is_file()
     migrations = sorted(
@@ -63,10 +70,9 @@ def test_an_installed_wheel_carries_migrations_resources_and_runs_without_the_ch
     assert migrations == sorted(p.name for p in (ROOT / "app/models/migrations/versions").glob("0*.py"))
     assert head == migrations[-1].split("_")[0]
 
-    # The installed program migrates a new database and answers (`python -m app` is what the
-    # `rtcc` script runs; pip --prefix writes that script for this environment's interpreter).
+    # The installed command migrates a new database and answers.
     database = tmp_path / "fresh.sqlite"
-    command = [str(python), "-m", "app", "--database", f"sqlite:///{database}", "cameras", "list"]
+    command = [str(env_dir / "bin" / "rtcc"), "--database", f"sqlite:///{database}", "cameras", "list"]
     listed = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
     assert listed.returncode == 0, listed.stderr[-2000:]
     assert database.is_file()
