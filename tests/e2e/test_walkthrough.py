@@ -325,7 +325,9 @@ def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
             return decode(pixels[y : y + h, x : x + w]) is not None
 
         assert review.footage is not None
-        qtbot.waitUntil(lambda: all(whole_picture(t.surface) for t in review.footage.tiles), timeout=60_000)
+        # A condition, not a pause: on a machine also running an hour-long soak (16 live tiles and
+        # recording) the review's tiles took over a minute to decode their first whole picture.
+        qtbot.waitUntil(lambda: all(whole_picture(t.surface) for t in review.footage.tiles), timeout=150_000)
         shots.take("review-window", review)
         for w in (review, scrub):
             w.close()
