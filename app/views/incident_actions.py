@@ -76,7 +76,10 @@ class IncidentActions(ConsolePart):
         )
         if not ok or choice not in labels:
             return
-        chosen = incidents[labels.index(choice)]
+        self.reopen(incidents[labels.index(choice)])
+
+    def reopen(self, chosen: SavedIncident) -> None:
+        """Make an incident the current one again, with the purposes stated under it."""
         store = self.console.incidents
         assert store is not None
 

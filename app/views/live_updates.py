@@ -45,6 +45,16 @@ class LiveUpdates(ConsolePart):
     def start(self) -> None:
         self.listener.start()
         self.timer.start()
+        self.reload_incidents()
+
+    def reload_incidents(self) -> None:
+        """The incidents dock: every open incident, re-read off the GUI thread."""
+        store = self.console.incidents
+        if store is None:
+            return
+        shown = self.console.incident_list.set_incidents
+        # On failure the next change, or the feed's reconnection, reads again.
+        self.console.tasks.run(lambda: store.recent(200, open_only=True), shown, lambda exc: None)
 
     def stop(self) -> None:
         self.timer.stop()
@@ -76,6 +86,7 @@ class LiveUpdates(ConsolePart):
             self.console.feed.poll_now()
         elif event.kind == "incident":
             self._announce_incidents(event)
+            self.reload_incidents()
         elif event.kind == "media":  # a media service started or stopped
             self.console.feed.poll_media_status()
 
@@ -102,6 +113,7 @@ class LiveUpdates(ConsolePart):
         self.console.status.show_database_state(event.connected, event.why)
         if event.connected:
             self.console.feed.poll_now()  # whatever changed while away
+            self.reload_incidents()
 
 
 def closed_or_opened(store: IncidentStore, incident_id: int) -> tuple[SavedIncident, str]:

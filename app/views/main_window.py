@@ -37,6 +37,7 @@ from app.views.camera_list import CameraListPanel
 from app.views.console_menus import add_action, build_menus
 from app.views.incident import IncidentPanel
 from app.views.incident_actions import IncidentActions
+from app.views.incident_list import IncidentListPanel
 from app.views.live_actions import LiveActions
 from app.views.live_updates import LiveUpdates
 from app.views.map.page_html import MapConfig
@@ -163,7 +164,11 @@ class MainWindow(QMainWindow):
             map_widget = _placeholder("Division map switched off for this window.", "map_area")
         self._add_dock("map", "Division map", map_widget, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("incident", "Incident", self.incident_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.incident_list = IncidentListPanel(self)  # open incidents, typed or from dispatch, live
+        self.incident_list.sig_incident_activated.connect(self.incidents_ui.reopen)
+        self._add_dock("incidents", "Incidents", self.incident_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.docks["details"], self.docks["incident"])
+        self.tabifyDockWidget(self.docks["incident"], self.docks["incidents"])
         self.docks["details"].raise_()
         self._size_docks()
 
