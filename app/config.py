@@ -68,6 +68,9 @@ class Settings:
     intake_dir: str = ""
     intake_host: str = "127.0.0.1"
     intake_port: int = 8770
+    # Whether this console puts calls that a dispatch rule opened on its walls (a wall machine,
+    # a desk with its own wall); every console of the division is alerted either way.
+    rule_walls: bool = True
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -132,6 +135,7 @@ _FIELD_TYPES: dict[str, type] = {
     "intake_dir": str,
     "intake_host": str,
     "intake_port": int,
+    "rule_walls": bool,
     "data_dir": Path,
     "log_dir": Path,
 }
@@ -139,6 +143,14 @@ _FIELD_TYPES: dict[str, type] = {
 
 def _coerce(name: str, raw: Any, origin: str) -> Any:
     kind = _FIELD_TYPES[name]
+    if kind is bool:  # bool("false") is True: read the words people write
+        words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
+                 "off": False}  # fmt: skip
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).strip().lower() in words:
+            return words[str(raw).strip().lower()]
+        raise ConfigError(f"{origin}: setting '{name}' must be true or false, got {raw!r}")
     try:
         value = kind(raw)
     except (TypeError, ValueError) as exc:

@@ -176,7 +176,7 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
         registry, info, ui_state, settings.theme, map_config, engine, media_url, fill_wall,
         SalvoStore(sessions), IncidentStore(sessions), settings.effective_time_zone,
         OfflineGazetteer(sessions), settings.effective_recordings_dir, key_dir=settings.data_dir,
-        session=Session(sessions, actor, registry),
+        session=Session(sessions, actor, registry), rule_walls=settings.rule_walls,
     )  # fmt: skip
     if account is not None:
         window.apply_role(account.role)

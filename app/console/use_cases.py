@@ -30,6 +30,7 @@ from app.governance.requests import FootageRequests, RequestRow
 from app.governance.roles import Action
 from app.incidents.dispatch import DispatchCall
 from app.incidents.dispatch_intake import DispatchIntake, Received
+from app.incidents.dispatch_rules import Rule
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.incidents.spatial import CameraIndex
 from app.models.rows import CameraRow
@@ -132,10 +133,20 @@ def receive_dispatch_call(
     cameras: CameraIndex,
     digest: str | None,
     time_zone: str = "UTC",
+    rules: list[Rule] | None = None,
 ) -> Received:
-    """A dispatch feed's call creates, updates or closes its incident (the feed is the actor)."""
+    """A dispatch feed's call creates, updates or closes its incident (the feed is the actor);
+    the first rule it matches opens it at its division's consoles."""
     authorize(sessions, actor, Action.ENTER_INCIDENT, "incident", call.number)
-    return DispatchIntake(sessions, time_zone).receive(call, cameras, digest)
+    return DispatchIntake(sessions, time_zone).receive(call, cameras, digest, rules=rules)
+
+
+def record_rule_action(sessions: Sessions, actor: Actor, incident: SavedIncident, what: str) -> None:
+    """Audit what a console did by itself for a call a rule opened, naming the rule."""
+    authorize(sessions, actor, Action.ENTER_INCIDENT, "incident", incident.number)
+    audit.record(sessions, "automatic action", target_type="incident", target_id=incident.id,
+                 case_number=incident.number, user=actor.username,
+                 details=f"rule {incident.auto_rule}: {what}")  # fmt: skip
 
 
 def close_incident(sessions: Sessions, actor: Actor, number: str) -> None:

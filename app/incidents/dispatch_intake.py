@@ -8,6 +8,7 @@ not at all. A refused call writes only its log entry, with the reason.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,12 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
 from app.incidents.dispatch import CallRefused, DispatchCall
+from app.incidents.dispatch_rules import Rule, first_match
 from app.incidents.selection import Candidate, rank_cameras
 from app.incidents.service import IncidentStore, SavedIncident, _division_holding
 from app.incidents.spatial import CameraIndex
 from app.models.change_feed import publish
 from app.models.db import write_transaction
-from app.models.tables import Incident, IncidentCamera, IntakeLogEntry
+from app.models.tables import Division, Incident, IncidentCamera, IntakeLogEntry
 from app.registry.gazetteer import OfflineGazetteer
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ class DispatchIntake:
             log.error("dispatch feed %s: could not log a refusal: %s", feed, exc)
 
     def receive(self, call: DispatchCall, cameras: CameraIndex, digest: str | None,
-                now: datetime | None = None) -> Received:  # fmt: skip
+                now: datetime | None = None, rules: list[Rule] | None = None) -> Received:  # fmt: skip
         """Create, update or close the call's incident; :class:`CallRefused` changes nothing."""
         latitude, longitude = self._place(call)
         actor = f"feed:{call.feed}"
@@ -74,6 +76,8 @@ class DispatchIntake:
                     incident = self._create(s, call, latitude, longitude, selected, actor, now)
                 else:
                     outcome = self._update(s, incident, call, latitude, longitude, selected, actor, now)
+                if not incident.auto_rule and incident.closed_at is None:
+                    self._apply_rules(s, incident, rules or [], actor)
                 entry.outcome, entry.incident_id = outcome, incident.id
                 entry.reason = (
                     f"{call.call_type.label}, priority {call.priority if call.priority is not None else '-'}"
@@ -88,6 +92,21 @@ class DispatchIntake:
             raise CallRefused(f"call {call.number} was being saved by another message at the same time; "
                               "send it again", 409) from None  # fmt: skip
         return Received(outcome, self.incidents.get(incident_id), ranked)
+
+    @staticmethod
+    def _apply_rules(s: Session, incident: Incident, rules: list[Rule], actor: str) -> None:
+        """The first rule the call matches opens it at its division's consoles; none: queued."""
+        division = s.get(Division, incident.division_id) if incident.division_id is not None else None
+        rule = first_match(rules, incident.category, incident.priority, division.name if division else "")
+        if rule is None:
+            audit.append(s, "dispatch call queued", target_type="incident", target_id=incident.id,
+                         case_number=incident.number, user=actor, details="no rule matched")  # fmt: skip
+            return
+        incident.auto_rule, incident.auto_actions = rule.name, json.dumps(rule.actions(), sort_keys=True)
+        audit.append(s, "dispatch call opened by rule", target_type="incident", target_id=incident.id,
+                     case_number=incident.number, user=actor,
+                     details=f"rule {rule.name}: top {rule.top} camera(s) on {rule.wall}"
+                     f"{', alert' if rule.alert else ''}")  # fmt: skip
 
     def _place(self, call: DispatchCall) -> tuple[float, float]:
         if call.latitude is not None and call.longitude is not None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -52,6 +53,8 @@ class SavedIncident:
     source: str = ""  # "" typed at a console, else "feed NAME"
     category: str = ""
     priority: int | None = None
+    auto_rule: str = ""  # the dispatch rule that opened it by itself ("" queued or typed)
+    auto_actions: dict[str, Any] = field(default_factory=dict)  # {"top": 4, "wall": "main", "alert": true}
 
 
 # A caller's clock may run a little ahead of ours; beyond this, the time was mistyped.
@@ -126,7 +129,8 @@ class IncidentStore:
             return SavedIncident(inc.id, inc.number, inc.incident_type, inc.reported_at, inc.time_zone,
                                  inc.latitude, inc.longitude, inc.radius_m, inc.notes, ids,
                                  division.name if division else "", inc.created_by, inc.closed_at,
-                                 inc.closed_by, inc.source, inc.category, inc.priority)  # fmt: skip
+                                 inc.closed_by, inc.source, inc.category, inc.priority, inc.auto_rule,
+                                 json.loads(inc.auto_actions) if inc.auto_actions else {})  # fmt: skip
 
     def close(self, number: str) -> None:
         """Close an incident: owners' "during an active incident only" windows end with it."""

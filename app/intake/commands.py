@@ -52,6 +52,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import threading
 
     from app.incidents.dispatch import load_feeds
+    from app.incidents.dispatch_rules import load_rules
     from app.intake.server import Intake, IntakeServer
     from app.models.db import open_database
     from app.registry.credentials import load_feed_secret
@@ -59,6 +60,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     folder = Path(args.folder) if args.folder else settings.effective_intake_dir
     try:
         feeds = load_feeds(folder)
+        rules = load_rules(folder / "rules.json")
     except ValueError as exc:
         print(f"rtcc intake: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -69,7 +71,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
-    intake = Intake(sessions, feeds, load_feed_secret, settings.time_zone or "UTC")
+    intake = Intake(sessions, feeds, load_feed_secret, settings.time_zone or "UTC", rules)
     port = settings.intake_port if args.port is None else args.port
     server = IntakeServer(intake, args.host or settings.intake_host, port, folder).start()
     print(f"READY {server.base_url}", flush=True)

@@ -28,6 +28,7 @@ from app.console.actor import Actor
 from app.governance.roles import Role
 from app.incidents.dispatch import MAX_BODY_BYTES, CallRefused, FeedMapping, check_signature, read_call
 from app.incidents.dispatch_intake import DispatchIntake, Received
+from app.incidents.dispatch_rules import Rule
 from app.incidents.spatial import CameraIndex
 from app.periodic import Periodic
 from app.registry.service import Registry
@@ -63,8 +64,9 @@ class Intake:
     """The intake's work, whoever delivers the call (HTTP or the folder)."""
 
     def __init__(self, sessions: sessionmaker[Session], feeds: dict[str, FeedMapping], secret_of: SecretOf,
-                 time_zone: str = "UTC") -> None:  # fmt: skip
+                 time_zone: str = "UTC", rules: list[Rule] | None = None) -> None:  # fmt: skip
         self.sessions = sessions
+        self.rules = rules or []
         self.feeds = feeds
         self.secret_of = secret_of
         self.time_zone = time_zone
@@ -80,7 +82,7 @@ class Intake:
             number = call.number
             actor = Actor(f"feed:{feed}", Role.DISPATCH_FEED)
             return use_cases.receive_dispatch_call(self.sessions, actor, call, self.cameras.index, digest,
-                                                   self.time_zone)  # fmt: skip
+                                                   self.time_zone, self.rules)  # fmt: skip
         except CallRefused as exc:
             self.store.refuse(feed, exc.reason, number)
             raise

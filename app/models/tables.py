@@ -146,6 +146,10 @@ class Incident(Base):
     source: Mapped[str] = mapped_column(String(100), default="")
     category: Mapped[str] = mapped_column(String(100), default="")
     priority: Mapped[int | None] = mapped_column(Integer)
+    # A dispatch rule that opened the call by itself ("" queued, or typed), and its actions as
+    # JSON ({"top": 4, "wall": "main", "alert": true}) for the consoles of its division.
+    auto_rule: Mapped[str] = mapped_column(String(100), default="")
+    auto_actions: Mapped[str] = mapped_column(Text, default="")
     # The division whose boundary holds the incident's point (none outside every division).
     division_id: Mapped[int | None] = mapped_column(
         ForeignKey("divisions.id", name="fk_incidents_division_id")

@@ -51,6 +51,9 @@ def build_menus(w: MainWindow) -> None:
     add_action(
         w, incident_menu, "&Open an incident…", "Ctrl+O", w.incidents_ui.open_incident, "open_incident"
     )
+    add_action(
+        w, incident_menu, "&Dismiss the alert", "Ctrl+Shift+K", w.alert_banner.acknowledge, "dismiss_alert"
+    )
 
     evidence_menu = bar.addMenu("E&vidence")
     add_action(

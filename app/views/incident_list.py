@@ -68,8 +68,11 @@ class IncidentListPanel(QWidget):
         for row, incident in enumerate(incidents):
             local = incident.reported_at.astimezone(ZoneInfo(incident.time_zone))
             priority = "-" if incident.priority is None else str(incident.priority)
+            source = incident.source or "typed"
+            if incident.source.startswith("feed "):
+                source += f" · rule {incident.auto_rule}" if incident.auto_rule else " · queued"
             cells = (incident.number, incident.incident_type or "-", priority, incident.division or "outside",
-                     incident.source or "typed", f"{local:%Y-%m-%d %H:%M}")  # fmt: skip
+                     source, f"{local:%Y-%m-%d %H:%M}")  # fmt: skip
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)  # items are plain text: nothing in them is interpreted
                 item.setData(Qt.ItemDataRole.UserRole, incident)

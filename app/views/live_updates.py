@@ -52,9 +52,14 @@ class LiveUpdates(ConsolePart):
         store = self.console.incidents
         if store is None:
             return
-        shown = self.console.incident_list.set_incidents
         # On failure the next change, or the feed's reconnection, reads again.
-        self.console.tasks.run(lambda: store.recent(200, open_only=True), shown, lambda exc: None)
+        self.console.tasks.run(
+            lambda: store.recent(200, open_only=True), self._incidents_read, lambda exc: None
+        )
+
+    def _incidents_read(self, incidents: list[SavedIncident]) -> None:
+        self.console.incident_list.set_incidents(incidents)
+        self.console.rule_actions.incidents_read(incidents)
 
     def stop(self) -> None:
         self.timer.stop()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QToolBar,
     QWidget,
 )
 
@@ -32,6 +33,7 @@ from app.registry.gazetteer import InMemoryGeocoder, OfflineGazetteer
 from app.registry.service import CameraRow, Registry
 from app.video.media_directory import ServiceEntry
 from app.video.vlc_player import VlcEngine
+from app.views.alert_banner import AlertBanner
 from app.views.camera_details import details_html
 from app.views.camera_list import CameraListPanel
 from app.views.console_menus import add_action, build_menus
@@ -45,6 +47,7 @@ from app.views.map.panel import MapPanel
 from app.views.plain import plain_label
 from app.views.registry_actions import RegistryActions
 from app.views.registry_feed import RegistryFeed
+from app.views.rule_actions import RuleActions
 from app.views.shortcuts import ShortcutsDialog
 from app.views.status_bar import ConsoleStatus
 from app.views.tasks import TaskManager, TaskRunner
@@ -80,7 +83,7 @@ class MainWindow(QMainWindow):
                  incidents: IncidentStore | None = None, time_zone: str = "UTC",
                  gazetteer: OfflineGazetteer | None = None, recordings_dir: Path | None = None,
                  parent: QWidget | None = None, *, key_dir: Path | None = None,
-                 session: ConsoleSession | None = None) -> None:  # fmt: skip
+                 session: ConsoleSession | None = None, rule_walls: bool = True) -> None:  # fmt: skip
         super().__init__(parent)
         self.registry = registry
         # The console's model: who is signed in, and the governed actions go through it. Without
@@ -173,9 +176,20 @@ class MainWindow(QMainWindow):
         self._size_docks()
 
         self.status = ConsoleStatus(self.statusBar(), info.database, info.media_service, info.simulator)
+        self.alert_banner = AlertBanner(self)  # a call a dispatch rule opened, until dismissed
+        self.alert_bar = QToolBar("Alert", self)
+        self.alert_bar.setObjectName("alert_bar")
+        self.alert_bar.setMovable(False)
+        self.alert_bar.addWidget(self.alert_banner)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.alert_bar)
+        self.alert_banner.sig_raised.connect(self.alert_bar.show)
+        self.alert_banner.sig_dismissed.connect(self.alert_bar.hide)
+        self.alert_bar.hide()
+        self.rule_actions = RuleActions(self, walls=rule_walls)
         self.actions_list: list[QAction] = []
         self._build_menus()
         self._restore_state()
+        self.alert_bar.hide()  # a saved layout must not bring back an old alert's empty bar
         self.feed.refresh()
         self.live_updates = LiveUpdates(self)  # other workstations' changes, as they commit
         self.live_updates.start()

@@ -4,6 +4,7 @@ priority and division, as plain text; Enter on it makes it the current incident.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def test_a_call_from_dispatch_appears_in_the_incidents_dock_and_opens_with_enter
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=10_000)
     assert time.monotonic() - saved_at < 2.5, "reached the dock within the feed's 2 s"
     row = [panel.table.item(0, c).text() for c in range(panel.table.columnCount())]
-    assert row[:5] == ["<b>LAPD-9</b>", "Robbery", "1", "Hollywood", "feed generic"]
+    assert row[:5] == ["<b>LAPD-9</b>", "Robbery", "1", "Hollywood", "feed generic · queued"]
     assert panel.table.item(0, 0).font().bold(), "a call that just arrived stands out"
     assert "1 from dispatch feeds" in panel.summary.text()
 
@@ -49,3 +50,66 @@ def test_a_call_from_dispatch_appears_in_the_incidents_dock_and_opens_with_enter
     qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=10_000)
     assert window.incident_panel.incident.number == "<b>LAPD-9</b>"
     assert window.incident_panel.title.text().startswith("<b>LAPD-9</b> · Robbery")
+
+
+def test_a_call_a_rule_opens_goes_live_on_the_wall_with_an_alert_and_is_audited(
+    make_window, qtbot: QtBot
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from app.governance.gate import why_not_live
+    from app.incidents.dispatch_rules import Rule
+    from app.models.tables import AuditEvent
+
+    window = make_window(with_wall=True, home=frozenset({"Hollywood"}))
+    banner = window.alert_banner
+    qtbot.waitUntil(lambda: panel_ready(window), timeout=10_000)
+    rule = Rule("p1 robbery Hollywood", frozenset({"robbery"}), 1, frozenset({"Hollywood"}), 2, "main", True)
+    feed = load_feeds(SAMPLES)["generic"]
+    sample = json.loads((SAMPLES / "generic_sample.json").read_text())
+
+    def arrives(**changes: object) -> None:
+        call = read_call(json.dumps(sample | changes).encode(), feed)
+        actor = Actor("feed:generic", Role.DISPATCH_FEED)
+        index = CameraIndex(window.cameras)
+        use_cases.receive_dispatch_call(window.session.sessions, actor, call, index, None, "UTC", [rule])
+
+    arrives()
+    qtbot.waitUntil(banner.isVisible, timeout=10_000)
+    text = banner.text.text()
+    assert "Priority 1 Robbery · LAPD-261130-0417 · Hollywood" in text and "rule p1 robbery Hollywood" in text
+    incident = window.incident_panel.incident
+    assert incident is not None and incident.number == "LAPD-261130-0417"
+    usable = [i for i in incident.camera_ids if why_not_live(window.camera_by_id(i)) is None][:2]
+    assert usable and [i for i in window.wall.assignments() if i is not None] == usable
+    automatic = select(AuditEvent.details).where(AuditEvent.action == "automatic action")
+
+    def audited() -> list[str]:
+        with window.session.sessions() as s:
+            return list(s.scalars(automatic))
+
+    qtbot.waitUntil(lambda: bool(audited()), timeout=10_000)
+    (details,) = audited()
+    assert details.startswith("rule p1 robbery Hollywood:") and "camera(s) live on main" in details
+    shots = os.environ.get("RTCC_WALKTHROUGH_SHOTS")
+    if shots:  # for the docs: the console as the alert arrives
+        window.grab().save(str(Path(shots) / "rule-alert.png"))
+
+    # The operator dismisses it with the shortcut; a call no rule takes waits, queued, with no alert.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keyClick(
+        window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    assert not banner.isVisible() and not window.alert_bar.isVisible()
+    arrives(call_number="LAPD-261130-0500", priority=4)
+    panel = window.incident_list
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=10_000)
+    sources = {panel.table.item(r, 0).text(): panel.table.item(r, 4).text() for r in range(2)}
+    assert sources == {"LAPD-261130-0417": "feed generic · rule p1 robbery Hollywood",
+                       "LAPD-261130-0500": "feed generic · queued"}  # fmt: skip
+    assert not banner.isVisible()
+
+
+def panel_ready(window) -> bool:  # type: ignore[no-untyped-def]
+    return window.incident_list.summary.text().startswith("Open incidents: 0")

@@ -225,3 +225,61 @@ def test_the_command_line_sends_a_signed_call_and_reads_the_feed_log(server: Int
     assert main(["--database", db_url, "intake", "log", "generic"]) == 0
     assert "created  LAPD-261130-0417" in capsys.readouterr().out
     assert isinstance(DispatchIntake, type) and IntakeLogEntry.__tablename__ == "intake_log"
+
+
+def test_rules_choose_which_calls_open_by_themselves_and_say_why(
+    city_registry: Registry, tmp_path: Path
+) -> None:
+    from app.console import use_cases
+    from app.console.actor import Actor
+    from app.governance.roles import Role
+    from app.incidents.dispatch_rules import load_rules
+    from app.incidents.spatial import CameraIndex
+
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps([
+        {"name": "p1 robbery Hollywood", "categories": ["robbery"], "max_priority": 1,
+         "divisions": ["Hollywood"],
+         "top": 2, "wall": "window 1", "alert": True},
+    ]))  # fmt: skip
+    rules = load_rules(path)
+    feeds = load_feeds(SAMPLES)
+    feed = Actor("feed:generic", Role.DISPATCH_FEED)
+    cameras = CameraIndex(city_registry.list_cameras())
+    sample = json.loads((SAMPLES / "generic_sample.json").read_text())
+
+    def receive(**changes: Any) -> Any:
+        call = read_call(json.dumps(sample | changes).encode(), feeds["generic"])
+        return use_cases.receive_dispatch_call(
+            city_registry.sessions, feed, call, cameras, None, "UTC", rules
+        )
+
+    opened = receive().incident
+    assert opened.auto_rule == "p1 robbery Hollywood"
+    assert opened.auto_actions == {"alert": True, "top": 2, "wall": "window 1"}
+    queued = receive(call_number="Q-1", priority=3).incident  # not urgent enough: queued
+    burglary = receive(call_number="Q-2", call_type="459").incident  # another category: queued
+    assert queued.auto_rule == burglary.auto_rule == ""
+    with city_registry.sessions() as s:
+        kinds = ("dispatch call opened by rule", "dispatch call queued")
+        chosen = select(AuditEvent).where(AuditEvent.action.in_(kinds)).order_by(AuditEvent.id)
+        actions = [(a.action, a.details) for a in s.scalars(chosen)]
+    opened_by = (
+        "dispatch call opened by rule",
+        "rule p1 robbery Hollywood: top 2 camera(s) on window 1, alert",
+    )
+    assert actions == [
+        opened_by,
+        ("dispatch call queued", "no rule matched"),
+        ("dispatch call queued", "no rule matched"),
+    ]
+    bad_rules: list[tuple[Any, str]] = [
+        ([{"name": "x", "wall": "left"}], "'wall'"),
+        ([{"name": "x", "top": 99}], "'top'"),
+        ([{"name": "x"}, {"name": "x"}], "name of its own"),
+        ({"name": "x"}, "a JSON list"),
+    ]
+    for bad, message in bad_rules:
+        path.write_text(json.dumps(bad))
+        with pytest.raises(ValueError, match=message):
+            load_rules(path)

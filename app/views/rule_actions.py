@@ -1,0 +1,83 @@
+"""What a console does by itself for a dispatch call that a rule opened (app/incidents/
+dispatch_rules.py): for a call in one of its home divisions (all, when it has none), the first
+time it sees it, it makes the call the current incident (drawn on the map, purposes stated),
+puts the rule's top cameras live on the rule's wall when this console shows rule calls on its
+walls (``rule_walls``), and alerts with a sound and a banner. Each action is audited with the
+rule's name, through the application layer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QApplication
+
+from app.console import use_cases
+from app.governance.gate import why_not_live
+from app.incidents.service import SavedIncident
+from app.views.console_part import ConsolePart
+
+if TYPE_CHECKING:
+    from app.views.main_window import MainWindow
+
+
+class RuleActions(ConsolePart):
+    def __init__(self, console: MainWindow, walls: bool = True) -> None:
+        super().__init__(console)
+        self.walls = walls
+        self._seen: set[int] | None = None  # incidents already there at start are not acted on
+
+    def incidents_read(self, incidents: list[SavedIncident]) -> None:
+        """Every read of the open incidents passes here; act once on each new rule call."""
+        if self._seen is None:
+            self._seen = {i.id for i in incidents}
+            return
+        for incident in incidents:
+            if incident.id in self._seen:
+                continue
+            self._seen.add(incident.id)
+            if incident.auto_rule and incident.closed_at is None and self._mine(incident):
+                self.act(incident)
+
+    def _mine(self, incident: SavedIncident) -> bool:
+        home = self.console.session.actor.home_divisions
+        return not home or incident.division in home
+
+    def act(self, incident: SavedIncident) -> None:
+        console = self.console
+        actions = incident.auto_actions
+        done = []
+        console.incidents_ui.reopen(incident)  # current incident: map, dock, purposes
+        done.append("opened on the map and in the Incident dock")
+        if self.walls:
+            shown = self._put_on_wall(incident, int(actions.get("top", 4)), str(actions.get("wall", "main")))
+            if shown:
+                done.append(shown)
+        if actions.get("alert", True):
+            QApplication.beep()
+            priority = "-" if incident.priority is None else incident.priority
+            console.alert_banner.alert(
+                f"Priority {priority} {incident.incident_type} · {incident.number} · "
+                f"{incident.division or 'outside every division'} · {incident.source} · "
+                f"rule {incident.auto_rule}: {'; '.join(done)}"
+            )
+            done.append("alert sounded and shown")
+        what = "; ".join(done)
+        session = console.session
+        record = use_cases.record_rule_action
+        console.tasks.run(lambda: record(session.sessions, session.actor, incident, what))
+
+    def _put_on_wall(self, incident: SavedIncident, top: int, target: str) -> str:
+        walls = self.console.walls
+        wall = walls.wall
+        if target.startswith("window "):
+            index = int(target.split()[1]) - 1
+            wall = walls.windows[index].wall if index < len(walls.windows) else wall
+        if wall is None:
+            return ""
+        cameras = [c for c in (self.console.camera_by_id(i) for i in incident.camera_ids) if c is not None]
+        live = [c for c in cameras if why_not_live(c) is None][:top]
+        if not live:
+            return "no camera of it may be shown live"
+        side = next(n for n in range(1, 7) if n * n >= len(live))
+        wall.arrange(f"{side}x{side}", [c.id for c in live])
+        return f"{len(live)} camera(s) live on {target}"
