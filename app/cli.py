@@ -271,6 +271,9 @@ def _parser() -> argparse.ArgumentParser:
     bsoak.add_argument("--output", type=Path, default=None, help="also write the JSON here")
     bmap = bsub.add_parser("map", help="time the division map with N cameras")
     bmap.add_argument("--cameras", type=int, default=10_000)
+    bint = bsub.add_parser("intake", help="dispatch call to ranked cameras and to live video on a wall")
+    bint.add_argument("--calls", type=int, default=8)
+    bint.add_argument("--cameras", type=int, default=10_000)
     bcen = bsub.add_parser("center", help="change propagation between N console sessions on PostgreSQL")
     bcen.add_argument("--consoles", type=int, default=10)
     bcen.add_argument("--cameras", type=int, default=100_000)
@@ -425,6 +428,11 @@ def _bench(args: argparse.Namespace) -> int:
         if args.output:
             args.output.write_text(report + "\n", encoding="utf-8")
         print(report)
+        return EXIT_OK
+    if args.bench == "intake":
+        from app.bench.intake_bench import run_intake_bench
+
+        print(json.dumps(run_intake_bench(args.calls, args.cameras), indent=2))
         return EXIT_OK
     if args.bench == "center":
         from app.bench.center_bench import run_center_bench
