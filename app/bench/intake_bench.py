@@ -61,7 +61,10 @@ def run_intake_bench(calls: int = 8, cameras: int = 10_000, spacing_s: float = 1
         server = IntakeServer(Intake(sessions, feeds, {"generic": SECRET}.get, "UTC", [rule]), port=0).start()
         with MediaProcess(url, port=0) as media:
             window = _console(sessions, base, media.url)
-            _pump(3.0)  # the console's first read of the registry and the incidents
+            deadline = time.perf_counter() + 120  # the console has loaded the registry (steady state)
+            while len(window.cameras) < cameras + calls and time.perf_counter() < deadline:
+                _pump(0.1)
+            _pump(1.0)
             for i, (lat, lon) in enumerate(places):
                 started = time.perf_counter()
                 answer = _post(server.base_url, i, lat, lon)

@@ -152,6 +152,13 @@ class IncidentStore:
                 s, "incident closed", target_type="incident", target_id=inc.id, case_number=inc.number
             )
 
+    def newest_id(self) -> int:
+        """The highest incident id so far (0 for none): what is newer was entered after now."""
+        from sqlalchemy import func
+
+        with self._sessions() as s:
+            return int(s.scalar(select(func.max(Incident.id))) or 0)
+
     def recent(self, limit: int = 20, open_only: bool = False) -> list[SavedIncident]:
         with self._sessions() as s:
             query = select(Incident.id).order_by(Incident.reported_at.desc()).limit(limit)

@@ -9,6 +9,7 @@ PySide signal emitted from a worker thread with a Python payload can deadlock; s
 
 from __future__ import annotations
 
+import logging
 import queue
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from app.views.main_window import MainWindow
 
 DRAIN_MS = 100
+log = logging.getLogger(__name__)
 
 
 class LiveUpdates(ConsolePart):
@@ -44,8 +46,20 @@ class LiveUpdates(ConsolePart):
 
     def start(self) -> None:
         self.listener.start()
+        self._mark_rule_start()
         self.timer.start()
         self.reload_incidents()
+
+    def _mark_rule_start(self) -> None:
+        """Rules act on calls entered from now on (a primary-key maximum, like the listener's own
+        start); with the database away, from when it is back."""
+        store = self.console.incidents
+        if store is None or self.console.rule_actions.newer_than is not None:
+            return
+        try:
+            self.console.rule_actions.start_after(store.newest_id())
+        except Exception as exc:
+            log.info("rules wait for the database: %s", exc)
 
     def reload_incidents(self) -> None:
         """The incidents dock: every open incident, re-read off the GUI thread."""
@@ -117,6 +131,7 @@ class LiveUpdates(ConsolePart):
     def _on_connection(self, event: FeedConnection) -> None:
         self.console.status.show_database_state(event.connected, event.why)
         if event.connected:
+            self._mark_rule_start()
             self.console.feed.poll_now()  # whatever changed while away
             self.reload_incidents()
 

@@ -190,3 +190,4 @@ class RegistryFeed(ConsolePart):
         console.approximate_divisions = {name for name, approx in result.divisions if approx}
         console.camera_panel.set_cameras(result.cameras, console.divisions)
         console.status.show_counts(result.counts)
+        console.rule_actions.cameras_loaded()

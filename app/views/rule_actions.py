@@ -24,19 +24,34 @@ class RuleActions(ConsolePart):
     def __init__(self, console: MainWindow, walls: bool = True) -> None:
         super().__init__(console)
         self.walls = walls
-        self._seen: set[int] | None = None  # incidents already there at start are not acted on
+        # Only calls entered after this console started are acted on, each once: one that
+        # arrives while the console is still loading is acted on when its first read comes.
+        self.newer_than: int | None = None
+        self._acted: set[int] = set()
+        self._waiting: list[SavedIncident] = []  # arrived before the console had its cameras
+
+    def start_after(self, newest_id: int) -> None:
+        self.newer_than = newest_id
 
     def incidents_read(self, incidents: list[SavedIncident]) -> None:
         """Every read of the open incidents passes here; act once on each new rule call."""
-        if self._seen is None:
-            self._seen = {i.id for i in incidents}
+        if self.newer_than is None:
             return
         for incident in incidents:
-            if incident.id in self._seen:
+            if incident.id <= self.newer_than or incident.id in self._acted:
                 continue
-            self._seen.add(incident.id)
+            self._acted.add(incident.id)
             if incident.auto_rule and incident.closed_at is None and self._mine(incident):
-                self.act(incident)
+                if self.console.cameras:
+                    self.act(incident)
+                else:  # still loading the registry: the wall could not find the cameras yet
+                    self._waiting.append(incident)
+
+    def cameras_loaded(self) -> None:
+        """The registry is in: act on the calls that came while it was loading."""
+        waiting, self._waiting = self._waiting, []
+        for incident in waiting:
+            self.act(incident)
 
     def _mine(self, incident: SavedIncident) -> bool:
         home = self.console.session.actor.home_divisions
