@@ -19,13 +19,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.change_feed import publish
 from app.models.db import write_transaction
 from app.models.rows import CameraRow
-from app.models.tables import EvidenceItem, MediaServiceEntry
+from app.models.tables import MediaServiceEntry
 from app.periodic import Periodic
 
 log = logging.getLogger(__name__)
@@ -151,18 +151,13 @@ class Heartbeat:
     def _health(self) -> dict[str, Any]:
         root: Path | None = getattr(self.service, "recordings_root", None) if self.service.recording else None
         recorders = self.service.recorders
-        newest: dict[str, str] = {}
-        if recorders:
-            with self.sessions() as s:
-                rows = s.execute(
-                    select(EvidenceItem.camera_id, func.max(EvidenceItem.end_at))
-                    .where(EvidenceItem.kind == "segment", EvidenceItem.camera_id.in_(list(recorders)))
-                    .group_by(EvidenceItem.camera_id)
-                )
-                for camera_id, end_at in rows:
-                    if end_at is not None:
-                        stamp = end_at if end_at.tzinfo else end_at.replace(tzinfo=UTC)
-                        newest[str(camera_id)] = stamp.astimezone(UTC).isoformat()
+        # From the recorders' memory, not the database: a query over months of segments every
+        # two seconds would grow with the archive.
+        newest = {
+            str(camera_id): rec.newest_end.astimezone(UTC).isoformat()
+            for camera_id, rec in recorders.items()
+            if rec.newest_end is not None
+        }
         free = None
         if root is not None:
             try:

@@ -89,6 +89,7 @@ class SegmentRecorder:
         self.sessions = sessions
         self.segment_s = segment_s
         self.segments = 0
+        self.newest_end: datetime | None = None  # the newest indexed segment's end (the heartbeat's)
         self.error = ""
         self._lock = threading.Lock()
         self._out: Any = None
@@ -277,6 +278,7 @@ class SegmentRecorder:
                     + f" UTC, media service; clock: {placed.describe()}",
                 )  # fmt: skip
             self.segments += 1
+            self.newest_end = ended if self.newest_end is None else max(self.newest_end, ended)
         except OperationalError:
             raise  # busy: the caller waits and tries again
         except Exception as exc:  # the next segment still records; the error shows in /status

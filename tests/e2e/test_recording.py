@@ -117,6 +117,7 @@ def test_rtcc_media_record_runs_headless_and_closes_its_last_segment(
 
 
 def test_the_console_line_reports_recording(recording_service: MediaService, tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.video.media_directory import read_directory
     from app.video.media_status import describe, fetch_status
 
     svc = recording_service
@@ -125,7 +126,20 @@ def test_the_console_line_reports_recording(recording_service: MediaService, tmp
         svc.start_recording(tmp_path / "rec", segment_s=1.5, check_every_s=0.3)
         qtbot.waitUntil(lambda: len(segments(svc)) >= 1, timeout=60_000)
         line = describe(svc.base_url, fetch_status(svc.base_url))
+
+        # The directory's entry says the same, from the heartbeat: pulled, recording, disk free,
+        # and the newest segment of the camera.
+        def heartbeat_has_the_segment() -> bool:
+            (entry,) = read_directory(svc.sessions)
+            return bool(entry.newest_segments)
+
+        qtbot.waitUntil(heartbeat_has_the_segment, timeout=20_000)
+        (entry,) = read_directory(svc.sessions)
     assert "recording 1/1 camera(s)" in line and "1 camera stream(s) pulled" in line
+    (camera_id, newest) = next(iter(entry.newest_segments.items()))
+    assert (entry.pulled, entry.recording) == (1, 1) and entry.disk_free_bytes and entry.disk_free_bytes > 0
+    assert newest == max(item.end_at for item in segments(svc) if item.camera_id == camera_id)
+    assert entry.recordings_root == str(tmp_path / "rec") and entry.answering()
 
 
 def test_a_recorder_killed_mid_segment_loses_only_the_unfinished_tail(
