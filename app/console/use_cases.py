@@ -22,6 +22,7 @@ from app.console.actor import Actor
 from app.evidence.cases import CaseError, CaseStore, CaseSummary
 from app.evidence.export import ExportOptions, ExportProgress, ExportResult
 from app.evidence.export import export_case as write_package
+from app.evidence.handoff import HandoffRequest, HandoffResult, make_handoff
 from app.governance import audit
 from app.governance.gate import open_recordings as gate_recordings
 from app.governance.gate import why_not_play, why_not_watch
@@ -250,6 +251,15 @@ def export_case(
         progress=progress,
         cancel=cancel,
     )
+
+
+# -- hand-off to responding officers ----------------------------------------------------------
+def hand_off(sessions: Sessions, actor: Actor, recordings: Path, folder: Path, request: HandoffRequest,
+             time_zone: str) -> HandoffResult:  # fmt: skip
+    """A still or clip for the officers, under the incident's purpose (the owner's terms apply)."""
+    authorize(sessions, actor, Action.VIEW_RECORDINGS, "camera", request.camera_id)
+    return make_handoff(sessions, recordings, folder, request, time_zone=time_zone, operator=actor.username,
+                        home=actor.home_divisions)  # fmt: skip
 
 
 # -- footage requests to owners ---------------------------------------------------------------

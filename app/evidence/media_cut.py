@@ -269,6 +269,22 @@ def burn_watermark(image: np.ndarray, text: str) -> np.ndarray:
     return image
 
 
+def burn_caption(image: np.ndarray, lines: tuple[str, ...]) -> np.ndarray:
+    """A black strip along the bottom with the lines in white, readable on a phone (ASCII: the
+    burned-in font has no other glyphs)."""
+    height, width = image.shape[:2]
+    scale = max(0.45, height / 800)
+    thickness = max(1, int(scale * 2))
+    step = int(32 * scale)
+    top = height - step * len(lines) - int(12 * scale)
+    cv2.rectangle(image, (0, top), (width, height), (0, 0, 0), -1)
+    for n, line in enumerate(lines):
+        y = top + step * (n + 1)
+        cv2.putText(image, line, (int(10 * scale), y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255),
+                    thickness, cv2.LINE_AA)  # fmt: skip
+    return image
+
+
 def render_derivative(
     sources: list[SourceSegment],
     start: datetime,
@@ -277,6 +293,8 @@ def render_derivative(
     *,
     masks: list[Mask] | None = None,
     watermark: str = "",
+    caption: tuple[str, ...] = (),
+    faststart: bool = False,
     cancelled: Callable[[], bool] = lambda: False,
     progress: Callable[[float], None] = lambda _fraction: None,
 ) -> Cut:
@@ -298,7 +316,8 @@ def render_derivative(
             if when > end:
                 break
             if output is None:
-                output = _Output(out)
+                # faststart: the index at the front, so a browser plays the file while it loads.
+                output = _Output(out, options={"movflags": "+faststart"}) if faststart else _Output(out)
                 ostream = output.container.add_stream(
                     "libx264", rate=Fraction(round(TICKS / clock.step * 1000), 1000)
                 )
@@ -312,6 +331,8 @@ def render_derivative(
                 image = apply_masks(image, masks)
             if watermark:
                 image = burn_watermark(image, watermark)
+            if caption:
+                image = burn_caption(image, caption)
             encoded = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv420p")
             encoded.pts = clock.ticks(when)
             encoded.time_base = Fraction(1, TICKS)
@@ -330,7 +351,9 @@ def render_derivative(
     return _finish(output, out, first, last, frames, start, end)
 
 
-def grab_still(sources: list[SourceSegment], at: datetime, out: Path) -> datetime:
+def grab_still(
+    sources: list[SourceSegment], at: datetime, out: Path, caption: tuple[str, ...] = ()
+) -> datetime:
     """Write the frame on screen at ``at`` (the last frame at or before it) as PNG; returns its time."""
     chosen: tuple[datetime, Any] | None = None
     for when, frame in _frames(sources):
@@ -341,6 +364,9 @@ def grab_still(sources: list[SourceSegment], at: datetime, out: Path) -> datetim
             break
     if chosen is None:
         raise MediaCutError(f"no recorded frame near {at:%H:%M:%S} UTC")
-    if not cv2.imwrite(str(out), chosen[1].to_ndarray(format="bgr24")):
+    image = chosen[1].to_ndarray(format="bgr24")
+    if caption:
+        image = burn_caption(image, caption)
+    if not cv2.imwrite(str(out), image):
         raise MediaCutError(f"cannot write the still {out.name}")
     return chosen[0]

@@ -375,3 +375,30 @@ class IntakeLogEntry(Base):
         ForeignKey("incidents.id", name="fk_intake_log_incident_id")
     )
     digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class Handoff(Base):
+    """A still or short clip made for responding officers: where it was delivered, the link's
+    unguessable token (stored only as its SHA-256), when the link expires, whether it was
+    revoked or opened. The file itself is an evidence item (a derivative of its segment)."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", name="fk_handoffs_incident_id"), index=True
+    )
+    evidence_item_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence_items.id", name="fk_handoffs_evidence_item_id")
+    )
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", name="fk_handoffs_camera_id"))
+    kind: Mapped[str] = mapped_column(String(8))  # "still" or "clip"
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    delivered_to: Mapped[str] = mapped_column(String(2000), default="")
+    caption: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str] = mapped_column(String(64), default="")
+    first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

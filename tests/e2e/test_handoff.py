@@ -1,0 +1,124 @@
+"""Video for responding officers: a clip around the playhead and a still, each with the caption
+strip burned in and a JSON sidecar of the same facts and the sources' hashes, delivered to the
+folder; each a derivative in custody linked to its segment, audited, with a link token kept only
+as its hash. The owner's terms apply: registered-only footage is refused and nothing is written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import av
+import cv2
+import pytest
+from sqlalchemy import select
+
+from app.console import use_cases
+from app.console.actor import Actor
+from app.evidence.handoff import HandoffError, HandoffRequest
+from app.governance.roles import Role
+from app.incidents.service import IncidentInput, IncidentStore
+from app.models.tables import AuditEvent, CustodyEvent, EvidenceItem, Handoff
+from app.registry.records import validate_camera
+from app.registry.service import Registry
+from tests.e2e.conftest import Recorded
+from tests.unit.test_registry_io import GOOD
+
+pytestmark = pytest.mark.e2e
+OFFICER_DESK = Actor("dana", Role.OPERATOR)
+
+
+def test_a_clip_and_a_still_for_officers_with_caption_sidecar_custody_and_audit(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    sessions = recorded.sessions()
+    camera = Registry(sessions).get(recorded.camera_id)
+    middle = recorded.segments[1].start_at + timedelta(seconds=1)
+    number = f"HO-{tmp_path.name[-6:]}"
+    incident = IncidentStore(sessions).create(
+        IncidentInput(number, "robbery", middle, "UTC", camera.latitude, camera.longitude, 200.0), []
+    )
+    folder = tmp_path / "mdt"
+    request = HandoffRequest(incident.id, camera.id, middle, "clip", before_s=1.5, after_s=1.5,
+                             note="Suspect: red hoodie")  # fmt: skip
+    clip = use_cases.hand_off(sessions, OFFICER_DESK, recorded.root, folder, request, "America/Los_Angeles")
+
+    assert clip.path.parent == folder and clip.path.suffix == ".mp4" and not list(folder.glob(".partial*"))
+    with av.open(str(clip.path)) as container:
+        stream = container.streams.video[0]
+        frames = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
+    assert stream.codec_context.name == "h264" and len(frames) >= 20
+    head = clip.path.read_bytes()[:4096]
+    assert head.find(b"moov") != -1 and head.find(b"moov") < clip.path.read_bytes().find(b"mdat"), "faststart"
+    strip = frames[0][-40:, :, :]  # the caption strip: black with white text
+    assert (strip < 40).mean() > 0.5 and (strip > 200).any()
+    assert clip.caption == (f"Incident {number} | {camera.name}", clip.caption[1], "Suspect: red hoodie")
+    assert " PST" in clip.caption[1] or " PDT" in clip.caption[1]
+
+    facts = json.loads(clip.sidecar.read_text())
+    assert facts["sha256"] == clip.sha256 == hashlib.sha256(clip.path.read_bytes()).hexdigest()
+    assert (
+        facts["incident"] == number and facts["operator"] == "dana" and facts["note"] == "Suspect: red hoodie"
+    )
+    assert {s["sha256"] for s in facts["sources"]} <= {s.sha256 for s in recorded.segments}
+
+    still = use_cases.hand_off(sessions, OFFICER_DESK, recorded.root, folder,
+                               HandoffRequest(incident.id, camera.id, middle, "still"), "UTC")  # fmt: skip
+    image = cv2.imread(str(still.path))
+    assert image is not None and still.path.suffix == ".png" and (image[-30:] < 40).mean() > 0.5
+
+    with sessions() as s:
+        rows = s.scalars(select(Handoff).where(Handoff.incident_id == incident.id).order_by(Handoff.id)).all()
+        assert [r.kind for r in rows] == ["clip", "still"]
+        assert rows[0].token_sha256 == hashlib.sha256(clip.token.encode()).hexdigest()
+        assert clip.token not in json.dumps([r.token_sha256 for r in rows]) and len(clip.token) >= 40
+        assert rows[0].expires_at - rows[0].created_at == timedelta(hours=12)
+        derived = s.get(EvidenceItem, rows[0].evidence_item_id)
+        assert derived is not None and derived.source_item_id in {seg.id for seg in recorded.segments}
+        events = s.scalars(
+            select(CustodyEvent.action).where(CustodyEvent.evidence_item_id == derived.id)
+        ).all()
+        assert events == ["derived for hand-off"]
+        for_clip = (
+            CustodyEvent.action == "used for a hand-off",
+            CustodyEvent.reason.contains(clip.path.name),
+        )
+        used = s.scalars(select(CustodyEvent).where(*for_clip)).all()
+        assert used and all(e.evidence_item_id in {seg.id for seg in recorded.segments} for e in used)
+        audited = s.scalars(select(AuditEvent).where(AuditEvent.action == "hand-off to officers",
+                                                     AuditEvent.case_number == number)).all()  # fmt: skip
+        assert [a.username for a in audited] == ["dana", "dana"]
+
+
+def test_footage_the_owner_does_not_share_is_not_handed_off_and_nothing_is_written(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    sessions = recorded.sessions()
+    registry = Registry(sessions)
+    camera = registry.get(recorded.camera_id)
+    middle = recorded.segments[1].start_at + timedelta(seconds=1)
+    number = f"HX-{tmp_path.name[-6:]}"
+    incident = IncidentStore(sessions).create(
+        IncidentInput(number, "robbery", middle, "UTC", camera.latitude, camera.longitude, 200.0), []
+    )
+    fields = camera.to_fields() | {"sharing_terms": "registered_only"}
+    record, errors = validate_camera(GOOD | fields)
+    assert record is not None, errors
+    registry.update(camera.id, record)
+    folder = tmp_path / "mdt"
+    try:
+        with pytest.raises(HandoffError, match="registered only"):
+            use_cases.hand_off(sessions, OFFICER_DESK, recorded.root, folder,
+                               HandoffRequest(incident.id, camera.id, middle, "clip"), "UTC")  # fmt: skip
+        with pytest.raises(HandoffError, match="cannot be handed off live"):
+            live = HandoffRequest(incident.id, camera.id, middle, "still", live=True)
+            use_cases.hand_off(sessions, OFFICER_DESK, recorded.root, folder, live, "UTC")
+    finally:
+        restored, _ = validate_camera(GOOD | camera.to_fields())
+        assert restored is not None
+        registry.update(camera.id, restored)
+    assert not folder.exists() or not any(folder.iterdir())
+    with sessions() as s:
+        assert not s.scalars(select(Handoff).where(Handoff.incident_id == incident.id)).all()
