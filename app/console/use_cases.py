@@ -22,7 +22,7 @@ from app.console.actor import Actor
 from app.evidence.cases import CaseError, CaseStore, CaseSummary
 from app.evidence.export import ExportOptions, ExportProgress, ExportResult
 from app.evidence.export import export_case as write_package
-from app.evidence.handoff import HandoffRequest, HandoffResult, make_handoff
+from app.evidence.handoff import HandoffRequest, HandoffResult, make_handoff, revoke
 from app.governance import audit
 from app.governance.gate import open_recordings as gate_recordings
 from app.governance.gate import why_not_play, why_not_watch
@@ -260,6 +260,11 @@ def hand_off(sessions: Sessions, actor: Actor, recordings: Path, folder: Path, r
     authorize(sessions, actor, Action.VIEW_RECORDINGS, "camera", request.camera_id)
     return make_handoff(sessions, recordings, folder, request, time_zone=time_zone, operator=actor.username,
                         home=actor.home_divisions)  # fmt: skip
+
+
+def revoke_handoff(sessions: Sessions, actor: Actor, handoff_id: int) -> None:
+    authorize(sessions, actor, Action.VIEW_RECORDINGS, "hand-off", handoff_id)
+    revoke(sessions, handoff_id, actor.username)
 
 
 # -- footage requests to owners ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.evidence.cases import overlapping_segments
@@ -209,3 +210,54 @@ def _safe(text: str) -> str:
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class HandoffRow:
+    """A hand-off as the incident shows it: who, when, to where, opened or not, until when."""
+
+    id: int
+    kind: str
+    file: str
+    delivered_to: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    first_opened_at: datetime | None
+
+    def state(self, now: datetime | None = None) -> str:
+        if self.revoked_at is not None:
+            return f"revoked {self.revoked_at:%H:%M} UTC"
+        if self.expires_at <= (now or datetime.now(UTC)):
+            return "expired"
+        opened = f"opened {self.first_opened_at:%H:%M} UTC" if self.first_opened_at else "not opened yet"
+        return f"{opened}; link until {self.expires_at:%H:%M} UTC"
+
+
+def handoffs_of(sessions: sessionmaker[Session], incident_id: int) -> list[HandoffRow]:
+    with sessions() as s:
+        rows = s.execute(
+            select(Handoff, EvidenceItem.path)
+            .join(EvidenceItem, EvidenceItem.id == Handoff.evidence_item_id)
+            .where(Handoff.incident_id == incident_id)
+            .order_by(Handoff.id)
+        ).all()
+        return [
+            HandoffRow(h.id, h.kind, Path(path).name, h.delivered_to, h.created_by, h.created_at,
+                       h.expires_at, h.revoked_at, h.first_opened_at)
+            for h, path in rows
+        ]  # fmt: skip
+
+
+def revoke(sessions: sessionmaker[Session], handoff_id: int, by: str, now: datetime | None = None) -> None:
+    """The link stops working at once (the file already delivered to the folder stays there)."""
+    with write_transaction(sessions) as s:
+        row = s.get(Handoff, handoff_id)
+        if row is None:
+            raise HandoffError(f"no hand-off {handoff_id}")
+        if row.revoked_at is not None:
+            raise HandoffError(f"hand-off {handoff_id} was already revoked by {row.revoked_by}")
+        row.revoked_at, row.revoked_by = now or datetime.now(UTC), by
+        audit.append(s, "hand-off link revoked", target_type="camera", target_id=row.camera_id, user=by,
+                     details=f"hand-off {handoff_id} ({row.kind})")  # fmt: skip

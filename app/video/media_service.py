@@ -22,7 +22,9 @@ import queue
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,6 +43,7 @@ from app.registry import credentials
 from app.registry.service import Registry, RegistryError
 from app.video.consent_watch import ConsentWatch
 from app.video.gaps import GapBook
+from app.video.handoff_page import CSP, TOKEN_PATH, open_handoff, page
 from app.video.media_directory import Heartbeat
 from app.video.recorder import SegmentRecorder
 from app.video.recording_supervisor import RecordingSupervisor, RetentionKeeper
@@ -131,6 +134,8 @@ class MediaService:
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
         self.heartbeat = Heartbeat(sessions, self, name, divisions)
+        # When hand-off links expire is decided by this clock (a test moves it forward).
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._trimmer: Periodic | None = None
 
     # The hub's state, under the names the service has always had.
@@ -355,7 +360,61 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
+        def _handoff(self, match: re.Match[str]) -> None:
+            """An officer's link: the page, or its media (with byte ranges, which players ask)."""
+            opened = open_handoff(service.sessions, match[1], service.clock(), self.client_address[0])
+            if opened is None or (match[2] and not opened.path.is_file()):
+                self._text(HTTPStatus.NOT_FOUND, "unknown path\n")
+                return
+            if not match[2]:
+                body = page(opened, match[1])
+                self.send_response(HTTPStatus.OK)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Security-Policy", CSP)
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Referrer-Policy", "no-referrer")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            size = opened.path.stat().st_size
+            first, last = 0, size - 1
+            wanted = re.match(r"bytes=(\d*)-(\d*)$", self.headers.get("Range", ""))
+            if wanted and (wanted[1] or wanted[2]):
+                if wanted[1]:
+                    first = int(wanted[1])
+                    last = min(int(wanted[2]), size - 1) if wanted[2] else size - 1
+                else:  # the last N bytes
+                    first = max(0, size - int(wanted[2]))
+            if first > last:
+                self._text(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "range\n")
+                return
+            self.send_response(HTTPStatus.PARTIAL_CONTENT if wanted else HTTPStatus.OK)
+            self.send_header("Content-Type", "video/mp4" if opened.kind == "clip" else "image/png")
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("Content-Length", str(last - first + 1))
+            if wanted:
+                self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            try:
+                with opened.path.open("rb") as media:
+                    media.seek(first)
+                    left = last - first + 1
+                    while left > 0:
+                        chunk = media.read(min(left, 1 << 16))
+                        if not chunk:
+                            break
+                        self.wfile.write(chunk)
+                        left -= len(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the player moved on (a seek asks for another range)
+
         def do_GET(self) -> None:
+            handoff = TOKEN_PATH.match(urlsplit(self.path).path)
+            if handoff:
+                self._handoff(handoff)
+                return
             if self.path == "/health":
                 self._text(HTTPStatus.OK, f"ok {service.database_id}\n")
                 return

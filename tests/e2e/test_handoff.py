@@ -122,3 +122,70 @@ def test_footage_the_owner_does_not_share_is_not_handed_off_and_nothing_is_writt
     assert not folder.exists() or not any(folder.iterdir())
     with sessions() as s:
         assert not s.scalars(select(Handoff).where(Handoff.incident_id == incident.id)).all()
+
+
+def test_the_officers_link_serves_the_clip_and_stops_after_expiry_or_revocation(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    from app.evidence.handoff import handoffs_of
+    from app.models.db import open_database
+    from app.video.media_service import MediaService
+
+    sessions = recorded.sessions()
+    camera = Registry(sessions).get(recorded.camera_id)
+    middle = recorded.segments[1].start_at + timedelta(seconds=1)
+    number = f"<b>HL-{tmp_path.name[-6:]}</b>"  # a caller's number with markup: shown as text
+    incident = IncidentStore(sessions).create(
+        IncidentInput(number, "robbery", middle, "UTC", camera.latitude, camera.longitude, 200.0), []
+    )
+    made = [use_cases.hand_off(sessions, OFFICER_DESK, recorded.root, tmp_path / "mdt",
+                               HandoffRequest(incident.id, camera.id, middle, "clip", 1.0, 1.0), "UTC")
+            for _ in range(2)]  # fmt: skip
+    service = MediaService(open_database(recorded.url), port=0, linger_s=1.0).start()
+
+    def get(path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(service.base_url + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                return reply.status, dict(reply.headers), reply.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read()
+
+    try:
+        status, headers, body = get(f"/h/{made[0].token}")
+        text = body.decode()
+        assert status == 200 and "default-src 'none'" in headers["Content-Security-Policy"]
+        assert "&lt;b&gt;HL-" in text and "<b>HL-" not in text, "the caption is text, never markup"
+        assert f'<video src="/h/{made[0].token}/media"' in text and "width=device-width" in text
+        assert "://" not in text, "no absolute address: the page loads nothing from anywhere else"
+        assert "<script" not in text.lower()
+        status, headers, media = get(f"/h/{made[0].token}/media")
+        assert status == 200 and headers["Content-Type"] == "video/mp4" and media == made[0].path.read_bytes()
+        status, headers, part = get(f"/h/{made[0].token}/media", {"Range": "bytes=100-199"})
+        assert (
+            status == 206 and part == media[100:200] and headers["Content-Range"].endswith(f"/{len(media)}")
+        )
+
+        # A wrong token, a revoked link and an expired one answer alike: as any unknown path.
+        unknown = get("/h/" + "x" * 43)
+        assert unknown[0] == 404
+        use_cases.revoke_handoff(sessions, OFFICER_DESK, made[0].handoff_id)
+        assert get(f"/h/{made[0].token}")[::2] == unknown[::2]
+        assert get(f"/h/{made[0].token}/media")[::2] == unknown[::2]
+        assert get(f"/h/{made[1].token}")[0] == 200
+        service.clock = lambda: made[1].expires_at + timedelta(seconds=1)
+        assert get(f"/h/{made[1].token}")[::2] == unknown[::2]
+    finally:
+        service.close()
+        service.sessions.kw["bind"].dispose()
+
+    rows = handoffs_of(sessions, incident.id)
+    assert rows[0].state().startswith("revoked") and rows[1].state(made[1].expires_at) == "expired"
+    assert rows[0].first_opened_at is not None and rows[0].created_by == "dana"
+    with sessions() as s:
+        opened = s.scalars(select(AuditEvent).where(AuditEvent.action == "hand-off opened",
+                                                    AuditEvent.case_number == number)).all()  # fmt: skip
+        assert len(opened) == 2, "each link's first opening, once"
