@@ -273,7 +273,9 @@ def burn_caption(image: np.ndarray, lines: tuple[str, ...]) -> np.ndarray:
     """A black strip along the bottom with the lines in white, readable on a phone (ASCII: the
     burned-in font has no other glyphs)."""
     height, width = image.shape[:2]
-    scale = max(0.45, height / 800)
+    scale = max(0.45, height / 560)  # large enough to read on a phone showing the frame scaled down
+    widest = max(cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)[0][0] for line in lines)
+    scale = min(scale, scale * (width - 20) / max(widest, 1))  # every line whole, never cut at the edge
     thickness = max(1, int(scale * 2))
     step = int(32 * scale)
     top = height - step * len(lines) - int(12 * scale)

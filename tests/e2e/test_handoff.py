@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -189,3 +191,54 @@ def test_the_officers_link_serves_the_clip_and_stops_after_expiry_or_revocation(
         opened = s.scalars(select(AuditEvent).where(AuditEvent.action == "hand-off opened",
                                                     AuditEvent.case_number == number)).all()  # fmt: skip
         assert len(opened) == 2, "each link's first opening, once"
+
+
+def test_the_officers_page_plays_in_a_real_browser_on_a_phone_screen(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    """Debian's Chromium opens the link at a phone's size: the clip plays (its time advances), the
+    caption is shown, and nothing is wider than the screen."""
+    from app.models.db import open_database
+    from app.video.media_service import MediaService
+    from tests.browser import Browser
+
+    sessions = recorded.sessions()
+    camera = Registry(sessions).get(recorded.camera_id)
+    middle = recorded.segments[1].start_at + timedelta(seconds=1)
+    number = f"HB-{tmp_path.name[-6:]}"
+    incident = IncidentStore(sessions).create(
+        IncidentInput(number, "robbery", middle, "UTC", camera.latitude, camera.longitude, 200.0), []
+    )
+    request = HandoffRequest(incident.id, camera.id, middle, "clip", 2.0, 2.0, note="Suspect: red hoodie")
+    made = use_cases.hand_off(sessions, OFFICER_DESK, recorded.root, tmp_path / "mdt", request, "UTC")
+    service = MediaService(open_database(recorded.url), port=0, linger_s=1.0).start()
+    try:
+        with Browser(390, 844) as browser:
+            browser.open(f"{service.base_url}/h/{made.token}")
+            deadline = time.monotonic() + 30
+            seen: dict[str, object] = {}
+            while time.monotonic() < deadline:
+                seen = (
+                    browser.evaluate(
+                        "(() => { const v = document.querySelector('video');"
+                        " const c = document.getElementById('caption');"
+                        " return {t: v ? v.currentTime : -1, err: v && v.error ? v.error.code : 0,"
+                        " caption: c ? c.innerText : '', shown: c ? c.getBoundingClientRect().height : 0,"
+                        " wide: document.documentElement.scrollWidth, screen: window.innerWidth}; })()"
+                    )
+                    or {}
+                )
+                if float(seen.get("t", -1)) > 0.5:  # type: ignore[arg-type]
+                    break
+                time.sleep(0.2)
+            shots = os.environ.get("RTCC_WALKTHROUGH_SHOTS")
+            browser.screenshot(
+                str(Path(shots) / "handoff-phone.png") if shots else str(tmp_path / "phone.png")
+            )
+    finally:
+        service.close()
+        service.sessions.kw["bind"].dispose()
+    assert seen.get("err") == 0 and float(seen["t"]) > 0.5, f"the clip did not play: {seen}"  # type: ignore[arg-type]
+    assert f"Incident {number}" in str(seen["caption"]) and "Suspect: red hoodie" in str(seen["caption"])
+    assert float(seen["shown"]) > 0  # type: ignore[arg-type]
+    assert seen["wide"] <= seen["screen"], f"wider than the phone: {seen}"
