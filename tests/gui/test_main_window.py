@@ -24,7 +24,7 @@ def test_opens_with_the_sample_cameras_listed(make_window: WindowFactory) -> Non
         and "21 divisions" in window.status.counts.toolTip()
     )
     assert window.camera_panel.count_label.text() == "200 of 200 cameras shown"
-    assert set(window.docks) == {"cameras", "details", "map", "incident"}
+    assert set(window.docks) == {"cameras", "details", "map", "incident", "incidents"}
 
 
 def test_search_and_filters_narrow_the_list(make_window: WindowFactory, qtbot: QtBot) -> None:
