@@ -71,6 +71,9 @@ class Settings:
     # Whether this console puts calls that a dispatch rule opened on its walls (a wall machine,
     # a desk with its own wall); every console of the division is alerted either way.
     rule_walls: bool = True
+    # Where hand-offs to responding officers are delivered: the folder the agency's mobile data
+    # system watches ("": "handoffs" in the data folder). The media service serves their links.
+    handoff_dir: str = ""
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -96,6 +99,10 @@ class Settings:
     @property
     def effective_recordings_dir(self) -> Path:
         return Path(self.recordings_dir) if self.recordings_dir else self.data_dir / "recordings"
+
+    @property
+    def effective_handoff_dir(self) -> Path:
+        return Path(self.handoff_dir) if self.handoff_dir else self.data_dir / "handoffs"
 
     @property
     def effective_intake_dir(self) -> Path:
@@ -136,6 +143,7 @@ _FIELD_TYPES: dict[str, type] = {
     "intake_host": str,
     "intake_port": int,
     "rule_walls": bool,
+    "handoff_dir": str,
     "data_dir": Path,
     "log_dir": Path,
 }

@@ -177,6 +177,7 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
         SalvoStore(sessions), IncidentStore(sessions), settings.effective_time_zone,
         OfflineGazetteer(sessions), settings.effective_recordings_dir, key_dir=settings.data_dir,
         session=Session(sessions, actor, registry), rule_walls=settings.rule_walls,
+        handoff_dir=settings.effective_handoff_dir,
     )  # fmt: skip
     if account is not None:
         window.apply_role(account.role)

@@ -118,7 +118,7 @@ class IncidentActions(ConsolePart):
             self._say("Open or enter an incident first (Ctrl+N).", 6000)
             return None
         from app.governance.gate import why_not_used
-        from app.views.scrub.window import ScrubWindow
+        from app.views.scrub.window import HandoffTarget, ScrubWindow
 
         cameras = [c for c in (self.console.camera_by_id(i) for i in incident.camera_ids) if c is not None]
         usable = [c for c in cameras if why_not_used(c) is None]
@@ -134,6 +134,8 @@ class IncidentActions(ConsolePart):
             time_zone=incident.time_zone,
             case_number=incident.number,
             parent=self.console,
+            incident_id=incident.id,
+            handoff=HandoffTarget(self.console.handoff_dir, self.console.live.base_url_for),
         )
         fit_to_screen(window, self.console, 1500, 950)
         window.show()

@@ -29,9 +29,15 @@ class LiveActions(ConsolePart):
         home = sorted(self.console.session.actor.home_divisions)
         viewer = urlencode({"user": current_user(), "ws": socket.gethostname(), "home": home}, doseq=True)
         purpose = self.console.session.purposes.for_camera(camera.id).query()
-        entry = service_for(camera, self.console.media_services)
-        base = entry.base_url if entry is not None else self.console.media_url
-        return f"{base}/live/{camera.id}/{stream}.ts?{viewer}" + (f"&{purpose}" if purpose else "")
+        return f"{self.base_url_for(camera.id)}/live/{camera.id}/{stream}.ts?{viewer}" + (
+            f"&{purpose}" if purpose else ""
+        )
+
+    def base_url_for(self, camera_id: int) -> str:
+        """The media service that serves this camera (the directory's; else the configured one)."""
+        camera = self.console.camera_by_id(camera_id)
+        entry = service_for(camera, self.console.media_services) if camera is not None else None
+        return entry.base_url if entry is not None else self.console.media_url
 
     def ask_purpose(self, camera: CameraRow, what: str, then: Callable[[Purpose], object]) -> PurposeDialog:
         """Ask why (once: the answer is kept for the camera), check it in a worker, then go on."""

@@ -83,7 +83,8 @@ class MainWindow(QMainWindow):
                  incidents: IncidentStore | None = None, time_zone: str = "UTC",
                  gazetteer: OfflineGazetteer | None = None, recordings_dir: Path | None = None,
                  parent: QWidget | None = None, *, key_dir: Path | None = None,
-                 session: ConsoleSession | None = None, rule_walls: bool = True) -> None:  # fmt: skip
+                 session: ConsoleSession | None = None, rule_walls: bool = True,
+                 handoff_dir: Path | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.registry = registry
         # The console's model: who is signed in, and the governed actions go through it. Without
@@ -121,6 +122,8 @@ class MainWindow(QMainWindow):
         self.incident_panel.sig_show_live.connect(lambda ids: self.walls.show_cameras_live(ids))
         self.incident_panel.sig_review.connect(self.incidents_ui.review_recordings)
         self.recordings_dir = recordings_dir
+        # Where hand-offs to officers go (the folder the agency's mobile data system watches).
+        self.handoff_dir = handoff_dir or (recordings_dir or Path.home()).parent / "handoffs"
         # Where the evidence signing key is kept on a workstation with no OS keyring.
         self.key_dir = key_dir
         self.scrub_windows: list[QMainWindow] = []

@@ -242,3 +242,53 @@ def test_the_officers_page_plays_in_a_real_browser_on_a_phone_screen(
     assert f"Incident {number}" in str(seen["caption"]) and "Suspect: red hoodie" in str(seen["caption"])
     assert float(seen["shown"]) > 0  # type: ignore[arg-type]
     assert seen["wide"] <= seen["screen"], f"wider than the phone: {seen}"
+
+
+def test_h_in_the_scrub_view_sends_the_clip_and_shows_the_link_with_a_qr_code(  # type: ignore[no-untyped-def]
+    recorded: Recorded, tmp_path: Path, qtbot
+) -> None:
+    import urllib.request
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QWidget
+
+    from app.console.session import workstation_session
+    from app.models.db import open_database
+    from app.video.media_service import MediaService
+    from app.views.handoff_dialog import HandoffDialog, QrCode
+    from app.views.scrub.window import HandoffTarget, ScrubWindow
+
+    sessions = recorded.sessions()
+    camera = Registry(sessions).get(recorded.camera_id)
+    reported = recorded.segments[1].start_at + timedelta(seconds=1)
+    number = f"HS-{tmp_path.name[-6:]}"
+    incident = IncidentStore(sessions).create(
+        IncidentInput(number, "robbery", reported, "UTC", camera.latitude, camera.longitude, 200.0), []
+    )
+    service = MediaService(open_database(recorded.url), port=0, linger_s=1.0).start()
+    target = HandoffTarget(tmp_path / "mdt", lambda _camera: service.base_url)
+    try:
+        window = ScrubWindow(workstation_session(sessions), recorded.root, [camera], reported, title=number,
+                             margin=timedelta(seconds=0), case_number=number, incident_id=incident.id,
+                             handoff=target)  # fmt: skip
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+        qtbot.waitUntil(lambda: window.loaded, timeout=20_000)
+        QTest.keyClick(window, Qt.Key.Key_H)  # the operator presses H at the playhead
+        qtbot.waitUntil(lambda: window.findChild(HandoffDialog) is not None, timeout=5_000)
+        dialog = window.findChild(HandoffDialog)
+        qtbot.waitExposed(dialog)
+        QTest.keyClicks(dialog.note, "Grey sedan, partial plate 7KX")
+        QTest.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.findChild(QWidget, "handoff_result") is not None, timeout=60_000)
+        link = dialog.findChild(QWidget, "handoff_link").text()
+        assert link.startswith(f"{service.base_url}/h/") and dialog.findChild(QrCode) is not None
+        with urllib.request.urlopen(link, timeout=10) as reply:
+            assert reply.status == 200 and "Grey sedan, partial plate 7KX" in reply.read().decode()
+        assert [p.suffix for p in sorted((tmp_path / "mdt").iterdir())] == [".json", ".mp4"]
+    finally:
+        service.close()
+        service.sessions.kw["bind"].dispose()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,10 +36,12 @@ from PySide6.QtWidgets import (
 
 from app.console import use_cases
 from app.console.session import Session as ConsoleSession
+from app.evidence.handoff import HandoffRequest, HandoffResult
 from app.governance.purpose import Purpose
 from app.playback.reader import FrameReader, FrameResult
 from app.playback.timeline import CameraTimeline, load_timelines, recording_extent
 from app.registry.service import CameraRow
+from app.views.handoff_dialog import HandoffDialog
 from app.views.plain import plain_label, show_message
 from app.views.scrub.timeline import TimelineWidget
 from app.views.shortcuts import ShortcutsDialog
@@ -114,6 +117,15 @@ class Bookmark:
     note: str
 
 
+@dataclass(frozen=True)
+class HandoffTarget:
+    """Where the scrub view's hand-offs go: the folder the mobile data system watches, and the
+    address of the media service that serves a camera's hand-off links."""
+
+    folder: Path
+    link_base: Callable[[int], str]
+
+
 class ScrubWindow(QMainWindow):
     def __init__(
         self,
@@ -129,8 +141,12 @@ class ScrubWindow(QMainWindow):
         case_number: str = "",
         purpose: Purpose | None = None,
         parent: QWidget | None = None,
+        incident_id: int | None = None,
+        handoff: HandoffTarget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.incident_id = incident_id
+        self.handoff = handoff  # where hand-offs go and how their links start (None: not offered)
         self.session = session
         self.sessions = sessions = session.sessions
         self.recordings = recordings
@@ -209,6 +225,7 @@ class ScrubWindow(QMainWindow):
             ("mark_out", "Mark out", "O", self.set_mark_out),
             ("bookmark", "Bookmark with a note…", "B", self.add_bookmark),
             ("to_case", "Put marked footage into a case…", "Ctrl+K", self.add_to_case),
+            ("to_officers", "Send to officers…", "H", self.send_to_officers),
             ("help", "Keyboard shortcuts", "F1", self.show_shortcuts),
         ):
             action = QAction(text, self)
@@ -235,6 +252,7 @@ class ScrubWindow(QMainWindow):
             ("Out", "mark_out"),
             ("Bookmark", "bookmark"),
             ("To case…", "to_case"),
+            ("To officers…", "to_officers"),
         ):
             button = QPushButton(label, self)
             button.setObjectName(f"scrub_{name}")
@@ -553,6 +571,38 @@ class ScrubWindow(QMainWindow):
                 self, CASE_TITLE, summary + "; not added:\n" + "\n".join(filed.problems), warning=True
             )
         self.statusBar().showMessage(summary + "; the footage is on legal hold.", 10_000)
+
+    def send_to_officers(self) -> HandoffDialog | None:
+        """A still or a clip around the playhead for the responding officers (H)."""
+        if self.incident_id is None or self.handoff is None:
+            self.statusBar().showMessage(
+                "Sending to officers needs an incident: open the view from one.", 8000
+            )
+            return None
+        target, session, at = self.handoff, self.session, self.position
+        dialog = HandoffDialog(self.cameras, at, self.case_number, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        incident_id = self.incident_id
+
+        def send() -> None:
+            camera_id, kind, note = dialog.choice()
+            request = HandoffRequest(incident_id, camera_id, at, kind, note=note)
+            dialog.busy()
+            recordings, zone = self.recordings, self.time_zone
+
+            def make() -> HandoffResult:
+                return use_cases.hand_off(
+                    session.sessions, session.actor, recordings, target.folder, request, zone
+                )
+
+            def made(result: HandoffResult) -> None:
+                dialog.sent(result, f"{target.link_base(camera_id)}/h/{result.token}")
+
+            self.tasks.run(make, made, lambda exc: dialog.failed(str(exc)))
+
+        dialog.send_button.clicked.connect(send)
+        dialog.open()
+        return dialog
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(list(self.actions_by_name.values()), self).exec()

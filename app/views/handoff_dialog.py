@@ -1,0 +1,123 @@
+"""Send to officers: the operator picks the camera, a still or a clip around the playhead, and a
+note; the hand-off is made on a worker; the result shows the link (with a QR code for a phone)
+and the folder it was delivered to. A refusal says why, and what was typed stays."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import qrcode
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.evidence.handoff import HandoffResult
+from app.models.rows import CameraRow
+from app.views.plain import plain_label
+
+
+class QrCode(QWidget):
+    """A QR code drawn module by module (no image library): the phone's camera opens the link."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+        code.add_data(text)
+        code.make(fit=True)
+        self.matrix: list[list[bool]] = code.get_matrix()
+        self.setObjectName("handoff_qr")
+        self.setFixedSize(240, 240)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("white"))
+        size = len(self.matrix)
+        cell = min(self.width(), self.height()) / size
+        for y, row in enumerate(self.matrix):
+            for x, dark in enumerate(row):
+                if dark:
+                    p.fillRect(QRectF(x * cell, y * cell, cell + 0.5, cell + 0.5), QColor("black"))
+
+
+class HandoffDialog(QDialog):
+    """Emits nothing: ``send(make)`` runs ``make(camera_id, kind, note)`` (the caller's worker)."""
+
+    def __init__(self, cameras: list[CameraRow], playhead: datetime, incident: str,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.setWindowTitle(f"Send to officers: incident {incident}")
+        self.camera = QComboBox(self)
+        self.camera.setObjectName("handoff_camera")
+        for c in cameras:
+            self.camera.addItem(c.name, c.id)
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("handoff_kind")
+        self.kind.addItem("Clip: 10 s before to 5 s after the playhead", "clip")
+        self.kind.addItem("Still at the playhead", "still")
+        self.note = QLineEdit(self)
+        self.note.setObjectName("handoff_note")
+        self.note.setMaxLength(80)
+        self.note.setPlaceholderText("What the officers should look for (burned into the caption)")
+        form = QFormLayout()
+        form.addRow("Camera", self.camera)
+        form.addRow("What", self.kind)
+        form.addRow("Note", self.note)
+        form.addRow("Playhead", plain_label(f"{playhead:%Y-%m-%d %H:%M:%S} UTC", self))
+        self.error = plain_label("", self)
+        self.error.setObjectName("handoff_error")
+        self.error.setStyleSheet("color: #e05050")
+        self.error.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.send_button = self.buttons.addButton("Send", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.send_button.setObjectName("handoff_send")
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.result_box: QWidget | None = None
+
+    def choice(self) -> tuple[int, str, str]:
+        return int(self.camera.currentData()), str(self.kind.currentData()), self.note.text().strip()
+
+    def busy(self) -> None:
+        self.error.setText("Making it…")
+        self.send_button.setEnabled(False)
+
+    def failed(self, message: str) -> None:
+        """Refused or failed: the reason, and everything chosen and typed stays."""
+        self.send_button.setEnabled(True)
+        self.error.setText(f"Not sent: {message}")
+
+    def sent(self, result: HandoffResult, link: str) -> None:
+        self.error.setText("")
+        box = QWidget(self)
+        box.setObjectName("handoff_result")
+        inner = QVBoxLayout(box)
+        inner.addWidget(plain_label(f"Delivered to {result.path.parent} as {result.path.name}", box))
+        link_label = plain_label(link, box)
+        link_label.setObjectName("handoff_link")
+        link_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        inner.addWidget(link_label)
+        inner.addWidget(QrCode(link, box), 0, Qt.AlignmentFlag.AlignHCenter)
+        inner.addWidget(plain_label(f"The link works until {result.expires_at:%Y-%m-%d %H:%M} UTC; the "
+                                    "incident's hand-offs can revoke it sooner.", box))  # fmt: skip
+        copy = QPushButton("Copy link", box)
+        copy.clicked.connect(lambda: QApplication.clipboard().setText(link))
+        inner.addWidget(copy)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(layout.count() - 1, box)
+        self.result_box = box
+        self.send_button.hide()
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
