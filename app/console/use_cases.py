@@ -22,7 +22,7 @@ from app.console.actor import Actor
 from app.evidence.cases import CaseError, CaseStore, CaseSummary
 from app.evidence.export import ExportOptions, ExportProgress, ExportResult
 from app.evidence.export import export_case as write_package
-from app.evidence.handoff import HandoffRequest, HandoffResult, make_handoff, revoke
+from app.evidence.handoff import HandoffRequest, HandoffResult, HandoffRow, handoffs_of, make_handoff, revoke
 from app.governance import audit
 from app.governance.gate import open_recordings as gate_recordings
 from app.governance.gate import why_not_play, why_not_watch
@@ -260,6 +260,11 @@ def hand_off(sessions: Sessions, actor: Actor, recordings: Path, folder: Path, r
     authorize(sessions, actor, Action.VIEW_RECORDINGS, "camera", request.camera_id)
     return make_handoff(sessions, recordings, folder, request, time_zone=time_zone, operator=actor.username,
                         home=actor.home_divisions)  # fmt: skip
+
+
+def incident_handoffs(sessions: Sessions, actor: Actor, incident_id: int) -> list[HandoffRow]:
+    authorize(sessions, actor, Action.VIEW_RECORDINGS, "incident", incident_id)
+    return handoffs_of(sessions, incident_id)
 
 
 def revoke_handoff(sessions: Sessions, actor: Actor, handoff_id: int) -> None:

@@ -31,6 +31,7 @@ from app.governance import audit
 from app.governance.custody import append_event, sha256_file
 from app.governance.gate import why_not_live, why_not_play
 from app.governance.purpose import Purpose
+from app.models.change_feed import publish
 from app.models.db import write_transaction
 from app.models.rows import CameraRow
 from app.models.tables import EvidenceItem, Handoff, Incident
@@ -197,6 +198,7 @@ def _record(sessions: sessionmaker[Session], footage: _Footage, request: Handoff
                       expires_at=expires)  # fmt: skip
         s.add(row)
         s.flush()
+        publish(s, "incident", footage.incident_id, username=operator)  # its hand-offs changed
         audit.append(s, "hand-off to officers", target_type="camera", target_id=camera.id,
                      purpose=f"incident {number}", case_number=number, user=operator,
                      details=f"{request.kind} {out.name} (sha256 {digest[:16]}) to {folder}; link until "
@@ -259,5 +261,6 @@ def revoke(sessions: sessionmaker[Session], handoff_id: int, by: str, now: datet
         if row.revoked_at is not None:
             raise HandoffError(f"hand-off {handoff_id} was already revoked by {row.revoked_by}")
         row.revoked_at, row.revoked_by = now or datetime.now(UTC), by
+        publish(s, "incident", row.incident_id, username=by)
         audit.append(s, "hand-off link revoked", target_type="camera", target_id=row.camera_id, user=by,
                      details=f"hand-off {handoff_id} ({row.kind})")  # fmt: skip

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
+from app.models.change_feed import publish
 from app.models.db import write_transaction
 from app.models.tables import EvidenceItem, Handoff, Incident
 
@@ -52,6 +53,7 @@ def open_handoff(sessions: sessionmaker[Session], token: str, now: datetime | No
             return None
         if row.first_opened_at is None:
             row.first_opened_at = now
+            publish(s, "incident", row.incident_id, username="officer link")  # "opened" at the consoles
             where = f" from {viewer}" if viewer else ""
             audit.append(s, "hand-off opened", target_type="camera", target_id=row.camera_id,
                          case_number=incident.number, user="officer link",

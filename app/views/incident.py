@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.evidence.handoff import HandoffRow
 from app.geo.coords import CoordinateError, looks_like_coordinates, parse_coordinates
 from app.geo.geometry import haversine_m
 from app.incidents.selection import DEFAULT_RADIUS_M, Candidate, rank_cameras
@@ -338,6 +339,7 @@ class IncidentPanel(QWidget):
     sig_show_live = Signal(object)
     sig_new_incident = Signal()
     sig_review = Signal(object)  # the incident, for the scrub view
+    sig_revoke = Signal(int)  # a hand-off's id: its link is to stop working now
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -361,10 +363,40 @@ class IncidentPanel(QWidget):
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.live_button)
         buttons.addWidget(self.review_button)
+        # Its hand-offs to officers: who, when, what, where, opened or not, until when.
+        self.handoffs = QListWidget(self)
+        self.handoffs.setObjectName("incident_handoffs")
+        self.handoffs.currentRowChanged.connect(self._handoff_selected)
+        self.revoke_button = QPushButton("Revoke the link", self)
+        self.revoke_button.setObjectName("revoke_handoff")
+        self.revoke_button.setEnabled(False)
+        self.revoke_button.clicked.connect(self._revoke)
+        self._handoff_rows: list[HandoffRow] = []
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.cameras, 1)
         layout.addLayout(buttons)
+        layout.addWidget(plain_label("Hand-offs to officers", self))
+        layout.addWidget(self.handoffs)
+        layout.addWidget(self.revoke_button)
+
+    def show_handoffs(self, rows: list[HandoffRow]) -> None:
+        self._handoff_rows = rows
+        self.handoffs.clear()
+        for row in rows:
+            self.handoffs.addItem(f"{row.created_at:%H:%M} UTC · {row.created_by} · {row.kind} {row.file} → "
+                                  f"{row.delivered_to} · {row.state()}")  # fmt: skip
+        self.revoke_button.setEnabled(False)
+
+    def _handoff_selected(self, index: int) -> None:
+        row = self._handoff_rows[index] if 0 <= index < len(self._handoff_rows) else None
+        self.revoke_button.setEnabled(row is not None and row.state().find("link until") >= 0)
+
+    def _revoke(self) -> None:
+        index = self.handoffs.currentRow()
+        if 0 <= index < len(self._handoff_rows):
+            self.revoke_button.setEnabled(False)
+            self.sig_revoke.emit(self._handoff_rows[index].id)
 
     def show_incident(self, incident: SavedIncident, names: dict[int, str]) -> None:
         self.incident = incident

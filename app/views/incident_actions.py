@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMainWindow
 
 from app.console import use_cases
+from app.evidence.handoff import HandoffRow
 from app.governance.purpose import Purpose
 from app.incidents.service import IncidentInput, SavedIncident
 from app.views.console_part import ConsolePart
@@ -95,7 +96,33 @@ class IncidentActions(ConsolePart):
 
         self.console.tasks.run(lambda: store.cameras_viewed_for(chosen.number), opened)
 
+    def load_handoffs(self, incident_id: int) -> None:
+        """The Incident dock's hand-offs, read off the GUI thread."""
+        session = self.console.session
+        panel = self.console.incident_panel
+
+        def shown(rows: list[HandoffRow]) -> None:
+            if panel.incident is not None and panel.incident.id == incident_id:
+                panel.show_handoffs(rows)
+
+        def read() -> list[HandoffRow]:
+            return use_cases.incident_handoffs(session.sessions, session.actor, incident_id)
+
+        self.console.tasks.run(read, shown, lambda exc: None)  # the next change reads again
+
+    def revoke_handoff(self, handoff_id: int) -> None:
+        session = self.console.session
+
+        def revoked(_none: None) -> None:
+            self._say("The link was revoked: it no longer opens.", 8000)
+            if self.console.incident_panel.incident is not None:
+                self.load_handoffs(self.console.incident_panel.incident.id)
+
+        self.console.tasks.run(lambda: use_cases.revoke_handoff(session.sessions, session.actor, handoff_id),
+                               revoked, lambda exc: self.console._error("Revoke the link", exc))  # fmt: skip
+
     def _show_incident(self, incident: SavedIncident) -> None:
+        self.load_handoffs(incident.id)
         names = {r.id: r.name for r in self.console.cameras}
         # The incident is the purpose for its cameras: the console does not ask again for them.
         self.console.session.state_purpose(Purpose(incident=incident.number), list(incident.camera_ids))

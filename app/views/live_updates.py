@@ -127,6 +127,7 @@ class LiveUpdates(ConsolePart):
                       f"{incident.division or 'outside every division'}) {what}", 15000)  # fmt: skip
             if panel.incident is not None and panel.incident.id == incident.id:
                 panel.show_incident(incident, {c.id: c.name for c in self.console.cameras})
+                self.console.incidents_ui.load_handoffs(incident.id)
 
     def _on_connection(self, event: FeedConnection) -> None:
         self.console.status.show_database_state(event.connected, event.why)

@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.incident_panel.sig_new_incident.connect(lambda: self.incidents_ui.new_incident())
         self.incident_panel.sig_show_live.connect(lambda ids: self.walls.show_cameras_live(ids))
         self.incident_panel.sig_review.connect(self.incidents_ui.review_recordings)
+        self.incident_panel.sig_revoke.connect(self.incidents_ui.revoke_handoff)
         self.recordings_dir = recordings_dir
         # Where hand-offs to officers go (the folder the agency's mobile data system watches).
         self.handoff_dir = handoff_dir or (recordings_dir or Path.home()).parent / "handoffs"

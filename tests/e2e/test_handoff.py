@@ -292,3 +292,46 @@ def test_h_in_the_scrub_view_sends_the_clip_and_shows_the_link_with_a_qr_code(  
     finally:
         service.close()
         service.sessions.kw["bind"].dispose()
+
+
+def test_the_incident_dock_lists_its_hand_offs_and_revokes_a_link(  # type: ignore[no-untyped-def]
+    recorded: Recorded, tmp_path: Path, qtbot
+) -> None:
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtTest import QTest
+
+    from app.console.session import workstation_session
+    from app.views.main_window import ConsoleInfo, MainWindow
+
+    sessions = recorded.sessions()
+    registry = Registry(sessions)
+    camera = registry.get(recorded.camera_id)
+    middle = recorded.segments[1].start_at + timedelta(seconds=1)
+    number = f"HD-{tmp_path.name[-6:]}"
+    store = IncidentStore(sessions)
+    incident = store.create(IncidentInput(number, "robbery", middle, "UTC", camera.latitude, camera.longitude,
+                                          200.0), [(camera.id, True, "in view")])  # fmt: skip
+    made = use_cases.hand_off(sessions, OFFICER_DESK, recorded.root, tmp_path / "mdt",
+                              HandoffRequest(incident.id, camera.id, middle, "still"), "UTC")  # fmt: skip
+    state = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(registry, ConsoleInfo("Database: test"), state, incidents=store,
+                        session=workstation_session(sessions))  # fmt: skip
+    qtbot.addWidget(window)
+    window.show()
+    window.incidents_ui.reopen(store.get(incident.id))
+    panel = window.incident_panel
+    qtbot.waitUntil(lambda: panel.handoffs.count() == 1, timeout=10_000)
+    line = panel.handoffs.item(0).text()
+    assert (
+        "still" in line
+        and made.path.name in line
+        and "not opened yet" in line
+        and str(tmp_path / "mdt") in line
+    )
+    rect = panel.handoffs.visualItemRect(panel.handoffs.item(0))
+    QTest.mouseClick(panel.handoffs.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert panel.revoke_button.isEnabled()
+    QTest.mouseClick(panel.revoke_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "revoked" in panel.handoffs.item(0).text(), timeout=10_000)
+    assert not panel.revoke_button.isEnabled()
+    window.close()
