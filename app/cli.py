@@ -271,6 +271,8 @@ def _parser() -> argparse.ArgumentParser:
     bsoak.add_argument("--output", type=Path, default=None, help="also write the JSON here")
     bmap = bsub.add_parser("map", help="time the division map with N cameras")
     bmap.add_argument("--cameras", type=int, default=10_000)
+    bhand = bsub.add_parser("handoff", help="a 15 s clip for officers: from Send to ready")
+    bhand.add_argument("--repeat", type=int, default=3)
     bint = bsub.add_parser("intake", help="dispatch call to ranked cameras and to live video on a wall")
     bint.add_argument("--calls", type=int, default=8)
     bint.add_argument("--cameras", type=int, default=10_000)
@@ -428,6 +430,11 @@ def _bench(args: argparse.Namespace) -> int:
         if args.output:
             args.output.write_text(report + "\n", encoding="utf-8")
         print(report)
+        return EXIT_OK
+    if args.bench == "handoff":
+        from app.bench.handoff_bench import run_handoff_bench
+
+        print(json.dumps(run_handoff_bench(args.repeat), indent=2))
         return EXIT_OK
     if args.bench == "intake":
         from app.bench.intake_bench import run_intake_bench

@@ -335,3 +335,11 @@ def test_the_incident_dock_lists_its_hand_offs_and_revokes_a_link(  # type: igno
     qtbot.waitUntil(lambda: "revoked" in panel.handoffs.item(0).text(), timeout=10_000)
     assert not panel.revoke_button.isEnabled()
     window.close()
+
+
+def test_the_handoff_benchmark_times_a_fifteen_second_clip() -> None:
+    from app.bench.handoff_bench import run_handoff_bench
+
+    figures = run_handoff_bench(repeat=1, width=640, height=360)
+    assert figures["clip_s"] == 15 and 0 < figures["ready_s_median"] <= figures["ready_s_max"]
+    assert figures["clip_mb_median"] > 0
