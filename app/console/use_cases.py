@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session as DbSession
@@ -22,10 +22,18 @@ from app.console.actor import Actor
 from app.evidence.cases import CaseError, CaseStore, CaseSummary
 from app.evidence.export import ExportOptions, ExportProgress, ExportResult
 from app.evidence.export import export_case as write_package
-from app.evidence.handoff import HandoffRequest, HandoffResult, HandoffRow, handoffs_of, make_handoff, revoke
+from app.evidence.handoff import (
+    HandoffError,
+    HandoffRequest,
+    HandoffResult,
+    HandoffRow,
+    handoffs_of,
+    make_handoff,
+    revoke,
+)
 from app.governance import audit
 from app.governance.gate import open_recordings as gate_recordings
-from app.governance.gate import why_not_play, why_not_watch
+from app.governance.gate import why_not_live, why_not_play, why_not_watch
 from app.governance.purpose import Purpose
 from app.governance.requests import FootageRequests, RequestRow
 from app.governance.roles import Action
@@ -39,6 +47,7 @@ from app.registry.division_report import DivisionFigures
 from app.registry.division_report import division_report as count_by_division
 from app.registry.records import CameraRecord, validate_camera
 from app.registry.service import ImportReport, Progress, Registry
+from app.video.segment_close import SegmentNotClosed
 
 Sessions = sessionmaker[DbSession]
 
@@ -260,6 +269,29 @@ def hand_off(sessions: Sessions, actor: Actor, recordings: Path, folder: Path, r
     authorize(sessions, actor, Action.VIEW_RECORDINGS, "camera", request.camera_id)
     return make_handoff(sessions, recordings, folder, request, time_zone=time_zone, operator=actor.username,
                         home=actor.home_divisions)  # fmt: skip
+
+
+def hand_off_live(sessions: Sessions, actor: Actor, recordings: Path, folder: Path, request: HandoffRequest,
+                  time_zone: str,
+                  close_segment: Callable[[int, datetime], object]) -> HandoffResult:  # fmt: skip
+    """From a live tile: the moment the operator saw (a still), or 10 s before it to 5 s after (a
+    clip), cut from the recording like any hand-off once the media service has closed and indexed
+    the segment that holds its end (``close_segment(camera id, until)``, which blocks). The owner's
+    terms must allow live sharing; that is checked first, so a refusal never waits."""
+    authorize(sessions, actor, Action.VIEW_LIVE, "camera", request.camera_id)
+    authorize(sessions, actor, Action.VIEW_RECORDINGS, "camera", request.camera_id)
+    camera = Registry(sessions).get(request.camera_id)
+    refusal = why_not_live(camera)
+    if refusal:
+        purpose = Purpose(incident=IncidentStore(sessions).get(request.incident_id).number)
+        raise _gate_refused(sessions, actor, camera, "hand-off from a live tile", refusal, purpose)
+    until = request.at + timedelta(seconds=request.after_s if request.kind == "clip" else 0.0)
+    try:
+        close_segment(camera.id, until)
+    except SegmentNotClosed as exc:
+        not_ready = f"the recording up to {until:%H:%M:%S} UTC is not ready"
+        raise HandoffError(f"{camera.name}: {not_ready}: {exc}") from exc
+    return hand_off(sessions, actor, recordings, folder, replace(request, live=True), time_zone)
 
 
 def incident_handoffs(sessions: Sessions, actor: Actor, incident_id: int) -> list[HandoffRow]:

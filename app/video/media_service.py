@@ -49,12 +49,14 @@ from app.video.recorder import SegmentRecorder
 from app.video.recording_supervisor import RecordingSupervisor, RetentionKeeper
 from app.video.relay import Relay
 from app.video.relay_hub import RelayHub
+from app.video.segment_close import CLOSE_AHEAD_S, CLOSE_PATTERN, CLOSE_WAIT_S
 from app.video.sources import camera_source
 
 log = logging.getLogger(__name__)
 
 MAX_HOME_DIVISIONS = 21  # a city's divisions; more in a query is not a workstation's own
 LIVE_PATH = re.compile(r"^/live/(\d+)/(main|sub)\.ts$")
+CLOSE_PATH = re.compile(CLOSE_PATTERN)
 
 
 def reason_phrase(text: str) -> str:
@@ -409,6 +411,40 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
                         left -= len(chunk)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the player moved on (a seek asks for another range)
+
+        def do_POST(self) -> None:
+            """``/record/<camera>/close?at=<ISO time>``: end the camera's open segment at the
+            first keyframe taken at or after ``at`` and answer once it is indexed (a hand-off from
+            a live tile needs its last seconds now, not when the minute is up). It changes only
+            where a segment ends; no footage is served or removed."""
+            url = urlsplit(self.path)
+            match = CLOSE_PATH.match(url.path)
+            if not match:
+                self._text(HTTPStatus.NOT_FOUND, "unknown path\n")
+                return
+            camera_id = int(match[1])
+            try:
+                at = datetime.fromisoformat((parse_qs(url.query).get("at") or [""])[0])
+                if at.tzinfo is None:
+                    raise ValueError("no time zone")
+            except ValueError:
+                self._text(HTTPStatus.BAD_REQUEST, "at: give the camera time as ISO 8601 with a zone\n")
+                return
+            ahead = (at - datetime.now(UTC)).total_seconds()
+            if ahead > CLOSE_AHEAD_S:
+                self._text(HTTPStatus.BAD_REQUEST, f"at: {ahead:.0f} s ahead; at most {CLOSE_AHEAD_S:.0f}\n")
+                return
+            recorder = service.recorders.get(camera_id)
+            request = recorder.close_after(at) if recorder is not None else None
+            if request is None:
+                self._text(HTTPStatus.CONFLICT, f"camera {camera_id} is not being recorded by this service\n")
+                return
+            if not request.done.wait(max(ahead, 0.0) + CLOSE_WAIT_S) or request.end is None:
+                why = request.error or f"no keyframe from camera {camera_id} in time"
+                self._text(HTTPStatus.GATEWAY_TIMEOUT, f"the segment was not closed: {why}\n")
+                return
+            body = {"camera": camera_id, "indexed_until": request.end.isoformat()}
+            self._text(HTTPStatus.OK, json.dumps(body), "application/json")
 
         def do_GET(self) -> None:
             handoff = TOKEN_PATH.match(urlsplit(self.path).path)

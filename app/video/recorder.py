@@ -80,6 +80,24 @@ class SegmentTime:
         return f"{self.source} (packets arrive {self.offset_ms:+.0f} ms after the camera's time)"
 
 
+class CloseRequest:
+    """Someone waits for the footage up to ``at`` (the camera's time) to be in an indexed segment:
+    a hand-off from a live tile, which cannot wait for the minute to be up."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at.astimezone(UTC)
+        self.done = threading.Event()
+        self.end: datetime | None = None  # the indexed segment's end, once done
+        self.error = ""
+
+    def finish(self, end: datetime | None, error: str = "") -> None:
+        self.end, self.error = end, error
+        self.done.set()
+
+
+MAX_CLOSE_REQUESTS = 16  # a flood of requests cannot grow the list without end
+
+
 class SegmentRecorder:
     def __init__(self, camera_id: int, camera_uid: str, root: Path, sessions: sessionmaker[Session],
                  segment_s: float = 60.0) -> None:  # fmt: skip
@@ -107,6 +125,7 @@ class SegmentRecorder:
         self._last_pts: int | None = None
         self.delay_s: float | None = None  # how late packets arrive, last measured against RTCP
         self._indexing: list[threading.Thread] = []
+        self._close_requests: list[CloseRequest] = []  # earliest first
 
     @property
     def last_packet_at(self) -> datetime | None:
@@ -135,8 +154,12 @@ class SegmentRecorder:
                 log.warning("recorder for camera %s: timestamps went back; segment closed", self.camera_id)
                 self._close()
             due = self._out is None or time.monotonic() - self._opened_mono >= self.segment_s
+            taken: datetime | None = None
+            if packet.is_keyframe and self._out is not None and self._close_requests:
+                taken = self._packet_time(packet, source)
+                due = due or self._close_requests[0].at <= taken
             if packet.is_keyframe and due:
-                self._close()
+                self._close(before=taken)
                 try:
                     self._open(source)
                 except (av.error.FFmpegError, OSError) as exc:
@@ -185,6 +208,26 @@ class SegmentRecorder:
                 # back is a new source with a mapping of its own.
                 self._clock, self._clock_of = CameraClock.of(source), source
 
+    def close_after(self, at: datetime) -> CloseRequest | None:
+        """End the open segment at the first keyframe taken at or after ``at`` (the camera's time)
+        and index it; the request is done once it is. None when nothing is being recorded."""
+        request = CloseRequest(at)
+        with self._lock:
+            if self._out is None:
+                return None
+            if len(self._close_requests) >= MAX_CLOSE_REQUESTS:
+                request.at = max(self._close_requests[-1].at, request.at)  # ride on the last one
+            self._close_requests = sorted([*self._close_requests, request], key=lambda r: r.at)
+        return request
+
+    def _packet_time(self, packet: Any, source: Any) -> datetime:
+        """When the camera took this packet: its RTCP clock, else the arrival less the delay."""
+        clock = self._clock if self._clock_of is source else None
+        pts = packet.pts if packet.pts is not None else packet.dts
+        if clock is not None and pts is not None:
+            return clock.at(pts)
+        return datetime.now(UTC) - timedelta(seconds=self.delay_s or 0.0)
+
     def _open(self, source: Any) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._started_at = datetime.now(UTC)
@@ -206,9 +249,13 @@ class SegmentRecorder:
             for thread in list(self._indexing):
                 thread.join()
 
-    def _close(self) -> None:
+    def _close(self, before: datetime | None = None) -> None:
+        """End the open segment; its footage runs up to ``before`` (the keyframe that starts the
+        next one), or up to now when nothing follows. Close requests it answers go with it."""
         if self._out is None or self._path is None or self._started_at is None:
             return
+        answered = [r for r in self._close_requests if before is None or r.at <= before]
+        self._close_requests = [r for r in self._close_requests if r not in answered]
         out, path, arrived = self._out, self._path, self._started_at
         self._last_stamp = None
         last_arrived = self._last_at or datetime.now(UTC)
@@ -219,10 +266,12 @@ class SegmentRecorder:
         except Exception as exc:
             self.error = f"segment {path.name}: {exc}"
             log.exception("recorder for camera %s: closing %s failed", self.camera_id, path.name)
+            for request in answered:
+                request.finish(None, self.error)
             return
         # Hashing a minute of main stream takes tens of milliseconds: not on the relay's thread,
         # where it would stall live video for every viewer.
-        thread = threading.Thread(target=self._index, args=(path, placed), daemon=False)
+        thread = threading.Thread(target=self._index, args=(path, placed, answered), daemon=False)
         self._indexing = [t for t in self._indexing if t.is_alive()] + [thread]
         thread.start()
 
@@ -245,22 +294,27 @@ class SegmentRecorder:
             )
         return SegmentTime(arrived, last_arrived, ARRIVAL, None)
 
-    def _index(self, path: Path, placed: SegmentTime) -> None:
+    def _index(self, path: Path, placed: SegmentTime, answered: list[CloseRequest] | None = None) -> None:
+        indexed = self._index_with_retries(path, placed)
+        for request in answered or []:
+            request.finish(placed.end if indexed else None, "" if indexed else self.error)
+
+    def _index_with_retries(self, path: Path, placed: SegmentTime) -> bool:
         # A busy shared database (many cameras closing segments at once, a console writing) is
         # worth waiting for; a segment that still cannot be indexed is picked up by the crash
         # recovery at the next start, so nothing recorded is lost either way.
         for wait_s in (0.5, 1.0, 2.0, 4.0, 0.0):
             try:
-                self._index_once(path, placed)
-                return
+                return self._index_once(path, placed)
             except OperationalError as exc:
                 if not wait_s:
                     self.error = f"segment {path.name}: database busy: {exc.orig}"
                     log.error("recorder for camera %s: %s", self.camera_id, self.error)
-                    return
+                    return False
                 time.sleep(wait_s)
+        return False
 
-    def _index_once(self, path: Path, placed: SegmentTime) -> None:
+    def _index_once(self, path: Path, placed: SegmentTime) -> bool:
         started, ended = placed.start, placed.end
         try:
             digest = sha256_file(path)
@@ -279,8 +333,10 @@ class SegmentRecorder:
                 )  # fmt: skip
             self.segments += 1
             self.newest_end = ended if self.newest_end is None else max(self.newest_end, ended)
+            return True
         except OperationalError:
             raise  # busy: the caller waits and tries again
         except Exception as exc:  # the next segment still records; the error shows in /status
             self.error = f"segment {path.name}: {exc}"
             log.exception("recorder for camera %s: closing %s failed", self.camera_id, path.name)
+            return False

@@ -130,6 +130,8 @@ def build_wall_menu(w: MainWindow, menu: Any, wall: VideoWall) -> None:
     add_action(w, menu, "Undo the last wall change", "Ctrl+Z", w.walls.undo_wall_change, "undo_wall")
     add_action(w, menu, "Show tile statistics", "Ctrl+Shift+S", wall.toggle_stats, "tile_stats")
     add_action(w, menu, "Open selected camera on the wall", "Ctrl+Return", w.live.open_selected, "open_wall")
+    send = w.live_handoff.send_selected_tile
+    add_action(w, menu, "Send the selected tile to officers…", "Ctrl+H", send, "send_tile_to_officers")
     direct = "Play the selected tile directly from the camera (RTSP)"
     add_action(w, menu, direct, "Ctrl+Alt+D", w.walls.toggle_direct, "direct_rtsp")
     menu.addSeparator()

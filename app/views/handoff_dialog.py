@@ -1,13 +1,15 @@
-"""Send to officers: the operator picks the camera, a still or a clip around the playhead, and a
-note; the hand-off is made on a worker; the result shows the link (with a QR code for a phone)
-and the folder it was delivered to. A refusal says why, and what was typed stays."""
+"""Send to officers: the operator picks the camera, a still or a clip around the playhead (or the
+moment seen on a live tile), and a note; the hand-off is made on a worker; the result shows the
+link (with a QR code for a phone) and the folder it was delivered to. A refusal says why, and what
+was typed stays. From a live tile the dialog counts down to the clip's end while the recorder
+catches up."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import qrcode
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -53,7 +55,8 @@ class HandoffDialog(QDialog):
     """Emits nothing: ``send(make)`` runs ``make(camera_id, kind, note)`` (the caller's worker)."""
 
     def __init__(self, cameras: list[CameraRow], playhead: datetime, incident: str,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+                 parent: QWidget | None = None, moment: str = "the playhead",
+                 moment_label: str = "Playhead") -> None:  # fmt: skip
         super().__init__(parent)
         self.setWindowTitle(f"Send to officers: incident {incident}")
         self.camera = QComboBox(self)
@@ -62,8 +65,8 @@ class HandoffDialog(QDialog):
             self.camera.addItem(c.name, c.id)
         self.kind = QComboBox(self)
         self.kind.setObjectName("handoff_kind")
-        self.kind.addItem("Clip: 10 s before to 5 s after the playhead", "clip")
-        self.kind.addItem("Still at the playhead", "still")
+        self.kind.addItem(f"Clip: 10 s before to 5 s after {moment}", "clip")
+        self.kind.addItem(f"Still at {moment}", "still")
         self.note = QLineEdit(self)
         self.note.setObjectName("handoff_note")
         self.note.setMaxLength(80)
@@ -72,7 +75,7 @@ class HandoffDialog(QDialog):
         form.addRow("Camera", self.camera)
         form.addRow("What", self.kind)
         form.addRow("Note", self.note)
-        form.addRow("Playhead", plain_label(f"{playhead:%Y-%m-%d %H:%M:%S} UTC", self))
+        form.addRow(moment_label, plain_label(f"{playhead:%Y-%m-%d %H:%M:%S} UTC", self))
         self.error = plain_label("", self)
         self.error.setObjectName("handoff_error")
         self.error.setStyleSheet("color: #e05050")
@@ -86,20 +89,39 @@ class HandoffDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.result_box: QWidget | None = None
+        self._until: datetime | None = None
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(250)
+        self._countdown.timeout.connect(self._show_wait)
 
     def choice(self) -> tuple[int, str, str]:
         return int(self.camera.currentData()), str(self.kind.currentData()), self.note.text().strip()
 
-    def busy(self) -> None:
-        self.error.setText("Making it…")
+    def busy(self, until: datetime | None = None) -> None:
+        """Working; with ``until``, first waiting for the recording to reach that camera time."""
         self.send_button.setEnabled(False)
+        self._until = until
+        self.error.setText("Making it…")
+        if until is not None:
+            self._show_wait()
+            self._countdown.start()
+
+    def _show_wait(self) -> None:
+        left = (self._until - datetime.now(UTC)).total_seconds() if self._until else 0.0
+        if left > 0:
+            self.error.setText(f"Recording the moments after it: {left:.0f} s… (Escape cancels)")
+        else:
+            self._countdown.stop()
+            self.error.setText("Closing the recorded segment and cutting it…")
 
     def failed(self, message: str) -> None:
         """Refused or failed: the reason, and everything chosen and typed stays."""
+        self._countdown.stop()
         self.send_button.setEnabled(True)
         self.error.setText(f"Not sent: {message}")
 
     def sent(self, result: HandoffResult, link: str) -> None:
+        self._countdown.stop()
         self.error.setText("")
         box = QWidget(self)
         box.setObjectName("handoff_result")

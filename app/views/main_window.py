@@ -41,6 +41,7 @@ from app.views.incident import IncidentPanel
 from app.views.incident_actions import IncidentActions
 from app.views.incident_list import IncidentListPanel
 from app.views.live_actions import LiveActions
+from app.views.live_handoff import LiveHandoff
 from app.views.live_updates import LiveUpdates
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import MapPanel
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
         self.time_zone = time_zone
         self.feed = RegistryFeed(self, fill_wall)  # the registry and media service into the views
         self.live = LiveActions(self)  # a camera live on a wall, asking why first where needed
+        self.live_handoff = LiveHandoff(self)  # the moment on a live tile, to the officers
         self.walls = WallController(self)  # the wall, wall windows, tours, salvos, show live
         self.registry_actions = RegistryActions(self)  # register, edit, retire, import, export
         self.incidents_ui = IncidentActions(self)  # incidents, recordings, cases, review, audit

@@ -294,6 +294,51 @@ def test_h_in_the_scrub_view_sends_the_clip_and_shows_the_link_with_a_qr_code(  
         service.sessions.kw["bind"].dispose()
 
 
+def test_a_bookmark_is_sent_to_officers_with_its_camera_and_note(  # type: ignore[no-untyped-def]
+    recorded: Recorded, tmp_path: Path, qtbot
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from app.console.session import workstation_session
+    from app.views.handoff_dialog import HandoffDialog
+    from app.views.scrub.window import HandoffTarget, ScrubWindow
+    from tests.gui.conftest import answer_next_dialog, type_and_enter
+
+    sessions = recorded.sessions()
+    camera = Registry(sessions).get(recorded.camera_id)
+    reported = recorded.segments[1].start_at + timedelta(seconds=1)
+    number = f"HB-{tmp_path.name[-6:]}"
+    incident = IncidentStore(sessions).create(
+        IncidentInput(number, "robbery", reported, "UTC", camera.latitude, camera.longitude, 200.0), []
+    )
+    target = HandoffTarget(tmp_path / "mdt", lambda _camera: "http://127.0.0.1:9")
+    window = ScrubWindow(workstation_session(sessions), recorded.root, [camera], reported, title=number,
+                         margin=timedelta(seconds=0), case_number=number, incident_id=incident.id,
+                         handoff=target)  # fmt: skip
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.waitUntil(lambda: window.loaded, timeout=20_000)
+    answered = answer_next_dialog(type_and_enter("Man in red jacket enters"))
+    QTest.keyClick(window, Qt.Key.Key_B)  # the operator bookmarks the moment with a note
+    qtbot.waitUntil(lambda: bool(answered), timeout=5_000)
+    marked = window.position
+    QTest.keyClick(window, Qt.Key.Key_Left)  # later, elsewhere on the timeline
+    assert window.position != marked
+    QTest.keyClick(window, Qt.Key.Key_N)  # next bookmark
+    assert window.position == marked and "Man in red jacket enters" in window.statusBar().currentMessage()
+    QTest.keyClick(window, Qt.Key.Key_N)
+    assert window.position == marked and "No bookmark after" in window.statusBar().currentMessage()
+    QTest.keyClick(window, Qt.Key.Key_H)
+    qtbot.waitUntil(lambda: window.findChild(HandoffDialog) is not None, timeout=5_000)
+    dialog = window.findChild(HandoffDialog)
+    assert dialog.note.text() == "Man in red jacket enters" and dialog.camera.currentData() == camera.id
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    window.close()
+
+
 def test_the_incident_dock_lists_its_hand_offs_and_revokes_a_link(  # type: ignore[no-untyped-def]
     recorded: Recorded, tmp_path: Path, qtbot
 ) -> None:

@@ -224,6 +224,8 @@ class ScrubWindow(QMainWindow):
             ("mark_in", "Mark in", "I", self.set_mark_in),
             ("mark_out", "Mark out", "O", self.set_mark_out),
             ("bookmark", "Bookmark with a note…", "B", self.add_bookmark),
+            ("bookmark_next", "Next bookmark", "N", lambda: self.go_to_bookmark(1)),
+            ("bookmark_prev", "Previous bookmark", "Shift+N", lambda: self.go_to_bookmark(-1)),
             ("to_case", "Put marked footage into a case…", "Ctrl+K", self.add_to_case),
             ("to_officers", "Send to officers…", "H", self.send_to_officers),
             ("help", "Keyboard shortcuts", "F1", self.show_shortcuts),
@@ -530,6 +532,22 @@ class ScrubWindow(QMainWindow):
         self.timeline.update()
         self._show_clock()
 
+    def go_to_bookmark(self, direction: int) -> None:
+        """The playhead to the next (1) or previous (-1) bookmark; H then sends it to officers."""
+        ahead = sorted(
+            (b for b in self.bookmarks if (b.at - self.position).total_seconds() * direction > 0.001),
+            key=lambda b: (b.at - self.position).total_seconds() * direction,
+        )
+        if not ahead:
+            where = "after" if direction > 0 else "before"
+            self.statusBar().showMessage(f"No bookmark {where} the playhead.", 5000)
+            return
+        self.seek(ahead[0].at)
+        self.statusBar().showMessage(f"Bookmark: {ahead[0].note or '(no note)'}", 8000)
+
+    def _bookmark_here(self) -> Bookmark | None:
+        return next((b for b in self.bookmarks if abs((b.at - self.position).total_seconds()) < 0.001), None)
+
     def add_to_case(self, number: str | None = None, note: str = "") -> None:
         """Put the marked window of every tile's camera (and the bookmarks) into a case, on a worker:
         the result comes back in the status bar, and any camera left out is named."""
@@ -582,6 +600,10 @@ class ScrubWindow(QMainWindow):
         target, session, at = self.handoff, self.session, self.position
         dialog = HandoffDialog(self.cameras, at, self.case_number, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        bookmark = self._bookmark_here()
+        if bookmark is not None:  # sent from a bookmark: its camera and its note
+            dialog.camera.setCurrentIndex(max(0, dialog.camera.findData(bookmark.camera_id)))
+            dialog.note.setText(bookmark.note)
         incident_id = self.incident_id
 
         def send() -> None:
