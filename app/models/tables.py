@@ -402,3 +402,15 @@ class Handoff(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by: Mapped[str] = mapped_column(String(64), default="")
     first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProgramPolicy(Base):
+    """The program's caps and reporting rules, one row for the whole program (every console and
+    media service reads the same): a JSON document, who changed it and when."""
+
+    __tablename__ = "program_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document: Mapped[str] = mapped_column(Text, default="{}")
+    changed_by: Mapped[str] = mapped_column(String(64), default="")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.gate import why_not_recorded
+from app.governance.policy import load_policy
 from app.periodic import Periodic
 from app.registry import credentials
 from app.registry.service import CameraRow, Registry
@@ -148,7 +149,8 @@ class RetentionKeeper:
         self._periodic = Periodic("retention", every_s, self.apply_now, wait_first=False)
 
     def apply_now(self) -> None:
-        apply_retention(self.sessions, self.root, datetime.now(UTC))
+        cap = load_policy(self.sessions).private_retention_cap_days  # read each pass: a change applies
+        apply_retention(self.sessions, self.root, datetime.now(UTC), private_cap_days=cap)
 
     def start(self) -> None:
         self._periodic.start()

@@ -15,27 +15,40 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.governance import audit
 from app.governance.custody import append_event
 from app.models.db import write_transaction
-from app.models.tables import Camera, EvidenceItem
+from app.models.enums import OwnerType
+from app.models.tables import Camera, EvidenceItem, Owner
 
 log = logging.getLogger(__name__)
 
+RETENTION_ACTION = "recordings deleted by retention"
 
-def apply_retention(sessions: sessionmaker[Session], root: Path, now: datetime) -> list[int]:
-    """Delete expired segment files; returns the ids of the items deleted."""
+
+def apply_retention(sessions: sessionmaker[Session], root: Path, now: datetime,
+                    private_cap_days: int | None = None) -> list[int]:  # fmt: skip
+    """Delete expired segment files; returns the ids of the items deleted. A private camera's
+    footage goes after the program's cap (``private_cap_days``) even where its owner's setting
+    is longer; footage in a case (on legal hold) stays. Each camera's deletions are one audit
+    entry, so the public report counts them from the chain."""
     deleted: list[int] = []
+    by_camera: dict[int, list[EvidenceItem]] = {}
     with write_transaction(sessions) as s:
         rows = s.execute(
-            select(EvidenceItem, Camera.retention_days)
+            select(EvidenceItem, Camera.retention_days, Owner.owner_type)
             .join(Camera, EvidenceItem.camera_id == Camera.id)
+            .join(Owner, Camera.owner_id == Owner.id)
             .where(
                 EvidenceItem.kind == "segment",
                 EvidenceItem.deleted_at.is_(None),
                 EvidenceItem.legal_hold.is_(False),
             )
         ).all()
-        for item, days in rows:
+        for item, own_days, owner_type in rows:
+            days = own_days
+            if private_cap_days is not None and owner_type != OwnerType.PUBLIC_AGENCY:
+                days = min(own_days, private_cap_days)
             if item.end_at is None or item.end_at >= now - timedelta(days=days):
                 continue
             try:
@@ -44,8 +57,16 @@ def apply_retention(sessions: sessionmaker[Session], root: Path, now: datetime) 
                 log.warning("retention: cannot delete %s: %s", item.path, exc)
                 continue
             item.deleted_at = now
-            append_event(s, item, "deleted", f"retention: older than the camera's {days} days", at=now)
+            rule = f"the camera's {days} days" if days == own_days else f"the program's cap of {days} days"
+            append_event(s, item, "deleted", f"retention: older than {rule}", at=now)
             deleted.append(item.id)
+            by_camera.setdefault(item.camera_id or 0, []).append(item)
+        for camera_id, items in sorted(by_camera.items()):
+            first = min(i.start_at for i in items if i.start_at is not None)
+            last = max(i.end_at for i in items if i.end_at is not None)
+            span = f"{first:%Y-%m-%d %H:%M}-{last:%Y-%m-%d %H:%M} UTC"
+            audit.append(s, RETENTION_ACTION, target_type="camera", target_id=camera_id, user="retention",
+                         details=f"{len(items)} segment(s), {span}")  # fmt: skip
     return deleted
 
 

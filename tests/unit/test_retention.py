@@ -58,3 +58,53 @@ def test_expired_segments_go_held_and_young_ones_stay(registry: Registry, tmp_pa
 def test_a_hold_needs_a_reason(registry: Registry) -> None:
     with pytest.raises(ValueError, match="needs a reason"):
         set_legal_hold(registry._sessions, [1], True, " ")
+
+
+def test_the_programs_cap_deletes_private_footage_its_owner_would_keep_longer(
+    registry: Registry, tmp_path: Path
+) -> None:
+    from app.governance.policy import load_policy, parse_value, save_policy
+    from app.models.tables import AuditEvent
+
+    registry.import_rows([
+        RawRow(2, GOOD | {"retention_days": "90"}),  # a business: private
+        RawRow(3, GOOD | {"name": "Public 1", "owner_name": "City DOT", "owner_type": "public_agency",
+                          "retention_days": "90"}),
+    ])  # fmt: skip
+    root = tmp_path / "recordings"
+    cameras = {c.name: c for c in registry.list_cameras()}
+
+    def aged(camera_name: str, name: str, days: float) -> int:
+        camera = cameras[camera_name]
+        item_id = segment(registry, root, name, days)
+        with registry._sessions.begin() as s:
+            s.get(EvidenceItem, item_id).camera_id = camera.id  # type: ignore[union-attr]
+        return item_id
+
+    private_old = aged(GOOD["name"], "private-old", 31)
+    private_held = aged(GOOD["name"], "private-held", 40)
+    public_old = aged("Public 1", "public-old", 31)
+    set_legal_hold(registry._sessions, [private_held], True, "case 26-000777")
+    cap = load_policy(registry._sessions).private_retention_cap_days
+    assert cap == 30  # the default
+    assert apply_retention(registry._sessions, root, NOW, private_cap_days=cap) == [private_old]
+    with registry._sessions() as s:
+        events = list(s.scalars(select(CustodyEvent).where(CustodyEvent.evidence_item_id == private_old)))
+        assert events[-1].reason == "retention: older than the program's cap of 30 days"
+        entry = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "recordings deleted by retention")
+        ).one()
+        assert entry.target_id == str(cameras[GOOD["name"]].id) and entry.details.startswith("1 segment(s), ")
+        assert s.get(EvidenceItem, public_old).deleted_at is None  # public: the owner's 90 days
+        assert s.get(EvidenceItem, private_held).deleted_at is None  # in a case
+
+    save_policy(registry._sessions, replace_cap(load_policy(registry._sessions), 60), "admin", "cap 60")
+    assert load_policy(registry._sessions).private_retention_cap_days == 60
+    with pytest.raises(ValueError, match="private_retention_cap_days: 'ninety' is not a whole number"):
+        parse_value("private_retention_cap_days", "ninety")
+
+
+def replace_cap(policy, days: int):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(policy, private_retention_cap_days=days)
