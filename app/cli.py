@@ -157,12 +157,9 @@ def _parser() -> argparse.ArgumentParser:
     aexp.add_argument("--since", default=None, help="ISO 8601 time")
     aexp.add_argument("--until", default=None, help="ISO 8601 time")
 
-    rpt = sub.add_parser("report", help="accountability reports")
-    rpsub = rpt.add_subparsers(dest="action", required=True)
-    rdiv = rpsub.add_parser(
-        "divisions", help="per division: cameras registered, live-shareable, recorded, watched live"
-    )
-    rdiv.add_argument("--days", type=int, default=30, help="the period, ending now (default 30)")
+    from app.report_commands import add_parser as add_report
+
+    add_report(sub)
 
     ret = sub.add_parser("retention", help="what retention deleted")
     rsub = ret.add_subparsers(dest="action", required=True)
@@ -339,7 +336,9 @@ def _main(argv: Sequence[str] | None) -> int:
     if command == "retention":
         return _retention(settings, args)
     if command == "report":
-        return _report(settings, args)
+        from app.report_commands import run as run_report
+
+        return run_report(settings, args)
     if command == "audit":
         return _audit(settings, args)
     if command in ("case", "export"):
@@ -673,31 +672,6 @@ def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int
     except (RequestError, IncidentError, DatabaseError) as exc:
         print(f"rtcc {command} {args.action}: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    return EXIT_OK
-
-
-def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from app.console import use_cases
-    from app.models.db import open_database
-
-    if args.days < 1:
-        print(f"rtcc report divisions: --days must be 1 or more, not {args.days}", file=sys.stderr)
-        return EXIT_INVALID
-    sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
-    try:
-        rows = use_cases.division_report(sessions, args.actor, args.days)
-    except use_cases.Refused as exc:
-        print(f"rtcc report: not allowed: {exc}", file=sys.stderr)
-        return EXIT_FORBIDDEN
-    print(f"Per division, the last {args.days} days (counted from the registry, recordings and audit log):")
-    print(f"{'division':24s} {'registered':>10s} {'live-shareable':>14s} {'recorded':>9s} "
-          f"{'watched live':>12s} {'live views':>10s}")  # fmt: skip
-    for r in rows:
-        print(f"{r.division[:24]:24s} {r.registered:10d} {r.live_shareable:14d} {r.recorded:9d} "
-              f"{r.viewed_live:12d} {r.live_views:10d}")  # fmt: skip
-    total = [sum(getattr(r, f) for r in rows) for f in ("registered", "live_shareable", "recorded",
-                                                        "viewed_live", "live_views")]  # fmt: skip
-    print(f"{'all divisions':24s} {total[0]:10d} {total[1]:14d} {total[2]:9d} {total[3]:12d} {total[4]:10d}")
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
@@ -34,6 +35,7 @@ from app.evidence.handoff import (
 from app.governance import audit
 from app.governance.gate import open_recordings as gate_recordings
 from app.governance.gate import why_not_live, why_not_play, why_not_watch
+from app.governance.policy import load_policy
 from app.governance.purpose import Purpose
 from app.governance.requests import FootageRequests, RequestRow
 from app.governance.roles import Action
@@ -47,6 +49,8 @@ from app.registry.division_report import DivisionFigures
 from app.registry.division_report import division_report as count_by_division
 from app.registry.records import CameraRecord, validate_camera
 from app.registry.service import ImportReport, Progress, Registry
+from app.reports.owner import OwnerReport, owner_report
+from app.reports.public import ReportCheck, check_report, make_report
 from app.video.segment_close import SegmentNotClosed
 
 Sessions = sessionmaker[DbSession]
@@ -392,6 +396,37 @@ def record_consent(
 
 
 # -- accountability ---------------------------------------------------------------------------
+# -- reports for outsiders --------------------------------------------------------------------
+def publish_public_report(
+    sessions: Sessions, actor: Actor, since: datetime, until: datetime
+) -> dict[str, Any]:
+    """The public transparency report for the period, published (its hash goes on the chain)."""
+    authorize(sessions, actor, Action.READ_AUDIT, "report", "public")
+    return make_report(sessions, Registry(sessions), load_policy(sessions), since, until,
+                       published_by=actor.username)  # fmt: skip
+
+
+def check_public_report(sessions: Sessions, actor: Actor, doc: dict[str, Any]) -> ReportCheck:
+    authorize(sessions, actor, Action.READ_AUDIT, "report", "public")
+    result = check_report(sessions, doc)
+    verdict = "matches the chain" if result.matches else f"does not match: {len(result.problems)} problem(s)"
+    audit.record(sessions, "transparency report checked", target_type="report", user=actor.username,
+                 workstation=actor.workstation,
+                 details=f"{verdict}; chain {result.entries} entries")  # fmt: skip
+    return result
+
+
+def make_owner_report(
+    sessions: Sessions, actor: Actor, owner: str, since: datetime, until: datetime
+) -> OwnerReport:
+    authorize(sessions, actor, Action.READ_AUDIT, "owner", owner)
+    report = owner_report(sessions, owner, since, until, load_policy(sessions))
+    made = f"{len(report.rows)} entries, {report.since} to {report.until}"
+    audit.record(sessions, "owner's report made", target_type="owner", target_id=owner, user=actor.username,
+                 workstation=actor.workstation, details=made)  # fmt: skip
+    return report
+
+
 def division_report(sessions: Sessions, actor: Actor, days: int = 30) -> list[DivisionFigures]:
     """Per division: cameras registered, live-shareable, recorded and watched live in the last
     ``days`` days; for those who read the audit log (auditors)."""

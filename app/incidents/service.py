@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.geo.divisions import DivisionMap
+from app.governance import audit
 from app.governance.identity import current_user
 from app.models.change_feed import publish
 from app.models.db import write_transaction
@@ -59,6 +60,7 @@ class SavedIncident:
 
 # A caller's clock may run a little ahead of ours; beyond this, the time was mistyped.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+INCIDENT_ENTERED = "incident entered"
 
 
 def check(data: IncidentInput) -> None:
@@ -111,6 +113,10 @@ class IncidentStore:
                                      selected=selected, reason=reason[:300]))  # fmt: skip
             incident_id = incident.id
             publish(s, "incident", incident_id, username=incident.created_by)
+            # The type on the chain: the public report counts incidents by category from it.
+            audit.append(s, INCIDENT_ENTERED, target_type="incident", target_id=incident_id,
+                         case_number=incident.number, user=incident.created_by,
+                         details=f"type {incident.incident_type.lower()}")  # fmt: skip
         return self.get(incident_id)
 
     def get(self, incident_id: int) -> SavedIncident:

@@ -1,0 +1,184 @@
+"""``rtcc report ...``: the reports outsiders read, and the check that anyone holding the database
+can run on a published one.
+
+- ``divisions``: per division, cameras registered, live-shareable, recorded and watched live.
+- ``public --since --until --output DIR``: the public transparency report as JSON and PDF,
+  published (its SHA-256 goes on the audit chain).
+- ``check REPORT.json``: exit 0 when the report matches the chain and the chain up to its head is
+  unchanged, 1 with what differs.
+- ``owner NAME --since --until --output DIR``: the owner's report as PDF and CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_FORBIDDEN = 0, 1, 2, 3
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    rpt = sub.add_parser(
+        "report", help="accountability reports: divisions, public, owner; check a published one"
+    )
+    rpsub = rpt.add_subparsers(dest="action", required=True)
+    rdiv = rpsub.add_parser(
+        "divisions", help="per division: cameras registered, live-shareable, recorded, watched live"
+    )
+    rdiv.add_argument("--days", type=int, default=30, help="the period, ending now (default 30)")
+    public = rpsub.add_parser(
+        "public", help="the public transparency report (PDF and JSON), published on the chain"
+    )
+    owner = rpsub.add_parser("owner", help="an owner's report: every access to their cameras (PDF and CSV)")
+    owner.add_argument("name", help="the owner's name as registered")
+    for command in (public, owner):
+        command.add_argument("--since", default=None, help="ISO 8601 (default: 30 days before --until)")
+        command.add_argument("--until", default=None, help="ISO 8601 (default: now)")
+        command.add_argument("--output", type=Path, default=Path("."), help="the folder to write into")
+    check = rpsub.add_parser(
+        "check", help="does a published report match the audit chain? (exit 0 yes, 1 no)"
+    )
+    check.add_argument("path", type=Path, help="the report's JSON")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from app.models.db import open_database
+
+    sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+    if args.action == "divisions":
+        return _divisions(sessions, args)
+    if args.action == "check":
+        return _check(sessions, args)
+    try:
+        until = _when(args.until, "--until") or datetime.now(UTC)
+        since = _when(args.since, "--since") or until - timedelta(days=30)
+        if since >= until:
+            raise ValueError(
+                f"--since ({since:%Y-%m-%d %H:%M}) must come before --until ({until:%Y-%m-%d %H:%M})"
+            )
+    except ValueError as exc:
+        print(f"rtcc report {args.action}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    args.output.mkdir(parents=True, exist_ok=True)
+    if args.action == "public":
+        return _public(sessions, args, since, until)
+    return _owner(sessions, args, since, until)
+
+
+def _when(text: str | None, option: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{option}: {text!r} is not an ISO 8601 time (2026-11-01 or 2026-11-01T08:00Z)"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _public(
+    sessions: sessionmaker[Session], args: argparse.Namespace, since: datetime, until: datetime
+) -> int:
+    from app.console import use_cases
+    from app.reports.render import public_report_html
+    from app.views.pdf import write_pdf
+
+    try:
+        doc = use_cases.publish_public_report(sessions, args.actor, since, until)
+    except use_cases.Refused as exc:
+        print(f"rtcc report public: not allowed: {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
+    stem = f"transparency-{since:%Y%m%d}-{until:%Y%m%d}"
+    path = args.output / f"{stem}.json"
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    pdf = write_pdf(public_report_html(doc), args.output / f"{stem}.pdf", "Public transparency report")
+    chain = doc["audit_chain"]
+    print(f"wrote {pdf} and {path}; audit chain {chain['entries']} entries, head {chain['head']}")
+    print(f"anyone holding the database checks it with: rtcc report check {path.name}")
+    return EXIT_OK
+
+
+def _check(sessions: sessionmaker[Session], args: argparse.Namespace) -> int:
+    from app.console import use_cases
+
+    try:
+        doc: Any = json.loads(args.path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"rtcc report check: {args.path}: cannot read it: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if not isinstance(doc, dict):
+        print(f"rtcc report check: {args.path}: not a report (a JSON object is expected)", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        result = use_cases.check_public_report(sessions, args.actor, doc)
+    except use_cases.Refused as exc:
+        print(f"rtcc report check: not allowed: {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
+    if result.matches:
+        print(f"MATCHES: every figure recounted from the audit chain's first {result.entries} entries; they")
+        print(f"chain to the published head {result.head}; the chain records the report's publication")
+        return EXIT_OK
+    print(f"DOES NOT MATCH ({len(result.problems)} problem(s)):")
+    for problem in result.problems:
+        print(f"  - {problem}")
+    return EXIT_ERROR
+
+
+def _owner(
+    sessions: sessionmaker[Session], args: argparse.Namespace, since: datetime, until: datetime
+) -> int:
+    from app.console import use_cases
+    from app.reports.owner import OwnerReportError, owner_report_csv
+    from app.reports.render import owner_report_html
+    from app.views.pdf import write_pdf
+
+    try:
+        report = use_cases.make_owner_report(sessions, args.actor, args.name, since, until)
+    except use_cases.Refused as exc:
+        print(f"rtcc report owner: not allowed: {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
+    except OwnerReportError as exc:
+        print(f"rtcc report owner: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    safe = "".join(c if c.isalnum() else "-" for c in report.owner)[:40]
+    stem = f"owner-{safe}-{since:%Y%m%d}-{until:%Y%m%d}"
+    csv_path = args.output / f"{stem}.csv"
+    csv_path.write_text(owner_report_csv(report), encoding="utf-8", newline="")
+    pdf = write_pdf(
+        owner_report_html(report), args.output / f"{stem}.pdf", f"Report for {report.owner}", True
+    )
+    print(f"wrote {pdf} and {csv_path}: {len(report.rows)} entries for {len(report.cameras)} camera(s)")
+    return EXIT_OK
+
+
+def _divisions(sessions: sessionmaker[Session], args: argparse.Namespace) -> int:
+    from app.console import use_cases
+
+    if args.days < 1:
+        print(f"rtcc report divisions: --days must be 1 or more, not {args.days}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        rows = use_cases.division_report(sessions, args.actor, args.days)
+    except use_cases.Refused as exc:
+        print(f"rtcc report: not allowed: {exc}", file=sys.stderr)
+        return EXIT_FORBIDDEN
+    print(f"Per division, the last {args.days} days (counted from the registry, recordings and audit log):")
+    print(f"{'division':24s} {'registered':>10s} {'live-shareable':>14s} {'recorded':>9s} "
+          f"{'watched live':>12s} {'live views':>10s}")  # fmt: skip
+    for r in rows:
+        print(f"{r.division[:24]:24s} {r.registered:10d} {r.live_shareable:14d} {r.recorded:9d} "
+              f"{r.viewed_live:12d} {r.live_views:10d}")  # fmt: skip
+    total = [sum(getattr(r, f) for r in rows) for f in ("registered", "live_shareable", "recorded",
+                                                        "viewed_live", "live_views")]  # fmt: skip
+    print(f"{'all divisions':24s} {total[0]:10d} {total[1]:14d} {total[2]:9d} {total[3]:12d} {total[4]:10d}")
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Reports for outsiders: the owner's report, the public transparency report and its check."""

@@ -1,0 +1,218 @@
+"""The public transparency report, and the check that anyone holding the database can run on it.
+
+The report gives aggregate figures only for a period, each counted from the audit chain, with
+every count from 1 to ``suppress_below - 1`` printed as ``<N`` so that no person or address can be
+singled out. It prints the chain's entry count and head hash at the period's end. Publishing it
+appends an audit entry holding the report's SHA-256, so the registry's figures (the registry as
+it was when the report was made, which the chain does not hold) are pinned by the chain too.
+
+``check_report`` recomputes every figure from entries 1..N of the chain, checks that those
+entries still chain to the published head, and that the chain holds the report's publication:
+a report that left something out, a report edited afterwards, or a chain edited or rebuilt after
+publication, each fails with what differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.governance import audit
+from app.governance.policy import Policy
+from app.models.db import write_transaction
+from app.models.tables import AuditEvent
+from app.registry.service import Registry
+from app.reports import activity as a
+
+REPORT_KIND = "rtcc public transparency report"
+FORMAT_VERSION = 1
+Figures = dict[str, dict[str, int | str]]
+
+
+@dataclass(frozen=True)
+class ChainPrefix:
+    """The chain's entries up to the period's end: their count, whether they chain, the head."""
+
+    entries: list[AuditEvent]
+    first_bad: int | None
+    head: str
+
+
+def chain_until(sessions: sessionmaker[Session], until: datetime, count: int | None = None) -> ChainPrefix:
+    """Entries 1..N in chain order: N is ``count`` when given (a published report's), else the
+    position of the last entry made before ``until``."""
+    with sessions() as s:
+        rows = list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+        for row in rows:
+            s.expunge(row)
+    if count is None:
+        count = max((i for i, e in enumerate(rows, 1) if e.at < until), default=0)
+    prefix, prev, first_bad = rows[:count], "", None
+    for position, e in enumerate(prefix, 1):
+        if e.prev_hash != prev or e.event_hash != audit.entry_hash(e, prev):
+            first_bad = position
+            break
+        prev = e.event_hash
+    return ChainPrefix(prefix, first_bad, prefix[-1].event_hash if prefix else "")
+
+
+def count_figures(entries: list[AuditEvent], since: datetime, until: datetime) -> dict[str, Counter[str]]:
+    """Every activity figure of the period, from its audit entries."""
+    period = [e for e in entries if since <= e.at < until]
+    views = [x for x in a.accesses(period) if x.kind == "live view"]
+    plays = [x for x in a.accesses(period) if x.kind == "playback"]
+    actions = Counter(e.action for e in period)
+    retention = sum(
+        int(m[1]) for e in period if e.action == a.RETENTION and (m := re.match(r"(\d+) ", e.details))
+    )
+    return {
+        "live views by purpose": Counter(v.category for v in views),
+        "live views by legal basis": Counter(v.basis for v in views),
+        "playbacks by purpose": Counter(p.category for p in plays),
+        "playbacks by legal basis": Counter(p.basis for p in plays),
+        "incidents by category": Counter(
+            e.details.removeprefix("type ").strip() or "untyped"
+            for e in period
+            if e.action == a.INCIDENT_ENTERED
+        ),
+        "exports of evidence": Counter(
+            {"packages exported": actions[a.EXPORTED], "exports that failed": actions[a.EXPORT_FAILED]}
+        ),
+        "hand-offs to officers": Counter(
+            {
+                "made": actions[a.HANDOFF],
+                "opened by officers": actions[a.HANDOFF_OPENED],
+                "links revoked": actions[a.HANDOFF_REVOKED],
+            }
+        ),
+        "requests to owners": Counter(
+            {
+                "asked": actions[a.REQUESTED],
+                "approved by the owner": actions["footage request approved by owner"],
+                "denied by the owner": actions["footage request denied by owner"],
+            }
+        ),
+        "owners' consent": Counter(
+            {"revoked": actions[a.CONSENT_REVOKED], "granted again": actions[a.CONSENT_AGAIN]}
+        ),
+        "refusals by reason": Counter(a.refusal_reason(e) for e in period if e.action in a.REFUSALS),
+        "retention": Counter({"recorded segments deleted": retention}),
+    }
+
+
+def suppress(figures: dict[str, Counter[str]], below: int) -> Figures:
+    """Counts from 1 to ``below - 1`` as ``<below``; zeros stay (they single no one out)."""
+    return {
+        table: {key: (f"<{below}" if 0 < n < below else n) for key, n in sorted(counts.items())}
+        for table, counts in figures.items()
+    }
+
+
+def registry_figures(registry: Registry) -> dict[str, Counter[str]]:
+    cameras = [c for c in registry.list_cameras() if c.status != "retired"]
+    return {
+        "cameras registered by owner type": Counter(c.owner_type for c in cameras),
+        "cameras registered by division": Counter(c.division or "outside every division" for c in cameras),
+        "cameras registered by sharing terms": Counter(c.sharing_terms for c in cameras),
+    }
+
+
+def digest(doc: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def make_report(sessions: sessionmaker[Session], registry: Registry, policy: Policy, since: datetime,
+                until: datetime, *, published_by: str,
+                now: datetime | None = None) -> dict[str, Any]:  # fmt: skip
+    """The report, published: its SHA-256 goes on the chain in the same step."""
+    chain = chain_until(sessions, until)
+    doc: dict[str, Any] = {
+        "report": REPORT_KIND,
+        "format": FORMAT_VERSION,
+        "period": {"since": _iso(since), "until": _iso(until)},
+        "made": _iso(now or datetime.now(UTC)),
+        "suppressed_below": policy.suppress_below,
+        "caps": policy.caps(),
+        "registry_when_made": suppress(registry_figures(registry), policy.suppress_below),
+        "figures": suppress(count_figures(chain.entries, since, until), policy.suppress_below),
+        "audit_chain": {
+            "entries": len(chain.entries),
+            "head": chain.head,
+            "intact": chain.first_bad is None,
+        },
+    }
+    with write_transaction(sessions) as s:
+        audit.append(s, a.PUBLISHED, target_type="report", user=published_by,
+                     details=f"sha256 {digest(doc)}; {doc['period']['since']} to {doc['period']['until']}; "
+                     f"chain {len(chain.entries)} entries, head {chain.head}")  # fmt: skip
+    return doc
+
+
+@dataclass(frozen=True)
+class ReportCheck:
+    problems: list[str]
+    entries: int
+    head: str
+
+    @property
+    def matches(self) -> bool:
+        return not self.problems
+
+
+def check_report(sessions: sessionmaker[Session], doc: dict[str, Any]) -> ReportCheck:
+    """Whether a published report matches the chain it claims, and the chain is unchanged."""
+    try:
+        if doc.get("report") != REPORT_KIND:
+            raise ValueError("report: this is not an rtcc public transparency report")
+        since = datetime.fromisoformat(doc["period"]["since"].replace("Z", "+00:00"))
+        until = datetime.fromisoformat(doc["period"]["until"].replace("Z", "+00:00"))
+        count, head, below = (
+            int(doc["audit_chain"]["entries"]),
+            str(doc["audit_chain"]["head"]),
+            int(doc["suppressed_below"]),
+        )
+        published = doc["figures"]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return ReportCheck([f"the report cannot be read: {exc}"], 0, "")
+    chain = chain_until(sessions, until, count)
+    problems: list[str] = []
+    if len(chain.entries) < count:
+        problems.append(
+            f"the chain holds {len(chain.entries)} entries; the report counted {count}: entries were removed"
+        )
+    if chain.first_bad is not None:
+        problems.append(f"the audit chain was changed after publication: entry {chain.first_bad} of {count} "
+                        "no longer chains to the one before")  # fmt: skip
+    elif chain.head != head:
+        problems.append(f"entry {count} of the chain is not the published head {head[:16]}…: the chain was "
+                        "rebuilt after publication")  # fmt: skip
+    recomputed = suppress(count_figures(chain.entries, since, until), below)
+    for table in sorted(set(recomputed) | set(published)):
+        mine, theirs = recomputed.get(table, {}), published.get(table, {})
+        for key in sorted(set(mine) | set(theirs)):
+            if mine.get(key, 0) != theirs.get(key, 0):
+                problems.append(f"{table} / {key}: the report says {theirs.get(key, 0)}, the chain says "
+                                f"{mine.get(key, 0)}")  # fmt: skip
+    with sessions() as s:
+        wanted = f"sha256 {digest(doc)};"
+        on_chain = s.scalar(
+            select(AuditEvent.id).where(
+                AuditEvent.action == a.PUBLISHED, AuditEvent.details.startswith(wanted)
+            )
+        )
+    if on_chain is None:
+        problems.append("the chain holds no publication of this report: it was changed after it was "
+                        "published, or it comes from another database")  # fmt: skip
+    return ReportCheck(problems, len(chain.entries), chain.head)

@@ -1,0 +1,117 @@
+"""The reports as their readers get them, through ``rtcc report``: the public report's PDF and JSON
+(small counts hidden), ``rtcc report check`` on an honest and a curated copy, and an owner's report
+(PDF and CSV) that holds exactly that owner's cameras. The PDFs are read as a person reads them:
+rendered to PNG by pdftoppm and their text taken out by pdftotext."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cv2
+import pytest
+
+from app.governance import audit
+from app.models.db import open_database
+from app.registry.formats import RawRow
+from app.registry.service import Registry
+from tests.unit.test_public_report import a_month_of_activity
+from tests.unit.test_registry_io import GOOD
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def rtcc(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    env["RTCC_DATABASE_URL"] = db_url
+    command = [sys.executable, "-m", "app", "report", *args]
+    return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def pdf_text(path: Path) -> str:
+    """The text as a reader sees it, with lines joined (a title may wrap)."""
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(text.split())
+
+
+def first_page(path: Path, out: Path, upright: bool = True) -> Path:
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(path), str(out)],
+                   check=True)  # fmt: skip
+    page = out.with_suffix(".png")
+    image = cv2.imread(str(page))
+    assert image is not None and (image.shape[0] > image.shape[1]) == upright  # A4, upright or landscape
+    assert (image < 128).mean() > 0.01, "the page has text on it"
+    return page
+
+
+def keep_for_docs(page: Path, name: str) -> None:
+    shots = os.environ.get("RTCC_WALKTHROUGH_SHOTS")
+    if shots:
+        shutil.copy(page, Path(shots) / name)
+
+
+def test_the_public_report_as_published_and_checked(db_url: str, tmp_path: Path) -> None:
+    sessions = open_database(db_url)
+    since, until = a_month_of_activity(Registry(sessions))
+    out = tmp_path / "published"
+    made = rtcc(
+        db_url, "public", "--since", since.isoformat(), "--until", until.isoformat(), "--output", str(out)
+    )
+    assert made.returncode == 0, made.stderr
+    (pdf,) = out.glob("*.pdf")
+    (report,) = out.glob("*.json")
+    doc = json.loads(report.read_text())
+    text = pdf_text(pdf)
+    assert "public transparency report" in text and "Live views by purpose" in text
+    assert "<5" in text and doc["audit_chain"]["head"][:32] in text.replace(" ", "")
+    assert "rtcc report check" in text
+    keep_for_docs(first_page(pdf, tmp_path / "public"), "public-report.png")
+
+    honest = rtcc(db_url, "check", str(report))
+    assert honest.returncode == 0 and honest.stdout.startswith("MATCHES"), honest.stdout + honest.stderr
+    curated = tmp_path / "curated.json"
+    doc["figures"]["live views by purpose"]["incident"] = 5
+    curated.write_text(json.dumps(doc))
+    caught = rtcc(db_url, "check", str(curated))
+    assert caught.returncode == 1
+    assert "live views by purpose / incident: the report says 5, the chain says 6" in caught.stdout
+    bad = rtcc(db_url, "public", "--since", "last tuesday", "--output", str(out))
+    assert bad.returncode == 2 and "--since: 'last tuesday' is not an ISO 8601 time" in bad.stderr
+    sessions.kw["bind"].dispose()
+
+
+def test_an_owners_report_holds_that_owners_cameras_and_no_one_elses(db_url: str, tmp_path: Path) -> None:
+    sessions = open_database(db_url)
+    registry = Registry(sessions)
+    since, _ = a_month_of_activity(registry)
+    registry.import_rows([RawRow(4, GOOD | {"name": "Ace Hardware rear", "owner_name": "Ace Hardware"})])
+    ace = next(c for c in registry.list_cameras() if c.name == "Ace Hardware rear")
+    audit.record(sessions, "live view started", target_type="camera", target_id=ace.id, user="sam",
+                 purpose="incident 26-0002", details="sub stream")  # fmt: skip
+    until = datetime.now(UTC) + timedelta(seconds=1)
+    out = tmp_path / "owner"
+    made = rtcc(db_url, "owner", "Sunset Liquor", "--since", since.isoformat(), "--until", until.isoformat(),
+                "--output", str(out))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    (pdf,) = out.glob("*.pdf")
+    (table,) = out.glob("*.csv")
+    rows = list(csv.DictReader(table.read_text(encoding="utf-8").splitlines()))
+    assert {r["camera"] for r in rows} <= {GOOD["name"], "Corner"} and len(rows) == 6 + 3 + 1
+    views = [r for r in rows if r["what"] == "viewed live"]
+    assert len(views) == 6 and views[0]["details"] == "30 s" and views[0]["under"] == "incident 26-0001"
+    assert all(r["by"] == "center staff" for r in rows)  # the program's policy: operators not named
+    assert "recordings refused" in {r["what"] for r in rows}  # the registered-only camera, refused
+    text = pdf_text(pdf)
+    assert "report for Sunset Liquor" in text and "viewed live" in text and "Ace Hardware" not in text
+    keep_for_docs(first_page(pdf, tmp_path / "owner", upright=False), "owner-report.png")
+
+    missing = rtcc(db_url, "owner", "Sunset Liqour", "--output", str(out))
+    assert missing.returncode == 2 and "no owner named 'Sunset Liqour'" in missing.stderr
+    sessions.kw["bind"].dispose()

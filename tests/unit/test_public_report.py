@@ -1,0 +1,127 @@
+"""The public transparency report counts from the audit chain, hides small counts, and a reader
+holding the database can check it: an honest report passes; a report with one view left out,
+one edited after publication, and a chain edited (or edited and rebuilt) after publication fail."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from app.governance import audit
+from app.governance.gate import open_recordings
+from app.governance.policy import Policy
+from app.governance.purpose import Purpose
+from app.incidents.service import IncidentInput, IncidentStore
+from app.models.tables import AuditEvent
+from app.registry.formats import RawRow
+from app.registry.service import Registry
+from app.reports.public import check_report, make_report
+from tests.unit.test_registry_io import GOOD
+
+POLICY = Policy(suppress_below=5)
+
+
+def a_month_of_activity(registry: Registry) -> tuple[datetime, datetime]:
+    """Six live views and three playbacks under an incident, two refusals, two incidents."""
+    sessions = registry._sessions
+    registry.import_rows(
+        [RawRow(2, GOOD), RawRow(3, GOOD | {"name": "Corner", "sharing_terms": "registered_only"})]
+    )
+    cameras = {c.name: c for c in registry.list_cameras()}
+    shop, corner = cameras[GOOD["name"]], cameras["Corner"]
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    now = datetime.now(UTC)
+    store = IncidentStore(sessions)
+    for number, kind in (("26-0001", "Robbery"), ("26-0002", "burglary")):
+        store.create(IncidentInput(number, kind, now, "UTC", shop.latitude, shop.longitude, 200.0), [])
+    for n in range(6):
+        for action, details in (
+            ("live view started", "sub stream"),
+            ("live view stopped", f"sub stream, {30 + n} s"),
+        ):
+            audit.record(sessions, action, target_type="camera", target_id=shop.id, user="dana",
+                         workstation="ws1",
+                         purpose="incident 26-0001", case_number="26-0001", details=details)  # fmt: skip
+    for _ in range(3):
+        open_recordings(sessions, [shop], now - timedelta(minutes=5), now, Purpose(incident="26-0001"))
+    open_recordings(sessions, [corner], now - timedelta(minutes=5), now, Purpose(incident="26-0001"))
+    return since, datetime.now(UTC) + timedelta(seconds=1)
+
+
+def test_an_honest_report_counts_from_the_chain_hides_small_counts_and_checks(registry: Registry) -> None:
+    since, until = a_month_of_activity(registry)
+    doc = make_report(registry._sessions, registry, POLICY, since, until, published_by="auditor")
+    figures = doc["figures"]
+    assert figures["live views by purpose"] == {"incident": 6}
+    assert figures["live views by legal basis"] == {"not recorded": 6}
+    assert figures["playbacks by purpose"] == {"incident": "<5"}  # three: too few to print
+    assert figures["incidents by category"] == {"burglary": "<5", "robbery": "<5"}
+    assert figures["refusals by reason"] == {"sharing terms": "<5"}
+    assert doc["registry_when_made"]["cameras registered by sharing terms"] == {
+        "live_and_recorded": "<5", "registered_only": "<5"
+    }  # fmt: skip
+    assert doc["caps"]["private cameras on tours"] == "never"
+    with registry._sessions() as s:
+        entries = list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    published = entries[-1]
+    assert (
+        published.action == "transparency report published"
+        and doc["audit_chain"]["head"] == entries[-2].event_hash
+    )
+    assert doc["audit_chain"]["entries"] == len(entries) - 1 and doc["audit_chain"]["intact"]
+
+    check = check_report(registry._sessions, doc)
+    assert check.matches, check.problems
+    # Activity after the period changes nothing in it.
+    audit.record(
+        registry._sessions, "live view started", target_type="camera", target_id=1, purpose="incident 26-0001"
+    )
+    assert check_report(registry._sessions, doc).matches
+
+
+def test_a_report_that_left_a_view_out_fails(registry: Registry) -> None:
+    since, until = a_month_of_activity(registry)
+    doc = make_report(registry._sessions, registry, POLICY, since, until, published_by="auditor")
+    curated = copy.deepcopy(doc)
+    curated["figures"]["live views by purpose"]["incident"] = 5
+    check = check_report(registry._sessions, curated)
+    assert not check.matches
+    assert "live views by purpose / incident: the report says 5, the chain says 6" in check.problems
+    assert any("holds no publication of this report" in p for p in check.problems)
+
+
+def test_a_chain_edited_after_publication_fails_and_so_does_one_rebuilt_to_hide_it(
+    registry: Registry,
+) -> None:
+    since, until = a_month_of_activity(registry)
+    doc = make_report(registry._sessions, registry, POLICY, since, until, published_by="auditor")
+    sessions = registry._sessions
+    with sessions.begin() as s:
+        first_view = s.scalars(select(AuditEvent).where(AuditEvent.action == "live view started")).first()
+        assert first_view is not None
+        s.execute(
+            update(AuditEvent).where(AuditEvent.id == first_view.id).values(purpose="reason: routine patrol")
+        )
+    check = check_report(sessions, doc)
+    assert not check.matches and any("changed after publication: entry" in p for p in check.problems)
+
+    # Whoever edited it rebuilds every hash from there on: the chain is whole again, but its head
+    # is no longer the published one, and the figures no longer match.
+    with sessions.begin() as s:
+        prev = ""
+        for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+            e.prev_hash, e.event_hash = prev, audit.entry_hash(e, prev)
+            prev = e.event_hash
+    assert audit.verify_audit(sessions).intact
+    problems = check_report(sessions, doc).problems
+    assert any("is not the published head" in p and "rebuilt" in p for p in problems)
+    assert "live views by purpose / incident: the report says 6, the chain says 5" in problems
+
+
+def test_a_file_that_is_not_a_report_says_so(registry: Registry) -> None:
+    check = check_report(registry._sessions, {"report": "something else"})
+    assert check.problems == [
+        "the report cannot be read: report: this is not an rtcc public transparency report"
+    ]
