@@ -157,9 +157,11 @@ def _parser() -> argparse.ArgumentParser:
     aexp.add_argument("--since", default=None, help="ISO 8601 time")
     aexp.add_argument("--until", default=None, help="ISO 8601 time")
 
+    from app.policy_commands import add_parser as add_policy
     from app.report_commands import add_parser as add_report
 
     add_report(sub)
+    add_policy(sub)
 
     ret = sub.add_parser("retention", help="what retention deleted")
     rsub = ret.add_subparsers(dest="action", required=True)
@@ -339,6 +341,10 @@ def _main(argv: Sequence[str] | None) -> int:
         from app.report_commands import run as run_report
 
         return run_report(settings, args)
+    if command == "policy":
+        from app.policy_commands import run as run_policy
+
+        return run_policy(settings, args)
     if command == "audit":
         return _audit(settings, args)
     if command in ("case", "export"):
@@ -485,6 +491,7 @@ def _governed() -> dict[str, Any]:
         "audit": lambda _a: Action.READ_AUDIT,
         "retention": lambda _a: Action.READ_AUDIT,
         "report": lambda _a: Action.READ_AUDIT,
+        "policy": lambda a: None if a.action == "show" else Action.SET_POLICY,
         "cameras": lambda a: None if a.action in ("list", "export") else Action.EDIT_REGISTRY,
         "request": lambda a: {"add": Action.VIEW_RECORDINGS, "list": None}.get(
             a.action, Action.APPROVE_REQUEST

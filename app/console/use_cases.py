@@ -35,7 +35,7 @@ from app.evidence.handoff import (
 from app.governance import audit
 from app.governance.gate import open_recordings as gate_recordings
 from app.governance.gate import why_not_live, why_not_play, why_not_watch
-from app.governance.policy import load_policy
+from app.governance.policy import Policy, load_policy, parse_value, save_policy
 from app.governance.purpose import Purpose
 from app.governance.requests import FootageRequests, RequestRow
 from app.governance.roles import Action
@@ -396,6 +396,16 @@ def record_consent(
 
 
 # -- accountability ---------------------------------------------------------------------------
+# -- the program's policy ---------------------------------------------------------------------
+def set_policy(sessions: Sessions, actor: Actor, key: str, value: str) -> Policy:
+    """Set one value of the program's policy (every workstation and media service reads it)."""
+    authorize(sessions, actor, Action.SET_POLICY, "policy", key)
+    parsed = parse_value(key, value)
+    policy = replace(load_policy(sessions), **{key: parsed})  # type: ignore[arg-type]
+    save_policy(sessions, policy, actor.username, f"{key} = {parsed!r}")
+    return policy
+
+
 # -- reports for outsiders --------------------------------------------------------------------
 def publish_public_report(
     sessions: Sessions, actor: Actor, since: datetime, until: datetime

@@ -33,6 +33,7 @@ class Action(StrEnum):
     READ_AUDIT = "read and export the audit log"
     MANAGE_USERS = "add users and change roles"
     MANAGE_SIGNING_KEY = "move the evidence signing key"
+    SET_POLICY = "change the program's caps and reporting rules"
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -49,6 +50,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     # Administrators run the system; they do not watch cameras or handle evidence either.
     Role.ADMINISTRATOR: frozenset({
         Action.EDIT_REGISTRY, Action.RECORD_CONSENT, Action.MANAGE_USERS, Action.MANAGE_SIGNING_KEY,
+        Action.SET_POLICY,
     }),
     Role.DISPATCH_FEED: frozenset({Action.ENTER_INCIDENT}),
 }  # fmt: skip

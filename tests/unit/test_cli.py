@@ -119,3 +119,18 @@ def test_demo_selects_the_demos_database_and_a_missing_name_says_which_database(
     assert f"no recording of {demo_camera}" in err and "no camera named" not in err
     assert main(["--demo", "cameras", "retire", "nope"]) == 2
     assert "add --demo" not in capsys.readouterr().err  # already the demo's database
+
+
+def test_the_programs_policy_is_shown_and_set_with_the_reason_for_bad_values(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["policy", "set", "private_retention_cap_days", "ninety"]) == 2
+    assert "'ninety' is not a whole number, 0 or more; nothing was changed" in capsys.readouterr().err
+    assert main(["policy", "set", "retention", "14"]) == 2
+    assert "retention: not a policy key; the keys are" in capsys.readouterr().err
+    assert main(["policy", "set", "private_retention_cap_days", "14"]) == 0
+    assert main(["policy", "set", "category_radius_m", '{"Homicide": 1000}']) == 0
+    capsys.readouterr()
+    assert main(["policy", "show"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["private_retention_cap_days"] == 14 and shown["category_radius_m"] == {"homicide": 1000.0}

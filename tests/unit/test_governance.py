@@ -29,7 +29,8 @@ EXPECTED = {
     Role.EVIDENCE_TECHNICIAN: {"view recordings", "put footage into a case", "export evidence"},
     Role.AUDITOR: {"read and export the audit log"},
     Role.ADMINISTRATOR: {"change the camera registry", "record an owner's consent or revocation",
-                         "add users and change roles", "move the evidence signing key"},
+                         "add users and change roles", "move the evidence signing key",
+                         "change the program's caps and reporting rules"},
     # A dispatch system's feed, not a person: it only enters and updates incidents.
     Role.DISPATCH_FEED: {"enter an incident"},
 }  # fmt: skip

@@ -100,7 +100,19 @@ def governed(scene: dict[str, Any]) -> dict[Action, list[tuple[str, Callable[[An
         Action.APPROVE_REQUEST: [
             ("record_owner_answer", lambda s, a: uc.record_owner_answer(s, a, 1, True, "M."))
         ],
-        Action.READ_AUDIT: [("division_report", lambda s, a: uc.division_report(s, a))],
+        Action.READ_AUDIT: [
+            ("division_report", lambda s, a: uc.division_report(s, a)),
+            (
+                "publish_public_report",
+                lambda s, a: uc.publish_public_report(s, a, NOW - timedelta(days=1), NOW),
+            ),
+            ("check_public_report", lambda s, a: uc.check_public_report(s, a, {})),
+            (
+                "make_owner_report",
+                lambda s, a: uc.make_owner_report(s, a, "Sunset Liquor", NOW - timedelta(days=1), NOW),
+            ),
+        ],
+        Action.SET_POLICY: [("set_policy", lambda s, a: uc.set_policy(s, a, "suppress_below", "10"))],
     }
 
 
