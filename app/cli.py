@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     cwin.add_argument("--start", required=True, help="ISO 8601 time with zone, e.g. 2026-11-25T19:30:00Z")
     cwin.add_argument("--end", required=True)
     cwin.add_argument("--note", default="")
+    cwin.add_argument("--incident", default="",
+                      help="the incident it is looked at under (its place and time bound what it covers)")
     exp = sub.add_parser("export", help="export a case as a signed, verified package")
     exp.add_argument("number", help="case number")
     exp.add_argument("--to", required=True, type=Path, help="target folder (USB drive or network share)")
@@ -713,6 +715,7 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
     from app.console import use_cases
     from app.evidence.cases import CaseError, CaseStore
     from app.evidence.export import ExportError, ExportOptions, ExportProgress
+    from app.governance.purpose import Purpose
     from app.models.db import DatabaseError, open_database
     from app.registry.service import Registry
 
@@ -751,8 +754,9 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
             camera = next((c for c in Registry(sessions).list_cameras() if c.name == args.camera), None)
             if camera is None:
                 raise CaseError(f"no camera named {args.camera!r} in {_which_db(settings)}")
+            viewed_under = Purpose(incident=args.incident) if args.incident else None
             use_cases.add_to_case(sessions, args.actor, args.number, camera, when(args.start), when(args.end),
-                                  args.note)  # fmt: skip
+                                  args.note, viewed_under)  # fmt: skip
             print(f"footage of {camera.name} added to case {args.number}; its segments are on legal hold")
             return EXIT_OK
         options = ExportOptions(

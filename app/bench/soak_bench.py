@@ -334,6 +334,7 @@ def _incident_and_export(sessions: Any, cameras: list[Any], recordings: Path, ba
     from app.console import use_cases
     from app.console.actor import Actor
     from app.evidence.export import ExportOptions
+    from app.governance.purpose import Purpose
     from app.incidents.selection import rank_cameras
     from app.incidents.service import IncidentInput
 
@@ -351,7 +352,8 @@ def _incident_and_export(sessions: Any, cameras: list[Any], recordings: Path, ba
         number = f"SOAK-CASE-{turn:05d}"
         use_cases.create_case(sessions, actor, number, "soak")
         end = now - timedelta(seconds=2.5 * segment_s)  # in segments already closed and indexed
-        use_cases.add_to_case(sessions, actor, number, camera, end - timedelta(seconds=10), end, "soak")
+        use_cases.add_to_case(sessions, actor, number, camera, end - timedelta(seconds=10), end, "soak",
+                              Purpose(incident=incident.number))  # fmt: skip
         target = base / "exports" / str(turn)
         target.mkdir(parents=True)
         # A throw-away key: a benchmark never touches the agency's key.

@@ -35,8 +35,12 @@ from app.evidence.handoff import (
 from app.governance import audit
 from app.governance.gate import open_recordings as gate_recordings
 from app.governance.gate import why_not_live, why_not_play, why_not_watch
-from app.governance.policy import Policy, load_policy, parse_value, save_policy
+from app.governance.justifications import JustificationError, JustificationRow, list_justifications
+from app.governance.justifications import decide_justification as decide_justification_row
+from app.governance.justifications import request_justification as request_justification_row
+from app.governance.policy import Policy, load_policy, parse_value, policy_in, save_policy
 from app.governance.purpose import Purpose
+from app.governance.purpose_bounds import exceeded_bound
 from app.governance.requests import FootageRequests, RequestRow
 from app.governance.roles import Action
 from app.incidents.dispatch import DispatchCall
@@ -218,17 +222,20 @@ def add_to_case(
     start: datetime,
     end: datetime,
     note: str = "",
+    viewed_under: Purpose | None = None,
 ) -> int:
-    """Put a camera's footage into a case (legal hold). The case is the purpose; the owner's
-    terms still apply (registered-only cameras, revoked consent, footage on request)."""
+    """Put a camera's footage into a case (legal hold). It goes in under the purpose it is looked
+    at under (``viewed_under``: the incident the scrub view was opened from), whose bounds apply;
+    without one, the case's own, which covers only its stretches already in it. The owner's terms
+    still apply (registered-only cameras, revoked consent, footage on request)."""
     authorize(sessions, actor, Action.PUT_IN_CASE, "case", number)
     case_id = _case_id(sessions, number)
-    purpose = Purpose(case=number)
+    purpose = viewed_under if viewed_under else Purpose(case=number)
     with sessions() as s:
         reason = why_not_play(s, camera, start, end, purpose)
     if reason:
         raise _gate_refused(sessions, actor, camera, f"footage into case {number}", reason, purpose)
-    return CaseStore(sessions).add_window(case_id, camera.id, start, end, note)
+    return CaseStore(sessions).add_window(case_id, camera.id, start, end, note, purpose)
 
 
 def bookmark_in_case(
@@ -345,6 +352,7 @@ def file_marks_in_case(
     end: datetime,
     bookmarks: list[tuple[int, datetime, str]],
     note: str = "",
+    viewed_under: Purpose | None = None,
 ) -> CaseFiling:
     """The recordings view's "To case…": open the case if it is new, put every camera's marked
     window into it (each camera through the gate: a refused one is named, the others go in) and
@@ -358,7 +366,7 @@ def file_marks_in_case(
     windows = 0
     for camera in cameras:
         try:
-            add_to_case(sessions, actor, number, camera, start, end, note)
+            add_to_case(sessions, actor, number, camera, start, end, note, viewed_under)
             windows += 1
         except (CaseError, Refused) as exc:
             said = str(exc)  # a gate refusal names the camera already
@@ -396,6 +404,29 @@ def record_consent(
 
 
 # -- accountability ---------------------------------------------------------------------------
+# -- beyond a purpose's bounds: two people -----------------------------------------------------
+def request_justification(sessions: Sessions, actor: Actor, camera_id: int, purpose: Purpose, why: str,
+                          start: datetime, end: datetime, live: bool = False) -> int:  # fmt: skip
+    """Ask a supervisor to let this purpose cover a camera or a stretch it does not cover."""
+    authorize(sessions, actor, Action.VIEW_LIVE if live else Action.VIEW_RECORDINGS, "camera", camera_id)
+    camera = Registry(sessions).get(camera_id)
+    with sessions() as s:
+        exceeded = exceeded_bound(s, purpose, camera, start, end, live=live, policy=policy_in(s))
+    if exceeded is None:
+        raise JustificationError(f"the purpose '{purpose.scope()}' already covers {camera.name} then")
+    return request_justification_row(sessions, camera_id, purpose.scope(), exceeded, why, start, end,
+                                     actor.username)  # fmt: skip
+
+
+def decide_justification(sessions: Sessions, actor: Actor, justification_id: int, approve: bool) -> None:
+    authorize(sessions, actor, Action.APPROVE_JUSTIFICATION, "justification", justification_id)
+    decide_justification_row(sessions, justification_id, approve, actor.username)
+
+
+def justifications(sessions: Sessions, status: str = "") -> list[JustificationRow]:
+    return list_justifications(sessions, status)
+
+
 # -- the program's policy ---------------------------------------------------------------------
 def set_policy(sessions: Sessions, actor: Actor, key: str, value: str) -> Policy:
     """Set one value of the program's policy (every workstation and media service reads it)."""

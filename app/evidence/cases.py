@@ -123,8 +123,10 @@ class CaseStore:
                 raise CaseError(f"no incident {incident_id} or case {case_id}")
             incident.case_id = case_id
 
-    def add_window(self, case_id: int, camera_id: int, start: datetime, end: datetime, note: str = "") -> int:
-        """Put ``camera``'s recording between ``start`` and ``end`` into the case, holding its segments."""
+    def add_window(self, case_id: int, camera_id: int, start: datetime, end: datetime, note: str = "",
+                   viewed_under: Purpose | None = None) -> int:  # fmt: skip
+        """Put ``camera``'s recording between ``start`` and ``end`` into the case, holding its segments;
+        checked under the purpose it is looked at under (else the case's own)."""
         start, end = _utc(start, "window start"), _utc(end, "window end")
         if end <= start:
             raise CaseError(f"window ends ({end:%H:%M:%S}) before it starts ({start:%H:%M:%S}) UTC")
@@ -140,7 +142,7 @@ class CaseStore:
             if case is None or camera is None:
                 raise CaseError(f"no case {case_id} or camera {camera_id}")
             # The owner's terms hold here too: registered-only, revoked, or not approved on request.
-            refusal = why_not_play(s, row, start, end, Purpose(case=case.number))
+            refusal = why_not_play(s, row, start, end, viewed_under or Purpose(case=case.number))
             if refusal:
                 raise CaseError(f"{camera.name}: {refusal}")
             segments = overlapping_segments(s, camera_id, start, end)

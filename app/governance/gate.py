@@ -6,9 +6,10 @@ question. Each answers why not (a sentence an operator can act on), or None when
 - :func:`why_not_used`: may its footage be used for an incident (ranked as usable)?
 - :func:`why_not_now`: is now inside the owner's live-viewing window?
 - :func:`why_not_watch`: may this viewer watch it live now, with this purpose (terms, window,
-  purpose)? The media service asks before it relays a stream.
+  purpose, and the purpose's bounds: :mod:`app.governance.purpose_bounds`)? The media service
+  asks before it relays a stream.
 - :func:`why_not_play`: may its recordings of a stretch of time be opened with this purpose
-  (terms, the owner's approval for footage on request, purpose)?
+  (terms, the owner's approval for footage on request, purpose and its bounds)?
 - :func:`open_recordings`: :func:`why_not_play` for several cameras, each playback or refusal
   written to the audit log in the same transaction.
 """
@@ -29,6 +30,7 @@ from app.governance.purpose import (
     purpose_needed_for,
     purpose_problem,
 )
+from app.governance.purpose_bounds import bounds_problem
 from app.governance.requests import covering_request, pending_request
 from app.models.db import write_transaction
 from app.models.enums import CameraStatus, SharingTerms
@@ -77,7 +79,8 @@ def why_not_watch(s: Session, camera: CameraRow, purpose: Purpose, now: datetime
     if refusal:
         return refusal
     if needs_purpose(camera, home):
-        return purpose_problem(s, purpose, purpose_needed_for(camera, home))
+        problem = purpose_problem(s, purpose, purpose_needed_for(camera, home))
+        return problem or bounds_problem(s, purpose, camera, now, now, live=True)
     return None
 
 
@@ -117,7 +120,8 @@ def why_not_play(
             return f"owner has not yet approved request {pending.id}; an approval must cover {stretch}"
         return f"recorded on request: ask the owner for {stretch} (rtcc request add) and mark the approval"
     if needs_purpose(camera, home):
-        return purpose_problem(s, purpose, purpose_needed_for(camera, home))
+        problem = purpose_problem(s, purpose, purpose_needed_for(camera, home))
+        return problem or bounds_problem(s, purpose, camera, start, end, live=False)
     return None
 
 

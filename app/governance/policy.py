@@ -62,8 +62,13 @@ class PolicyError(ValueError):
 
 def load_policy(sessions: sessionmaker[Session]) -> Policy:
     with sessions() as s:
-        row = s.scalar(select(ProgramPolicy).order_by(ProgramPolicy.id.desc()).limit(1))
-        return _from_document(json.loads(row.document)) if row is not None else Policy()
+        return policy_in(s)
+
+
+def policy_in(s: Session) -> Policy:
+    """The policy as the caller's transaction sees it."""
+    row = s.scalar(select(ProgramPolicy).order_by(ProgramPolicy.id.desc()).limit(1))
+    return _from_document(json.loads(row.document)) if row is not None else Policy()
 
 
 def _from_document(document: dict[str, Any]) -> Policy:

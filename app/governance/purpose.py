@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.geo.geometry import haversine_m
+from app.governance.policy import NUMBERED_BASES, policy_in
 from app.models.enums import OwnerType
 from app.models.rows import CameraRow
 from app.models.tables import Case, Incident
@@ -31,11 +32,15 @@ class Purpose:
     incident: str = ""
     case: str = ""
     reason: str = ""
+    # The legal basis of the access (one of the policy's: owner's consent, exigent circumstances,
+    # warrant NUMBER, court order NUMBER); empty when none was stated.
+    basis: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.incident.strip() or self.case.strip() or self.reason.strip())
 
-    def describe(self) -> str:
+    def scope(self) -> str:
+        """What the access is for, without its legal basis (what a justification covers)."""
         parts = []
         if self.incident.strip():
             parts.append(f"incident {self.incident.strip()}")
@@ -45,6 +50,11 @@ class Purpose:
             parts.append(f"reason: {self.reason.strip()}")
         return "; ".join(parts)
 
+    def describe(self) -> str:
+        """As the audit log records it: the scope, then "basis: …" when one was stated."""
+        basis = f"basis: {self.basis.strip()}" if self.basis.strip() else ""
+        return "; ".join(p for p in (self.scope(), basis) if p)
+
     @property
     def number(self) -> str:
         """The case or incident number an audit entry files this access under."""
@@ -52,7 +62,7 @@ class Purpose:
 
     def query(self) -> str:
         """The URL query form (without ``?``) the media service reads."""
-        fields = {"incident": self.incident, "case": self.case, "reason": self.reason}
+        fields = {"incident": self.incident, "case": self.case, "reason": self.reason, "basis": self.basis}
         # Whitespace folded to single spaces: a URL handed to libVLC carries no newlines or tabs.
         return urlencode({k: " ".join(v.split()) for k, v in fields.items() if v.strip()})
 
@@ -61,7 +71,7 @@ class Purpose:
         def one(key: str) -> str:
             return " ".join((params.get(key) or [""])[0][:MAX_PURPOSE_CHARS].split())
 
-        return cls(one("incident"), one("case"), one("reason"))
+        return cls(one("incident"), one("case"), one("reason"), one("basis"))
 
 
 def outside_home(camera: CameraRow, home: frozenset[str]) -> bool:
@@ -105,6 +115,19 @@ def purpose_problem(s: Session, purpose: Purpose, needed_for: str = "a private c
     reason = purpose.reason.strip()
     if reason and not purpose.number and len(reason) < MIN_REASON_CHARS:
         return f"a written reason must say why in at least {MIN_REASON_CHARS} characters"
+    return basis_problem(purpose.basis, policy_in(s).legal_bases)
+
+
+def basis_problem(basis: str, bases: tuple[str, ...]) -> str | None:
+    """What is wrong with a stated legal basis (none stated is allowed: the report says so)."""
+    basis = " ".join(basis.split())
+    if not basis:
+        return None
+    kind = next((b for b in bases if basis == b or basis.startswith(b + " ")), None)
+    if kind is None:
+        return f"legal basis '{basis}' is not one of the program's: {', '.join(bases)}"
+    if kind in NUMBERED_BASES and basis == kind:
+        return f"a {kind} is named with its number, e.g. '{kind} 2026-0042'"
     return None
 
 

@@ -34,6 +34,7 @@ class Action(StrEnum):
     MANAGE_USERS = "add users and change roles"
     MANAGE_SIGNING_KEY = "move the evidence signing key"
     SET_POLICY = "change the program's caps and reporting rules"
+    APPROVE_JUSTIFICATION = "approve or deny a justification to go beyond a purpose's bounds"
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -42,7 +43,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     }),
     Role.SUPERVISOR: frozenset({
         Action.VIEW_LIVE, Action.VIEW_RECORDINGS, Action.ENTER_INCIDENT, Action.PUT_IN_CASE,
-        Action.REMOVE_FROM_CASE, Action.APPROVE_REQUEST, Action.RECORD_CONSENT,
+        Action.REMOVE_FROM_CASE, Action.APPROVE_REQUEST, Action.RECORD_CONSENT, Action.APPROVE_JUSTIFICATION,
     }),
     Role.EVIDENCE_TECHNICIAN: frozenset({Action.VIEW_RECORDINGS, Action.PUT_IN_CASE, Action.EXPORT_EVIDENCE}),
     # Auditors read what happened; they do not watch cameras or handle evidence.

@@ -414,3 +414,27 @@ class ProgramPolicy(Base):
     document: Mapped[str] = mapped_column(Text, default="{}")
     changed_by: Mapped[str] = mapped_column(String(64), default="")
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Justification(Base):
+    """An access beyond a purpose's bounds (a camera outside the incident's radius, footage
+    outside its window, a written reason bound to no incident): the operator's justification and
+    a supervisor's answer, two different people, both recorded. While approved it covers that
+    camera, that purpose and that stretch of time."""
+
+    __tablename__ = "justifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", name="fk_justifications_camera_id"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(600))  # the purpose as described, without its basis
+    exceeded: Mapped[str] = mapped_column(Text, default="")  # which bound, in the gate's words
+    justification: Mapped[str] = mapped_column(Text)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, approved, denied
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

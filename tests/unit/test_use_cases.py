@@ -113,6 +113,9 @@ def governed(scene: dict[str, Any]) -> dict[Action, list[tuple[str, Callable[[An
             ),
         ],
         Action.SET_POLICY: [("set_policy", lambda s, a: uc.set_policy(s, a, "suppress_below", "10"))],
+        Action.APPROVE_JUSTIFICATION: [
+            ("decide_justification", lambda s, a: uc.decide_justification(s, a, 1, True))
+        ],
     }
 
 

@@ -566,12 +566,12 @@ class ScrubWindow(QMainWindow):
             number = text
         marks = [(m.camera_id, m.at, m.note) for m in self.bookmarks]
         start, end, cameras = self.mark_in, self.mark_out, list(self.cameras)
-        session = self.session
+        session, purpose = self.session, self.purpose
         self.statusBar().showMessage(f"Putting the marked footage into case {number.strip()} …")
 
         def work() -> use_cases.CaseFiling:
             return use_cases.file_marks_in_case(session.sessions, session.actor, number, cameras, start, end,
-                                                marks, note)  # fmt: skip
+                                                marks, note, purpose)  # fmt: skip
 
         def failed(exc: BaseException) -> None:
             self.statusBar().clearMessage()
