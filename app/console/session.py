@@ -30,6 +30,7 @@ from app.console.events import (
     SignedIn,
 )
 from app.governance.identity import sign_in
+from app.governance.policy import Policy
 from app.governance.purpose import Purpose, PurposeBook
 from app.models.change_feed import Change
 from app.models.enums import CameraStatus
@@ -68,6 +69,8 @@ class Session:
         self.actor = actor
         self.cameras: dict[int, CameraRow] = {}
         self.purposes = PurposeBook()
+        # The program's longest live view before the purpose is stated again (its policy's cap).
+        self.live_view_minutes = Policy().live_view_max_minutes
         self.events = SessionEvents()
         self._mark: tuple[int, str] | None = None
         self._read_at = 0.0

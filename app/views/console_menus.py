@@ -83,6 +83,14 @@ def build_menus(w: MainWindow) -> None:
         w.incidents_ui.show_requests,
         "requests",
     )
+    add_action(
+        w,
+        evidence_menu,
+        "&Justifications to approve…",
+        "Ctrl+Shift+J",
+        w.incidents_ui.show_justifications,
+        "justifications",
+    )
     evidence_menu.addSeparator()
     add_action(w, evidence_menu, "&Audit log…", "Ctrl+Shift+A", w.incidents_ui.show_audit, "audit_log")
 

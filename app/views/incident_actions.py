@@ -248,3 +248,13 @@ class IncidentActions(ConsolePart):
         )
         dialog.show()
         dialog._verify_other()
+
+    def show_justifications(self) -> QDialog:
+        """A supervisor's list of justifications to approve or deny (two people for going beyond a
+        purpose's bounds)."""
+        from app.views.justifications_dialog import JustificationsDialog
+
+        dialog = JustificationsDialog(self.console.session, self.console)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog

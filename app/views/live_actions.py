@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from PySide6.QtCore import Qt
 
+from app.console import use_cases
 from app.governance.gate import why_not_live, why_not_watch
 from app.governance.identity import current_user
 from app.governance.purpose import Purpose, asked_for_its_division, needs_purpose, purpose_problem
@@ -77,7 +79,21 @@ class LiveActions(ConsolePart):
 
             console.tasks.run(work, done, lambda exc: dialog.refuse(f"cannot check the purpose: {exc}"))
 
+        def ask_supervisor(purpose: Purpose, why: str) -> None:
+            # A live view asks for the program's longest live view from now; anything else for the
+            # incident's time (the scrub view's own refusals name their stretch).
+            now = datetime.now(UTC)
+            until = now + timedelta(minutes=self.console.session.live_view_minutes)
+            session = console.session
+
+            def ask() -> int:
+                return use_cases.request_justification(session.sessions, session.actor, camera.id, purpose,
+                                                       why, now, until, live=live)  # fmt: skip
+
+            console.tasks.run(ask, dialog.justification_sent, lambda exc: dialog.refuse(str(exc)))
+
         dialog.sig_purpose_stated.connect(check)
+        dialog.sig_justification_asked.connect(ask_supervisor)
         dialog.open()
         return dialog
 

@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
             "new_incident": Action.ENTER_INCIDENT, "add_camera": Action.EDIT_REGISTRY,
             "edit_camera": Action.EDIT_REGISTRY, "retire_camera": Action.EDIT_REGISTRY,
             "import_cameras": Action.EDIT_REGISTRY, "audit_log": Action.READ_AUDIT,
+            "justifications": Action.APPROVE_JUSTIFICATION,
         }  # fmt: skip
         for action in self.actions_list:
             needed = gated.get(action.objectName())
