@@ -107,8 +107,11 @@ def _parser() -> argparse.ArgumentParser:
     cwin.add_argument("--start", required=True, help="ISO 8601 time with zone, e.g. 2026-11-25T19:30:00Z")
     cwin.add_argument("--end", required=True)
     cwin.add_argument("--note", default="")
-    cwin.add_argument("--incident", default="",
-                      help="the incident it is looked at under (its place and time bound what it covers)")
+    cwin.add_argument(
+        "--incident",
+        default="",
+        help="the incident it is looked at under (its place and time bound what it covers)",
+    )
     exp = sub.add_parser("export", help="export a case as a signed, verified package")
     exp.add_argument("number", help="case number")
     exp.add_argument("--to", required=True, type=Path, help="target folder (USB drive or network share)")
