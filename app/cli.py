@@ -148,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     uadd.add_argument(
         "--role", required=True, help="operator, supervisor, evidence_technician, auditor, administrator"
     )
+    uadd.add_argument("--reports-to", default="", help="whom this person reports to (a user name)")
     usub.add_parser("list", help="list accounts")
     urole = usub.add_parser("set-role", help="change a person's role")
     urole.add_argument("username")
@@ -587,7 +588,7 @@ def _users(settings: Settings, args: argparse.Namespace) -> int:
             password = os.environ.get("RTCC_NEW_PASSWORD") or _ask_password(
                 f"new password for {args.username}: ", "RTCC_NEW_PASSWORD"
             )
-            account = accounts.add(args.username, args.full_name, args.role, password)
+            account = accounts.add(args.username, args.full_name, args.role, password, args.reports_to)
             print(f"added {account.username} ({account.role.value})")
             return EXIT_OK
         account = accounts.set_role(args.username, args.role)

@@ -53,6 +53,7 @@ from app.registry.division_report import DivisionFigures
 from app.registry.division_report import division_report as count_by_division
 from app.registry.records import CameraRecord, validate_camera
 from app.registry.service import ImportReport, Progress, Registry
+from app.reports.anomalies import Flag, dismiss, find_anomalies
 from app.reports.owner import OwnerReport, owner_report
 from app.reports.public import ReportCheck, check_report, make_report
 from app.video.segment_close import SegmentNotClosed
@@ -466,6 +467,22 @@ def make_owner_report(
     audit.record(sessions, "owner's report made", target_type="owner", target_id=owner, user=actor.username,
                  workstation=actor.workstation, details=made)  # fmt: skip
     return report
+
+
+def review_anomalies(sessions: Sessions, actor: Actor, since: datetime, until: datetime) -> list[Flag]:
+    """The auditor's second looks; the review itself goes on the chain."""
+    authorize(sessions, actor, Action.READ_AUDIT, "anomalies", "")
+    flags = find_anomalies(sessions, since, until)
+    open_flags = sum(1 for f in flags if not f.dismissed)
+    details = f"{len(flags)} flagged ({open_flags} not dismissed), {since:%Y-%m-%d} to {until:%Y-%m-%d}"
+    audit.record(sessions, "anomalies reviewed", target_type="anomaly", user=actor.username,
+                 workstation=actor.workstation, details=details)  # fmt: skip
+    return flags
+
+
+def dismiss_anomaly(sessions: Sessions, actor: Actor, key: str, reason: str) -> None:
+    authorize(sessions, actor, Action.READ_AUDIT, "anomaly", key)
+    dismiss(sessions, key, reason, actor.username)
 
 
 def division_report(sessions: Sessions, actor: Actor, days: int = 30) -> list[DivisionFigures]:

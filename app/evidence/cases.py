@@ -170,6 +170,7 @@ class CaseStore:
                 "footage put into case (legal hold)",
                 target_type="camera",
                 target_id=camera_id,
+                purpose=(viewed_under or Purpose(case=case.number)).describe(),
                 case_number=case.number,
                 details=reason,
             )

@@ -76,7 +76,9 @@ class AccountStore:
         with self.sessions() as s:
             return int(s.scalar(select(func.count(User.id))) or 0)
 
-    def add(self, username: str, display_name: str, role: Role | str, password: str) -> Account:
+    def add(
+        self, username: str, display_name: str, role: Role | str, password: str, reports_to: str = ""
+    ) -> Account:
         username = username.strip().lower()
         if not USERNAME.match(username):
             raise AccountError(f"user name {username!r}: 2-64 characters, a letter first, then a-z 0-9 . _ -")
@@ -98,12 +100,13 @@ class AccountStore:
                         display_name=display_name.strip(),
                         role=role.value,
                         password_hash=hash_password(password),
+                        reports_to=reports_to.strip().lower(),
                     )
                 )
                 s.flush()
-                audit.append(
-                    s, "user added", target_type="user", target_id=username, details=f"role {role.value}"
-                )
+                boss = reports_to.strip().lower()
+                details = f"role {role.value}" + (f"; reports to {boss}" if boss else "")
+                audit.append(s, "user added", target_type="user", target_id=username, details=details)
         except IntegrityError:
             raise AccountError(f"user {username} already exists") from None
         return Account(username, display_name.strip(), role, True)

@@ -48,6 +48,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # scrypt$n$r$p$salt$hash (hex); never the password itself.
     password_hash: Mapped[str] = mapped_column(String(300), default="")
+    # Whom this person reports to (a user name; "" for none): the auditor's anomalies flag a
+    # justification approved by the requester's own subordinate.
+    reports_to: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Division(Base):

@@ -111,6 +111,8 @@ def governed(scene: dict[str, Any]) -> dict[Action, list[tuple[str, Callable[[An
                 "make_owner_report",
                 lambda s, a: uc.make_owner_report(s, a, "Sunset Liquor", NOW - timedelta(days=1), NOW),
             ),
+            ("review_anomalies", lambda s, a: uc.review_anomalies(s, a, NOW - timedelta(days=1), NOW)),
+            ("dismiss_anomaly", lambda s, a: uc.dismiss_anomaly(s, a, "rule:0", "looked at it, fine")),
         ],
         Action.SET_POLICY: [("set_policy", lambda s, a: uc.set_policy(s, a, "suppress_below", "10"))],
         Action.APPROVE_JUSTIFICATION: [
