@@ -30,7 +30,7 @@ from app.console.events import (
     SignedIn,
 )
 from app.governance.identity import sign_in
-from app.governance.policy import Policy
+from app.governance.policy import Policy, load_policy
 from app.governance.purpose import Purpose, PurposeBook
 from app.models.change_feed import Change
 from app.models.enums import CameraStatus
@@ -47,6 +47,7 @@ REREAD_S = 60.0
 class RegistryRead:
     mark: tuple[int, str]
     cameras: list[CameraRow]
+    policy: Policy | None = None  # the program's, read with the registry
 
 
 class SessionEvents:
@@ -69,8 +70,8 @@ class Session:
         self.actor = actor
         self.cameras: dict[int, CameraRow] = {}
         self.purposes = PurposeBook()
-        # The program's longest live view before the purpose is stated again (its policy's cap).
-        self.live_view_minutes = Policy().live_view_max_minutes
+        # The program's caps and reporting rules, as last read with the registry.
+        self.policy = Policy()
         self.events = SessionEvents()
         self._mark: tuple[int, str] | None = None
         self._read_at = 0.0
@@ -92,12 +93,14 @@ class Session:
         mark = self.registry.change_mark()
         if not force and mark == self._mark and time.monotonic() - self._read_at < REREAD_S:
             return None
-        return RegistryRead(mark, self.registry.list_cameras())
+        return RegistryRead(mark, self.registry.list_cameras(), load_policy(self.sessions))
 
     def apply(self, read: RegistryRead | None) -> CamerasChanged | None:
         """Take a read in and tell subscribers what changed (nothing: no event)."""
         if read is None:
             return None
+        if read.policy is not None:
+            self.policy = read.policy
         with self._lock:
             before = self.cameras
             after = {row.id: row for row in read.cameras}

@@ -83,7 +83,7 @@ class LiveActions(ConsolePart):
             # A live view asks for the program's longest live view from now; anything else for the
             # incident's time (the scrub view's own refusals name their stretch).
             now = datetime.now(UTC)
-            until = now + timedelta(minutes=self.console.session.live_view_minutes)
+            until = now + timedelta(minutes=self.console.session.policy.live_view_max_minutes)
             session = console.session
 
             def ask() -> int:

@@ -7,12 +7,14 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import av
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
+from app.incidents.service import IncidentInput, IncidentStore
 from app.models.db import open_database
 from app.registry.formats import RawRow
 from app.registry.service import CameraRow, Registry
@@ -23,8 +25,10 @@ from tests.unit.test_registry_io import GOOD
 pytestmark = pytest.mark.e2e
 
 
-# Test cameras belong to a business: a live view states why (the service refuses it otherwise).
-PURPOSE = "reason=testing+the+relay+against+the+camera+simulator"
+# Test cameras belong to a business: a live view states why (the service refuses it otherwise),
+# under an open incident at their place (GOOD's), which cameras_on enters.
+LIVE_INCIDENT = "E2E-LIVE"
+PURPOSE = f"incident={LIVE_INCIDENT}"
 
 
 def live(service: MediaService, camera_id: int | str, stream: str = "sub") -> str:
@@ -45,6 +49,10 @@ def cameras_on(
         }
         rows.append(RawRow(n + 1, fields | extra))
     registry.import_rows(rows)
+    store = IncidentStore(registry._sessions)
+    if not any(i.number == LIVE_INCIDENT for i in store.recent(50)):
+        place = (float(GOOD["latitude"]), float(GOOD["longitude"]))
+        store.create(IncidentInput(LIVE_INCIDENT, "test", datetime.now(UTC), "UTC", *place, 300.0), [])
     return {r.name: r for r in registry.list_cameras()}
 
 

@@ -18,9 +18,11 @@ from app.playback.timeline import ALTERED, MISSING, OK, load_timelines
 from app.registry.service import Registry
 from app.video.barcode import decode
 from tests.e2e.conftest import Recorded
+from tests.e2e.test_media_service import LIVE_INCIDENT
 
-# The recorded camera is a business's: opening its recordings states why.
-REVIEW = Purpose(reason="reviewing the recorded lobby camera in a test")
+# The recorded camera is a business's: opening its recordings states why (the incident at its
+# place that the recording fixture enters).
+REVIEW = Purpose(incident=LIVE_INCIDENT)
 
 pytestmark = pytest.mark.e2e
 

@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from app.governance.gate import why_not_live
+from app.models.enums import OwnerType
 from app.video.sources import libvlc_opens_rtsp
 from app.views.camera_list import ROW_ROLE
 from app.views.console_part import ConsolePart
@@ -50,15 +51,23 @@ class WallController(ConsolePart):
         self._say(f"Tile {tile.index + 1} now plays {how}.", 5000)
 
     def start_tour(self, whole_wall: bool, seconds: int | None = None) -> None:
-        """Tour the cameras the camera list shows (its search and filters) that allow live view;
-        private cameras only once a purpose has been stated for them (a tour never asks)."""
+        """Tour the cameras the camera list shows (its search and filters) that allow live view.
+        Private cameras never tour unless the program's policy allows it (its cap), and then only
+        once a purpose has been stated for them (a tour never asks)."""
         assert self.wall is not None
         panel = self.console.camera_panel
         listed = [panel.proxy.index(r, 0).data(ROW_ROLE) for r in range(panel.proxy.rowCount())]
         allowed = [c for c in listed if why_not_live(c) is None]
+        if not self.console.session.policy.private_cameras_on_tours:
+            public = [c for c in allowed if c.owner_type == OwnerType.PUBLIC_AGENCY]
+            capped, allowed = len(allowed) - len(public), public
+        else:
+            capped = 0
         cameras = [c for c in allowed if not self.console.live.purpose_missing(c)]
         unstated = len(allowed) - len(cameras)
         left_out = f"; {unstated} private camera(s) left out: no purpose stated for them" if unstated else ""
+        if capped:
+            left_out += f"; {capped} private camera(s) left out: the program allows none on a tour"
         if not cameras:
             self._say(
                 f"No camera in the list may be shown live{left_out}; change the search or filters, or "
