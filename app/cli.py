@@ -162,6 +162,10 @@ def _parser() -> argparse.ArgumentParser:
         aexp.add_argument(name, default="")
     aexp.add_argument("--since", default=None, help="ISO 8601 time")
     aexp.add_argument("--until", default=None, help="ISO 8601 time")
+    from app.oversight_commands import add_audit_parsers, add_justify_parser
+
+    add_audit_parsers(asub)
+    add_justify_parser(sub)
 
     from app.policy_commands import add_parser as add_policy
     from app.report_commands import add_parser as add_report
@@ -347,6 +351,10 @@ def _main(argv: Sequence[str] | None) -> int:
         from app.report_commands import run as run_report
 
         return run_report(settings, args)
+    if command == "justify":
+        from app.oversight_commands import run_justify
+
+        return run_justify(settings, args)
     if command == "policy":
         from app.policy_commands import run as run_policy
 
@@ -498,6 +506,7 @@ def _governed() -> dict[str, Any]:
         "retention": lambda _a: Action.READ_AUDIT,
         "report": lambda _a: Action.READ_AUDIT,
         "policy": lambda a: None if a.action == "show" else Action.SET_POLICY,
+        "justify": lambda a: None if a.action == "list" else Action.APPROVE_JUSTIFICATION,
         "cameras": lambda a: None if a.action in ("list", "export") else Action.EDIT_REGISTRY,
         "request": lambda a: {"add": Action.VIEW_RECORDINGS, "list": None}.get(
             a.action, Action.APPROVE_REQUEST
@@ -606,6 +615,10 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
     from app.models.db import open_database
 
     sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+    if args.action in ("anomalies", "dismiss"):
+        from app.oversight_commands import run_audit
+
+        return run_audit(settings, args)
     if args.action == "verify":
         check = verify_audit(sessions)
         if check.intact:

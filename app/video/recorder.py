@@ -17,6 +17,7 @@ records which clock placed it and the measured delay, in its index row and its c
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -124,7 +125,11 @@ class SegmentRecorder:
         self._first_pts: int | None = None
         self._last_pts: int | None = None
         self.delay_s: float | None = None  # how late packets arrive, last measured against RTCP
-        self._indexing: list[threading.Thread] = []
+        # Closed segments wait here for one indexing thread per recorder, which stays while
+        # segments keep coming: a thread per segment churned glibc's per-thread heaps, and the
+        # media service's memory grew with the segments (about 4 kB each, measured).
+        self._to_index: queue.Queue[tuple[Path, SegmentTime, list[CloseRequest]]] = queue.Queue()
+        self._indexer: threading.Thread | None = None
         self._close_requests: list[CloseRequest] = []  # earliest first
 
     @property
@@ -246,8 +251,7 @@ class SegmentRecorder:
         with self._lock:
             self._close()
         if wait:
-            for thread in list(self._indexing):
-                thread.join()
+            self._to_index.join()
 
     def _close(self, before: datetime | None = None) -> None:
         """End the open segment; its footage runs up to ``before`` (the keyframe that starts the
@@ -271,9 +275,28 @@ class SegmentRecorder:
             return
         # Hashing a minute of main stream takes tens of milliseconds: not on the relay's thread,
         # where it would stall live video for every viewer.
-        thread = threading.Thread(target=self._index, args=(path, placed, answered), daemon=False)
-        self._indexing = [t for t in self._indexing if t.is_alive()] + [thread]
-        thread.start()
+        self._to_index.put((path, placed, answered))
+        if self._indexer is None:
+            name = f"index camera {self.camera_id}"
+            self._indexer = threading.Thread(target=self._index_while_busy, name=name, daemon=True)
+            self._indexer.start()
+
+    def _index_while_busy(self) -> None:
+        """Index closed segments in order; end after a while with none (a camera that stopped)."""
+        idle_s = max(120.0, 2 * self.segment_s)
+        while True:
+            try:
+                path, placed, answered = self._to_index.get(timeout=idle_s)
+            except queue.Empty:
+                with self._lock:  # _close queues under this lock: nothing can slip in between
+                    if self._to_index.empty():
+                        self._indexer = None
+                        return
+                continue
+            try:
+                self._index(path, placed, answered)
+            finally:
+                self._to_index.task_done()
 
     def _place(self, arrived: datetime, last_arrived: datetime) -> SegmentTime:
         """Where the segment lies on the camera's clock, and which clock said so."""

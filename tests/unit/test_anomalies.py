@@ -112,3 +112,24 @@ def test_a_dismissal_is_on_the_chain_with_its_reason(registry: Registry) -> None
         "anomalies reviewed", "anomaly dismissed", "anomalies reviewed"
     ]  # fmt: skip
     assert audit.verify_audit(registry._sessions).intact
+
+
+def test_the_command_line_lists_flags_and_dismisses_one(registry: Registry, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.cli import main
+
+    far = add(registry, "far", latitude="34.1083")
+    IncidentStore(registry._sessions).create(
+        IncidentInput("26-0042", "burglary", START, "UTC", 34.0983, -118.3267, 200.0), []
+    )
+    entry(registry, "playback opened", START + timedelta(hours=1), target_id=far.id, target_type="camera",
+          purpose="incident 26-0042")  # fmt: skip
+    monkeypatch.setenv("RTCC_DATABASE_URL", str(registry._sessions.kw["bind"].url.render_as_string(False)))
+    assert main(["audit", "anomalies", "--since", START.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert "far from its incident" in out and "1 flagged, 1 open" in out
+    key = out.split("key ")[1].split()[0]
+    assert main(["audit", "dismiss", key, "--reason", "ok"]) == 2
+    assert "at least 10 characters" in capsys.readouterr().err
+    assert main(["audit", "dismiss", key, "--reason", "approved justification #3, read it"]) == 0
+    assert main(["audit", "anomalies", "--since", START.isoformat()]) == 0
+    assert "1 flagged, 0 open" in capsys.readouterr().out
