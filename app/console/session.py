@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
@@ -101,6 +102,7 @@ class Session:
             return None
         if read.policy is not None:
             self.policy = read.policy
+            self.purposes.max_age = timedelta(minutes=read.policy.live_view_max_minutes)
         with self._lock:
             before = self.cameras
             after = {row.id: row for row in read.cameras}

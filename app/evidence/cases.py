@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
 from app.governance.custody import append_event
-from app.governance.gate import why_not_play
+from app.governance.gate import why_not_by_terms, why_not_play
 from app.governance.identity import current_user
 from app.governance.purpose import Purpose
 from app.models.db import write_transaction
@@ -142,7 +142,13 @@ class CaseStore:
             if case is None or camera is None:
                 raise CaseError(f"no case {case_id} or camera {camera_id}")
             # The owner's terms hold here too: registered-only, revoked, or not approved on request.
-            refusal = why_not_play(s, row, start, end, viewed_under or Purpose(case=case.number))
+            # The purpose is the use case's to check (and again here when given); the owner's
+            # terms are checked whoever calls.
+            refusal = (
+                why_not_play(s, row, start, end, viewed_under)
+                if viewed_under is not None
+                else why_not_by_terms(s, row, start, end)
+            )
             if refusal:
                 raise CaseError(f"{camera.name}: {refusal}")
             segments = overlapping_segments(s, camera_id, start, end)

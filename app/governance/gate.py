@@ -103,6 +103,18 @@ def why_not_play(
     home: frozenset[str] = frozenset(),
 ) -> str | None:
     """Why this camera's recordings between start and end may not be opened, or None."""
+    refusal = why_not_by_terms(s, camera, start, end)
+    if refusal:
+        return refusal
+    if needs_purpose(camera, home):
+        problem = purpose_problem(s, purpose, purpose_needed_for(camera, home))
+        return problem or bounds_problem(s, purpose, camera, start, end, live=False)
+    return None
+
+
+def why_not_by_terms(s: Session, camera: CameraRow, start: datetime, end: datetime) -> str | None:
+    """The owner's terms alone for recordings (registered only, consent, footage on request): what
+    the stores check again whatever the purpose; :func:`why_not_play` adds the purpose."""
     if camera.sharing_terms == SharingTerms.REGISTERED_ONLY:
         return "owner's sharing terms (registered only) do not include recordings"
     if camera.consent_revoked_at is not None:
@@ -119,9 +131,6 @@ def why_not_play(
         if pending is not None:
             return f"owner has not yet approved request {pending.id}; an approval must cover {stretch}"
         return f"recorded on request: ask the owner for {stretch} (rtcc request add) and mark the approval"
-    if needs_purpose(camera, home):
-        problem = purpose_problem(s, purpose, purpose_needed_for(camera, home))
-        return problem or bounds_problem(s, purpose, camera, start, end, live=False)
     return None
 
 

@@ -7,9 +7,9 @@ the live URL's query) and is written on every audit entry the access makes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -149,19 +149,26 @@ class PurposeBook:
     """What this console stated for which camera, so it asks once per incident.
 
     An incident's number becomes the purpose of all its cameras when the incident is entered or
-    opened; a purpose typed for one camera is kept for that camera until sign-out."""
+    opened; a purpose typed for one camera is kept for that camera until sign-out, or until the
+    program's longest live view (``max_age``, its policy's cap) has passed since it was stated:
+    then it is asked again."""
 
-    def __init__(self) -> None:
-        self._by_camera: dict[int, Purpose] = {}
+    def __init__(self, max_age: timedelta = timedelta(minutes=60),
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:  # fmt: skip
+        self._by_camera: dict[int, tuple[Purpose, datetime]] = {}
         self.last: Purpose = Purpose()
+        self.max_age = max_age
+        self.clock = clock
 
     def remember(self, purpose: Purpose, camera_ids: list[int]) -> None:
+        now = self.clock()
         for camera_id in camera_ids:
-            self._by_camera[camera_id] = purpose
+            self._by_camera[camera_id] = (purpose, now)
         self.last = purpose
 
     def for_camera(self, camera_id: int) -> Purpose:
-        return self._by_camera.get(camera_id, Purpose())
+        purpose, stated = self._by_camera.get(camera_id, (Purpose(), self.clock()))
+        return purpose if self.clock() - stated < self.max_age else Purpose()
 
     def forget_all(self) -> None:
         self._by_camera.clear()

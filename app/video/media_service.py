@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import __version__
 from app.governance import audit
 from app.governance.gate import why_not_watch
+from app.governance.policy import load_policy
 from app.governance.purpose import Purpose, outside_home
 from app.native_memory import start_heap_trimming
 from app.periodic import Periodic
@@ -475,6 +476,11 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
                 return
             queue_ = relay.fanout.subscribe()
             started = time.monotonic()
+            # A view under a stated purpose lasts at most the program's cap; then the purpose is
+            # stated again (the console asks; another client reconnects with it).
+            cap = load_policy(service.sessions).live_view_max_minutes if viewer.purpose else None
+            deadline = service.clock() + timedelta(minutes=cap) if cap else None
+            ended = ""
             with service._lock:
                 service.open_views += 1
             service.audit_view("live view started", camera_id, viewer, f"{stream} stream{source.note}")
@@ -493,12 +499,15 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
                     if chunk is None:
                         break
                     self.wfile.write(chunk)
+                    if deadline is not None and service.clock() >= deadline:
+                        ended = f"; ended after the program's {cap} minutes: the purpose is stated again"
+                        break
             except (BrokenPipeError, ConnectionResetError):
                 pass
             finally:
                 relay.fanout.unsubscribe(queue_)
                 seconds = time.monotonic() - started
-                stopped = f"{stream} stream, {seconds:.0f} s"
+                stopped = f"{stream} stream, {seconds:.0f} s{ended}"
                 service.audit_view("live view stopped", camera_id, viewer, stopped)
                 with service._lock:
                     service.open_views -= 1

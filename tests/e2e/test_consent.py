@@ -18,7 +18,7 @@ from app.models.db import open_database
 from app.models.tables import Camera
 from app.video.media_service import MediaService
 from app.video.simulator_process import SimulatorProcess
-from tests.e2e.test_media_service import cameras_on, get, live
+from tests.e2e.test_media_service import LIVE_INCIDENT, cameras_on, get, live
 
 pytestmark = pytest.mark.e2e
 
@@ -80,6 +80,8 @@ def test_live_views_state_a_purpose_keep_the_owners_window_and_are_audited(
         emergency={"index": "2", "live_window": "active_incident"},
         traffic={"index": "3", "owner_type": "public_agency", "owner_name": "LADOT"},
     )
+    # The owner's "active incident only" window is what is tested here: no incident is open yet.
+    IncidentStore(service.sessions).close(LIVE_INCIDENT)
     base = service.base_url
     shop, emergency, traffic = cams["shop"].id, cams["emergency"].id, cams["traffic"].id
     # A private camera without a purpose, or with one that does not hold, is refused with the reason.

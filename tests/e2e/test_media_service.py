@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -210,3 +211,37 @@ def test_console_reuses_a_service_only_for_its_own_registry(tmp_path: Path, sett
         child.close()
     finally:
         running.close()
+
+
+def test_a_view_under_a_purpose_ends_at_the_programs_cap(
+    simulator: SimulatorProcess, service: MediaService
+) -> None:
+    """After ``live_view_max_minutes`` the purpose is stated again: the service ends the view
+    (its clock is moved past the cap here) and says why in the audit log."""
+    from datetime import timedelta
+
+    from app.governance import audit
+
+    cams = cameras_on(simulator, service.registry, shop={})
+    received, ended = [0], threading.Event()
+
+    def watch() -> None:
+        with urllib.request.urlopen(live(service, cams["shop"].id) + "&user=jdoe", timeout=30) as reply:
+            while chunk := reply.read(4096):
+                received[0] += len(chunk)
+        ended.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    deadline = time.monotonic() + 30
+    while received[0] < 20_000:
+        assert time.monotonic() < deadline, "no video"
+        time.sleep(0.05)
+    assert not ended.is_set()
+    later = datetime.now(UTC) + timedelta(minutes=61)
+    service.clock = lambda: later  # an hour and a minute on
+    assert ended.wait(10), "the view should have ended at the cap"
+    deadline = time.monotonic() + 5
+    while not (stops := [e for e in audit.query(service.sessions) if e.action == "live view stopped"]):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert "ended after the program's 60 minutes: the purpose is stated again" in stops[-1].details

@@ -229,3 +229,13 @@ def test_a_camera_outside_the_workstations_divisions_needs_a_purpose_whoever_ask
     assert shown == {street.id: None}
     opened = [e for e in audit.query(sessions) if e.action == "playback opened"][-1]
     assert "outside the workstation's divisions" in opened.details and opened.purpose
+
+
+def test_a_stated_purpose_is_asked_again_after_the_programs_longest_live_view() -> None:
+    now = [datetime(2026, 11, 30, 10, 0, tzinfo=UTC)]
+    book = PurposeBook(max_age=timedelta(minutes=60), clock=lambda: now[0])
+    book.remember(Purpose(incident="26-0042"), [7])
+    now[0] += timedelta(minutes=59)
+    assert book.for_camera(7) == Purpose(incident="26-0042")
+    now[0] += timedelta(minutes=2)
+    assert not book.for_camera(7)  # stated 61 minutes ago: asked again
