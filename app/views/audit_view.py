@@ -24,13 +24,16 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.console.actor import Actor
 from app.governance import audit
 from app.models.tables import AuditEvent
+from app.views.oversight_panel import OversightPanel
 from app.views.plain import plain_label, plain_tooltip
 from app.views.tasks import TaskRunner
 
@@ -83,6 +86,7 @@ class AuditDialog(QDialog):
         sessions: sessionmaker[Session],
         camera_names: dict[int, str] | None = None,
         parent: QWidget | None = None,
+        actor: Actor | None = None,
     ) -> None:
         super().__init__(parent)
         self.sessions = sessions
@@ -147,7 +151,21 @@ class AuditDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.chain)
         layout.addLayout(filters)
-        layout.addWidget(self.table, 1)
+        self.oversight: OversightPanel | None = None
+        if actor is None:
+            layout.addWidget(self.table, 1)
+        else:  # the console's auditor: second looks and reports beside the entries
+            self.tabs = QTabWidget(self)
+            self.tabs.addTab(self.table, "&Entries")
+            panel = self.oversight = OversightPanel(sessions, actor, self.period, self)
+            self.tabs.addTab(panel, "Second &looks and reports")
+
+            def first_look(index: int) -> None:
+                if index == 1 and not panel.flags:
+                    panel.look_again()
+
+            self.tabs.currentChanged.connect(first_look)
+            layout.addWidget(self.tabs, 1)
         for line in (self.person, self.camera, self.case):
             line.returnPressed.connect(self.search)
 
@@ -177,6 +195,12 @@ class AuditDialog(QDialog):
             "since": utc(self.since) if self.since_on.isChecked() else None,
             "until": utc(self.until) + timedelta(seconds=59) if self.until_on.isChecked() else None,
         }
+
+    def period(self) -> tuple[datetime, datetime]:
+        """The From/Until the form says, each defaulting (30 days ending now) when unticked."""
+        filters = self.filters()
+        until = filters["until"] or datetime.now(UTC)
+        return filters["since"] or until - timedelta(days=30), until
 
     def search(self) -> None:
         try:

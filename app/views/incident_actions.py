@@ -233,7 +233,7 @@ class IncidentActions(ConsolePart):
         from app.views.audit_view import AuditDialog
 
         names = {c.id: c.name for c in self.console.cameras}
-        dialog = AuditDialog(self.console.incidents.sessions, names, self.console)
+        dialog = AuditDialog(self.console.incidents.sessions, names, self.console, self.console.session.actor)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog

@@ -69,3 +69,64 @@ def test_the_auditor_sees_a_broken_chain(registry: Registry, qtbot: QtBot) -> No
     dialog.show()
     qtbot.waitUntil(lambda: "HASH CHAIN BROKEN at entry 2" in dialog.chain.text(), timeout=5_000)
     dialog.close()
+
+
+def test_the_auditors_second_looks_and_reports_in_the_console(  # type: ignore[no-untyped-def]
+    registry: Registry, qtbot: QtBot, tmp_path: Path
+) -> None:
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from app.console.actor import Actor
+    from app.governance.roles import Role
+    from app.incidents.service import IncidentInput, IncidentStore
+    from tests.unit.test_purpose import add
+
+    far = add(registry, "far", latitude="34.1083")  # GOOD's owner, Sunset Liquor; 1.1 km north
+    reported = datetime.now(UTC) - timedelta(hours=1)
+    IncidentStore(registry._sessions).create(
+        IncidentInput("26-0042", "burglary", reported, "UTC", 34.0983, -118.3267, 200.0), []
+    )
+    audit.record(registry._sessions, "playback opened", user="ollie", target_type="camera", target_id=far.id,
+                 purpose="incident 26-0042; basis: owner's consent", details="far: a window")  # fmt: skip
+    dialog = AuditDialog(registry._sessions, {far.id: "far"}, actor=Actor("ada", Role.AUDITOR))
+    qtbot.addWidget(dialog)
+    dialog.resize(1300, 800)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    bar = dialog.tabs.tabBar()
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    panel = dialog.oversight
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
+    assert (
+        "far from its incident" in panel.list.item(0).text() and "1,112 m away" in panel.list.item(0).text()
+    )
+    QTest.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=panel.list.visualItemRect(panel.list.item(0)).center())  # fmt: skip
+    QTest.keyClicks(panel.reason, "justification #4 approved by Lt. Ray")
+    QTest.mouseClick(panel.dismiss, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: panel.list.count() == 1 and "dismissed" in panel.list.item(0).text(), timeout=10_000
+    )
+
+    panel.folder.setText(str(tmp_path / "reports"))
+    QTest.keyClicks(panel.owner, "Sunset Liquor")
+    QTest.mouseClick(panel.owner_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Wrote owner-Sunset-Liquor"), timeout=10_000)
+    QTest.mouseClick(panel.public_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Wrote transparency-"), timeout=10_000)
+    written = sorted(p.suffix for p in (tmp_path / "reports").iterdir())
+    assert written == [".csv", ".json", ".pdf", ".pdf"]
+    shots = os.environ.get("RTCC_WALKTHROUGH_SHOTS")
+    if shots:
+        dialog.grab().save(str(Path(shots) / "second-looks.png"))
+    actions = [e.action for e in audit.query(registry._sessions)]
+    assert {
+        "anomalies reviewed",
+        "anomaly dismissed",
+        "owner's report made",
+        "transparency report published",
+    } <= set(actions)
