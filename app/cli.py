@@ -854,9 +854,11 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
     import threading
 
     from app.models.db import DatabaseError, open_database
+    from app.native_memory import limit_arenas
     from app.video.media_directory import parse_divisions
     from app.video.media_service import MediaService
 
+    limit_arenas()  # before any thread starts: threads come and go here (viewers, relays, recorders)
     host = args.host or settings.media_host
     port = settings.media_port if args.port is None else args.port
     try:

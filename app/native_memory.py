@@ -79,3 +79,25 @@ def start_heap_trimming(every_s: float = TRIM_EVERY_S) -> Periodic:
     periodic = Periodic("heap trim", every_s, trim)
     periodic.start()
     return periodic
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+SERVICE_ARENAS = 2
+
+
+def limit_arenas(arenas: int = SERVICE_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for a process whose threads come and go (the media service: a
+    thread per viewer's connection, per relay, per recorder). Each new thread may take a new
+    arena, and freed pages stay scattered over them: measured with 8 cameras recording 10 s
+    segments, 13 minutes grew the resident size 6.5 MB with glibc's default arenas and 1.8 MB
+    with two. Call it before the threads start; False where it does not apply (not glibc)."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(M_ARENA_MAX, arenas))

@@ -73,3 +73,12 @@ def test_a_long_running_process_trims_its_heap_on_a_thread_of_its_own() -> None:
     finally:
         trimmer.stop(2)
     assert before - _resident_bytes() > 100 * 2**20
+
+
+def test_the_media_service_caps_glibcs_arenas_in_its_own_process() -> None:
+    import subprocess
+    import sys
+
+    code = "from app.native_memory import limit_arenas; print(limit_arenas(2))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "True"
