@@ -771,7 +771,7 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
             camera = next((c for c in Registry(sessions).list_cameras() if c.name == args.camera), None)
             if camera is None:
                 raise CaseError(f"no camera named {args.camera!r} in {_which_db(settings)}")
-            viewed_under = Purpose(incident=args.incident) if args.incident else None
+            viewed_under = Purpose.of_incident(args.incident) if args.incident else None
             use_cases.add_to_case(sessions, args.actor, args.number, camera, when(args.start), when(args.end),
                                   args.note, viewed_under)  # fmt: skip
             print(f"footage of {camera.name} added to case {args.number}; its segments are on legal hold")

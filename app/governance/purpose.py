@@ -16,12 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.geo.geometry import haversine_m
-from app.governance.policy import NUMBERED_BASES, policy_in
+from app.governance.policy import LEGAL_BASES, NUMBERED_BASES, policy_in
 from app.models.enums import OwnerType
 from app.models.rows import CameraRow
 from app.models.tables import Case, Incident
 
 MIN_REASON_CHARS = 20
+CONSENT = LEGAL_BASES[0]  # owner's consent
 MAX_PURPOSE_CHARS = 500
 # An incident counts as active for this long after it was reported, unless closed earlier.
 ACTIVE_INCIDENT_HOURS = 12
@@ -38,6 +39,13 @@ class Purpose:
 
     def __bool__(self) -> bool:
         return bool(self.incident.strip() or self.case.strip() or self.reason.strip())
+
+    @classmethod
+    def of_incident(cls, number: str) -> Purpose:
+        """The purpose the console states by itself for an incident's cameras: the incident, on
+        the owners' consent (they registered their cameras to share them on their terms); the
+        operator states another basis in the purpose dialog."""
+        return cls(incident=number, basis=CONSENT)
 
     def scope(self) -> str:
         """What the access is for, without its legal basis (what a justification covers)."""

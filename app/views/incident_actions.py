@@ -86,7 +86,7 @@ class IncidentActions(ConsolePart):
 
         def opened(viewed: list[int]) -> None:
             self._show_incident(chosen)
-            self.console.session.state_purpose(Purpose(incident=chosen.number), viewed)
+            self.console.session.state_purpose(Purpose.of_incident(chosen.number), viewed)
             self._say(
                 f"Incident {chosen.number} open again: its {len(chosen.camera_ids)} camera(s) and "
                 f"{len(set(viewed) - set(chosen.camera_ids))} other camera(s) viewed under it need no "
@@ -125,7 +125,7 @@ class IncidentActions(ConsolePart):
         self.load_handoffs(incident.id)
         names = {r.id: r.name for r in self.console.cameras}
         # The incident is the purpose for its cameras: the console does not ask again for them.
-        self.console.session.state_purpose(Purpose(incident=incident.number), list(incident.camera_ids))
+        self.console.session.state_purpose(Purpose.of_incident(incident.number), list(incident.camera_ids))
         self.console.incident_panel.show_incident(incident, names)
         self.console.docks["incident"].show()
         self.console.docks["incident"].raise_()

@@ -46,7 +46,7 @@ class LiveActions(ConsolePart):
         console = self.console
         suggested = console.session.purposes.last
         if console.incident_panel.incident is not None and not suggested:
-            suggested = Purpose(incident=console.incident_panel.incident.number)
+            suggested = Purpose.of_incident(console.incident_panel.incident.number)
         live = what == WATCH_LIVE
         home = console.session.actor.home_divisions
         why_asked = (

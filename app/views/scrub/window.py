@@ -155,7 +155,7 @@ class ScrubWindow(QMainWindow):
         self.time_zone = time_zone
         self.case_number = case_number
         # What the access is for: by default the incident the view was opened from.
-        self.purpose = purpose or Purpose(incident=case_number)
+        self.purpose = purpose or Purpose.of_incident(case_number)
         self.refusals: dict[int, str | None] = {}
         self._loaded = False
         now = datetime.now(UTC)
