@@ -244,6 +244,30 @@ def test_the_officers_page_plays_in_a_real_browser_on_a_phone_screen(
     assert seen["wide"] <= seen["screen"], f"wider than the phone: {seen}"
 
 
+def scrub_window_on_an_incident(recorded: Recorded, tmp_path: Path, qtbot, prefix: str, link_base: str):  # type: ignore[no-untyped-def]
+    """The scrub view of the recorded camera, opened from an incident at its place, active, loaded."""
+    from app.console.session import workstation_session
+    from app.views.scrub.window import HandoffTarget, ScrubWindow
+
+    sessions = recorded.sessions()
+    camera = Registry(sessions).get(recorded.camera_id)
+    reported = recorded.segments[1].start_at + timedelta(seconds=1)
+    number = f"{prefix}-{tmp_path.name[-6:]}"
+    incident = IncidentStore(sessions).create(
+        IncidentInput(number, "robbery", reported, "UTC", camera.latitude, camera.longitude, 200.0), []
+    )
+    target = HandoffTarget(tmp_path / "mdt", lambda _camera: link_base)
+    window = ScrubWindow(workstation_session(sessions), recorded.root, [camera], reported, title=number,
+                         margin=timedelta(seconds=0), case_number=number, incident_id=incident.id,
+                         handoff=target)  # fmt: skip
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.waitUntil(lambda: window.loaded, timeout=20_000)
+    return window, camera
+
+
 def test_h_in_the_scrub_view_sends_the_clip_and_shows_the_link_with_a_qr_code(  # type: ignore[no-untyped-def]
     recorded: Recorded, tmp_path: Path, qtbot
 ) -> None:
@@ -253,30 +277,13 @@ def test_h_in_the_scrub_view_sends_the_clip_and_shows_the_link_with_a_qr_code(  
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QWidget
 
-    from app.console.session import workstation_session
     from app.models.db import open_database
     from app.video.media_service import MediaService
     from app.views.handoff_dialog import HandoffDialog, QrCode
-    from app.views.scrub.window import HandoffTarget, ScrubWindow
 
-    sessions = recorded.sessions()
-    camera = Registry(sessions).get(recorded.camera_id)
-    reported = recorded.segments[1].start_at + timedelta(seconds=1)
-    number = f"HS-{tmp_path.name[-6:]}"
-    incident = IncidentStore(sessions).create(
-        IncidentInput(number, "robbery", reported, "UTC", camera.latitude, camera.longitude, 200.0), []
-    )
     service = MediaService(open_database(recorded.url), port=0, linger_s=1.0).start()
-    target = HandoffTarget(tmp_path / "mdt", lambda _camera: service.base_url)
     try:
-        window = ScrubWindow(workstation_session(sessions), recorded.root, [camera], reported, title=number,
-                             margin=timedelta(seconds=0), case_number=number, incident_id=incident.id,
-                             handoff=target)  # fmt: skip
-        qtbot.addWidget(window)
-        window.show()
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
-        qtbot.waitUntil(lambda: window.loaded, timeout=20_000)
+        window, _camera = scrub_window_on_an_incident(recorded, tmp_path, qtbot, "HS", service.base_url)
         QTest.keyClick(window, Qt.Key.Key_H)  # the operator presses H at the playhead
         qtbot.waitUntil(lambda: window.findChild(HandoffDialog) is not None, timeout=5_000)
         dialog = window.findChild(HandoffDialog)
@@ -300,27 +307,10 @@ def test_a_bookmark_is_sent_to_officers_with_its_camera_and_note(  # type: ignor
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from app.console.session import workstation_session
     from app.views.handoff_dialog import HandoffDialog
-    from app.views.scrub.window import HandoffTarget, ScrubWindow
     from tests.gui.conftest import answer_next_dialog, type_and_enter
 
-    sessions = recorded.sessions()
-    camera = Registry(sessions).get(recorded.camera_id)
-    reported = recorded.segments[1].start_at + timedelta(seconds=1)
-    number = f"HB-{tmp_path.name[-6:]}"
-    incident = IncidentStore(sessions).create(
-        IncidentInput(number, "robbery", reported, "UTC", camera.latitude, camera.longitude, 200.0), []
-    )
-    target = HandoffTarget(tmp_path / "mdt", lambda _camera: "http://127.0.0.1:9")
-    window = ScrubWindow(workstation_session(sessions), recorded.root, [camera], reported, title=number,
-                         margin=timedelta(seconds=0), case_number=number, incident_id=incident.id,
-                         handoff=target)  # fmt: skip
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
-    qtbot.waitUntil(lambda: window.loaded, timeout=20_000)
+    window, camera = scrub_window_on_an_incident(recorded, tmp_path, qtbot, "HB", "http://127.0.0.1:9")
     answered = answer_next_dialog(type_and_enter("Man in red jacket enters"))
     QTest.keyClick(window, Qt.Key.Key_B)  # the operator bookmarks the moment with a note
     qtbot.waitUntil(lambda: bool(answered), timeout=5_000)

@@ -21,7 +21,7 @@ from app.video.child_service import MediaProcess
 from app.video.media_directory import ServiceEntry, read_directory, service_for
 from app.video.media_status import describe_services, fetch_status
 from app.video.simulator_process import SimulatorProcess
-from tests.e2e.test_media_service import PURPOSE, get, read_frames
+from tests.e2e.test_media_service import PURPOSE, enter_live_incident, get, read_frames
 from tests.unit.test_registry_io import GOOD
 
 pytestmark = pytest.mark.e2e
@@ -51,12 +51,31 @@ def test_services_split_the_city_by_division_and_a_dead_one_shows_within_ten_sec
     sessions = open_database(db_url)
     registry = Registry(sessions)
     registry.import_rows([], division_boundaries())
-    registry.import_rows([
-        RawRow(2, GOOD | {"name": "HW-1", "division": "Hollywood", "main_url": simulator.url_of(1, "main"),
-                          "sub_url": simulator.url_of(1, "sub")}),
-        RawRow(3, GOOD | {"name": "VN-1", "division": "Van Nuys", "main_url": simulator.url_of(2, "main"),
-                          "sub_url": simulator.url_of(2, "sub")}),
-    ])  # fmt: skip
+    registry.import_rows(
+        [
+            RawRow(
+                2,
+                GOOD
+                | {
+                    "name": "HW-1",
+                    "division": "Hollywood",
+                    "main_url": simulator.url_of(1, "main"),
+                    "sub_url": simulator.url_of(1, "sub"),
+                },
+            ),
+            RawRow(
+                3,
+                GOOD
+                | {
+                    "name": "VN-1",
+                    "division": "Van Nuys",
+                    "main_url": simulator.url_of(2, "main"),
+                    "sub_url": simulator.url_of(2, "sub"),
+                },
+            ),
+        ]
+    )
+    enter_live_incident(registry)  # fmt: skip
     cams = {c.name: c for c in registry.list_cameras()}
     hollywood = MediaProcess(db_url, divisions="Hollywood", name="hw-media").start()
     valley = MediaProcess(db_url, divisions="Van Nuys", name="vn-media").start()

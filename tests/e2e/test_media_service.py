@@ -50,11 +50,16 @@ def cameras_on(
         }
         rows.append(RawRow(n + 1, fields | extra))
     registry.import_rows(rows)
+    enter_live_incident(registry)
+    return {r.name: r for r in registry.list_cameras()}
+
+
+def enter_live_incident(registry: Registry) -> None:
+    """The open incident at the test cameras' place (GOOD's) that PURPOSE names."""
     store = IncidentStore(registry._sessions)
     if not any(i.number == LIVE_INCIDENT for i in store.recent(50)):
         place = (float(GOOD["latitude"]), float(GOOD["longitude"]))
         store.create(IncidentInput(LIVE_INCIDENT, "test", datetime.now(UTC), "UTC", *place, 300.0), [])
-    return {r.name: r for r in registry.list_cameras()}
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@ segments are reported instead of played."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 
 from app.console.session import workstation_session
 from app.governance.purpose import Purpose
+from app.incidents.service import IncidentInput, IncidentStore
 from app.playback.reader import FrameReader
 from app.playback.timeline import ALTERED, MISSING, OK, load_timelines
 from app.registry.service import Registry
@@ -278,12 +281,17 @@ def test_an_incident_before_any_recording_says_so(recorded: Recorded, qtbot) -> 
     from app.views.scrub.window import ScrubWindow
 
     camera = next(c for c in Registry(recorded.sessions()).list_cameras() if c.id == recorded.camera_id)
+    early = recorded.segments[0].start_at - timedelta(days=3)
+    number = f"EARLY-{os.getpid()}-{time.monotonic_ns()}"  # an incident of three days before, at the camera
+    IncidentStore(recorded.sessions()).create(
+        IncidentInput(number, "burglary", early, "UTC", camera.latitude, camera.longitude, 200.0), []
+    )
     window = ScrubWindow(
         workstation_session(recorded.sessions()),
         recorded.root,
         [camera],
-        recorded.segments[0].start_at - timedelta(days=3),
-        purpose=REVIEW,
+        early,
+        purpose=Purpose.of_incident(number),
     )
     qtbot.addWidget(window)
     window.show()

@@ -345,9 +345,12 @@ def test_map_benchmark_reports_its_figures(qtbot: QtBot) -> None:
 
 
 def test_the_selected_camera_can_be_dragged_from_the_map_onto_a_tile(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
     from PySide6.QtCore import QMimeData, QPointF, Qt
     from PySide6.QtGui import QDropEvent
 
+    from app.incidents.service import IncidentInput, IncidentStore
     from app.views.purpose_dialog import PurposeDialog
     from app.views.wall.tile import map_camera_id
 
@@ -391,7 +394,11 @@ def test_the_selected_camera_can_be_dragged_from_the_map_onto_a_tile(make_window
     drop(f"rtcc-camera:{private.id}", 2)
     assert window.wall.visible_tiles[2].camera is None
     dialog = next(d for d in window.findChildren(PurposeDialog) if d.isVisible())
-    dialog.reason.setPlainText("following a suspect seen running north on this street")
+    near = (private.latitude, private.longitude, 200.0)
+    IncidentStore(window.session.sessions).create(
+        IncidentInput("26-0808", "robbery", datetime.now(UTC), "UTC", *near), []
+    )
+    dialog.incident.setText("26-0808")  # the suspect ran past this camera: the incident covers it
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: window.wall.visible_tiles[2].camera == private, timeout=5_000)
     for text in (

@@ -22,7 +22,7 @@ from app.video.simulator_process import SimulatorProcess
 from app.video.vlc_player import VlcEngine
 from app.views.wall.tile import TileState, VideoTile
 from app.views.wall.wall import VideoWall, tile_cells
-from tests.e2e.test_media_service import cameras_on, live
+from tests.e2e.test_media_service import LIVE_INCIDENT, cameras_on, live
 from tests.gui.conftest import answer_next_dialog, type_and_enter
 
 LIVE_TIMEOUT = 30_000
@@ -191,6 +191,7 @@ def test_terms_that_forbid_live_view_keep_the_tile_dark(make_wall, simulator: Si
 def test_a_tile_the_service_refuses_says_why_and_stops_retrying(make_wall, simulator: SimulatorProcess,
                                                                 service: MediaService, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
     cams = cameras_on(simulator, service.registry, night={"live_window": "active_incident"})
+    IncidentStore(service.sessions).close(LIVE_INCIDENT)  # no incident open: the owner's window is shut
     wall = make_wall(cams)
     tile = wall.put_camera(cams["night"])  # the console cannot know; the media service refuses
     qtbot.waitUntil(lambda: tile.state == TileState.REVOKED, timeout=LIVE_TIMEOUT)
