@@ -162,13 +162,13 @@ def _parser() -> argparse.ArgumentParser:
         aexp.add_argument(name, default="")
     aexp.add_argument("--since", default=None, help="ISO 8601 time")
     aexp.add_argument("--until", default=None, help="ISO 8601 time")
-    from app.oversight_commands import add_audit_parsers, add_justify_parser
+    from app.cli_oversight import add_audit_parsers, add_justify_parser
 
     add_audit_parsers(asub)
     add_justify_parser(sub)
 
-    from app.policy_commands import add_parser as add_policy
-    from app.report_commands import add_parser as add_report
+    from app.cli_policy import add_parser as add_policy
+    from app.cli_reports import add_parser as add_report
 
     add_report(sub)
     add_policy(sub)
@@ -348,15 +348,15 @@ def _main(argv: Sequence[str] | None) -> int:
     if command == "retention":
         return _retention(settings, args)
     if command == "report":
-        from app.report_commands import run as run_report
+        from app.cli_reports import run as run_report
 
         return run_report(settings, args)
     if command == "justify":
-        from app.oversight_commands import run_justify
+        from app.cli_oversight import run_justify
 
         return run_justify(settings, args)
     if command == "policy":
-        from app.policy_commands import run as run_policy
+        from app.cli_policy import run as run_policy
 
         return run_policy(settings, args)
     if command == "audit":
@@ -616,7 +616,7 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
 
     sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
     if args.action in ("anomalies", "dismiss"):
-        from app.oversight_commands import run_audit
+        from app.cli_oversight import run_audit
 
         return run_audit(settings, args)
     if args.action == "verify":
