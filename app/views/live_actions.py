@@ -54,7 +54,8 @@ class LiveActions(ConsolePart):
             if asked_for_its_division(camera, home)
             else "belongs to a private owner"
         )
-        dialog = PurposeDialog(camera.name, what, suggested, console, why_asked)
+        bases = console.session.policy.legal_bases
+        dialog = PurposeDialog(camera.name, what, suggested, console, why_asked, bases)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         sessions = console.incidents.sessions if console.incidents is not None else None
 
