@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 MAX_HOME_DIVISIONS = 21  # a city's divisions; more in a query is not a workstation's own
 LIVE_PATH = re.compile(r"^/live/(\d+)/(main|sub)\.ts$")
 CLOSE_PATH = re.compile(CLOSE_PATTERN)
+CLOSE_VIEWS_S = 10.0  # how long closing waits for live views to end and be audited
 
 
 def reason_phrase(text: str) -> str:
@@ -221,6 +222,10 @@ class MediaService:
             self._trimmer.stop(2)
         self.server.shutdown()
         self.close_relays()
+        # Each viewer's handler ends its stream and writes "live view stopped" on its own thread:
+        # wait for them, so nothing uses the database after the service is closed.
+        if not self.wait_for_views(CLOSE_VIEWS_S):
+            log.warning("media service closed with %s live view(s) still ending", self.open_views)
 
     def wait_for_views(self, timeout_s: float) -> bool:
         """Wait until every viewer's handler has ended (and written "live view stopped")."""
