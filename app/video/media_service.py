@@ -15,6 +15,7 @@ Also: ``/status`` (JSON: relays, viewers, packets, errors) and ``/health``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -22,7 +23,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -131,6 +132,7 @@ class MediaService:
         self.hub = RelayHub(open_timeout_s=open_timeout_s, linger_s=linger_s)
         self.open_timeout_s = open_timeout_s
         self.open_views = 0  # live views being served (guarded by _lock)
+        self.handling = 0  # requests being handled, any kind (guarded by _lock): close waits for them
         self.consent = ConsentWatch(sessions, self.hub, recording=lambda: self.recording)
         self.supervisor: RecordingSupervisor | None = None
         self.retention: RetentionKeeper | None = None
@@ -225,14 +227,15 @@ class MediaService:
         # Each viewer's handler ends its stream and writes "live view stopped" on its own thread:
         # wait for them, so nothing uses the database after the service is closed.
         if not self.wait_for_views(CLOSE_VIEWS_S):
-            log.warning("media service closed with %s live view(s) still ending", self.open_views)
+            log.warning("media service closed with %s request(s) still being handled", self.handling)
 
     def wait_for_views(self, timeout_s: float) -> bool:
-        """Wait until every viewer's handler has ended (and written "live view stopped")."""
+        """Wait until every request's handler has ended: each live view has written "live view
+        stopped", and no handler uses the database any more."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with self._lock:
-                if self.open_views == 0:
+                if self.open_views == 0 and self.handling == 0:
                     return True
             time.sleep(0.05)
         return False
@@ -321,6 +324,18 @@ class MediaService:
         }
 
 
+@contextlib.contextmanager
+def _handling(service: MediaService) -> Iterator[None]:
+    """Count a request while its handler runs, so that closing waits for it."""
+    with service._lock:
+        service.handling += 1
+    try:
+        yield
+    finally:
+        with service._lock:
+            service.handling -= 1
+
+
 def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"
@@ -345,6 +360,18 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
                 pass  # the viewer gave up waiting; nothing to tell it
 
         def do_HEAD(self) -> None:
+            with _handling(service):
+                self._head()
+
+        def do_POST(self) -> None:
+            with _handling(service):
+                self._post()
+
+        def do_GET(self) -> None:
+            with _handling(service):
+                self._get()
+
+        def _head(self) -> None:
             """The answer a GET would start with, without opening the camera or recording a view
             (the wall asks this way why a stream ended)."""
             url = urlsplit(self.path)
@@ -418,7 +445,7 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the player moved on (a seek asks for another range)
 
-        def do_POST(self) -> None:
+        def _post(self) -> None:
             """``/record/<camera>/close?at=<ISO time>``: end the camera's open segment at the
             first keyframe taken at or after ``at`` and answer once it is indexed (a hand-off from
             a live tile needs its last seconds now, not when the minute is up). It changes only
@@ -452,7 +479,7 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
             body = {"camera": camera_id, "indexed_until": request.end.isoformat()}
             self._text(HTTPStatus.OK, json.dumps(body), "application/json")
 
-        def do_GET(self) -> None:
+        def _get(self) -> None:
             handoff = TOKEN_PATH.match(urlsplit(self.path).path)
             if handoff:
                 self._handoff(handoff)
