@@ -78,10 +78,7 @@ def why_not_watch(s: Session, camera: CameraRow, purpose: Purpose, now: datetime
     refusal = why_not_live(camera) or why_not_now(s, camera, now)
     if refusal:
         return refusal
-    if needs_purpose(camera, home):
-        problem = purpose_problem(s, purpose, purpose_needed_for(camera, home))
-        return problem or bounds_problem(s, purpose, camera, now, now, live=True)
-    return None
+    return _purpose_refusal(s, camera, purpose, now, now, live=True, home=home)
 
 
 def why_not_now(s: Session, camera: CameraRow, now: datetime) -> str | None:
@@ -106,10 +103,16 @@ def why_not_play(
     refusal = why_not_by_terms(s, camera, start, end)
     if refusal:
         return refusal
-    if needs_purpose(camera, home):
-        problem = purpose_problem(s, purpose, purpose_needed_for(camera, home))
-        return problem or bounds_problem(s, purpose, camera, start, end, live=False)
-    return None
+    return _purpose_refusal(s, camera, purpose, start, end, live=False, home=home)
+
+
+def _purpose_refusal(s: Session, camera: CameraRow, purpose: Purpose, start: datetime, end: datetime, *,
+                     live: bool, home: frozenset[str]) -> str | None:  # fmt: skip
+    """Where a purpose is needed: what is wrong with it, or what it does not cover."""
+    if not needs_purpose(camera, home):
+        return None
+    problem = purpose_problem(s, purpose, purpose_needed_for(camera, home))
+    return problem or bounds_problem(s, purpose, camera, start, end, live=live)
 
 
 def why_not_by_terms(s: Session, camera: CameraRow, start: datetime, end: datetime) -> str | None:
