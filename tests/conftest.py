@@ -15,6 +15,7 @@ from app.config import Settings, load_settings
 from app.models.db import open_database
 from app.registry.sample_city import division_boundaries, sample_cameras
 from app.registry.service import Registry
+from tests.server_connections import closing_server_connections
 
 
 @pytest.fixture(autouse=True)
@@ -86,26 +87,10 @@ def db_url(tmp_path: Path, db_backend: str, request: pytest.FixtureRequest) -> I
     if db_backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'registry.sqlite'}"
         return
-    import weakref
-
-    from sqlalchemy import event
-    from sqlalchemy.pool import Pool
-
     factory = request.getfixturevalue("postgres_databases")
     url = factory.new_database()
-    opened: weakref.WeakSet[Any] = weakref.WeakSet()
-
-    def remember(dbapi_connection: Any, _record: Any) -> None:
-        if hasattr(dbapi_connection, "pgconn"):  # a psycopg connection (the test may open SQLite too)
-            opened.add(dbapi_connection)
-
-    event.listen(Pool, "connect", remember)
-    yield url
-    event.remove(Pool, "connect", remember)
-    # Close what the test's engines still pool (SQLite files need no closing; a server
-    # connection left to the garbage collector warns), then drop the database.
-    for connection in list(opened):
-        connection.close()
+    with closing_server_connections():
+        yield url
     factory.drop(url)
 
 

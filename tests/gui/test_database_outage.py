@@ -18,6 +18,7 @@ from app.bench.postgres_cluster import DatabaseFactory, ThrowawayCluster
 from app.incidents.service import IncidentInput, IncidentStore
 from app.models.db import open_database
 from tests.gui.test_incident import open_incident_dialog
+from tests.server_connections import closing_server_connections
 
 
 @pytest.fixture
@@ -28,8 +29,9 @@ def cluster() -> Iterator[ThrowawayCluster]:
 
 
 @pytest.fixture
-def db_url(cluster: ThrowawayCluster) -> str:  # the console's registry lives on that server
-    return DatabaseFactory(cluster.admin_url).new_database()
+def db_url(cluster: ThrowawayCluster) -> Iterator[str]:  # the console's registry lives on that server
+    with closing_server_connections():
+        yield DatabaseFactory(cluster.admin_url).new_database()
 
 
 def test_the_database_going_away_and_coming_back_under_a_running_console(
