@@ -102,7 +102,8 @@ def test_a_recorded_minute_an_incident_and_the_scrub_view(tmp_path: Path, qtbot,
         qtbot.waitUntil(arrived, timeout=10_000)
         for tile in window.tiles:
             # The frame on screen is the one the camera took at or just before the playhead: within
-            # one frame (1/15 s), plus the few milliseconds of the camera clock's mapping.
+            # one frame (1/15 s), plus the camera clock's mapping through its sender reports, which
+            # was measured at up to 10 ms either way on an idle machine (20 ms allowed).
             late = when.timestamp() - tile_clock_s(tile)
-            assert -0.01 <= late <= 1 / 15 + 0.01, (tile.camera.name, late)
+            assert -0.02 <= late <= 1 / 15 + 0.02, (tile.camera.name, late)
     window.close()
