@@ -488,6 +488,40 @@ def test_the_review_window_verifies_first_and_plays_the_footage_in_lockstep(
     tampered.close()
 
 
+def test_a_paused_review_tile_resized_shows_its_whole_picture_again(package: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """libVLC's X11 output does not redraw a paused picture at a new size: a review tile resized
+    while paused (a window still laying out on a busy machine) showed sheared rows, and the
+    walkthrough waited in vain for a readable picture."""
+    from app.video.barcode import decode
+    from app.video.vlc_player import VlcEngine
+    from app.views.review.window import ReviewWindow
+    from app.views.wall.delay import picture_fit, surface_pixels
+
+    window = ReviewWindow(package, VlcEngine(), mode="native")
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitUntil(lambda: window.footage is not None, timeout=30_000)
+    footage = window.footage
+    tile = footage.tiles[0]
+
+    def whole_picture() -> bool:
+        pixels = surface_pixels(tile.surface, False)
+        if pixels is None:
+            return False
+        x, y, w, h = picture_fit(pixels.shape[1], pixels.shape[0])
+        return decode(pixels[y : y + h, x : x + w]) is not None
+
+    qtbot.waitUntil(lambda: tile.player.state() == "paused" and whole_picture(), timeout=30_000)
+    for size in ((900, 1000), (1400, 700)):
+        before = tile.surface.size()
+        window.resize(*size)
+        qtbot.waitUntil(lambda b=before: tile.surface.size() != b, timeout=5_000)
+        qtbot.waitUntil(whole_picture, timeout=15_000)
+        assert tile.player.state() == "paused" and not footage.playing
+    window.close()
+
+
 def test_the_review_window_steps_back_and_forth_and_saves_stills_beside_the_package(
     package: Path, qtbot
 ) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ it): seeking or stepping moves all of them together.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ from app.views.tasks import TaskRunner
 from app.views.video_surface import SOFTWARE_SIZE, SoftwareSurface, native_embedding_works
 
 log = logging.getLogger(__name__)
+
+# How long a clip may take to open before a seek is tried anyway (a loaded machine takes seconds).
+SETTLE_S = 60.0
 
 BANNER_STYLE = {
     "valid": "background:#1d6b34; color:white;",
@@ -86,6 +90,15 @@ class _ClipTile(QWidget):
             if engine is not None:
                 self.player = Player(engine)
                 self.player.set_window(int(self.surface.winId()))
+        self._target: tuple[int, bool] | None = None  # (offset ms, playing) not yet applied
+        self._settling = False
+        # libVLC's X11 output does not redraw a paused picture at a new size: a tile resized
+        # while paused (the window still laying out on a busy machine) showed the old picture's
+        # rows sheared across the new size. The same frame is asked for again once resizing stops.
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(150)
+        self._redraw.timeout.connect(self._redraw_paused)
         self.surface.setMinimumSize(320, 180)
         layout.addWidget(self.surface, 1)
         layout.addWidget(self.caption)
@@ -103,22 +116,44 @@ class _ClipTile(QWidget):
         inside = 0 <= offset <= self.duration_ms
         self.caption.setText(f"{self.clip.camera}" + ("" if inside else "  (no footage at this time)"))
         offset = max(0, min(offset, self.duration_ms - 1))
+        self._target = (offset, playing)
         if self.player.needs_start():
             # A clip that played to its end must be started again before it can seek.
             self.player.start()
-            QTimer.singleShot(300, self, lambda: self._settle(offset, playing))
-        else:
-            self._settle(offset, playing)
+        self._settle(time.monotonic() + SETTLE_S)
 
-    def _settle(self, offset: int, playing: bool, tries: int = 50) -> None:
-        if self.player is None:
+    def _settle(self, deadline: float) -> None:
+        """Apply the newest target once the input runs: libVLC ignores seeks and pauses while it
+        opens, which on a busy machine can take seconds (a fixed number of tries left clips
+        playing to their end and black). A newer target replaces an older one still waiting."""
+        if self.player is None or self._target is None:
             return
-        if self.player.is_opening() and tries > 0:
-            # libVLC ignores seeks and pauses until the input runs: ask again shortly.
-            QTimer.singleShot(100, self, lambda: self._settle(offset, playing, tries - 1))
+        waiting = self.player.is_opening() or self.player.needs_start()
+        if waiting and time.monotonic() < deadline:
+            if not self._settling:
+                self._settling = True
+                QTimer.singleShot(100, self, lambda: self._retry(deadline))
             return
+        offset, playing = self._target
+        self._target = None
         self.player.seek_ms(offset)
         self.player.set_paused(not playing)
+
+    def _retry(self, deadline: float) -> None:
+        self._settling = False
+        self._settle(deadline)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.player is not None and self.mode == "native":
+            self._redraw.start()
+
+    def _redraw_paused(self) -> None:
+        if self.player is None or self._target is not None or self.player.state() != "paused":
+            return  # playing pictures redraw themselves; a pending target draws when applied
+        at = self.player.time_ms()
+        if at >= 0:
+            self.player.seek_ms(at)
 
     def release(self) -> None:
         if self.player is not None:
@@ -198,7 +233,7 @@ class FootageView(QWidget):
         for tile in self.tiles:
             if tile.player is not None:
                 tile.player.start()
-        QTimer.singleShot(500, self, lambda: self.seek(self.start, playing=False))
+        self.seek(self.start, playing=False)
 
     def toggle_play(self) -> None:
         self.seek(self.position, playing=not self.playing)
