@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtTest import QTest
 
 from app.console.session import workstation_session
 from app.governance.purpose import Purpose
@@ -274,6 +275,46 @@ def test_the_scrub_view_opens_at_the_incident_and_seeks_every_tile_together(
     QTest.keyClick(window, Qt.Key.Key_F1)
     wait_answered(qtbot, help_seen)
     assert help_seen.title == "Keyboard shortcuts" and any("Next frame" in t for t in help_seen.texts)
+    window.close()
+
+
+def test_hovering_the_timeline_previews_that_moment_and_leaving_it_shows_none(
+    recorded: Recorded, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    """The pointer on a camera's row shows a preview of the frame there, under the pointer; a
+    preview still decoding when the pointer leaves never appears (it is a tool-tip window: a late
+    one stayed above every window, the review window opened next included)."""
+    from PySide6.QtCore import QPoint
+
+    from app.views.scrub.timeline import AXIS_H, ROW_H
+    from app.views.scrub.window import ScrubWindow
+
+    camera = next(c for c in Registry(recorded.sessions()).list_cameras() if c.id == recorded.camera_id)
+    reported = recorded.segments[1].start_at
+    window = ScrubWindow(workstation_session(recorded.sessions()), recorded.root, [camera], reported,
+                         title="hover", margin=timedelta(seconds=4), purpose=REVIEW)  # fmt: skip
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.loaded and bool(window.thumb_readers), timeout=20_000)
+    timeline, thumbnail = window.timeline, window.thumbnail
+    recorded_at = recorded.segments[1].start_at + timedelta(seconds=1)
+    on_row = QPoint(round(timeline.x_of(recorded_at)), AXIS_H + ROW_H // 2)
+    QTest.mouseMove(timeline, on_row)
+    qtbot.waitUntil(thumbnail.isVisible, timeout=10_000)
+    assert thumbnail.pixmap() is not None and not thumbnail.pixmap().isNull()
+    near = timeline.mapToGlobal(on_row)
+    assert abs(thumbnail.x() - near.x()) < 40 and thumbnail.geometry().bottom() < near.y()
+    # Away and back: the preview goes with the pointer.
+    QTest.mouseMove(window.clock)
+    qtbot.waitUntil(lambda: not thumbnail.isVisible(), timeout=5_000)
+    # On the row and straight off it, before the decode comes back: nothing appears.
+    QTest.mouseMove(timeline, on_row + QPoint(6, 0))
+    assert window._thumb_busy
+    QTest.mouseMove(window.clock)
+    qtbot.waitUntil(lambda: not window._thumb_busy, timeout=10_000)  # the decode came back
+    assert not thumbnail.isVisible()
     window.close()
 
 

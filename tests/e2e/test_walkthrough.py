@@ -79,6 +79,23 @@ def light_theme() -> Iterator[None]:
     apply_theme(app, "dark")
 
 
+def on_screen(review: Any, whole_picture: Any) -> str:
+    """The review's players and every window on the screen, with the pointer: what a timeout
+    report needs to tell a stuck player from a covered one."""
+    from PySide6.QtGui import QCursor
+
+    tiles = [
+        f"{t.clip.camera}: {t.player.state()} at {t.player.time_ms()} ms, {t.player.stats()}, "
+        f"whole picture {whole_picture(t.surface)}, at {t.surface.mapToGlobal(QPoint(0, 0)).toTuple()} "
+        f"size {t.surface.size().toTuple()}"
+        for t in review.footage.tiles
+        if t.player is not None
+    ]
+    shown = [f"{type(w).__name__} {w.objectName()} {w.geometry().getRect()}"
+             for w in QApplication.topLevelWidgets() if w.isVisible()]  # fmt: skip
+    return f"tiles: {tiles}; windows: {shown}; pointer {QCursor.pos().toTuple()}"
+
+
 def activate(qtbot: QtBot, widget: QWidget) -> None:
     """Bring a window to the front and give it the keyboard (a window manager's job; the test
     screen has none)."""
@@ -327,7 +344,12 @@ def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
         assert review.footage is not None
         # A condition, not a pause: on a machine also running an hour-long soak (16 live tiles and
         # recording) the review's tiles took over a minute to decode their first whole picture.
-        qtbot.waitUntil(lambda: all(whole_picture(t.surface) for t in review.footage.tiles), timeout=150_000)
+        try:
+            qtbot.waitUntil(lambda: all(whole_picture(t.surface) for t in review.footage.tiles),
+                            timeout=150_000)  # fmt: skip
+        except Exception as exc:  # what the screen showed, for the failure report
+            QGuiApplication.primaryScreen().grabWindow(0).save(str(shots.folder / "timeout-review.png"))
+            raise AssertionError(on_screen(review, whole_picture) + f"; screen in {shots.folder}") from exc
         shots.take("review-window", review)
         for w in (review, scrub):
             w.close()

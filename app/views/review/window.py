@@ -92,6 +92,7 @@ class _ClipTile(QWidget):
                 self.player.set_window(int(self.surface.winId()))
         self._target: tuple[int, bool] | None = None  # (offset ms, playing) not yet applied
         self._settling = False
+        self._playing = False  # what the newest applied target asked for
         # libVLC's X11 output does not redraw a paused picture at a new size: a tile resized
         # while paused (the window still laying out on a busy machine) showed the old picture's
         # rows sheared across the new size. The same frame is asked for again once resizing stops.
@@ -136,6 +137,7 @@ class _ClipTile(QWidget):
             return
         offset, playing = self._target
         self._target = None
+        self._playing = playing
         self.player.seek_ms(offset)
         self.player.set_paused(not playing)
 
@@ -149,8 +151,14 @@ class _ClipTile(QWidget):
             self._redraw.start()
 
     def _redraw_paused(self) -> None:
-        if self.player is None or self._target is not None or self.player.state() != "paused":
+        if self.player is None or self._target is not None or self._playing:
             return  # playing pictures redraw themselves; a pending target draws when applied
+        if self.player.state() != "paused":
+            # libVLC pauses asynchronously: on a busy machine the pause asked for just before the
+            # resize had not landed yet, and the picture stayed drawn at the old size.
+            if self.player.state() in ("playing", "opening", "buffering"):
+                self._redraw.start()
+            return
         at = self.player.time_ms()
         if at >= 0:
             self.player.seek_ms(at)

@@ -59,7 +59,8 @@ class TimelineWidget(QWidget):
         self.update()
 
     # -- geometry ---------------------------------------------------------------------------
-    def _x(self, when: datetime) -> float:
+    def x_of(self, when: datetime) -> float:
+        """The pixel column of ``when`` (the inverse of ``time_at``)."""
         span = (self.end - self.start).total_seconds() or 1.0
         return LABEL_W + (self.width() - LABEL_W - 6) * (when - self.start).total_seconds() / span
 
@@ -83,13 +84,13 @@ class TimelineWidget(QWidget):
         tick = self.start.replace(second=0, microsecond=0)
         while tick <= self.end:
             if tick >= self.start:
-                x = self._x(tick)
+                x = self.x_of(tick)
                 p.drawLine(int(x), AXIS_H - 5, int(x), AXIS_H)
                 p.drawText(int(x) + 2, AXIS_H - 6, f"{tick:%H:%M:%S}")
             tick += timedelta(seconds=step)
         if self.mark_in is not None:
-            x0 = self._x(self.mark_in)
-            x1 = self._x(self.mark_out) if self.mark_out is not None else x0 + 2
+            x0 = self.x_of(self.mark_in)
+            x1 = self.x_of(self.mark_out) if self.mark_out is not None else x0 + 2
             p.fillRect(QRectF(x0, AXIS_H, max(2.0, x1 - x0), ROW_H * len(self.rows)), COLORS["marks"])
         for i, (name, timeline) in enumerate(self.rows):
             y = AXIS_H + i * ROW_H
@@ -101,28 +102,28 @@ class TimelineWidget(QWidget):
                 color = {ALTERED: COLORS["altered"], MISSING: COLORS["missing"]}.get(
                     seg.integrity, COLORS["recorded"]
                 )
-                x0, x1 = self._x(max(seg.start, self.start)), self._x(min(seg.end, self.end))
+                x0, x1 = self.x_of(max(seg.start, self.start)), self.x_of(min(seg.end, self.end))
                 if x1 > x0:
                     p.fillRect(QRectF(x0, y + 4, max(1.0, x1 - x0), ROW_H - 8), color)
             for a, b in timeline.gaps:
-                x0, x1 = self._x(max(a, self.start)), self._x(min(b, self.end))
+                x0, x1 = self.x_of(max(a, self.start)), self.x_of(min(b, self.end))
                 if x1 > x0:
                     p.fillRect(QRectF(x0, y + 9, x1 - x0, ROW_H - 18), COLORS["gap"])
             for outage in timeline.outages:  # what the media service recorded as down, with why
-                x0 = self._x(max(outage.start_at, self.start))
-                x1 = self._x(min(outage.end_at or self.end, self.end))
+                x0 = self.x_of(max(outage.start_at, self.start))
+                x1 = self.x_of(min(outage.end_at or self.end, self.end))
                 if x1 > x0:
                     p.fillRect(QRectF(x0, y + 7, x1 - x0, ROW_H - 14), COLORS["gap"])
         bottom = AXIS_H + ROW_H * len(self.rows)
         for when in self.bookmarks:
-            x = self._x(when)
+            x = self.x_of(when)
             p.setPen(QPen(COLORS["bookmark"], 2))
             p.drawLine(int(x), AXIS_H, int(x), bottom)
         if self.incident_at is not None and self.start <= self.incident_at <= self.end:
-            x = self._x(self.incident_at)
+            x = self.x_of(self.incident_at)
             p.setPen(QPen(COLORS["incident"], 2, Qt.PenStyle.DashLine))
             p.drawLine(int(x), 0, int(x), bottom)
-        x = self._x(self.position)
+        x = self.x_of(self.position)
         p.setPen(QPen(COLORS["playhead"], 2))
         p.drawLine(int(x), 0, int(x), bottom)
         p.end()

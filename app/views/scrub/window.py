@@ -175,6 +175,7 @@ class ScrubWindow(QMainWindow):
         self._inflight = [False] * len(self.cameras)
         self._pending = [False] * len(self.cameras)
         self._thumb_busy = False
+        self._hover: tuple[int, datetime, QPoint] | None = None  # where the pointer rests on the timeline
         self._seek_started: float | None = None
         self._seek_target: datetime | None = None
         self.seek_latencies_ms: list[float] = []
@@ -193,7 +194,7 @@ class ScrubWindow(QMainWindow):
         self.timeline.sig_seek.connect(self.seek)
         self.timeline.sig_hover.connect(self._on_hover)
         self.thumbnail = QLabel(None, Qt.WindowType.ToolTip)
-        self.timeline.sig_leave.connect(self.thumbnail.hide)
+        self.timeline.sig_leave.connect(self._on_leave)
         self.thumbnail.setObjectName("scrub_thumbnail")
         self.clock = plain_label(parent=self)
         self.clock.setObjectName("scrub_clock")
@@ -473,13 +474,31 @@ class ScrubWindow(QMainWindow):
         self.tiles[i].update()
 
     def _on_hover(self, camera_id: int, when: datetime, where: QPoint) -> None:
+        self._hover = (camera_id, when, where)
+        if not self._thumb_busy:
+            self._request_thumbnail()
+
+    def _on_leave(self) -> None:
+        self._hover = None
+        self.thumbnail.hide()
+
+    def _request_thumbnail(self) -> None:
+        """Decode a preview for the newest hover. One that comes back after the pointer has moved
+        on is not shown: on a busy machine a late preview appeared after the pointer had left and
+        stayed on screen, above every window (it is a tool-tip window)."""
+        if self._hover is None:
+            return
+        hover = camera_id, when, where = self._hover
         reader = self.thumb_readers.get(camera_id)
-        if reader is None or self._thumb_busy:
+        if reader is None:
             return
         self._thumb_busy = True
 
         def done(result: FrameResult) -> None:
             self._thumb_busy = False
+            if self._hover != hover:
+                self._request_thumbnail()  # the pointer moved on, or left, while this decoded
+                return
             if result.image is None:
                 text = f"{when:%H:%M:%S} — {STATUS_TEXT.get(result.status, result.status)}"
                 outage = reader.timeline.outage_at(when)
