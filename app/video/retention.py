@@ -26,48 +26,91 @@ log = logging.getLogger(__name__)
 RETENTION_ACTION = "recordings deleted by retention"
 
 
-def apply_retention(sessions: sessionmaker[Session], root: Path, now: datetime,
-                    private_cap_days: int | None = None) -> list[int]:  # fmt: skip
+RETENTION_BATCH = 500  # expired segments deleted per transaction
+
+
+def apply_retention(
+    sessions: sessionmaker[Session],
+    root: Path,
+    now: datetime,
+    private_cap_days: int | None = None,
+    batch: int = RETENTION_BATCH,
+) -> list[int]:
     """Delete expired segment files; returns the ids of the items deleted. A private camera's
     footage goes after the program's cap (``private_cap_days``) even where its owner's setting
-    is longer; footage in a case (on legal hold) stays. Each camera's deletions are one audit
-    entry, so the public report counts them from the chain."""
+    is longer; footage in a case (on legal hold) stays. Each transaction's deletions of a camera
+    are one audit entry, so the public report counts them from the chain.
+
+    The database is asked only for expired segments, camera by camera and ``batch`` at a time:
+    loading every live segment each minute grew with the archive (a month of 16 cameras is
+    about 700,000 rows), held the write lock while it loaded, and in the soak the media
+    service's memory rose with every segment recorded."""
+    with sessions() as s:
+        cameras = s.execute(
+            select(Camera.id, Camera.retention_days, Owner.owner_type).join(
+                Owner, Camera.owner_id == Owner.id
+            )
+        ).all()
     deleted: list[int] = []
-    by_camera: dict[int, list[EvidenceItem]] = {}
+    for camera_id, own_days, owner_type in cameras:
+        days = own_days
+        if private_cap_days is not None and owner_type != OwnerType.PUBLIC_AGENCY:
+            days = min(own_days, private_cap_days)
+        rule = f"the camera's {days} days" if days == own_days else f"the program's cap of {days} days"
+        after = 0  # by id, so a file that cannot be deleted now does not hold up the rest
+        cutoff = now - timedelta(days=days)
+        while True:
+            found, after, gone = _delete_expired(sessions, root, camera_id, now, cutoff, rule, batch, after)
+            deleted += gone
+            if found < batch:
+                break
+    return deleted
+
+
+def _delete_expired(
+    sessions: sessionmaker[Session],
+    root: Path,
+    camera_id: int,
+    now: datetime,
+    cutoff: datetime,
+    rule: str,
+    batch: int,
+    after: int,
+) -> tuple[int, int, list[int]]:
+    """One transaction: up to ``batch`` of the camera's segments after id ``after`` that ended
+    before ``cutoff`` (not on hold) lose their file and get a "deleted" event. Returns how many
+    were found, the last id looked at, and the ids deleted."""
     with write_transaction(sessions) as s:
-        rows = s.execute(
-            select(EvidenceItem, Camera.retention_days, Owner.owner_type)
-            .join(Camera, EvidenceItem.camera_id == Camera.id)
-            .join(Owner, Camera.owner_id == Owner.id)
+        items = s.scalars(
+            select(EvidenceItem)
             .where(
+                EvidenceItem.camera_id == camera_id,
                 EvidenceItem.kind == "segment",
                 EvidenceItem.deleted_at.is_(None),
                 EvidenceItem.legal_hold.is_(False),
+                EvidenceItem.end_at < cutoff,
+                EvidenceItem.id > after,
             )
+            .order_by(EvidenceItem.id)
+            .limit(batch)
         ).all()
-        for item, own_days, owner_type in rows:
-            days = own_days
-            if private_cap_days is not None and owner_type != OwnerType.PUBLIC_AGENCY:
-                days = min(own_days, private_cap_days)
-            if item.end_at is None or item.end_at >= now - timedelta(days=days):
-                continue
+        gone: list[EvidenceItem] = []
+        for item in items:
             try:
                 (root / item.path).unlink(missing_ok=True)
             except OSError as exc:
                 log.warning("retention: cannot delete %s: %s", item.path, exc)
                 continue
             item.deleted_at = now
-            rule = f"the camera's {days} days" if days == own_days else f"the program's cap of {days} days"
             append_event(s, item, "deleted", f"retention: older than {rule}", at=now)
-            deleted.append(item.id)
-            by_camera.setdefault(item.camera_id or 0, []).append(item)
-        for camera_id, items in sorted(by_camera.items()):
-            first = min(i.start_at for i in items if i.start_at is not None)
-            last = max(i.end_at for i in items if i.end_at is not None)
+            gone.append(item)
+        if gone:
+            first = min(i.start_at for i in gone if i.start_at is not None)
+            last = max(i.end_at for i in gone if i.end_at is not None)
             span = f"{first:%Y-%m-%d %H:%M}-{last:%Y-%m-%d %H:%M} UTC"
             audit.append(s, RETENTION_ACTION, target_type="camera", target_id=camera_id, user="retention",
-                         details=f"{len(items)} segment(s), {span}")  # fmt: skip
-    return deleted
+                         details=f"{len(gone)} segment(s), {span}")  # fmt: skip
+        return len(items), items[-1].id if items else after, [i.id for i in gone]
 
 
 def set_legal_hold(sessions: sessionmaker[Session], item_ids: list[int], hold: bool, reason: str) -> int:

@@ -55,6 +55,36 @@ def test_expired_segments_go_held_and_young_ones_stay(registry: Registry, tmp_pa
     assert apply_retention(registry._sessions, root, NOW) == [held]
 
 
+def test_a_backlog_goes_in_batches_each_audited_and_a_file_that_cannot_go_stays_listed(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """Retention asks only for expired segments, a batch per transaction: a backlog (a cap just
+    lowered, a service that was off) is cleared in one pass, each batch with its own audit
+    entry; a file that cannot be deleted keeps its row live and ends the pass without a loop."""
+    from app.models.tables import AuditEvent
+
+    registry.import_rows([RawRow(2, GOOD | {"retention_days": "30"})])
+    root = tmp_path / "recordings"
+    expired = [segment(registry, root, f"old-{i}", 31 + i) for i in range(5)]
+    young = segment(registry, root, "young", 29)
+    assert apply_retention(registry._sessions, root, NOW, batch=2) == expired
+    with registry._sessions() as s:
+        entries = select(AuditEvent).where(AuditEvent.action == "recordings deleted by retention")
+        counts = [e.details.split(" ")[0] for e in s.scalars(entries.order_by(AuditEvent.id))]
+        assert counts == ["2", "2", "1"]
+        assert s.get(EvidenceItem, young).deleted_at is None
+    # A file that cannot be deleted (here a folder stands where it was): the others still go.
+    stuck = segment(registry, root, "stuck", 40)
+    also = segment(registry, root, "also", 41)
+    with registry._sessions() as s:
+        stuck_path = root / s.get(EvidenceItem, stuck).path  # type: ignore[union-attr]
+    stuck_path.unlink()
+    (stuck_path / "inside").mkdir(parents=True)
+    assert apply_retention(registry._sessions, root, NOW, batch=1) == [also]
+    with registry._sessions() as s:
+        assert s.get(EvidenceItem, stuck).deleted_at is None  # type: ignore[union-attr]
+
+
 def test_a_hold_needs_a_reason(registry: Registry) -> None:
     with pytest.raises(ValueError, match="needs a reason"):
         set_legal_hold(registry._sessions, [1], True, " ")
