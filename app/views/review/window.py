@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 # How long a clip may take to open before a seek is tried anyway (a loaded machine takes seconds).
 SETTLE_S = 60.0
+REDRAW_WAITS = 100  # a resized paused tile waits up to 15 s for its pause to land
 
 BANNER_STYLE = {
     "valid": "background:#1d6b34; color:white;",
@@ -93,6 +94,7 @@ class _ClipTile(QWidget):
         self._target: tuple[int, bool] | None = None  # (offset ms, playing) not yet applied
         self._settling = False
         self._playing = False  # what the newest applied target asked for
+        self._redraw_waits = 0
         # libVLC's X11 output does not redraw a paused picture at a new size: a tile resized
         # while paused (the window still laying out on a busy machine) showed the old picture's
         # rows sheared across the new size. The same frame is asked for again once resizing stops.
@@ -148,6 +150,7 @@ class _ClipTile(QWidget):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         if self.player is not None and self.mode == "native":
+            self._redraw_waits = 0
             self._redraw.start()
 
     def _redraw_paused(self) -> None:
@@ -156,7 +159,9 @@ class _ClipTile(QWidget):
         if self.player.state() != "paused":
             # libVLC pauses asynchronously: on a busy machine the pause asked for just before the
             # resize had not landed yet, and the picture stayed drawn at the old size.
-            if self.player.state() in ("playing", "opening", "buffering"):
+            self._redraw_waits += 1
+            pending = self.player.state() in ("playing", "opening", "buffering")
+            if pending and self._redraw_waits < REDRAW_WAITS:
                 self._redraw.start()
             return
         at = self.player.time_ms()
