@@ -87,7 +87,8 @@ def on_screen(review: Any, whole_picture: Any) -> str:
     tiles = [
         f"{t.clip.camera}: {t.player.state()} at {t.player.time_ms()} ms, {t.player.stats()}, "
         f"whole picture {whole_picture(t.surface)}, at {t.surface.mapToGlobal(QPoint(0, 0)).toTuple()} "
-        f"size {t.surface.size().toTuple()}"
+        f"size {t.surface.size().toTuple()}, window on top there: "
+        f"{type(QApplication.topLevelAt(t.surface.mapToGlobal(t.surface.rect().center()))).__name__}"
         for t in review.footage.tiles
         if t.player is not None
     ]
@@ -327,6 +328,7 @@ def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
         qtbot.waitUntil(lambda: bool(window.review_windows), timeout=5_000)
         review: Any = window.review_windows[-1]
         qtbot.waitExposed(review)
+        activate(qtbot, review)  # in front, as a window manager puts a new window
         qtbot.waitUntil(lambda: "VALID" in review.banner.text(), timeout=60_000)
         assert "LAPD-2026-118842" in review.windowTitle()
         # Each clip shows its whole picture: the burned-in barcode reads from the screen (a
