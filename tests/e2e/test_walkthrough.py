@@ -135,6 +135,7 @@ def burned_in_index(sessions: Any, root: Path, camera_id: int) -> list[datetime]
     return times
 
 
+@pytest.mark.sqlite_only  # a GUI flow: its use cases run on both databases in their own tests
 def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
     tmp_path: Path, qtbot: QtBot, light_theme: None, no_keyring: None, db_url: str
 ) -> None:
