@@ -55,13 +55,18 @@ def recover_unindexed(sessions: sessionmaker[Session], root: Path) -> list[int]:
     if not root.is_dir():
         return []
     with sessions() as s:
-        known = set(s.scalars(select(EvidenceItem.path).where(EvidenceItem.kind == "segment")))
         cameras = {uid: cid for uid, cid in s.execute(select(Camera.uid, Camera.id))}
     recovered: list[int] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         camera_id = cameras.get(folder.name)
         if camera_id is None:
             continue  # another registry's recordings share this folder
+        # One camera's index at a time: the whole archive's paths at once (a month of 16 cameras
+        # is about 700,000 rows) made every start load them all.
+        with sessions() as s:
+            known = set(s.scalars(select(EvidenceItem.path).where(
+                EvidenceItem.kind == "segment", EvidenceItem.camera_id == camera_id
+            )))  # fmt: skip
         for path in sorted(folder.glob("*.mkv")):
             rel = f"{folder.name}/{path.name}"
             match = NAME.match(path.name)
