@@ -17,7 +17,9 @@ from app.registry.service import Registry
 from tests.unit.test_purpose import add
 
 AUDITOR = Actor("ada", Role.AUDITOR)
-START = datetime.now(UTC) - timedelta(days=20)
+# Midnight, 20 days ago: the hours the entries are placed at must not depend on when the test runs
+# (started at 19:16, sam's 45th access at "14:00 plus 44 minutes" fell at 15:00, an unusual hour).
+START = (datetime.now(UTC) - timedelta(days=20)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def entry(registry: Registry, action: str, at: datetime, user: str = "ollie", **fields: object) -> None:
