@@ -79,10 +79,20 @@ def light_theme() -> Iterator[None]:
     apply_theme(app, "dark")
 
 
-def on_screen(review: Any, whole_picture: Any) -> str:
+def on_screen(review: Any, whole_picture: Any, folder: Path) -> str:
     """The review's players and every window on the screen, with the pointer: what a timeout
-    report needs to tell a stuck player from a covered one."""
+    report needs to tell a stuck player from a covered one. Each tile's glass is saved in
+    ``folder`` with its mean brightness in the report (black, sheared or covered)."""
     from PySide6.QtGui import QCursor
+
+    from app.views.wall.delay import surface_pixels
+
+    for i, t in enumerate(review.footage.tiles):
+        QGuiApplication.primaryScreen().grabWindow(int(t.surface.winId())).save(str(folder / f"tile-{i}.png"))
+    brightness = [
+        "none" if (p := surface_pixels(t.surface, False)) is None else f"{p.mean():.0f}"
+        for t in review.footage.tiles
+    ]
 
     tiles = [
         f"{t.clip.camera}: {t.player.state()} at {t.player.time_ms()} ms, {t.player.stats()}, "
@@ -94,7 +104,8 @@ def on_screen(review: Any, whole_picture: Any) -> str:
     ]
     shown = [f"{type(w).__name__} {w.objectName()} {w.geometry().getRect()}"
              for w in QApplication.topLevelWidgets() if w.isVisible()]  # fmt: skip
-    return f"tiles: {tiles}; windows: {shown}; pointer {QCursor.pos().toTuple()}"
+    pointer = QCursor.pos().toTuple()
+    return f"tiles: {tiles}; mean brightness {brightness}; windows: {shown}; pointer {pointer}"
 
 
 def activate(qtbot: QtBot, widget: QWidget) -> None:
@@ -352,7 +363,8 @@ def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
                             timeout=150_000)  # fmt: skip
         except Exception as exc:  # what the screen showed, for the failure report
             QGuiApplication.primaryScreen().grabWindow(0).save(str(shots.folder / "timeout-review.png"))
-            raise AssertionError(on_screen(review, whole_picture) + f"; screen in {shots.folder}") from exc
+            report = on_screen(review, whole_picture, shots.folder)
+            raise AssertionError(f"{report}; screen in {shots.folder}") from exc
         shots.take("review-window", review)
         for w in (review, scrub):
             w.close()

@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 # How long a clip may take to open before a seek is tried anyway (a loaded machine takes seconds).
 SETTLE_S = 60.0
 REDRAW_WAITS = 100  # a resized paused tile waits up to 15 s for its pause to land
+# A paused picture is drawn again this long after it was first drawn: on a busy machine libVLC
+# can take in a new window size after it drew the paused frame, which then stays at the old size.
+REDRAW_AGAIN_MS = (1000, 3000)
 
 BANNER_STYLE = {
     "valid": "background:#1d6b34; color:white;",
@@ -94,7 +97,11 @@ class _ClipTile(QWidget):
         self._target: tuple[int, bool] | None = None  # (offset ms, playing) not yet applied
         self._settling = False
         self._playing = False  # what the newest applied target asked for
+        # The offset of the newest applied target, what a redraw draws again (None after a frame
+        # step, which moves the picture without a target: then the player's own time).
+        self._shown_ms: int | None = 0
         self._redraw_waits = 0
+        self._redraw_pass = 0  # how many of REDRAW_AGAIN_MS are done
         # libVLC's X11 output does not redraw a paused picture at a new size: a tile resized
         # while paused (the window still laying out on a busy machine) showed the old picture's
         # rows sheared across the new size. The same frame is asked for again once resizing stops.
@@ -140,8 +147,20 @@ class _ClipTile(QWidget):
         offset, playing = self._target
         self._target = None
         self._playing = playing
+        self._shown_ms = offset
         self.player.seek_ms(offset)
         self.player.set_paused(not playing)
+        if not playing and self.mode == "native":
+            self._schedule_redraw(0)
+
+    def _schedule_redraw(self, done: int) -> None:
+        """Draw the paused picture again later (``done`` of the later redraws are over)."""
+        if done >= len(REDRAW_AGAIN_MS):
+            return
+        self._redraw_pass = done
+        self._redraw_waits = 0
+        self._redraw.setInterval(REDRAW_AGAIN_MS[done])
+        self._redraw.start()
 
     def _retry(self, deadline: float) -> None:
         self._settling = False
@@ -150,7 +169,10 @@ class _ClipTile(QWidget):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         if self.player is not None and self.mode == "native":
+            # Once resizing stops, and again later (see REDRAW_AGAIN_MS).
             self._redraw_waits = 0
+            self._redraw_pass = -1
+            self._redraw.setInterval(150)
             self._redraw.start()
 
     def _redraw_paused(self) -> None:
@@ -162,11 +184,22 @@ class _ClipTile(QWidget):
             self._redraw_waits += 1
             pending = self.player.state() in ("playing", "opening", "buffering")
             if pending and self._redraw_waits < REDRAW_WAITS:
-                self._redraw.start()
+                self._redraw.start(150)
             return
-        at = self.player.time_ms()
+        # The applied offset, not the player's time: a paused player's time can sit a frame
+        # away from the frame it shows, and a redraw must not move the picture.
+        at = self._shown_ms if self._shown_ms is not None else self.player.time_ms()
         if at >= 0:
             self.player.seek_ms(at)
+        self._schedule_redraw(self._redraw_pass + 1)
+
+    def next_frame(self) -> None:
+        """One frame on; the later redraws of the frame it leaves are called off."""
+        if self.player is None:
+            return
+        self._redraw.stop()
+        self._shown_ms = None
+        self.player.next_frame()
 
     def release(self) -> None:
         if self.player is not None:
@@ -270,8 +303,7 @@ class FootageView(QWidget):
         if self.playing:
             self.seek(self.position, playing=False)
         for tile in self.tiles:
-            if tile.player is not None:
-                tile.player.next_frame()
+            tile.next_frame()
         self.position = min(self.end, self.position + self.frame_interval())
         self._show_clock()
 
