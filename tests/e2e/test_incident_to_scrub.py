@@ -36,6 +36,9 @@ def tile_clock_s(tile) -> float:  # type: ignore[no-untyped-def]
     return ms / 1000
 
 
+# A minute of recording for a view: recording, ranking and incidents run on both databases in
+# their own tests.
+@pytest.mark.sqlite_only
 def test_a_recorded_minute_an_incident_and_the_scrub_view(tmp_path: Path, qtbot, db_url: str) -> None:  # type: ignore[no-untyped-def]
     from app.views.scrub.window import ScrubWindow
 
