@@ -228,6 +228,10 @@ class HandoffRow:
     revoked_at: datetime | None
     first_opened_at: datetime | None
 
+    def active(self, now: datetime | None = None) -> bool:
+        """The link still opens: neither revoked nor expired (what Revoke applies to)."""
+        return self.revoked_at is None and self.expires_at > (now or datetime.now(UTC))
+
     def state(self, now: datetime | None = None) -> str:
         if self.revoked_at is not None:
             return f"revoked {self.revoked_at:%H:%M} UTC"

@@ -390,7 +390,7 @@ class IncidentPanel(QWidget):
 
     def _handoff_selected(self, index: int) -> None:
         row = self._handoff_rows[index] if 0 <= index < len(self._handoff_rows) else None
-        self.revoke_button.setEnabled(row is not None and row.state().find("link until") >= 0)
+        self.revoke_button.setEnabled(row is not None and row.active())
 
     def _revoke(self) -> None:
         index = self.handoffs.currentRow()
