@@ -129,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     radd.add_argument("--end", required=True)
     for name in ("--incident", "--case", "--reason"):
         radd.add_argument(name, default="", help="the stated purpose (one of these)")
+    radd.add_argument(
+        "--basis", default="", help="the legal basis, one of the program's (e.g. 'warrant 26-SW-0412')"
+    )
     for verb in ("approve", "deny"):
         rdec = reqsub.add_parser(verb, help=f"record that the owner answered: {verb}")
         rdec.add_argument("id", type=int)
@@ -676,7 +679,7 @@ def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int
             camera = next((c for c in Registry(sessions).list_cameras() if c.name == args.camera), None)
             if camera is None:
                 raise RequestError(f"no camera named {args.camera!r} in {_which_db(settings)}")
-            purpose = Purpose(args.incident, args.case, args.reason)
+            purpose = Purpose(args.incident, args.case, args.reason, args.basis)
             row = use_cases.request_footage(sessions, args.actor, camera.id, when(args.start), when(args.end),
                                             purpose)  # fmt: skip
             print(f"request {row.id} for {row.camera_name} recorded; pending the owner's answer")

@@ -164,11 +164,24 @@ def test_requests_and_closing_incidents_on_the_command_line(capsys: pytest.Captu
     span = ["--start", "2026-11-25T10:00:00Z", "--end", "2026-11-25T11:00:00Z"]
     assert main(["request", "add", "--camera", "door", *span]) == 1
     assert "stated purpose is required" in capsys.readouterr().err
-    assert main(["request", "add", "--camera", "door", *span, "--incident", "2026-0500"]) == 0
+    # A legal basis is one of the program's, numbered where it names a document.
+    assert (
+        main(["request", "add", "--camera", "door", *span, "--incident", "2026-0500", "--basis", "hunch"])
+        == 1
+    )
+    assert "legal basis 'hunch' is not one of the program's" in capsys.readouterr().err
+    assert (
+        main(["request", "add", "--camera", "door", *span, "--incident", "2026-0500", "--basis", "warrant"])
+        == 1
+    )
+    capsys.readouterr()
+    basis = ["--basis", "warrant 26-SW-0412"]
+    assert main(["request", "add", "--camera", "door", *span, "--incident", "2026-0500", *basis]) == 0
     assert main(["request", "approve", "1", "--owner-person", "J. Park (owner)"]) == 0
     assert "approved by J. Park (owner)" in capsys.readouterr().out
     assert main(["request", "list"]) == 0
-    assert "approved by J. Park (owner)  (incident 2026-0500)" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert "approved by J. Park (owner)  (incident 2026-0500; basis: warrant 26-SW-0412)" in listed
     assert main(["incident", "close", "2026-0500"]) == 0
     assert main(["incident", "close", "2026-0500"]) == 1
     assert "was already closed by" in capsys.readouterr().err  # who closed it, and when
