@@ -124,7 +124,7 @@ def run_soak_bench(minutes: float, tiles: int = 16, *, drop_every_s: float = 180
     from app.main import prepare_qt_environment
 
     prepare_qt_environment()
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from app.video.child_service import MediaProcess
@@ -165,9 +165,14 @@ def run_soak_bench(minutes: float, tiles: int = 16, *, drop_every_s: float = 180
             shift = _Shift(sim, shown, procs, db_url, cameras, recordings, base, segment_s)
             shift.run(duration_s, pump, drop_every_s=drop_every_s, drop_for_s=drop_for_s,
                       work_every_s=work_every_s, sample_s=sample_s)  # fmt: skip
-            # Closing the window releases its wall (its players) once.
+            # Closing the window releases its wall (its players) once. Then it goes: the bench
+            # may run in a longer process (the tests), where its timers would go on polling a
+            # database deleted with the soak's folder.
             window.close()
             pump(1.0)
+            window.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            del window, wall
         since = shift.started_at + timedelta(seconds=warmup)
         until = shift.ended_at - timedelta(seconds=2 * segment_s)  # the last segments are still open
         lost = _recording_lost(db_url, cameras, since, until, shift.drops)

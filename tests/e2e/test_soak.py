@@ -5,6 +5,7 @@ page come from the same code; this proves every figure is measured and the shift
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.bench.soak_bench import run_soak_bench
@@ -30,3 +31,5 @@ def test_a_short_soak_measures_every_process_and_brings_the_dropped_camera_back(
         assert all(row[name]["rss_mb"] > 0 and row[name]["threads"] > 0 and row[name]["handles"] > 0
                    for row in samples), name  # fmt: skip
     assert {"console", "media", "simulator"} <= set(report["growth_after_warmup"])
+    # The console is gone with the soak: nothing of it polls its deleted database afterwards.
+    assert not [w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow"]
