@@ -13,7 +13,13 @@ from app.bench.soak_bench import run_soak_bench
 pytestmark = pytest.mark.e2e
 
 
+def main_windows() -> set[int]:
+    """The main windows alive in this process (other tests' among them)."""
+    return {id(w) for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow"}
+
+
 def test_a_short_soak_measures_every_process_and_brings_the_dropped_camera_back(qtbot: QtBot) -> None:
+    consoles_before = main_windows()
     report = run_soak_bench(1.5, tiles=4, drop_every_s=40, drop_for_s=6, work_every_s=30, sample_s=10,
                             warmup_s=20, segment_s=4)  # fmt: skip
     # The camera dropped off the network came back on its tile, and it was counted.
@@ -32,4 +38,4 @@ def test_a_short_soak_measures_every_process_and_brings_the_dropped_camera_back(
                    for row in samples), name  # fmt: skip
     assert {"console", "media", "simulator"} <= set(report["growth_after_warmup"])
     # The console is gone with the soak: nothing of it polls its deleted database afterwards.
-    assert not [w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow"]
+    assert main_windows() == consoles_before
