@@ -14,6 +14,7 @@ import ctypes
 import ctypes.util
 import functools
 import logging
+import sys
 import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
@@ -79,6 +80,40 @@ def start_heap_trimming(every_s: float = TRIM_EVERY_S) -> Periodic:
     periodic = Periodic("heap trim", every_s, trim)
     periodic.start()
     return periodic
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+        "keepcost",
+    )]  # fmt: skip
+
+
+@functools.cache
+def _mallinfo2() -> Callable[[], _MallInfo2] | None:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        info = ctypes.CDLL(name).mallinfo2
+    except (OSError, AttributeError):  # not glibc, or older than 2.33
+        return None
+    info.argtypes = []
+    info.restype = _MallInfo2
+    return info
+
+
+def heap_usage() -> dict[str, int]:
+    """What the process's heap holds, to tell memory kept from memory freed but not returned:
+    ``in_use`` (allocated by malloc, mmapped blocks included), ``free`` (freed, still held by
+    glibc's arenas), ``arenas`` (the arenas' size) and ``python_blocks`` (Python's own
+    allocations, a count). Only ``python_blocks`` where glibc's figures are not available."""
+    figures = {"python_blocks": sys.getallocatedblocks()}
+    info = _mallinfo2()
+    if info is not None:
+        m = info()
+        figures |= {"in_use": m.uordblks + m.hblkhd, "free": m.fordblks, "arenas": m.arena}
+    return figures
 
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter

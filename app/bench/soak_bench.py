@@ -19,11 +19,13 @@ explain (the drop itself plus ``RECONNECT_ALLOWANCE``).
 from __future__ import annotations
 
 import gc
+import json
 import shutil
 import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -162,7 +164,7 @@ def run_soak_bench(minutes: float, tiles: int = 16, *, drop_every_s: float = 180
             while time.monotonic() < deadline and not all(t.state == "live" for t in shown):
                 pump(0.25)
 
-            shift = _Shift(sim, shown, procs, db_url, cameras, recordings, base, segment_s)
+            shift = _Shift(sim, shown, procs, db_url, cameras, recordings, base, segment_s, media.url)
             shift.run(duration_s, pump, drop_every_s=drop_every_s, drop_for_s=drop_for_s,
                       work_every_s=work_every_s, sample_s=sample_s)  # fmt: skip
             # Closing the window releases its wall (its players) once. Then it goes: the bench
@@ -183,8 +185,9 @@ class _Shift:
     """The scheduled events of a soak, checked four times a second between Qt event rounds."""
 
     def __init__(self, sim: Any, shown: list[Any], procs: dict[str, psutil.Process], db_url: str,
-                 cameras: list[Any], recordings: Path, base: Path, segment_s: float) -> None:  # fmt: skip
-        self.sim, self.shown, self.procs = sim, shown, procs
+                 cameras: list[Any], recordings: Path, base: Path, segment_s: float,
+                 media_url: str) -> None:  # fmt: skip
+        self.sim, self.shown, self.procs, self.media_url = sim, shown, procs, media_url
         self.db_url, self.cameras, self.recordings, self.base = db_url, cameras, recordings, base
         self.segment_s = segment_s
         self.sessions = open_database(db_url)  # one connection pool for the whole shift's work
@@ -217,7 +220,9 @@ class _Shift:
             if now >= next_sample:
                 next_sample += sample_s
                 self._count_frames()
-                self.samples.append(_sample(now - started, self.procs, self.shown, self.frames_shown))
+                self.samples.append(
+                    _sample(now - started, self.procs, self.shown, self.frames_shown, self.media_url)
+                )
             if self._dropped is None and next_drop <= now <= last_drop_by:
                 next_drop += drop_every_s
                 self._drop()
@@ -233,7 +238,9 @@ class _Shift:
         pool.shutdown(wait=True)
         self.ended_at = datetime.now(UTC)
         self._count_frames()
-        self.samples.append(_sample(time.monotonic() - started, self.procs, self.shown, self.frames_shown))
+        self.samples.append(
+            _sample(time.monotonic() - started, self.procs, self.shown, self.frames_shown, self.media_url)
+        )
 
     def _count_frames(self) -> None:
         for i, tile in enumerate(self.shown):
@@ -314,7 +321,18 @@ def _console(db_url: str, media_url: str, base: Path, settings_cls: Callable[...
     return window
 
 
-def _sample(at_s: float, procs: dict[str, psutil.Process], shown: list[Any], frames: int) -> dict[str, Any]:
+def media_heap_mb(media_url: str) -> dict[str, float]:
+    """The media service's native heap (from its /status): in use, and freed but held by glibc."""
+    try:
+        with urllib.request.urlopen(f"{media_url}/status", timeout=5) as reply:
+            memory = json.load(reply).get("memory", {})
+    except (OSError, ValueError) as exc:
+        return {"error": str(exc)}  # type: ignore[dict-item]
+    return {f"{key}_mb": round(memory[key] / 2**20, 1) for key in ("in_use", "free") if key in memory}
+
+
+def _sample(at_s: float, procs: dict[str, psutil.Process], shown: list[Any], frames: int,
+            media_url: str) -> dict[str, Any]:  # fmt: skip
     row: dict[str, Any] = {"t_s": round(at_s, 1)}
     for name, proc in procs.items():
         try:
@@ -322,6 +340,7 @@ def _sample(at_s: float, procs: dict[str, psutil.Process], shown: list[Any], fra
         except psutil.Error as exc:
             row[name] = {"error": str(exc)}
     row["console_helpers"] = helpers_sample(procs["console"])
+    row["media_heap"] = media_heap_mb(media_url)
     row["frames_shown"] = frames
     # Python objects alive in the console: growth here is Python's; growth without it is native.
     row["console_python_objects"] = len(gc.get_objects())
@@ -441,6 +460,13 @@ def _report(minutes: float, tiles: int, warmup: float, shift: _Shift, lost: dict
             "handles_end": rows[-1][name]["handles"],
             "handles_max": max(r[name]["handles"] for r in rows),
         }
+    heap = [s for s in after if "in_use_mb" in s.get("media_heap", {})]
+    if len(heap) >= 2:  # is the media service's growth memory it holds, or freed memory glibc keeps?
+        growth["media_heap"] = {
+            f"{key}_mb_{when}": row["media_heap"][key + "_mb"]
+            for key in ("in_use", "free") for when, row in (("after_warmup", heap[0]), ("end", heap[-1]))
+        } | {"in_use_growth_pct_per_hour": growth_per_hour_pct(
+            [r["t_s"] for r in heap], [r["media_heap"]["in_use_mb"] for r in heap])}  # fmt: skip
     back = [d.back_live_s for d in drops if d.back_live_s is not None]
     elapsed = samples[-1]["t_s"] if samples else 0.0
     return {

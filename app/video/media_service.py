@@ -39,7 +39,7 @@ from app.governance import audit
 from app.governance.gate import why_not_watch
 from app.governance.policy import load_policy
 from app.governance.purpose import Purpose, outside_home
-from app.native_memory import start_heap_trimming
+from app.native_memory import heap_usage, start_heap_trimming
 from app.periodic import Periodic
 from app.registry import credentials
 from app.registry.service import Registry, RegistryError
@@ -321,6 +321,8 @@ class MediaService:
                 for cid, rec in sorted(self.recorders.items())
             ],
             "pulls": pulls,
+            # native heap in use against freed-but-held: tells a leak from glibc's fragmentation
+            "memory": heap_usage(),
         }
 
 

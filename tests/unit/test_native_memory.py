@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from app.native_memory import release_freed_memory, then_release_freed_memory
+from app.native_memory import heap_usage, release_freed_memory, then_release_freed_memory
 
 glibc = pytest.mark.skipif(not hasattr(ctypes.CDLL(None), "malloc_trim"), reason="needs glibc")
 
@@ -40,6 +40,21 @@ def test_freed_pages_of_a_worker_thread_return_to_the_system() -> None:
     assert release_freed_memory() is True
     after = _resident_bytes()
     assert before - after > 100 * 2**20, f"resident {before / 2**20:.0f} MB -> {after / 2**20:.0f} MB"
+
+
+@glibc
+def test_heap_figures_tell_memory_held_from_memory_freed_but_kept() -> None:
+    """What the soak reads from the media service's /status to tell a leak from fragmentation."""
+    start = heap_usage()
+    blocks = [ctypes.create_string_buffer(4000) for _ in range(100 * 256)]
+    held = heap_usage()
+    assert held["in_use"] - start["in_use"] > 90 * 2**20
+    keep = blocks[::64]  # pin the heap's pages, as long-lived allocations among short ones do
+    del blocks
+    freed = heap_usage()
+    assert held["in_use"] - freed["in_use"] > 90 * 2**20
+    assert freed["free"] - held["free"] > 90 * 2**20  # freed, but glibc still holds it
+    assert freed["python_blocks"] > 0 and len(keep) == 400
 
 
 @glibc
