@@ -27,12 +27,15 @@ def test_upgrade_from_empty_creates_every_table(tmp_path: Path) -> None:
     assert current_revision(engine) == head_revision()
 
 
-def test_migrations_match_the_models(tmp_path: Path) -> None:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
-    upgrade(engine)
-    with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert diff == [], f"models changed without a migration: {diff}"
+def test_migrations_match_the_models(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == [], f"models changed without a migration: {diff}"
+    finally:
+        engine.dispose()
 
 
 def test_sqlite_uses_wal_and_foreign_keys(tmp_path: Path) -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.governance.custody import append_event, sha256_file, verify_chain
+from app.models.db import open_database
 from app.models.tables import CustodyEvent, EvidenceItem
 from app.registry.formats import RawRow
 from app.registry.service import Registry
-from app.video.retention import apply_retention, set_legal_hold
+from app.video.retention import apply_retention, expired_segments, oldest_live_per_camera, set_legal_hold
 from tests.unit.test_registry_io import GOOD
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -67,15 +69,16 @@ def test_a_backlog_goes_in_batches_each_audited_and_a_file_that_cannot_go_stays_
     root = tmp_path / "recordings"
     expired = [segment(registry, root, f"old-{i}", 31 + i) for i in range(5)]
     young = segment(registry, root, "young", 29)
-    assert apply_retention(registry._sessions, root, NOW, batch=2) == expired
+    assert apply_retention(registry._sessions, root, NOW, batch=2) == expired[::-1]  # oldest first
     with registry._sessions() as s:
         entries = select(AuditEvent).where(AuditEvent.action == "recordings deleted by retention")
         counts = [e.details.split(" ")[0] for e in s.scalars(entries.order_by(AuditEvent.id))]
         assert counts == ["2", "2", "1"]
         assert s.get(EvidenceItem, young).deleted_at is None
-    # A file that cannot be deleted (here a folder stands where it was): the others still go.
-    stuck = segment(registry, root, "stuck", 40)
-    also = segment(registry, root, "also", 41)
+    # A file that cannot be deleted (here a folder stands where it was): the others still go,
+    # the younger one after it too.
+    stuck = segment(registry, root, "stuck", 41)
+    also = segment(registry, root, "also", 40)
     with registry._sessions() as s:
         stuck_path = root / s.get(EvidenceItem, stuck).path  # type: ignore[union-attr]
     stuck_path.unlink()
@@ -83,6 +86,64 @@ def test_a_backlog_goes_in_batches_each_audited_and_a_file_that_cannot_go_stays_
     assert apply_retention(registry._sessions, root, NOW, batch=1) == [also]
     with registry._sessions() as s:
         assert s.get(EvidenceItem, stuck).deleted_at is None  # type: ignore[union-attr]
+
+
+def test_retention_reads_only_the_expired_live_segments_of_a_camera(tmp_path: Path) -> None:
+    """Each minute, for every camera: the query seeks the index of live segments by (camera,
+    end) instead of reading every segment the camera ever recorded."""
+    sessions = open_database(f"sqlite:///{tmp_path / 'plan.sqlite'}")
+
+    def plan(query: Any) -> list[str]:
+        with sessions() as s:
+            compiled = query.compile(s.get_bind())
+            params = tuple(compiled.construct_params()[name] for name in compiled.positiontup or ())
+            return [
+                row[3] for row in s.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
+            ]
+
+    later = (NOW - timedelta(days=40), 12)
+    for query in (expired_segments(7, NOW, None, 500), expired_segments(7, NOW, later, 500)):
+        detail = plan(query)[0]  # then, at most, ordering ties of end by id
+        assert detail.startswith(
+            "SEARCH evidence_items USING INDEX ix_evidence_items_live_camera_end (camera_id=?"
+        )
+        assert "end_at<?" in detail
+    # Which cameras have anything to look at: from the index alone, not the table.
+    assert plan(select(oldest_live_per_camera())) == [
+        "CO-ROUTINE anon_1",
+        "SCAN evidence_items USING COVERING INDEX ix_evidence_items_live_camera_end",
+        "SCAN anon_1",
+    ]
+
+
+def test_retention_takes_the_write_lock_only_for_cameras_with_expired_footage(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """A city registers 100,000 cameras; a minute's pass must not open a write transaction for
+    each of them, only for those whose oldest live segment is past the cutoff."""
+    registry.import_rows(
+        [RawRow(i + 2, GOOD | {"name": f"Cam {i}", "retention_days": "30"}) for i in range(40)]
+    )
+    root = tmp_path / "recordings"
+    old = segment(registry, root, "old", 31)  # the first camera's
+    segment(registry, root, "young", 29)
+    writes: list[str] = []
+    engine = registry._sessions.kw["bind"]
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith(("UPDATE alembic_version", "INSERT INTO audit")):
+            writes.append(statement.split(" ")[0])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert apply_retention(registry._sessions, root, NOW) == [old]
+        assert writes.count("INSERT") == 1  # one camera's batch, audited once
+        assert writes.count("UPDATE") <= 1  # SQLite's write lock, taken once (PostgreSQL: not asked)
+        writes.clear()
+        assert apply_retention(registry._sessions, root, NOW) == []
+        assert writes == []  # nothing expired: no write transaction at all
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_hold_needs_a_reason(registry: Registry) -> None:
