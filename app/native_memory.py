@@ -17,7 +17,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from app.periodic import Periodic
 
@@ -27,18 +27,24 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
+def _libc_function(symbol: str, argtypes: list[Any], restype: Any) -> Any | None:
+    """A glibc function by name, typed; None where the C library has no such function (musl,
+    macOS, Windows, or a glibc too old)."""
     name = ctypes.util.find_library("c")
     if name is None:
         return None
     try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):  # not glibc
+        function = getattr(ctypes.CDLL(name), symbol)
+    except (OSError, AttributeError):
         return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
+    function.argtypes = argtypes
+    function.restype = restype
+    return function
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    return _libc_function("malloc_trim", [ctypes.c_size_t], ctypes.c_int)
 
 
 def release_freed_memory() -> bool:
@@ -91,16 +97,7 @@ class _MallInfo2(ctypes.Structure):
 
 @functools.cache
 def _mallinfo2() -> Callable[[], _MallInfo2] | None:
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        info = ctypes.CDLL(name).mallinfo2
-    except (OSError, AttributeError):  # not glibc, or older than 2.33
-        return None
-    info.argtypes = []
-    info.restype = _MallInfo2
-    return info
+    return _libc_function("mallinfo2", [], _MallInfo2)  # glibc 2.33 and later
 
 
 def heap_usage() -> dict[str, int]:
@@ -126,13 +123,5 @@ def limit_arenas(arenas: int = SERVICE_ARENAS) -> bool:
     arena, and freed pages stay scattered over them: measured with 8 cameras recording 10 s
     segments, 13 minutes grew the resident size 6.5 MB with glibc's default arenas and 1.8 MB
     with two. Call it before the threads start; False where it does not apply (not glibc)."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
-    return bool(mallopt(M_ARENA_MAX, arenas))
+    mallopt = _libc_function("mallopt", [ctypes.c_int, ctypes.c_int], ctypes.c_int)
+    return mallopt is not None and bool(mallopt(M_ARENA_MAX, arenas))
