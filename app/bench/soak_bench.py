@@ -62,10 +62,14 @@ class _Counts:
 
 
 def process_sample(proc: psutil.Process) -> dict[str, float]:
-    """Resident memory (MB), threads and open file handles of one process."""
+    """Resident memory (MB), threads and open file handles of one process. ``file_mb`` is the part
+    of the resident memory that maps files (libraries, shared memory), so that growth can be told
+    apart: the rest is the process's own (heap, stacks, Python's arenas)."""
     with proc.oneshot():
+        memory = proc.memory_info()
         return {
-            "rss_mb": round(proc.memory_info().rss / 2**20, 1),
+            "rss_mb": round(memory.rss / 2**20, 1),
+            "file_mb": round(getattr(memory, "shared", 0) / 2**20, 1),  # Linux: RssFile + RssShmem
             "threads": proc.num_threads(),
             "handles": proc.num_fds(),
         }
@@ -73,7 +77,7 @@ def process_sample(proc: psutil.Process) -> dict[str, float]:
 
 def helpers_sample(parent: psutil.Process) -> dict[str, float]:
     """The same, summed over a process's children (QtWebEngine's renderer and GPU helpers)."""
-    total = {"rss_mb": 0.0, "threads": 0.0, "handles": 0.0}
+    total = {"rss_mb": 0.0, "file_mb": 0.0, "threads": 0.0, "handles": 0.0}
     for child in parent.children(recursive=True):
         try:
             for key, value in process_sample(child).items():
@@ -322,13 +326,15 @@ def _console(db_url: str, media_url: str, base: Path, settings_cls: Callable[...
 
 
 def media_heap_mb(media_url: str) -> dict[str, float]:
-    """The media service's native heap (from its /status): in use, and freed but held by glibc."""
+    """The media service's native heap (from its /status): in use, and freed but held by glibc;
+    and how many blocks Python has allocated (its objects, which live outside glibc's heap)."""
     try:
         with urllib.request.urlopen(f"{media_url}/status", timeout=5) as reply:
             memory = json.load(reply).get("memory", {})
     except (OSError, ValueError) as exc:
         return {"error": str(exc)}  # type: ignore[dict-item]
-    return {f"{key}_mb": round(memory[key] / 2**20, 1) for key in ("in_use", "free") if key in memory}
+    figures = {f"{key}_mb": round(memory[key] / 2**20, 1) for key in ("in_use", "free") if key in memory}
+    return figures | ({"python_blocks": memory["python_blocks"]} if "python_blocks" in memory else {})
 
 
 def _sample(at_s: float, procs: dict[str, psutil.Process], shown: list[Any], frames: int,
@@ -453,6 +459,10 @@ def _report(minutes: float, tiles: int, warmup: float, shift: _Shift, lost: dict
             "rss_growth_pct_per_hour": growth_per_hour_pct(
                 [r["t_s"] for r in rows], [r[name]["rss_mb"] for r in rows]
             ),
+            # the same for the resident memory that is not a file's: the process's own
+            "own_growth_pct_per_hour": growth_per_hour_pct(
+                [r["t_s"] for r in rows], [r[name]["rss_mb"] - r[name].get("file_mb", 0) for r in rows]
+            ),
             "threads_after_warmup": rows[0][name]["threads"],
             "threads_end": rows[-1][name]["threads"],
             "threads_max": max(r[name]["threads"] for r in rows),
@@ -466,7 +476,9 @@ def _report(minutes: float, tiles: int, warmup: float, shift: _Shift, lost: dict
             f"{key}_mb_{when}": row["media_heap"][key + "_mb"]
             for key in ("in_use", "free") for when, row in (("after_warmup", heap[0]), ("end", heap[-1]))
         } | {"in_use_growth_pct_per_hour": growth_per_hour_pct(
-            [r["t_s"] for r in heap], [r["media_heap"]["in_use_mb"] for r in heap])}  # fmt: skip
+            [r["t_s"] for r in heap], [r["media_heap"]["in_use_mb"] for r in heap]),
+            "python_blocks_after_warmup": heap[0]["media_heap"].get("python_blocks"),
+            "python_blocks_end": heap[-1]["media_heap"].get("python_blocks")}  # fmt: skip
     back = [d.back_live_s for d in drops if d.back_live_s is not None]
     elapsed = samples[-1]["t_s"] if samples else 0.0
     return {

@@ -36,9 +36,15 @@ def test_a_short_soak_measures_every_process_and_brings_the_dropped_camera_back(
     for name in ("console", "media", "simulator"):
         assert all(row[name]["rss_mb"] > 0 and row[name]["threads"] > 0 and row[name]["handles"] > 0
                    for row in samples), name  # fmt: skip
+        # resident memory that maps files (libraries), told apart from the process's own
+        assert all(0 < row[name]["file_mb"] < row[name]["rss_mb"] for row in samples), name
+        assert "own_growth_pct_per_hour" in report["growth_after_warmup"][name]
     assert {"console", "media", "simulator"} <= set(report["growth_after_warmup"])
     # The media service's native heap, from its /status: held apart from freed-but-kept.
     assert all(row["media_heap"]["in_use_mb"] > 0 and row["media_heap"]["free_mb"] >= 0 for row in samples)
     assert report["growth_after_warmup"]["media_heap"]["in_use_mb_end"] > 0
+    # and Python's objects, which live outside that heap
+    assert all(row["media_heap"]["python_blocks"] > 0 for row in samples)
+    assert report["growth_after_warmup"]["media_heap"]["python_blocks_end"] > 0
     # The console is gone with the soak: nothing of it polls its deleted database afterwards.
     assert main_windows() == consoles_before
