@@ -211,6 +211,26 @@ def test_rtcc_verify_prints_the_verdict_and_exits_with_its_code(package: Path, t
     assert main(["verify", str(tmp_path / "nothing-here")]) == 2
 
 
+def test_rtcc_export_records_the_workstations_time_zone(
+    recorded: Recorded, signing_keyring: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package exported from the command line once carried an empty zone, and its report said
+    "local time zone ." where a reader needs to know how to read the times."""
+    from app.cli import main
+
+    make_case(recorded, "CLI-ZONE-1", bookmark=False)
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    monkeypatch.setenv("RTCC_RECORDINGS_DIR", str(recorded.root))
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    assert main(["--database", recorded.url, "export", "CLI-ZONE-1", "--to", str(usb)]) == 0
+    (package,) = usb.iterdir()
+    manifest = json.loads((package / "manifest.json").read_text())
+    assert manifest["time_zone"] == "America/Los_Angeles"
+    assert "local time zone America/Los_Angeles" in (package / "report.html").read_text()
+    assert verify_package(package).status == "valid"
+
+
 def test_a_zipped_package_verifies_and_a_malicious_zip_is_refused(package: Path, tmp_path: Path) -> None:
     good = tmp_path / "good.zip"
     with zipfile.ZipFile(good, "w") as z:
