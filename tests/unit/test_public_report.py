@@ -125,3 +125,24 @@ def test_a_file_that_is_not_a_report_says_so(registry: Registry) -> None:
     assert check.problems == [
         "the report cannot be read: report: this is not an rtcc public transparency report"
     ]
+
+
+def test_markup_in_an_owners_and_a_cameras_name_is_printed_as_text(registry: Registry) -> None:
+    """The owner's report is HTML turned into PDF: a name with markup must print as those characters,
+    never as an image, a bold run or a table of its own."""
+    import html
+
+    from app.reports.owner import owner_report
+    from app.reports.render import owner_report_html
+
+    marked = "<img src='file:///etc/hostname'><b>BOLD</b><table><tr><td>x</td></tr></table>"
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    registry.import_rows([RawRow(2, GOOD | {"name": f"Rear {marked}", "owner_name": f"Owner {marked}"})])
+    (camera,) = registry.list_cameras()
+    audit.record(registry._sessions, "live view started", target_type="camera", target_id=camera.id,
+                 user="dana", purpose="incident 26-0001", details=f"sub stream {marked}")  # fmt: skip
+    until = datetime.now(UTC) + timedelta(seconds=1)
+    page = owner_report_html(owner_report(registry._sessions, f"Owner {marked}", since, until, POLICY))
+    assert "<img" not in page and "<b>" not in page and page.count("<table") == 2  # caps and entries
+    for text in (f"report for Owner {marked}", f"Your cameras: Rear {marked}.", f"Rear {marked}"):
+        assert html.escape(text, quote=True) in page
