@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one encoder per stream kind feeds every camera (benchmarks; every camera shows one picture)",
     )
+    sim.add_argument(
+        "--misbehave", action="append", default=[], metavar="N:SWITCHES",
+        help="camera N misbehaves: offset=S (clock S seconds ahead), drift=S (gains S seconds a minute), "
+        "slow=K (delivers 1 frame in K, stamped as if all); e.g. 2:offset=7200,drift=1",
+    )  # fmt: skip
     sim.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
     for name, text in (
@@ -323,11 +328,18 @@ def _main(argv: Sequence[str] | None) -> int:
         # A child service: if it crashes in native code, its parent shows where.
         faulthandler.enable()
     if command == "simulate":
+        from app.video.misbehaviour import MisbehaviourError, parse_camera_switch
+
+        try:
+            misbehaving = dict(parse_camera_switch(text) for text in args.misbehave)
+        except MisbehaviourError as exc:
+            print(f"rtcc simulate: --misbehave {exc}", file=sys.stderr)
+            return 2
         from app.video.simulator import run
 
         port = settings.simulator_port if args.port is None else args.port
         return run(args.cameras, args.host, port, args.labels, exit_on_eof=args.exit_with_stdin, fps=args.fps,
-                   shared_encoder=args.shared_encoder)  # fmt: skip
+                   shared_encoder=args.shared_encoder, misbehaving=misbehaving)  # fmt: skip
     if command == "bench":
         return _bench(args)
 
@@ -886,7 +898,16 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
         threading.Thread(target=watch_parent, daemon=True).start()
     if args.record:
         root = Path(args.recordings) if args.recordings else settings.effective_recordings_dir
-        service.start_recording(root, args.segment_seconds, limit=args.record_limit)
+        from app.video.clock_watch import ClockLimits
+
+        limits = ClockLimits(
+            max_offset_s=settings.clock_max_offset_seconds,
+            max_drift_s_per_min=settings.clock_max_drift_seconds_per_minute,
+            rate_tolerance=settings.clock_rate_tolerance,
+            max_step_s=settings.clock_max_jump_seconds,
+            probation_s=settings.clock_probation_seconds,
+        )
+        service.start_recording(root, args.segment_seconds, limit=args.record_limit, clock_limits=limits)
         log.info("recording into %s, %s s segments", root, args.segment_seconds)
     _stop_cleanly_on_signals(service)
     print(f"READY {service.base_url}", flush=True)

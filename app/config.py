@@ -55,6 +55,14 @@ class Settings:
     record_cameras: int = 0
     demo_record_cameras: int = 9
     segment_seconds: float = 60.0
+    # When the recorder believes a camera's clock (docs/manual.md, "Camera clocks"): arrival less
+    # the camera's time within this many seconds, drifting less than this a minute, its stream
+    # running at real time within this share, and no jump beyond this, for this long in a row.
+    clock_max_offset_seconds: float = 2.0
+    clock_max_drift_seconds_per_minute: float = 0.25
+    clock_rate_tolerance: float = 0.05
+    clock_max_jump_seconds: float = 0.5
+    clock_probation_seconds: float = 20.0
     # Once accounts exist, the console locks after this long without keyboard or mouse input.
     lock_after_minutes: float = 10.0
     # This workstation's own divisions, comma-separated ("Hollywood, Wilshire"): its center's.
@@ -136,6 +144,11 @@ _FIELD_TYPES: dict[str, type] = {
     "record_cameras": int,
     "demo_record_cameras": int,
     "segment_seconds": float,
+    "clock_max_offset_seconds": float,
+    "clock_max_drift_seconds_per_minute": float,
+    "clock_rate_tolerance": float,
+    "clock_max_jump_seconds": float,
+    "clock_probation_seconds": float,
     "lock_after_minutes": float,
     "home_divisions": str,
     "media_divisions": str,

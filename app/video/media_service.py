@@ -43,6 +43,7 @@ from app.native_memory import heap_usage, start_heap_trimming
 from app.periodic import Periodic
 from app.registry import credentials
 from app.registry.service import Registry, RegistryError
+from app.video.clock_watch import ClockLimits, ClockVerdict
 from app.video.consent_watch import ConsentWatch
 from app.video.gaps import GapBook
 from app.video.handoff_page import CSP, TOKEN_PATH, open_handoff, page
@@ -197,14 +198,17 @@ class MediaService:
         return self.consent.enforce()
 
     def start_recording(
-        self, root: Path, segment_s: float = 60.0, check_every_s: float = 1.0, limit: int = 0
-    ) -> None:
+        self, root: Path, segment_s: float = 60.0, check_every_s: float = 1.0, limit: int = 0,
+        clock_limits: ClockLimits | None = None,
+    ) -> None:  # fmt: skip
         """Record every camera whose terms allow it, from the same pull as live viewing; cameras
         that drop are pulled again with backoff (the time between segments is the gap)."""
         self.recordings_root = root
         self.segment_s = segment_s
-        self.supervisor = RecordingSupervisor(self.sessions, self.hub, root, segment_s, check_every_s, limit,
-                                              divisions=self.divisions)  # fmt: skip
+        self.supervisor = RecordingSupervisor(
+            self.sessions, self.hub, root, segment_s, check_every_s, limit,
+            divisions=self.divisions, clock_limits=clock_limits,
+        )  # fmt: skip
         self.supervisor.start()
         self.retention = RetentionKeeper(self.sessions, root)
         self.retention.start()
@@ -317,13 +321,29 @@ class MediaService:
                 for key, r in sorted(relays.items())
             ],
             "recording": [
-                {"camera": cid, "recording": rec.recording, "segments": rec.segments, "error": rec.error}
+                {
+                    "camera": cid,
+                    "recording": rec.recording,
+                    "segments": rec.segments,
+                    "error": rec.error,
+                    "clock": clock_status(rec.clock),
+                }
                 for cid, rec in sorted(self.recorders.items())
             ],
             "pulls": pulls,
             # native heap in use against freed-but-held: tells a leak from glibc's fragmentation
             "memory": heap_usage(),
         }
+
+
+def clock_status(verdict: ClockVerdict) -> dict[str, object]:
+    """What the recorder believes of a camera's clock, for /status (and so for the console)."""
+    rounded = {
+        name: None if value is None else round(value, 3)
+        for name, value in (("offset_s", verdict.offset_s), ("drift_s_per_min", verdict.drift_s_per_min),
+                            ("rate", verdict.rate), ("delay_s", verdict.delay_s))
+    }  # fmt: skip
+    return {"trusted": verdict.trusted, "reason": verdict.reason, **rounded}
 
 
 @contextlib.contextmanager

@@ -5,13 +5,18 @@ stays playable if the service dies mid-segment. Each closed segment is hashed (S
 as an evidence item of kind "segment" (camera, start and end in UTC, path, size, hash) and gets
 its first custody event, "recorded", in the same transaction.
 
-Clock: a segment's start and end are the camera's clock for its first and last packets when the
-camera sends RTCP sender reports (FFmpeg's ``start_time_realtime``): the time the picture was
-taken, not when it reached the recorder. Measured against the simulator's burned-in clock: 5 ms
-off, where arrival time was 0.13-1.9 s late (encoder queue, join burst, a busy machine). Before
-the first report, or for a camera that sends none, the arrival time less the delay last measured
-for that camera is used, and the plain arrival time when none was ever measured. Each segment
-records which clock placed it and the measured delay, in its index row and its custody event.
+Clock: every packet is placed on one of two clocks, compared all the time (:mod:`app.video.clock_watch`).
+While the camera's clock is trusted (its RTCP sender reports and timestamps steady against
+arrival), a packet's time is the camera's: the moment the picture was taken, 5 ms from the
+simulator's burned-in clock where arrival was 0.13-1.9 s late. While it is not (no report yet,
+an offset beyond the limit, a drift, a jump, a stream that runs off real time), the packet is
+placed on the disciplined clock: arrival of the least delayed packets less the measured network
+delay, with the stream's own spacing between frames. A segment holds packets of one clock only
+(it is cut at the first keyframe after the verdict changes), its file's timestamps are the
+placed times, so a player of the file sees what the index says, and its index row and custody
+event say which clock placed it and why. At close, a segment placed by the camera's clock whose
+span disagrees with arrival's is indexed by arrival instead: a segment never claims a span its
+pictures do not fill.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.custody import append_event, sha256_file
 from app.models.tables import EvidenceItem
+from app.video.clock_watch import ClockLimits, ClockVerdict, ClockWatch
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +63,10 @@ class CameraClock:
         return cls(realtime, stream.start_time if stream.start_time is not None else 0, stream.time_base)
 
     def at(self, pts: int) -> datetime:
-        return datetime.fromtimestamp(
-            self.realtime_us / 1e6 + float((pts - self.first) * self.time_base), UTC
-        )
+        return datetime.fromtimestamp(self.at_s(pts), UTC)
+
+    def at_s(self, pts: int) -> float:
+        return self.realtime_us / 1e6 + float((pts - self.first) * self.time_base)
 
 
 def _frame_seconds(packet: Any, stream: Any) -> float:
@@ -73,17 +81,45 @@ class SegmentTime:
     start: datetime
     end: datetime
     source: str  # CAMERA_CLOCK, ARRIVAL_LESS_DELAY or ARRIVAL
-    offset_ms: float | None  # how late the first packet arrived, where measured
+    offset_ms: float | None  # camera clock: how late the first packet arrived; arrival: the delay taken off
+    why: str = ""  # why the camera's clock did not place it
 
     def describe(self) -> str:
-        if self.offset_ms is None:
-            return self.source
-        return f"{self.source} (packets arrive {self.offset_ms:+.0f} ms after the camera's time)"
+        if self.source == CAMERA_CLOCK:
+            late = (
+                ""
+                if self.offset_ms is None
+                else f" (packets arrive {self.offset_ms:+.0f} ms after the camera's time)"
+            )
+            return f"{self.source}{late}"
+        delay = (
+            f" {self.offset_ms:.0f} ms"
+            if self.source == ARRIVAL_LESS_DELAY and self.offset_ms is not None
+            else ""
+        )
+        return f"{self.source}{delay}; {self.why}" if self.why else f"{self.source}{delay}"
+
+
+@dataclass
+class _Placed:
+    """Where the open segment's first and last packets lie on each clock."""
+
+    source: str
+    why: str
+    delay_s: float
+    first: float  # placed time (epoch seconds) of the first packet, on the segment's clock
+    last: float
+    first_arrival: float
+    first_disciplined: float
+    last_disciplined: float
+    first_written: int | None = None  # the first packet's stream time, in the stream's units
+    last_written: int | None = None  # the last timestamp written, which the next must pass
 
 
 class CloseRequest:
-    """Someone waits for the footage up to ``at`` (the camera's time) to be in an indexed segment:
-    a hand-off from a live tile, which cannot wait for the minute to be up."""
+    """Someone waits for the footage up to ``at`` to be in an indexed segment: a hand-off from a
+    live tile, which cannot wait for the minute to be up. ``at`` is compared with the packets'
+    placed times: the camera's clock while it is trusted, arrival less the delay while not."""
 
     def __init__(self, at: datetime) -> None:
         self.at = at.astimezone(UTC)
@@ -101,7 +137,8 @@ MAX_CLOSE_REQUESTS = 16  # a flood of requests cannot grow the list without end
 
 class SegmentRecorder:
     def __init__(self, camera_id: int, camera_uid: str, root: Path, sessions: sessionmaker[Session],
-                 segment_s: float = 60.0) -> None:  # fmt: skip
+                 segment_s: float = 60.0, clock_limits: ClockLimits | None = None,
+                 neighbours_delay: Callable[[], float | None] = lambda: None) -> None:  # fmt: skip
         self.camera_id = camera_id
         self.root = root
         self.folder = root / camera_uid
@@ -122,9 +159,8 @@ class SegmentRecorder:
         self._clock_of: Any = None  # the stream it was read from
         self._base: int | None = None  # the camera's timestamp at the segment's first packet
         self._frame_s = 0.0  # how long the last frame stays on screen
-        self._first_pts: int | None = None
-        self._last_pts: int | None = None
-        self.delay_s: float | None = None  # how late packets arrive, last measured against RTCP
+        self._placed: _Placed | None = None  # the open segment's clock and ends
+        self.watch = ClockWatch(clock_limits, neighbours_delay)
         # Closed segments wait here for one indexing thread per recorder, which stays while
         # segments keep coming: a thread per segment churned glibc's per-thread heaps, and the
         # media service's memory grew with the segments (about 4 kB each, measured).
@@ -144,26 +180,57 @@ class SegmentRecorder:
     def recording(self) -> bool:
         return self._out is not None
 
+    @property
+    def clock(self) -> ClockVerdict:
+        """What the recorder believes of the camera's clock now (for status and the console)."""
+        return self.watch.verdict
+
     def on_packet(self, packet: Any, source: Any) -> None:
         """Called on the relay's thread for every packet of the camera's main stream."""
         with self._lock:
             stamp = packet.dts if packet.dts is not None else packet.pts
-            if (
-                self._out is not None
-                and stamp is not None
-                and self._last_stamp is not None
-                and stamp <= self._last_stamp
-            ):
-                # The camera's timestamps went back (a reboot, a wrap): a segment cannot hold
-                # that, so it ends here and the next one starts at the next keyframe.
+            pts = packet.pts if packet.pts is not None else packet.dts
+            if stamp is None or pts is None or not packet.time_base:
+                return  # nothing to place it by (the relay skips these too)
+            arrival = time.time()
+            if self._clock_of is not source:
+                # A new pull of the camera: a new RTCP mapping and timestamps, to be judged anew.
+                self._clock, self._clock_of = CameraClock.of(source), source
+                self.watch.restart()
+            elif self._clock is None:
+                # Read here, on the relay's thread, while the source is open.
+                self._clock = CameraClock.of(source)
+            if self._out is not None and self._last_stamp is not None and stamp <= self._last_stamp:
+                # The camera's timestamps went back (a reboot, a wrap, a clock set back): a segment
+                # cannot hold that, so it ends here and the next one starts at the next keyframe.
                 log.warning("recorder for camera %s: timestamps went back; segment closed", self.camera_id)
                 self._close()
+                self.watch.restart()
+            stream_s = float(pts * packet.time_base)
+            camera_s = self._clock.at_s(pts) if self._clock is not None else None
+            self.watch.observe(stream_s, arrival, camera_s)
+            disciplined = self.watch.disciplined_time(stream_s, arrival)
+            verdict = self.watch.verdict
+            source_now = CAMERA_CLOCK if verdict.trusted and camera_s is not None else self._arrival_source()
+            placed = self._placed
+            if placed is not None and placed.source == CAMERA_CLOCK and source_now != CAMERA_CLOCK:
+                # The camera's clock lost trust in the middle of a segment: from this packet on, it
+                # is placed by the disciplined clock, which ran beside the camera's, so the file's
+                # timestamps go on without a seam. The segment is indexed as placed by arrival.
+                placed.source, placed.why, placed.delay_s = source_now, verdict.describe(), verdict.delay_s
             due = self._out is None or time.monotonic() - self._opened_mono >= self.segment_s
             taken: datetime | None = None
-            if packet.is_keyframe and self._out is not None and self._close_requests:
-                taken = self._packet_time(packet, source)
-                due = due or self._close_requests[0].at <= taken
+            if placed is not None and self._out is not None:
+                # A verdict that changed starts a new segment: one clock per segment.
+                due = due or placed.source != source_now
+                if packet.is_keyframe and self._close_requests:
+                    at = camera_s if placed.source == CAMERA_CLOCK and camera_s is not None else disciplined
+                    taken = datetime.fromtimestamp(at, UTC)
+                    due = due or self._close_requests[0].at <= taken
             if packet.is_keyframe and due:
+                if taken is None and placed is not None:
+                    at = camera_s if placed.source == CAMERA_CLOCK and camera_s is not None else disciplined
+                    taken = datetime.fromtimestamp(at, UTC)
                 self._close(before=taken)
                 try:
                     self._open(source)
@@ -178,17 +245,33 @@ class SegmentRecorder:
                     if failed is not None:
                         failed.unlink(missing_ok=True)
                     return
-            if self._out is None:
+                why = "" if source_now == CAMERA_CLOCK else verdict.describe()
+                at = camera_s if source_now == CAMERA_CLOCK and camera_s is not None else disciplined
+                self._placed = placed = _Placed(source_now, why, verdict.delay_s, at, at, arrival,
+                                                disciplined, disciplined)  # fmt: skip
+            if self._out is None or placed is None:
                 return  # a segment starts at a keyframe
             if self._base is None:
-                self._base = stamp if stamp is not None else 0
-            # Each segment's timestamps start at zero, as a stand-alone file's do: with the camera's
-            # running timestamps, players and ffprobe took a 5 s segment for 13 s. Decided here,
-            # at write time, so no byte changes after the segment is hashed.
+                self._base = stamp
             copy = av.Packet(bytes(packet))
-            copy.pts = packet.pts - self._base if packet.pts is not None else None
-            copy.dts = packet.dts - self._base if packet.dts is not None else None
             copy.time_base = packet.time_base
+            if placed.source == CAMERA_CLOCK and camera_s is not None:
+                # Each segment's timestamps start at zero, as a stand-alone file's do: with the
+                # camera's running timestamps, players and ffprobe took a 5 s segment for 13 s.
+                # Decided here, at write time, so no byte changes after the segment is hashed.
+                copy.pts = packet.pts - self._base if packet.pts is not None else None
+                copy.dts = packet.dts - self._base if packet.dts is not None else None
+                at = camera_s
+            else:
+                # The disciplined clock's times, so that the file plays at the pace the pictures
+                # were taken, whatever the camera's timestamps claim.
+                at = disciplined
+                written = round((at - placed.first) / packet.time_base)
+                if placed.last_written is not None and written <= placed.last_written:
+                    written = placed.last_written + 1
+                reorder = packet.pts - packet.dts if packet.pts is not None and packet.dts is not None else 0
+                copy.dts = written if packet.dts is not None else None
+                copy.pts = written + reorder
             copy.is_keyframe = packet.is_keyframe
             copy.stream = self._stream
             try:
@@ -200,18 +283,15 @@ class SegmentRecorder:
                 log.error("recorder for camera %s: %s", self.camera_id, self.error)
                 self._close()
                 return
+            placed.last_written = copy.dts if copy.dts is not None else copy.pts
+            placed.last, placed.last_disciplined = at, disciplined
             self._last_stamp = stamp
-            self._last_at = datetime.now(UTC)
-            pts = packet.pts if packet.pts is not None else packet.dts
-            if self._first_pts is None:
-                self._first_pts = pts
-            self._last_pts = pts
+            self._last_at = datetime.fromtimestamp(arrival, UTC)
             if not self._frame_s:  # a camera's frame rate does not change: once is enough
                 self._frame_s = _frame_seconds(packet, source)
-            if self._clock is None or self._clock_of is not source:
-                # Read here, on the relay's thread, while the source is open; a camera that came
-                # back is a new source with a mapping of its own.
-                self._clock, self._clock_of = CameraClock.of(source), source
+
+    def _arrival_source(self) -> str:
+        return ARRIVAL_LESS_DELAY if self.watch.verdict.delay_measured else ARRIVAL
 
     def close_after(self, at: datetime) -> CloseRequest | None:
         """End the open segment at the first keyframe taken at or after ``at`` (the camera's time)
@@ -225,21 +305,13 @@ class SegmentRecorder:
             self._close_requests = sorted([*self._close_requests, request], key=lambda r: r.at)
         return request
 
-    def _packet_time(self, packet: Any, source: Any) -> datetime:
-        """When the camera took this packet: its RTCP clock, else the arrival less the delay."""
-        clock = self._clock if self._clock_of is source else None
-        pts = packet.pts if packet.pts is not None else packet.dts
-        if clock is not None and pts is not None:
-            return clock.at(pts)
-        return datetime.now(UTC) - timedelta(seconds=self.delay_s or 0.0)
-
     def _open(self, source: Any) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._started_at = datetime.now(UTC)
         self._path = self.folder / f"{self._started_at:%Y%m%dT%H%M%S.%fZ}.mkv"
         self._out = av.open(str(self._path), mode="w", format="matroska")
         self._stream = self._out.add_stream_from_template(source)
-        self._first_pts = self._last_pts = None
+        self._placed = None
         self._base = None
         self._opened_mono = time.monotonic()
         if self.error.startswith("cannot start a segment"):
@@ -260,11 +332,9 @@ class SegmentRecorder:
             return
         answered = [r for r in self._close_requests if before is None or r.at <= before]
         self._close_requests = [r for r in self._close_requests if r not in answered]
-        out, path, arrived = self._out, self._path, self._started_at
+        out, path, placed = self._out, self._path, self._place()
         self._last_stamp = None
-        last_arrived = self._last_at or datetime.now(UTC)
-        placed = self._place(arrived, last_arrived)
-        self._out = self._stream = self._path = None
+        self._out = self._stream = self._path = self._placed = None
         try:
             out.close()
         except Exception as exc:
@@ -272,6 +342,11 @@ class SegmentRecorder:
             log.exception("recorder for camera %s: closing %s failed", self.camera_id, path.name)
             for request in answered:
                 request.finish(None, self.error)
+            return
+        if placed is None:  # opened, but no packet written: nothing to index
+            path.unlink(missing_ok=True)
+            for request in answered:
+                request.finish(None, "no footage recorded yet")
             return
         # Hashing a minute of main stream takes tens of milliseconds: not on the relay's thread,
         # where it would stall live video for every viewer.
@@ -298,24 +373,33 @@ class SegmentRecorder:
             finally:
                 self._to_index.task_done()
 
-    def _place(self, arrived: datetime, last_arrived: datetime) -> SegmentTime:
-        """Where the segment lies on the camera's clock, and which clock said so."""
-        clock, first, last = self._clock, self._first_pts, self._last_pts
-        start = clock.at(first) if clock is not None and first is not None else None
-        end = clock.at(last) if clock is not None and last is not None else None
-        if start is not None and end == start:
+    def _place(self) -> SegmentTime | None:
+        """Where the open segment lies, on the clock that placed its packets, checked against
+        arrival: a segment never claims a span its pictures do not fill."""
+        placed = self._placed
+        if placed is None or placed.last_written is None:
+            return None
+        start, end, source, why = placed.first, placed.last, placed.source, placed.why
+        delay_ms: float | None = round(placed.delay_s * 1000, 1)
+        if source == CAMERA_CLOCK:
+            delay_ms = round((placed.first_arrival - start) * 1000, 1)
+            claimed = end - start
+            arrived = placed.last_disciplined - placed.first_disciplined
+            if abs(claimed - arrived) > 0.5 + 0.05 * arrived:
+                # The camera's timestamps say one span, arrival another (an encoder that stamps
+                # frames it never sent, a clock that jumped within the segment): arrival wins.
+                start, end = placed.first_disciplined, placed.last_disciplined
+                source = self._arrival_source()
+                delay_ms = round(self.watch.verdict.delay_s * 1000, 1)
+                why = f"its timestamps span {claimed:.1f} s where arrival spans {arrived:.1f} s"
+        if end <= start:
             # One frame only (recording stopped just after a segment began): it is on screen for
             # a frame's time, not for none, which no case window could hold.
-            end = start + timedelta(seconds=self._frame_s or 1 / 15)
-        if start is not None and end is not None and end >= start:
-            self.delay_s = (arrived - start).total_seconds()
-            return SegmentTime(start, end, CAMERA_CLOCK, round(self.delay_s * 1000, 1))
-        if self.delay_s is not None:
-            delay = timedelta(seconds=self.delay_s)
-            return SegmentTime(
-                arrived - delay, last_arrived - delay, ARRIVAL_LESS_DELAY, round(self.delay_s * 1000, 1)
-            )
-        return SegmentTime(arrived, last_arrived, ARRIVAL, None)
+            end = start + (self._frame_s or 1 / 15)
+        return SegmentTime(
+            datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC), source,
+            delay_ms if source != ARRIVAL else None, why,
+        )  # fmt: skip
 
     def _index(self, path: Path, placed: SegmentTime, answered: list[CloseRequest] | None = None) -> None:
         indexed = self._index_with_retries(path, placed)

@@ -16,6 +16,7 @@ from app.governance.policy import load_policy
 from app.periodic import Periodic
 from app.registry import credentials
 from app.registry.service import CameraRow, Registry
+from app.video.clock_watch import ClockLimits
 from app.video.gaps import GapBook
 from app.video.recorder import SegmentRecorder
 from app.video.recovery import recover_unindexed
@@ -38,7 +39,8 @@ RECORD_RETRY_MAX_S = 4.0
 class RecordingSupervisor:
     def __init__(self, sessions: sessionmaker[Session], hub: RelayHub, root: Path, segment_s: float = 60.0,
                  check_every_s: float = 1.0, limit: int = 0,
-                 divisions: frozenset[str] = frozenset()) -> None:  # fmt: skip
+                 divisions: frozenset[str] = frozenset(),
+                 clock_limits: ClockLimits | None = None) -> None:  # fmt: skip
         self.sessions = sessions
         self.registry = Registry(sessions)
         self.hub = hub
@@ -47,6 +49,7 @@ class RecordingSupervisor:
         self.check_every_s = check_every_s
         self.limit = limit  # a capacity cap: the lowest camera ids, stable across rounds (0: all)
         self.divisions = divisions  # only these divisions' cameras (empty: all)
+        self.clock_limits = clock_limits or ClockLimits()
         self.recorders: dict[int, SegmentRecorder] = {}
         self.gaps = GapBook(sessions)
         self._relays: dict[int, Relay] = {}
@@ -93,6 +96,13 @@ class RecordingSupervisor:
         }  # fmt: skip
         return set(sorted(wanted)[: self.limit]) if self.limit else wanted
 
+    def _neighbours_delay(self) -> float | None:
+        """The median network delay measured for the cameras whose clocks are trusted: what a
+        camera never trusted is assumed to have (the same network, the same kind of encoder)."""
+        measured = (r.watch.trusted_delay_s for r in list(self.recorders.values()))
+        delays = sorted(d for d in measured if d is not None)
+        return delays[len(delays) // 2] if delays else None
+
     def check_once(self) -> None:
         """One round: keep every wanted camera recording, stop the ones no longer wanted."""
         now = time.monotonic()
@@ -127,7 +137,8 @@ class RecordingSupervisor:
         if now < self._retry_at.get(camera.id, 0.0):
             return
         if recorder is None:
-            recorder = SegmentRecorder(camera.id, camera.uid, self.root, self.sessions, self.segment_s)
+            recorder = SegmentRecorder(camera.id, camera.uid, self.root, self.sessions, self.segment_s,
+                                       self.clock_limits, self._neighbours_delay)  # fmt: skip
             self.recorders[camera.id] = recorder
         try:
             relay = self.hub.relay(f"{camera.id}/main", camera_source(camera, "main"))

@@ -23,6 +23,11 @@ from app.registry.urls import redact
 
 log = logging.getLogger(__name__)
 
+# FFmpeg reads 5 s of a stream by default before it answers the open, and the packets it read
+# then arrive at once: a camera's first two seconds came 1.9 s late in a burst, which live tiles
+# waited for and the recorder could not place. The camera's SDP (or its first keyframe, within
+# the probe size) gives the stream's parameters; 0.2 s of analysis is enough for its frame rate.
+PROBE = {"analyzeduration": "200000", "probesize": "500000"}
 CHUNK_QUEUE = 512  # chunks a slow viewer may lag before it is dropped (about 10 s of sub-stream)
 
 
@@ -191,7 +196,7 @@ class Relay:
         try:
             source = av.open(
                 self.source_url,
-                options={"rtsp_transport": "tcp", "timeout": str(int(self.open_timeout_s * 1e6))},
+                options={"rtsp_transport": "tcp", "timeout": str(int(self.open_timeout_s * 1e6)), **PROBE},
                 timeout=(self.open_timeout_s, self.open_timeout_s),
             )
             video = source.streams.video[0]

@@ -15,7 +15,11 @@ own media through ``appsrc``: each camera is still its own RTSP media, session a
 frame still carries the time, but the machine pays for two encoders rather than two per camera.
 
 Run as ``rtcc simulate``; control lines on stdin: ``stop N``, ``start N``, ``freeze N``, ``thaw N``,
-``quit``. A frozen camera keeps its RTSP sessions up but sends no frames (a hung encoder).
+``misbehave N offset=S,drift=S,slow=K``, ``jump N S``, ``stall N S``, ``quit``. A frozen camera
+keeps its RTSP sessions up but sends no frames (a hung encoder). The misbehaviour switches
+(:mod:`app.video.misbehaviour`) bend the camera's clock and its link; the picture keeps the truth.
+Like a real camera, the simulator keeps real time when the machine cannot keep up: its encoder
+drops frames rather than falling behind.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ gi.require_foreign("cairo")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 from app.video.barcode import block_geometry, encode_ms  # noqa: E402
+from app.video.misbehaviour import Misbehaviour, MisbehaviourError  # noqa: E402
 from app.video.mounts import mount_path  # noqa: E402
 
 PATTERNS = ("ball",)
@@ -64,6 +69,10 @@ def encoder_chain(index: int, spec: StreamSpec) -> str:
     return (
         f"videotestsrc is-live=true pattern=ball background-color={bg} "
         f"! video/x-raw,width={spec.width},height={spec.height},framerate={spec.fps}/1 "
+        # A camera keeps real time when its encoder cannot keep up: it drops frames. Without this
+        # queue the simulator on a busy machine encoded every frame late, still stamped at n/fps,
+        # and fell minutes behind the clock (see docs/notes.md).
+        "! queue name=capture leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 "
         f'! textoverlay name=ov font-desc="DejaVu Sans Mono Bold {font}" valignment=top halignment=left '
         "line-alignment=left auto-resize=false wrap-mode=none shaded-background=true "
         "! videoconvert ! cairooverlay name=barcode ! videoconvert ! video/x-raw,format=I420 "
@@ -73,8 +82,13 @@ def encoder_chain(index: int, spec: StreamSpec) -> str:
 
 
 def launch_line(index: int, spec: StreamSpec) -> str:
-    # The valve lets the simulator freeze a camera: sessions stay up while no frames flow.
-    payload = "valve name=freeze drop=false ! rtph264pay name=pay0 pt=96 config-interval=1"
+    # The valve lets the simulator freeze a camera: sessions stay up while no frames flow. The
+    # queue before it is the camera's network link: a stall holds encoded frames there and lets
+    # them go in one burst.
+    payload = (
+        "queue name=link max-size-buffers=0 max-size-bytes=0 max-size-time=0 "
+        "! valve name=freeze drop=false ! rtph264pay name=pay0 pt=96 config-interval=1"
+    )
     return f"( {encoder_chain(index, spec)} ! {payload} )"
 
 
@@ -123,9 +137,14 @@ def _burn_in(element: Any, label: str) -> None:
     pad = overlay.get_static_pad("video_sink")
     counter = [0]
 
-    def probe(_pad: Any, _info: Any) -> Any:
+    def probe(_pad: Any, info: Any) -> Any:
         counter[0] += 1
-        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        # The moment the frame was taken, as the barcode says it: the text is drawn later, after
+        # the frame may have waited for a busy encoder.
+        buffer = info.get_buffer()
+        taken_ms = frame_taken_ms(overlay, buffer.pts, buffer.duration) if buffer is not None else None
+        taken = datetime.now(UTC) if taken_ms is None else datetime.fromtimestamp(taken_ms / 1000, UTC)
+        now = taken.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
         overlay.set_property("text", f"{label}\n{now} UTC  frame {counter[0]:07d}")
         return Gst.PadProbeReturn.OK
 
@@ -133,11 +152,105 @@ def _burn_in(element: Any, label: str) -> None:
     element.get_by_name("barcode").connect("draw", _draw_barcode)
 
 
+class CameraFaults:
+    """One camera's misbehaviour (:mod:`app.video.misbehaviour`), applied to each of its media.
+
+    Frames a slow camera does not deliver are dropped before the overlay and the encoder. What
+    the camera claims is bent where its frames enter the payloader: a frame's timestamp there is
+    what its RTP timestamp and so its RTCP sender reports say of it, while the burned-in clock
+    drawn upstream keeps the truth. A stall blocks the camera's link queue and lets the held
+    frames go in one burst.
+    """
+
+    def __init__(self, fps: int) -> None:
+        self.frame_ns = Gst.SECOND // fps
+        self.standing = Misbehaviour()
+        self.jumped_ns = 0
+        self._links: list[Any] = []
+
+    def attach(self, element: Any) -> None:
+        seen = {"frames": 0, "first": None, "kept": 0}
+        capture = element.get_by_name("capture")
+        if capture is not None:
+            capture.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self._thin, seen)
+        element.get_by_name("pay0").get_static_pad("sink").add_probe(
+            Gst.PadProbeType.BUFFER, self._claim, seen
+        )
+        link = element.get_by_name("link")
+        if link is not None:
+            self._links.append(link.get_static_pad("src"))
+
+    def detach(self, element: Any) -> None:
+        link = element.get_by_name("link")
+        if link is not None and link.get_static_pad("src") in self._links:
+            self._links.remove(link.get_static_pad("src"))
+
+    def _thin(self, _pad: Any, _info: Any, seen: dict[str, Any]) -> Any:
+        seen["frames"] += 1
+        if self.standing.slow > 1 and (seen["frames"] - 1) % self.standing.slow:
+            return Gst.PadProbeReturn.DROP
+        return Gst.PadProbeReturn.OK
+
+    def _claim(self, _pad: Any, info: Any, seen: dict[str, Any]) -> Any:
+        buffer = info.get_buffer()
+        if buffer is None or buffer.pts == Gst.CLOCK_TIME_NONE:
+            return Gst.PadProbeReturn.OK
+        truth = buffer.pts
+        if seen["first"] is None:
+            seen["first"] = truth
+        seen["kept"] += 1
+        first, faults = seen["first"], self.standing
+        # A slow camera counts frames: the n-th it delivers is stamped n frames after the first.
+        counted = first + (seen["kept"] - 1) * self.frame_ns if faults.slow > 1 else truth
+        drift_ns = int((truth - first) * faults.drift / 60)
+        # Plus one frame: a live source's frame is whole a frame after its timestamp, which is the
+        # moment the burned-in clock shows (frame_taken_ms). GStreamer added that latency to the
+        # sender reports itself while the server's sinks waited for each frame's time; they no
+        # longer do (_send_when_encoded), so the camera's claim adds it here.
+        bent = int(faults.offset * Gst.SECOND) + self.jumped_ns + drift_ns
+        claimed = max(0, counted + self.frame_ns + bent)
+        shift = claimed - truth
+        buffer.pts = claimed
+        if buffer.dts != Gst.CLOCK_TIME_NONE:
+            buffer.dts = max(0, buffer.dts + shift)
+        return Gst.PadProbeReturn.OK
+
+    def stall(self, seconds: float) -> None:
+        """Hold every frame on the camera's link for ``seconds``, then let them go at once."""
+        for pad in list(self._links):
+            probe = pad.add_probe(Gst.PadProbeType.BLOCK_DOWNSTREAM, lambda *_: Gst.PadProbeReturn.OK)
+
+            def release(pad: Any = pad, probe: int = probe) -> bool:
+                pad.remove_probe(probe)
+                return False
+
+            GLib.timeout_add(int(seconds * 1000), release)
+
+
+def _send_when_encoded(media: Any) -> None:
+    """A camera sends each frame as soon as it is encoded: the server's sinks, added as clients
+    join, must not hold a frame back until its timestamp, which a camera whose clock runs ahead
+    puts in the future (its frames never left). The server sets ``sync`` after adding a sink, so
+    the sink is held to ``sync=false`` whenever it changes."""
+
+    def unsynced(element: Any, _spec: Any = None) -> None:
+        if element.get_property("sync"):
+            element.set_property("sync", False)
+
+    def added(_bin: Any, _sub: Any, element: Any) -> None:
+        if element.find_property("sync") is not None:
+            element.connect("notify::sync", unsynced)
+            unsynced(element)
+
+    media.get_element().get_parent().connect("deep-element-added", added)
+
+
 class CameraFactory(GstRtspServer.RTSPMediaFactory):
     """One mount point; burns the label, UTC time and frame number into every frame."""
 
-    def __init__(self, index: int, label: str, stream: str, spec: StreamSpec) -> None:
+    def __init__(self, index: int, label: str, stream: str, spec: StreamSpec, faults: CameraFaults) -> None:
         super().__init__()
+        self.faults = faults
         self.label = f"{label}  [{stream}]"
         self.set_launch(launch_line(index, spec))
         self.set_shared(True)
@@ -149,7 +262,15 @@ class CameraFactory(GstRtspServer.RTSPMediaFactory):
         self.medias.append(media)
         _burn_in(media.get_element(), self.label)
         media.get_element().get_by_name("freeze").set_property("drop", self.frozen)
-        media.connect("unprepared", lambda m: self.medias.remove(m) if m in self.medias else None)
+        self.faults.attach(media.get_element())
+        media.connect("prepared", _send_when_encoded)
+
+        def unprepared(m: Any) -> None:
+            self.faults.detach(m.get_element())
+            if m in self.medias:
+                self.medias.remove(m)
+
+        media.connect("unprepared", unprepared)
 
 
 def _unstamped(buffer: Any) -> Any:
@@ -265,6 +386,7 @@ class Simulator:
         self.host = host
         self.mounts = self.server.get_mount_points()
         self.factories: dict[int, list[CameraFactory | RelayedCameraFactory]] = {}
+        self.faults = {i: CameraFaults(fps) for i in range(1, cameras + 1)}
         for i in range(1, cameras + 1):
             self.start_camera(i)
         self.source_id = self.server.attach(None)
@@ -283,7 +405,7 @@ class Simulator:
             fac = (
                 RelayedCameraFactory(encoder)
                 if encoder
-                else CameraFactory(index, self.label(index), stream, spec)
+                else CameraFactory(index, self.label(index), stream, spec, self.faults[index])
             )
             self.mounts.add_factory(mount_path(index, stream), fac)
             facs.append(fac)
@@ -306,12 +428,41 @@ class Simulator:
                 if valve is not None:
                     valve.set_property("drop", frozen)
 
+    def misbehave(self, index: int, faults: Misbehaviour) -> None:
+        """From now on the camera claims its frames as ``faults`` says (both of its streams)."""
+        self.faults[index].standing = faults
+
+    def jump_clock(self, index: int, seconds: float) -> None:
+        """The camera's clock jumps (an NTP correction, a clock set by hand): from the next frame on
+        it claims times ``seconds`` later (earlier, when negative) than it did."""
+        self.faults[index].jumped_ns += int(seconds * Gst.SECOND)
+
+    def stall(self, index: int, seconds: float) -> None:
+        """The camera's link stalls for ``seconds``; what it sent meanwhile arrives in one burst."""
+        self.faults[index].stall(seconds)
+
     def url(self, index: int, stream: str = "main") -> str:
         return f"rtsp://{self.host}:{self.port}{mount_path(index, stream)}"
 
 
-def _apply(sim: Simulator, verb: str, index: int) -> bool:
-    if verb in ("freeze", "thaw"):
+def _apply(sim: Simulator, verb: str, index: int, argument: str = "") -> bool:
+    if not 1 <= index <= sim.count:
+        print(f"ERROR {verb} {index}: no camera {index} (1 to {sim.count})", flush=True)
+        return False
+    if verb == "misbehave":
+        try:
+            sim.misbehave(index, Misbehaviour.parse(argument))
+        except MisbehaviourError as exc:
+            print(f"ERROR {verb} {index}: {exc}", flush=True)
+            return False
+    elif verb in ("jump", "stall"):
+        try:
+            seconds = float(argument)
+        except ValueError:
+            print(f"ERROR {verb} {index}: {argument!r} is not a number of seconds", flush=True)
+            return False
+        (sim.jump_clock if verb == "jump" else sim.stall)(index, seconds)
+    elif verb in ("freeze", "thaw"):
         sim.set_frozen(index, verb == "freeze")
     else:
         (sim.stop_camera if verb == "stop" else sim.start_camera)(index)
@@ -328,6 +479,8 @@ def _read_commands(sim: Simulator, loop: GLib.MainLoop, exit_on_eof: bool) -> No
             break
         if words[0] in ("stop", "start", "freeze", "thaw") and len(words) == 2 and words[1].isdigit():
             GLib.idle_add(_apply, sim, words[0], int(words[1]))
+        elif words[0] in ("misbehave", "jump", "stall") and len(words) in (2, 3) and words[1].isdigit():
+            GLib.idle_add(_apply, sim, words[0], int(words[1]), words[2] if len(words) == 3 else "")
         else:
             print(f"ERROR unknown command: {line.strip()}", flush=True)
     else:
@@ -337,10 +490,16 @@ def _read_commands(sim: Simulator, loop: GLib.MainLoop, exit_on_eof: bool) -> No
 
 
 def run(cameras: int, host: str, port: int, labels_file: Path | None, exit_on_eof: bool = False,
-        fps: int = 15, shared_encoder: bool = False) -> int:  # fmt: skip
+        fps: int = 15, shared_encoder: bool = False,
+        misbehaving: dict[int, Misbehaviour] | None = None) -> int:  # fmt: skip
     """Serve until ``quit`` on stdin, Ctrl+C, or (with ``exit_on_eof``) the parent closing stdin."""
     labels = labels_file.read_text(encoding="utf-8").splitlines() if labels_file else None
     sim = Simulator(cameras, host, port, fps=fps, labels=labels, shared_encoder=shared_encoder)
+    for index, faults in (misbehaving or {}).items():
+        if not 1 <= index <= cameras:
+            print(f"ERROR --misbehave {index}: no camera {index} (1 to {cameras})", file=sys.stderr)
+            return 2
+        sim.misbehave(index, faults)
     loop = GLib.MainLoop()
     print(f"READY rtsp://{host}:{sim.port} cameras={cameras}", flush=True)
     threading.Thread(target=_read_commands, args=(sim, loop, exit_on_eof), daemon=True).start()

@@ -1,0 +1,297 @@
+"""Two clocks for every camera, always compared: what the camera claims and when its frames arrive.
+
+A camera's clock (its RTCP sender reports and stream timestamps) is the best record of when a
+picture was taken, while it is right: arrival adds the encoder's and the network's delay, which
+varies, and a link that stalls and then bursts delivers seconds of pictures at once. But real
+cameras run hours off, drift, jump when NTP corrects them, and overloaded encoders stamp frames
+at their nominal rate while delivering a third of them. Trusting such a clock moved footage
+minutes away from where it belongs, and the signed package still verified.
+
+So the recorder watches, for each camera, the difference between arrival and the camera's time:
+
+- **offset**: the least difference over the last few seconds. Network delay only ever adds, so
+  the least difference is the camera's error plus the smallest delay, and a stall (which delays
+  some packets a lot) does not move it.
+- **drift and rate**: the slope of that least difference against arrival, over a minute (drift,
+  seconds gained a minute) and over a few seconds (rate, the stream's seconds per real second).
+- **jumps**: the least difference moving away from where it settled.
+
+A clock is *trusted* once it has stayed within every limit (:class:`ClockLimits`) for a
+probation period; it loses trust the moment one is broken, and must then earn it again. While
+it is not trusted, frames are placed on a *disciplined* clock instead: the camera's own
+timestamps for the spacing between frames, scaled by the measured rate, and pinned to the
+arrival of the least delayed packets less the measured network delay. Bursts after a stall are
+placed where they were taken, not where they arrived; a jump moves nothing.
+
+This module is arithmetic only (no video, no database), so that every rule has a unit test.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ClockLimits:
+    """When a camera's clock is believed. Defaults are for cameras on a LAN or a good WAN."""
+
+    # Arrival less the camera's time beyond this (either way): the camera's clock is wrong, or
+    # its pictures arrive later than any live view could use. Includes the network delay.
+    max_offset_s: float = 2.0
+    # Seconds gained or lost a minute, judged over at least ``drift_span_s`` of history.
+    max_drift_s_per_min: float = 0.25
+    drift_span_s: float = 20.0
+    # The stream's seconds per real second outside 1 ± this, over ``window_s``: an encoder that
+    # stamps frames it never delivered, or a clock running fast.
+    rate_tolerance: float = 0.05
+    # The offset moving this far from where it settled: a jump (an NTP correction, a reboot).
+    max_step_s: float = 0.5
+    # How long a clock must keep every limit before it is trusted again.
+    probation_s: float = 20.0
+    # The offset is the least difference over this long.
+    window_s: float = 5.0
+    # Packets of the first seconds after a (re)connection arrive in a burst: not judged.
+    warmup_s: float = 0.5
+    # History kept for the drift and the rate of the disciplined clock.
+    history_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class ClockVerdict:
+    trusted: bool
+    reason: str  # why not trusted; what it is waiting for; "" when trusted
+    offset_s: float | None  # arrival less camera time, least over the window (None: no camera time)
+    drift_s_per_min: float | None  # seconds the camera's clock gains a minute (None: too little history)
+    rate: float | None  # stream seconds per real second over the window
+    delay_s: float  # the network delay taken off arrival to place frames when not trusted
+    delay_measured: bool  # False: no delay was ever measured for this camera or its neighbours
+
+    def describe(self) -> str:
+        if self.trusted:
+            return "camera clock trusted"
+        return f"camera clock not trusted: {self.reason}"
+
+
+WAITING = ClockVerdict(False, "no pictures yet", None, None, None, 0.0, False)
+
+
+SLOT_S = 0.5  # arrival is cut into slots this long; each keeps its least delayed packet
+
+
+@dataclass
+class _Slot:
+    """The least delayed packet of one slot of arrival."""
+
+    slot: int
+    least: float  # arrival less stream time, seconds
+    stream_s: float
+    arrival_s: float
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    if sxx <= 0:
+        return 0.0
+    return sum((x - mx) * (y - my) for x, y in points) / sxx
+
+
+def _seconds(value: float) -> str:
+    """A difference people read at a glance: 80 ms, 3.4 s, 12 min 5 s, 2 h 0 min."""
+    size = abs(value)
+    if size < 1:
+        return f"{size * 1000:.0f} ms"
+    if size < 60:
+        return f"{size:.1f} s"
+    if size < 3600:
+        return f"{int(size // 60)} min {int(size % 60)} s"
+    minutes = round(size / 60)
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+class ClockWatch:
+    """One camera's clock against arrival. Fed every packet; judges every half second of arrival."""
+
+    def __init__(self, limits: ClockLimits | None = None,
+                 neighbours_delay: Callable[[], float | None] = lambda: None) -> None:  # fmt: skip
+        self.limits = limits or ClockLimits()
+        # The delay measured for other cameras of this recorder: the best guess for a camera whose
+        # own clock was never trusted (the same network, the same kind of encoder).
+        self.neighbours_delay = neighbours_delay
+        self.verdict = WAITING
+        self.trusted_delay_s: float | None = None  # last measured while trusted
+        self._settled_delay_s: float | None = None  # offset where a steady stretch began, once confirmed
+        self._stretch_offset: float | None = None  # offset where the current steady stretch began
+        self._history: deque[_Slot] = deque()
+        self._current: _Slot | None = None
+        self._camera_less_stream: float | None = None  # camera time less stream time (RTCP)
+        self._started_at: float | None = None
+        self._steady_since: float | None = None
+        self._settled_least: float | None = None  # the least difference when the stretch began
+        self._rate_scale = 1.0  # real seconds per stream second, for the disciplined clock
+        self._rate_known = False  # whether the stream's rate was measured yet
+        self._last_disciplined: float | None = None
+        self._delay_s = 0.0  # taken off arrival by the disciplined clock; re-read once a second
+        self._previous: tuple[float, float] | None = None  # the last packet's stream time and arrival
+
+    # -- feeding -----------------------------------------------------------------------------
+
+    def restart(self) -> None:
+        """A new stream from the camera (it came back, its timestamps went back): what was
+        learnt of the old one's timestamps is forgotten; the delays measured are kept."""
+        self._history.clear()
+        self._current = None
+        self._camera_less_stream = None
+        self._started_at = None
+        self._steady_since = None
+        self._settled_least = None
+        self._rate_scale = 1.0
+        self._rate_known = False
+        self._last_disciplined = None
+        self._previous = None
+        self.verdict = ClockVerdict(False, "watching a new stream", None, None, None, *self._delay())
+
+    def observe(self, stream_s: float, arrival_s: float, camera_s: float | None) -> None:
+        """One packet: its stream time, when it arrived, and the camera's time for it (None until
+        the camera's first sender report)."""
+        if camera_s is not None:
+            self._camera_less_stream = camera_s - stream_s
+        if self._started_at is None:
+            self._started_at = arrival_s
+            self._delay_s = self._delay()[0]
+        previous, self._previous = self._previous, (stream_s, arrival_s)
+        ahead = 0.0 if previous is None else (stream_s - previous[0]) - (arrival_s - previous[1])
+        if ahead > self.limits.max_step_s:
+            # The stream moved on further than time did: a jump forward of the camera's clock (a
+            # stall does the opposite). Known at this packet, not a second later, so no packet
+            # after it is placed by the old clock; what came before says nothing of the new one.
+            self._jumped(ahead)
+        least = arrival_s - stream_s
+        slot = int(arrival_s / SLOT_S)
+        current = self._current
+        if current is not None and current.slot == slot:
+            if least < current.least:
+                current.least, current.stream_s, current.arrival_s = least, stream_s, arrival_s
+            return
+        if current is not None and current.arrival_s - self._started_at >= self.limits.warmup_s:
+            self._history.append(current)
+            while self._history and (slot - self._history[0].slot) * SLOT_S > self.limits.history_s:
+                self._history.popleft()
+            self._judge(arrival_s)
+        self._current = _Slot(slot, least, stream_s, arrival_s)
+
+    def _jumped(self, seconds: float) -> None:
+        self._history.clear()
+        self._current = None
+        self._steady_since = self._settled_least = None
+        self._delay_s, measured = self._delay()
+        v = self.verdict
+        reason = f"its clock jumped forward {_seconds(seconds)}"
+        self.verdict = ClockVerdict(False, reason, v.offset_s, None, v.rate, self._delay_s, measured)
+
+    # -- placing -----------------------------------------------------------------------------
+
+    def camera_time(self, stream_s: float) -> float | None:
+        """The camera's own time for a packet (its sender reports), or None before the first."""
+        if self._camera_less_stream is None:
+            return None
+        return stream_s + self._camera_less_stream
+
+    def disciplined_time(self, stream_s: float, arrival_s: float) -> float:
+        """When a packet was taken, by arrival: the stream's spacing scaled by the measured rate,
+        pinned to the least delayed packets of the last few seconds less the network delay.
+        Until the rate is measured (the first second of a stream) the stream's spacing cannot be
+        believed, and each packet is placed by its own arrival."""
+        if not self._rate_known:
+            return self._in_order(arrival_s - self._delay_s)
+        # The last few seconds that had packets: a stall leaves no seconds, and the least delayed
+        # packets before it still pin the clock while its burst arrives.
+        history = self._history
+        first = max(0, len(history) - int(self.limits.window_s / SLOT_S))
+        recent = [history[i] for i in range(first, len(history))]
+        if self._current is not None:
+            recent.append(self._current)
+        scale = self._rate_scale
+        if recent:
+            anchor = min(recent, key=lambda s: s.arrival_s - scale * s.stream_s)
+            at = anchor.arrival_s + scale * (stream_s - anchor.stream_s) - self._delay_s
+        else:
+            at = arrival_s - self._delay_s
+        return self._in_order(at)
+
+    def _in_order(self, at: float) -> float:
+        if self._last_disciplined is not None and at <= self._last_disciplined:
+            at = self._last_disciplined + 1e-4  # a stream's frames keep their order
+        self._last_disciplined = at
+        return at
+
+    # -- judging -----------------------------------------------------------------------------
+
+    def _delay(self) -> tuple[float, bool]:
+        for delay in (self.trusted_delay_s, self._settled_delay_s, self.neighbours_delay()):
+            if delay is not None:
+                return max(0.0, delay), True
+        return 0.0, False
+
+    def _judge(self, now: float) -> None:
+        limits, history = self.limits, list(self._history)
+        recent = history[-int(limits.window_s / SLOT_S) :]
+        least = min(s.least for s in recent)
+        offset = None if self._camera_less_stream is None else least - self._camera_less_stream
+        short = [(s.arrival_s, s.least) for s in recent]
+        rate = 1.0 - _slope(short) if len(short) >= 3 else None
+        span = history[-1].arrival_s - history[0].arrival_s
+        long_slope = _slope([(s.arrival_s, s.least) for s in history]) if len(history) >= 3 else 0.0
+        drift = -long_slope * 60 if span >= limits.drift_span_s else None
+        # The disciplined clock's spacing: a stream far off real time is scaled as soon as two
+        # slots show it; a small drift only once enough history measures it well. Below that
+        # the stream's own spacing is right to within the noise of measuring it.
+        if span >= 1.0:
+            self._rate_known = True
+        if abs(long_slope) < 0.9 and (
+            (span >= 1.0 and abs(long_slope) > limits.rate_tolerance) or span >= limits.drift_span_s / 2
+        ):
+            self._rate_scale = 1.0 / (1.0 - long_slope)
+        else:
+            self._rate_scale = 1.0
+
+        problem = ""
+        if offset is None:
+            problem = "no sender report yet: nothing to compare arrival with"
+        elif rate is not None and abs(rate - 1.0) > limits.rate_tolerance:
+            problem = f"its stream runs at {rate:.2f}x real time"
+        elif drift is not None and abs(drift) > limits.max_drift_s_per_min:
+            problem = f"its clock {'gains' if drift > 0 else 'loses'} {_seconds(drift)} a minute"
+        elif abs(offset) > limits.max_offset_s:
+            side = "ahead of" if offset < 0 else "behind"
+            problem = f"its clock is {_seconds(offset)} {side} arrival"
+        elif self._settled_least is not None and abs(least - self._settled_least) > limits.max_step_s:
+            moved = self._settled_least - least
+            problem = f"its clock jumped {'forward' if moved > 0 else 'back'} {_seconds(moved)}"
+            # What came before the jump says nothing of the slope after it.
+            self._history = deque(history[-1:])
+
+        if problem:
+            self._steady_since = self._settled_least = None
+            self._delay_s, measured = self._delay()
+            self.verdict = ClockVerdict(False, problem, offset, drift, rate, self._delay_s, measured)
+            return
+        assert offset is not None
+        if self._steady_since is None:
+            self._steady_since, self._settled_least, self._stretch_offset = now, least, offset
+        steady_for = now - self._steady_since
+        if steady_for >= limits.window_s and self._stretch_offset is not None and self._stretch_offset >= 0:
+            # Steady for a while: where the stretch began is a delay measured (a drift caught
+            # later has moved the offset since; the start of the stretch had less of it).
+            self._settled_delay_s = self._stretch_offset
+        if steady_for >= limits.probation_s and drift is not None:
+            self.trusted_delay_s = self._delay_s = max(0.0, offset)
+            self.verdict = ClockVerdict(True, "", offset, drift, rate, self._delay_s, True)
+            return
+        self._delay_s, measured = self._delay()
+        reason = f"watching it: steady for {steady_for:.0f} of {limits.probation_s:.0f} s"
+        self.verdict = ClockVerdict(False, reason, offset, drift, rate, self._delay_s, measured)
