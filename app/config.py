@@ -59,7 +59,7 @@ class Settings:
     # the camera's time within this many seconds, drifting less than this a minute, its stream
     # running at real time within this share, and no jump beyond this, for this long in a row.
     clock_max_offset_seconds: float = 2.0
-    clock_max_drift_seconds_per_minute: float = 0.25
+    clock_max_drift_seconds_per_minute: float = 0.5
     clock_rate_tolerance: float = 0.05
     clock_max_jump_seconds: float = 0.5
     clock_probation_seconds: float = 20.0

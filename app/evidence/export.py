@@ -60,7 +60,7 @@ from app.evidence.package_format import (
 )
 from app.evidence.report import render_report
 from app.evidence.signing import SigningError, agency_key, fingerprint, public_pem, sign
-from app.evidence.verify import Verdict, verify_folder
+from app.evidence.verify import CONTRADICTED, MAX_CLOCK_OFFSET_MS, Verdict, verify_folder
 from app.governance import audit
 from app.governance.custody import append_event, sha256_file
 from app.governance.identity import current_user
@@ -268,6 +268,7 @@ def export_case(
     if not target.is_dir():
         raise ExportError(f"the target {target} is not a folder (is the drive mounted?)")
     plan = _plan(sessions, case_id)
+    _refuse_unbacked_times(plan)
     need = estimate_bytes(sessions, case_id)
     free = shutil.disk_usage(target).free
     if free < need:
@@ -324,6 +325,26 @@ def export_case(
         time.monotonic() - started,
         signed_with,
     )
+
+
+def _refuse_unbacked_times(plan: _Plan) -> None:
+    """A window whose recordings' times their pictures do not back is not exported as if they did:
+    a segment placed by a camera clock whose packets arrived seconds away from it was recorded
+    before the recorder compared clocks, and its stated times may be minutes off (a package of
+    such footage verified, and showed the wrong minute)."""
+    for w, camera, _owner, items in plan.windows:
+        for item in items:
+            offset = item.clock_offset_ms
+            if (
+                item.clock_source == "camera RTCP"
+                and offset is not None
+                and abs(offset) > MAX_CLOCK_OFFSET_MS
+            ):
+                raise ExportError(
+                    f"window {w.id} of {camera.name}: segment {item.path} was placed by the camera's clock, "
+                    f"but its packets arrived {offset / 1000:+.1f} s from the times it claims, so the times "
+                    "it states are not backed by its pictures; nothing was written"
+                )
 
 
 def verify_instructions(key_fingerprint: str) -> str:
@@ -729,6 +750,10 @@ class _PackageWriter:
         _fsync_dir(root)
         verdict = verify_folder(root, ignore_marker=True)
         meter.add(sum(e["size"] for e in files) // 2)
+        if verdict.status == CONTRADICTED:
+            raise ExportError(
+                "the package's times are contradicted by what it holds: " + "; ".join(verdict.problems[:3])
+            )
         if verdict.status != "valid":
             raise ExportError(
                 "the package read back from the target does not match what was written: "

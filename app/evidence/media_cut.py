@@ -16,8 +16,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -116,15 +117,19 @@ TICKS = 90_000  # per second, the working copies' time base (as RTP's): fine eno
 class RegularClock:
     """Regular frame times for a working copy. A recording's frame times carry the jitter of
     their arrival (63-70 ms apart for a 15 fps camera on a busy host), which players show as
-    uneven motion. A copy places each frame on a grid of equal steps, the average interval of the
-    cut, at the step nearest its recorded time: frames come out evenly spaced (to one tick),
-    every frame stays within half a step of its recorded time, and a frame the camera never sent
-    leaves its slot empty instead of shifting the rest."""
+    uneven motion. A copy places each frame on a grid of equal steps, the camera's usual frame
+    interval (the median interval of the cut), at the step nearest its recorded time: frames come
+    out evenly spaced (to one tick), every frame stays within half a step of its recorded time, and
+    a frame the camera never sent leaves its slot empty instead of shifting the rest.
 
-    def __init__(self, first: datetime, last: datetime, frames: int, fallback_fps: float = 15.0) -> None:
-        span = (last - first).total_seconds() * TICKS
-        self.step = span / (frames - 1) if frames > 1 and span > 0 else TICKS / fallback_fps
-        self.first = first
+    The step was the cut's *average* interval once; a camera dropping frames on a busy machine
+    then had its frames pushed into the slots ahead of them, one after another, and a working copy
+    ran 1.1 s longer than the 10.6 s its manifest stated (caught by ``rtcc verify``)."""
+
+    def __init__(self, times: list[datetime], fallback_fps: float = 15.0) -> None:
+        gaps = sorted((b - a).total_seconds() for a, b in pairwise(times) if b > a)
+        self.step = gaps[len(gaps) // 2] * TICKS if gaps else TICKS / fallback_fps
+        self.first = times[0] if times else datetime.now(UTC)
         self._slot = -1
 
     def ticks(self, when: datetime) -> int:
@@ -133,50 +138,37 @@ class RegularClock:
         return round(self._slot * self.step)
 
 
-def _copy_span(
-    sources: list[SourceSegment], start: datetime, end: datetime
-) -> tuple[datetime, datetime, int]:
-    """First and last recorded time and frame count of what :func:`trim_stream_copy` copies
-    (from the keyframe at or before ``start`` to ``end``): a demux-only pass, no decoding."""
-    gop_start: datetime | None = None
-    gop_frames = 0
-    first: datetime | None = None
-    last = start
-    frames = 0
+def _copy_times(sources: list[SourceSegment], start: datetime, end: datetime) -> list[datetime]:
+    """Recorded times of the frames :func:`trim_stream_copy` copies (from the keyframe at or
+    before ``start`` to ``end``): a demux-only pass, no decoding."""
+    gop: list[datetime] = []
+    times: list[datetime] = []
     for when, packet, _stream in _packets(sources):
         if when > end:
             break
-        if first is None:
+        if not times:
             if packet.is_keyframe:
-                gop_start, gop_frames = when, 1
-            elif gop_start is not None:
-                gop_frames += 1
-            if gop_start is None or when < start:
+                gop = [when]
+            elif gop:
+                gop.append(when)
+            if not gop or when < start:
                 continue
-            first, frames = gop_start, gop_frames
+            times = gop
         else:
-            frames += 1
-        last = when
-    return (first or start), last, frames
+            times.append(when)
+    return times
 
 
-def _frame_span(
-    sources: list[SourceSegment], start: datetime, end: datetime
-) -> tuple[datetime, datetime, int]:
+def _frame_times(sources: list[SourceSegment], start: datetime, end: datetime) -> list[datetime]:
     """The same for an exact cut: the frames recorded from ``start`` to ``end`` (one packet is one
     frame in these recordings: no B-frames)."""
-    first: datetime | None = None
-    last = start
-    frames = 0
+    times: list[datetime] = []
     for when, _packet, _stream in _packets(sources):
         if when > end:
             break
-        if when < start:
-            continue
-        first = first or when
-        last = when
-        frames += 1
-    return (first or start), last, frames
+        if when >= start:
+            times.append(when)
+    return times
 
 
 def trim_stream_copy(
@@ -193,7 +185,7 @@ def trim_stream_copy(
     actual_start: datetime | None = None
     last_time = start
     frames = 0
-    clock = RegularClock(*_copy_span(sources, start, end))
+    clock = RegularClock(_copy_times(sources, start, end))
     try:
         for when, packet, istream in _packets(sources):
             if cancelled():
@@ -308,7 +300,7 @@ def render_derivative(
     first: datetime | None = None
     last = start
     frames = 0
-    clock = RegularClock(*_frame_span(sources, start, end))
+    clock = RegularClock(_frame_times(sources, start, end))
     try:
         for when, frame in _frames(sources):
             if cancelled():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 import zipfile
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import av
 
 from app.evidence.package_format import (
     CUSTODY,
@@ -48,7 +51,15 @@ from app.governance.custody import EventFields, event_hash, sha256_file
 from app.native_memory import then_release_freed_memory
 
 VALID, TAMPERED, INCOMPLETE_VERDICT = "valid", "tampered", "incomplete"
-EXIT_CODES = {VALID: 0, TAMPERED: 1, INCOMPLETE_VERDICT: 2}
+# Every file is as signed, but the times the package states are not backed by what it holds: a
+# working copy longer or shorter than its stated span, or an original placed by a camera clock
+# its own packets' arrival contradicts (packages recorded before the recorder compared clocks).
+CONTRADICTED = "contradicted"
+EXIT_CODES = {VALID: 0, TAMPERED: 1, INCOMPLETE_VERDICT: 2, CONTRADICTED: 1}
+# A camera clock whose packets arrived further than this from it did not place its segments
+# well enough to be believed (the recorder's default limit, app.video.clock_watch).
+MAX_CLOCK_OFFSET_MS = 2000.0
+CAMERA_CLOCK_TEXT = re.compile(r"clock: camera RTCP \(packets arrive ([+-]?\d+(?:\.\d+)?) ms after")
 
 
 class UnsafePackage(ValueError):
@@ -80,6 +91,8 @@ class Verdict:
             VALID: "VALID: every file matches its hash, the custody chain is whole, the manifest is signed",
             TAMPERED: "TAMPERED: the package differs from what was signed",
             INCOMPLETE_VERDICT: "INCOMPLETE: the package is unfinished or unreadable",
+            CONTRADICTED: "CONTRADICTED: every file is as signed, but the times it states are not backed "
+            "by what it holds",
         }[self.status]
         lines = [head]
         if self.case_number:
@@ -227,6 +240,60 @@ def parse_utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def _check_times(verdict: Verdict, files: dict[str, Path], manifest: dict[str, Any]) -> None:
+    """The times the package states against what it holds: each working copy's span against its
+    window's stated start and end, and each original's recorded clock against its arrival."""
+    for window in manifest.get("windows", []):
+        rel = window.get("working_copy")
+        if rel not in files:
+            continue
+        try:
+            stated = (parse_utc(window["actual_end"]) - parse_utc(window["actual_start"])).total_seconds()
+            held, frames = media_span(files[rel])
+        except (KeyError, ValueError, TypeError, av.error.FFmpegError, OSError) as exc:
+            verdict.fail(CONTRADICTED, f"{rel}: its span cannot be read ({exc})")
+            continue
+        step = held / (frames - 1) if frames > 1 else 0.0
+        if abs(held - stated) > 2 * step + 0.01 * stated + 0.01:
+            verdict.fail(
+                CONTRADICTED,
+                f"{rel}: holds {held:.2f} s of video where the manifest states {stated:.2f} s "
+                f"({window['actual_start']} to {window['actual_end']})",
+            )
+    if CUSTODY not in files:
+        return
+    with files[CUSTODY].open("rb") as fh:
+        for raw in fh:
+            ev = json.loads(raw)
+            if ev.get("action") != "recorded":
+                continue
+            found = CAMERA_CLOCK_TEXT.search(str(ev.get("reason", "")))
+            if found and abs(float(found.group(1))) > MAX_CLOCK_OFFSET_MS:
+                verdict.fail(
+                    CONTRADICTED,
+                    f"{ev['file']}: placed by the camera's clock, but its packets arrived "
+                    f"{float(found.group(1)) / 1000:+.1f} s from the times it claims: its stated times "
+                    "are not backed by its arrival",
+                )
+
+
+def media_span(path: Path) -> tuple[float, int]:
+    """Seconds from a video file's first frame to its last, and its frame count (demux only)."""
+    first: float | None = None
+    last = 0.0
+    frames = 0
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        for packet in container.demux(stream):
+            if packet.pts is None or packet.size == 0:
+                continue
+            at = float(packet.pts * packet.time_base)
+            first = at if first is None else min(first, at)
+            last = max(last, at)
+            frames += 1
+    return (last - first if first is not None else 0.0), frames
+
+
 def verify_folder(root: Path, trusted: set[str] | None = None, ignore_marker: bool = False) -> Verdict:
     """Check a package folder in phases, each adding its findings to the verdict; a phase whose
     failure leaves nothing to check against (no readable listing, no trusted signed manifest)
@@ -246,6 +313,8 @@ def verify_folder(root: Path, trusted: set[str] | None = None, ignore_marker: bo
         _check_sums(verdict, files[SUMS], listed, sealed)
     if CUSTODY in files and CUSTODY in listed:
         _check_custody(verdict, files[CUSTODY], manifest)
+    if verdict.status == VALID:  # the times are worth checking only in a package as signed
+        _check_times(verdict, files, manifest)
     return verdict
 
 

@@ -41,11 +41,14 @@ class ClockLimits:
     # its pictures arrive later than any live view could use. Includes the network delay.
     max_offset_s: float = 2.0
     # Seconds gained or lost a minute, judged over at least ``drift_span_s`` of history.
-    max_drift_s_per_min: float = 0.25
+    # A drift must also have moved the offset by half of ``max_step_s`` since it settled: on a
+    # busy machine the least delay itself creeps up and down by a few hundred milliseconds.
+    max_drift_s_per_min: float = 0.5
     drift_span_s: float = 20.0
-    # The stream's seconds per real second outside 1 ± this, over ``window_s``: an encoder that
-    # stamps frames it never delivered, or a clock running fast.
+    # The stream's seconds per real second outside 1 ± this, over ``rate_window_s``: an encoder
+    # that stamps frames it never delivered, or a clock running fast.
     rate_tolerance: float = 0.05
+    rate_window_s: float = 10.0
     # The offset moving this far from where it settled: a jump (an NTP correction, a reboot).
     max_step_s: float = 0.5
     # How long a clock must keep every limit before it is trusted again.
@@ -131,12 +134,15 @@ class ClockWatch:
         self._camera_less_stream: float | None = None  # camera time less stream time (RTCP)
         self._started_at: float | None = None
         self._steady_since: float | None = None
-        self._settled_least: float | None = None  # the least difference when the stretch began
+        self._settled_least: float | None = None  # the level the least difference settled at
         self._rate_scale = 1.0  # real seconds per stream second, for the disciplined clock
         self._rate_known = False  # whether the stream's rate was measured yet
         self._last_disciplined: float | None = None
         self._delay_s = 0.0  # taken off arrival by the disciplined clock; re-read once a second
         self._previous: tuple[float, float] | None = None  # the last packet's stream time and arrival
+        self._least_offset: float | None = None  # arrival less camera time, least since the stream began
+        self._suspect = False  # a fault was found in this stream's clock: its own least offset is no delay
+        self._vouched = False  # judged once with its rate known and no fault found
 
     # -- feeding -----------------------------------------------------------------------------
 
@@ -153,6 +159,9 @@ class ClockWatch:
         self._rate_known = False
         self._last_disciplined = None
         self._previous = None
+        self._least_offset = None
+        self._suspect = False
+        self._vouched = False
         self.verdict = ClockVerdict(False, "watching a new stream", None, None, None, *self._delay())
 
     def observe(self, stream_s: float, arrival_s: float, camera_s: float | None) -> None:
@@ -160,6 +169,9 @@ class ClockWatch:
         the camera's first sender report)."""
         if camera_s is not None:
             self._camera_less_stream = camera_s - stream_s
+            offset = arrival_s - camera_s
+            if self._least_offset is None or offset < self._least_offset:
+                self._least_offset = offset
         if self._started_at is None:
             self._started_at = arrival_s
             self._delay_s = self._delay()[0]
@@ -185,6 +197,7 @@ class ClockWatch:
         self._current = _Slot(slot, least, stream_s, arrival_s)
 
     def _jumped(self, seconds: float) -> None:
+        self._suspect = True
         self._history.clear()
         self._current = None
         self._steady_since = self._settled_least = None
@@ -232,7 +245,14 @@ class ClockWatch:
     # -- judging -----------------------------------------------------------------------------
 
     def _delay(self) -> tuple[float, bool]:
-        for delay in (self.trusted_delay_s, self._settled_delay_s, self.neighbours_delay()):
+        """The network delay to take off arrival: measured while the clock was trusted, else where
+        its steady stretch began, else the least seen since the stream began once its rate was
+        measured and while no fault was found in its clock (an error within ``max_offset_s`` is
+        what trusting it would accept),
+        else its neighbours'. None of them: nothing is taken off."""
+        least = self._least_offset if self._vouched and not self._suspect else None
+        provisional = least if least is not None and 0.0 <= least <= self.limits.max_offset_s else None
+        for delay in (self.trusted_delay_s, self._settled_delay_s, provisional, self.neighbours_delay()):
             if delay is not None:
                 return max(0.0, delay), True
         return 0.0, False
@@ -242,7 +262,7 @@ class ClockWatch:
         recent = history[-int(limits.window_s / SLOT_S) :]
         least = min(s.least for s in recent)
         offset = None if self._camera_less_stream is None else least - self._camera_less_stream
-        short = [(s.arrival_s, s.least) for s in recent]
+        short = [(s.arrival_s, s.least) for s in history[-int(limits.rate_window_s / SLOT_S) :]]
         rate = 1.0 - _slope(short) if len(short) >= 3 else None
         span = history[-1].arrival_s - history[0].arrival_s
         long_slope = _slope([(s.arrival_s, s.least) for s in history]) if len(history) >= 3 else 0.0
@@ -259,30 +279,41 @@ class ClockWatch:
         else:
             self._rate_scale = 1.0
 
+        moved = 0.0 if self._settled_least is None else self._settled_least - least
         problem = ""
         if offset is None:
             problem = "no sender report yet: nothing to compare arrival with"
         elif rate is not None and abs(rate - 1.0) > limits.rate_tolerance:
             problem = f"its stream runs at {rate:.2f}x real time"
-        elif drift is not None and abs(drift) > limits.max_drift_s_per_min:
-            problem = f"its clock {'gains' if drift > 0 else 'loses'} {_seconds(drift)} a minute"
         elif abs(offset) > limits.max_offset_s:
             side = "ahead of" if offset < 0 else "behind"
             problem = f"its clock is {_seconds(offset)} {side} arrival"
-        elif self._settled_least is not None and abs(least - self._settled_least) > limits.max_step_s:
-            moved = self._settled_least - least
+        elif (
+            drift is not None
+            and abs(drift) > limits.max_drift_s_per_min
+            and abs(moved) > limits.max_step_s / 2
+        ):
+            problem = f"its clock {'gains' if drift > 0 else 'loses'} {_seconds(drift)} a minute"
+        elif abs(moved) > limits.max_step_s:
             problem = f"its clock jumped {'forward' if moved > 0 else 'back'} {_seconds(moved)}"
-            # What came before the jump says nothing of the slope after it.
+            # A new level to hold to; what came before says nothing of the slope after it.
+            self._settled_least = least
             self._history = deque(history[-1:])
 
         if problem:
-            self._steady_since = self._settled_least = None
+            self._suspect = self._suspect or offset is not None
+            # Probation starts again; the level the clock settled at stays, so that a drift
+            # goes on counting from where it began.
+            self._steady_since = None
             self._delay_s, measured = self._delay()
             self.verdict = ClockVerdict(False, problem, offset, drift, rate, self._delay_s, measured)
             return
         assert offset is not None
+        self._vouched = self._vouched or rate is not None
         if self._steady_since is None:
-            self._steady_since, self._settled_least, self._stretch_offset = now, least, offset
+            self._steady_since, self._stretch_offset = now, offset
+            if self._settled_least is None:
+                self._settled_least = least
         steady_for = now - self._steady_since
         if steady_for >= limits.window_s and self._stretch_offset is not None and self._stretch_offset >= 0:
             # Steady for a while: where the stretch began is a delay measured (a drift caught

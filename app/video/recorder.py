@@ -55,12 +55,15 @@ class CameraClock:
     time_base: Any
 
     @classmethod
-    def of(cls, stream: Any) -> CameraClock | None:
-        """None until the camera's first sender report has arrived (or for a source without)."""
+    def of(cls, stream: Any, first_pts: int | None = None) -> CameraClock | None:
+        """None until the camera's first sender report has arrived (or for a source without).
+        FFmpeg dates the stream's first packet: ``first_pts`` where the caller saw it, else the
+        stream's start time (which a short probe leaves missing or wrong: 0.2 s off, measured)."""
         realtime = getattr(getattr(stream, "container", None), "start_time_realtime", None)
         if realtime is None or not stream.time_base:
             return None
-        return cls(realtime, stream.start_time if stream.start_time is not None else 0, stream.time_base)
+        first = first_pts if first_pts is not None else stream.start_time
+        return cls(realtime, first if first is not None else 0, stream.time_base)
 
     def at(self, pts: int) -> datetime:
         return datetime.fromtimestamp(self.at_s(pts), UTC)
@@ -81,7 +84,7 @@ class SegmentTime:
     start: datetime
     end: datetime
     source: str  # CAMERA_CLOCK, ARRIVAL_LESS_DELAY or ARRIVAL
-    offset_ms: float | None  # camera clock: how late the first packet arrived; arrival: the delay taken off
+    offset_ms: float | None  # the least delay measured (camera clock), or taken off arrival
     why: str = ""  # why the camera's clock did not place it
 
     def describe(self) -> str:
@@ -109,7 +112,6 @@ class _Placed:
     delay_s: float
     first: float  # placed time (epoch seconds) of the first packet, on the segment's clock
     last: float
-    first_arrival: float
     first_disciplined: float
     last_disciplined: float
     first_written: int | None = None  # the first packet's stream time, in the stream's units
@@ -157,6 +159,7 @@ class SegmentRecorder:
         self._last_stamp: int | None = None
         self._clock: CameraClock | None = None  # the camera's RTCP mapping, once known
         self._clock_of: Any = None  # the stream it was read from
+        self._first_pts: int | None = None  # that stream's first packet, which its RTCP mapping dates
         self._base: int | None = None  # the camera's timestamp at the segment's first packet
         self._frame_s = 0.0  # how long the last frame stays on screen
         self._placed: _Placed | None = None  # the open segment's clock and ends
@@ -185,8 +188,9 @@ class SegmentRecorder:
         """What the recorder believes of the camera's clock now (for status and the console)."""
         return self.watch.verdict
 
-    def on_packet(self, packet: Any, source: Any) -> None:
-        """Called on the relay's thread for every packet of the camera's main stream."""
+    def on_packet(self, packet: Any, source: Any, first_pts: int | None = None) -> None:
+        """Called on the relay's thread for every packet of the camera's main stream, with the
+        stream's first pts (the relay saw it; without it, the first this recorder sees)."""
         with self._lock:
             stamp = packet.dts if packet.dts is not None else packet.pts
             pts = packet.pts if packet.pts is not None else packet.dts
@@ -195,11 +199,12 @@ class SegmentRecorder:
             arrival = time.time()
             if self._clock_of is not source:
                 # A new pull of the camera: a new RTCP mapping and timestamps, to be judged anew.
-                self._clock, self._clock_of = CameraClock.of(source), source
+                self._first_pts = first_pts if first_pts is not None else pts
+                self._clock, self._clock_of = CameraClock.of(source, self._first_pts), source
                 self.watch.restart()
             elif self._clock is None:
                 # Read here, on the relay's thread, while the source is open.
-                self._clock = CameraClock.of(source)
+                self._clock = CameraClock.of(source, self._first_pts)
             if self._out is not None and self._last_stamp is not None and stamp <= self._last_stamp:
                 # The camera's timestamps went back (a reboot, a wrap, a clock set back): a segment
                 # cannot hold that, so it ends here and the next one starts at the next keyframe.
@@ -247,7 +252,7 @@ class SegmentRecorder:
                     return
                 why = "" if source_now == CAMERA_CLOCK else verdict.describe()
                 at = camera_s if source_now == CAMERA_CLOCK and camera_s is not None else disciplined
-                self._placed = placed = _Placed(source_now, why, verdict.delay_s, at, at, arrival,
+                self._placed = placed = _Placed(source_now, why, verdict.delay_s, at, at,
                                                 disciplined, disciplined)  # fmt: skip
             if self._out is None or placed is None:
                 return  # a segment starts at a keyframe
@@ -382,7 +387,6 @@ class SegmentRecorder:
         start, end, source, why = placed.first, placed.last, placed.source, placed.why
         delay_ms: float | None = round(placed.delay_s * 1000, 1)
         if source == CAMERA_CLOCK:
-            delay_ms = round((placed.first_arrival - start) * 1000, 1)
             claimed = end - start
             arrived = placed.last_disciplined - placed.first_disciplined
             if abs(claimed - arrived) > 0.5 + 0.05 * arrived:

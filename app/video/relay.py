@@ -166,9 +166,10 @@ class Relay:
         self.open_timeout_s = open_timeout_s
         self.on_stopped = on_stopped
         self.fanout = _Fanout()
-        # Called with (packet, input stream) on the relay thread before the packet is relayed:
-        # the recorder takes the same pull this way. A relay with listeners never idles out.
-        self.listeners: list[Callable[[Any, Any], None]] = []
+        # Called with (packet, input stream, the stream's first pts) on the relay thread before the
+        # packet is relayed: the recorder takes the same pull this way. A relay with listeners
+        # never idles out.
+        self.listeners: list[Callable[[Any, Any, int | None], None]] = []
         self.stats = RelayStats()
         self.ready = threading.Event()
         self.failed = threading.Event()
@@ -208,14 +209,21 @@ class Relay:
             self.ready.set()
             idle_since: float | None = None
             retime = _Retimer(video.time_base)
+            first_pts: int | None = None
             for packet in source.demux(video):
                 if self._stop.is_set():
                     break
+                if first_pts is None and packet.pts is not None:
+                    # The camera's sender reports date this stream's first packet (FFmpeg's
+                    # start_time_realtime), which may come without a dts; the stream's
+                    # start_time, which said so with a long probe, is missing or later with a
+                    # short one (0.2 s, measured).
+                    first_pts = packet.pts
                 if packet.dts is None:
                     continue
                 for listener in list(self.listeners):
                     try:
-                        listener(packet, video)
+                        listener(packet, video, first_pts)
                     except Exception:  # a failing recorder must not stop live video
                         log.exception("relay %s: a packet listener failed", self.key)
                 if packet.is_keyframe:

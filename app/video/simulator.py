@@ -152,6 +152,18 @@ def _burn_in(element: Any, label: str) -> None:
     element.get_by_name("barcode").connect("draw", _draw_barcode)
 
 
+def _not_seekable(_pad: Any, info: Any) -> Any:
+    """A camera's live stream cannot be sought: a seeking query is answered unseekable (its
+    default answer). Seekable, the RTSP server sought the shared media back to zero for every
+    PLAY with a range (FFmpeg always sends one), which restarted the stream's timestamps under
+    every client already watching; a recorder's sender-report mapping then dated them seconds
+    wrong (a camera seen 5-14 s behind arrival whenever a viewer joined)."""
+    query = info.get_query()
+    if query is not None and query.type == Gst.QueryType.SEEKING:
+        return Gst.PadProbeReturn.HANDLED
+    return Gst.PadProbeReturn.OK
+
+
 class CameraFaults:
     """One camera's misbehaviour (:mod:`app.video.misbehaviour`), applied to each of its media.
 
@@ -231,7 +243,8 @@ def _send_when_encoded(media: Any) -> None:
     """A camera sends each frame as soon as it is encoded: the server's sinks, added as clients
     join, must not hold a frame back until its timestamp, which a camera whose clock runs ahead
     puts in the future (its frames never left). The server sets ``sync`` after adding a sink, so
-    the sink is held to ``sync=false`` whenever it changes."""
+    the sink is held to ``sync=false`` whenever it changes. Each sink also answers that the
+    stream cannot be sought (:func:`_not_seekable`)."""
 
     def unsynced(element: Any, _spec: Any = None) -> None:
         if element.get_property("sync"):
@@ -241,6 +254,7 @@ def _send_when_encoded(media: Any) -> None:
         if element.find_property("sync") is not None:
             element.connect("notify::sync", unsynced)
             unsynced(element)
+            element.get_static_pad("sink").add_probe(Gst.PadProbeType.QUERY_UPSTREAM, _not_seekable)
 
     media.get_element().get_parent().connect("deep-element-added", added)
 
@@ -377,6 +391,7 @@ class Simulator:
         self.server = GstRtspServer.RTSPServer()
         self.server.set_address(host)
         self.server.set_service(str(port))
+
         if shared_encoder:
             # Each media waits up to a second for the shared encoder's next keyframe before the
             # server can answer DESCRIBE; with one client thread, sixteen cameras joining at once

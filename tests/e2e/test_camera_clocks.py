@@ -10,6 +10,7 @@ switches never touch.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,9 @@ import av
 import pytest
 from sqlalchemy import select
 
+from app.evidence.cases import CaseStore
+from app.evidence.export import ExportResult, export_case
+from app.evidence.verify import parse_utc, verify_package
 from app.models.db import open_database
 from app.models.tables import EvidenceItem
 from app.playback.reader import FrameReader
@@ -27,6 +31,7 @@ from app.playback.timeline import load_timelines
 from app.video.barcode import decode
 from app.video.media_service import MediaService
 from app.video.misbehaviour import Misbehaviour
+from app.video.relay import PROBE
 from app.video.simulator_process import SimulatorProcess
 from tests.e2e.test_media_service import cameras_on
 
@@ -52,6 +57,9 @@ class Recording:
     ids: dict[str, int]
     segments: dict[str, list[EvidenceItem]] = field(default_factory=dict)
     status: dict[str, dict[str, object]] = field(default_factory=dict)  # clock verdicts at the end
+    event_at: datetime | None = None  # when the jump and the stall were sent
+    delays: dict[str, float] = field(default_factory=dict)  # each camera's, as a viewer measured it
+    reasons: dict[str, list[str]] = field(default_factory=dict)  # each verdict, as it changed
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +75,18 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
             ids = {name: rows[name].id for name in CAMERAS}
             svc.start_recording(root, segment_s=2.0, check_every_s=0.3)
             started = time.monotonic()
+            delays = {name: least_delay(sim.url_of(i)) for i, name in enumerate(CAMERAS, start=1)}
             index = list(CAMERAS)
             events = False
+            reasons: dict[str, list[str]] = {name: [] for name in CAMERAS}
             while time.monotonic() - started < RECORD_S:
+                for row in svc.status()["recording"]:
+                    name = next(n for n, i in ids.items() if i == row["camera"])
+                    said = f"{time.monotonic() - started:.0f}s {row['clock']['reason'] or 'trusted'}"
+                    if not reasons[name] or reasons[name][-1].split(" ", 1)[1] != said.split(" ", 1)[1]:
+                        reasons[name].append(said)
                 if not events and time.monotonic() - started >= EVENT_AFTER_S:
+                    event_at = datetime.now(UTC)
                     sim.jump_clock(index.index("jumps") + 1, 30.0)
                     sim.stall(index.index("stalls") + 1, 3.0)
                     events = True
@@ -81,7 +97,9 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
     finally:
         svc.close()
         svc.sessions.kw["bind"].dispose()
-    done = Recording(root, url, ids, status={n: s["clock"] for n, s in status.items()})  # type: ignore[misc]
+    clocks = {n: s["clock"] for n, s in status.items()}
+    done = Recording(root, url, ids, status=clocks, event_at=event_at, delays=delays,  # type: ignore[arg-type]
+                     reasons=reasons)  # fmt: skip
     sessions = open_database(url)
     with sessions() as s:
         for name, cid in ids.items():
@@ -108,12 +126,38 @@ def first_and_last_burned(path: Path) -> tuple[datetime, datetime]:
     return burned(frames[0].to_ndarray(format="rgb24")), burned(frames[-1].to_ndarray(format="rgb24"))
 
 
-def allowance(rec: Recording) -> float:
-    """One frame plus the network delay the recorder measured for the honest camera (arrival
-    less its trusted clock): placing by arrival cannot know the delay better than that."""
+def least_delay(url: str, seconds: float = 2.5) -> float:
+    """Arrival less the burned-in clock, least over a few seconds of a camera's stream: its network
+    and encoder delay as a viewer on this machine measures it (a slow camera's encoder holds a
+    frame, a fifth of a second at 5 frames a second)."""
+    least = float("inf")
+    with av.open(url, options={"rtsp_transport": "tcp", **PROBE}) as source:
+        stream = source.streams.video[0]
+        until = time.monotonic() + seconds
+        keyframe = False
+        for packet in source.demux(stream):
+            arrived = time.time()
+            keyframe = keyframe or packet.is_keyframe  # a viewer joins between keyframes
+            if not keyframe:
+                continue
+            for frame in stream.codec_context.decode(packet):
+                ms = decode(frame.to_ndarray(format="rgb24"))
+                if ms is not None:
+                    least = min(least, arrived - ms / 1000)
+            if time.monotonic() > until:
+                break
+    return least
+
+
+def allowance(rec: Recording, name: str = "honest") -> float:
+    """One frame of the camera's plus its network delay: a frame placed by arrival cannot be
+    placed better than the delay the recorder could measure, and a camera whose clock was never
+    trusted had none measured of its own. The honest camera's delay is also what the recorder
+    measured against its trusted clock."""
     delays = [s.clock_offset_ms for s in rec.segments["honest"] if s.clock_source == "camera RTCP"]
     assert delays, "the honest camera's clock was never trusted"
-    return FRAME_S + max(0.0, max(d for d in delays if d is not None) / 1000)
+    measured = max(d for d in delays if d is not None) / 1000
+    return FRAME_S * CAMERAS[name].slow + max(0.0, measured, rec.delays[name])
 
 
 def written_errors(rec: Recording, name: str) -> list[float]:
@@ -150,7 +194,7 @@ def shown_errors(rec: Recording, name: str, step_s: float = 0.53) -> list[float]
 
 @pytest.mark.parametrize("name", list(CAMERAS))
 def test_every_written_and_shown_time_is_the_burned_in_clock(recording: Recording, name: str) -> None:
-    limit = allowance(recording)
+    limit = allowance(recording, name)
     written, shown = written_errors(recording, name), shown_errors(recording, name)
     sources = [s.clock_source for s in recording.segments[name]]
     assert max(written) <= limit, (name, round(max(written), 3), round(limit, 3), sources)
@@ -181,7 +225,98 @@ def test_a_clock_that_lies_is_not_trusted_and_custody_says_why(
     assert any(at_the_fault in r for r in reasons), reasons[-3:]
 
 
+@pytest.fixture(scope="module")
+def packages(recording: Recording, signing_keyring: None, tmp_path_factory: pytest.TempPathFactory
+             ) -> dict[str, ExportResult]:  # fmt: skip
+    """Each camera's ten seconds around the jump and the stall, exported as a case of its own."""
+    assert recording.event_at is not None
+    start, end = recording.event_at - timedelta(seconds=4), recording.event_at + timedelta(seconds=6)
+    sessions = open_database(recording.url)
+    store = CaseStore(sessions)
+    done = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+        for n, name in enumerate(CAMERAS):
+            case_id = store.create(f"CLOCK-{n}", f"the camera that {name}")
+            store.add_window(case_id, recording.ids[name], start, end, "around the jump and the stall")
+            done[name] = export_case(sessions, case_id, recording.root, tmp_path_factory.mktemp("usb"))
+    sessions.kw["bind"].dispose()
+    return done
+
+
+@pytest.mark.parametrize("name", list(CAMERAS))
+def test_an_exported_window_verifies_and_its_times_are_the_pictures(
+    recording: Recording, packages: dict[str, ExportResult], name: str
+) -> None:
+    result = packages[name]
+    assert result.verdict.status == "valid", result.verdict.summary()
+    assert verify_package(result.path).status == "valid"
+    manifest = json.loads((result.path / "manifest.json").read_text())
+    window = manifest["windows"][0]
+    start, end = parse_utc(window["actual_start"]), parse_utc(window["actual_end"])
+    with av.open(str(result.path / window["working_copy"])) as container:
+        stream = container.streams.video[0]
+        shown = [(start + timedelta(seconds=float(f.pts * stream.time_base)), f.to_ndarray(format="rgb24"))
+                 for f in container.decode(stream)]  # fmt: skip
+    step = (end - start).total_seconds() / max(1, len(shown) - 1)
+    # A working copy plays its frames on an even grid, each within half a step of its recorded time.
+    limit = allowance(recording, name) + step / 2
+    errors = [abs((burned(image) - at).total_seconds()) for at, image in shown]
+    assert len(shown) >= 10 and max(errors) <= limit, (name, round(max(errors), 3), round(limit, 3))
+    assert abs((burned(shown[-1][1]) - end).total_seconds()) <= allowance(recording, name)
+
+
 def test_honest_and_stalled_clocks_are_trusted(recording: Recording) -> None:
     for name in ("honest", "stalls"):
-        assert recording.status[name]["trusted"] is True, (name, recording.status[name])
+        assert recording.status[name]["trusted"] is True, (name, recording.reasons[name])
         assert recording.segments[name][-1].clock_source == "camera RTCP"
+
+
+def test_footage_an_old_recorder_placed_by_a_lying_clock_is_refused_and_its_old_package_contradicted(
+    recording: Recording, signing_keyring: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the recorder wrote before it compared clocks: the slow camera's segment placed by its
+    clock though its packets arrived 46 s after the times it claims. Export now refuses it; a
+    package an exporter made of it then (read back without the check) no longer verifies VALID."""
+    import shutil
+
+    from app.evidence import export as export_module
+    from app.evidence.export import ExportError
+    from app.governance.custody import append_event, sha256_file
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    source = recording.segments["a third of its frames"][-1]
+    old = Path(source.path).parent / "old-recorder.mkv"
+    shutil.copyfile(recording.root / source.path, recording.root / old)
+    sessions = open_database(recording.url)
+    with sessions.begin() as s:
+        item = EvidenceItem(
+            kind="segment", camera_id=source.camera_id, path=str(old),
+            sha256=sha256_file(recording.root / old),
+            size_bytes=(recording.root / old).stat().st_size, start_at=source.start_at, end_at=source.end_at,
+            clock_source="camera RTCP", clock_offset_ms=46213.0,
+        )  # fmt: skip
+        s.add(item)
+        s.flush()
+        append_event(s, item, "recorded", "segment 04:19:37.000-04:19:55.000 UTC, media service; clock: "
+                     "camera RTCP (packets arrive +46213 ms after the camera's time)")  # fmt: skip
+    store = CaseStore(sessions)
+    case_id = store.create("CLOCK-OLD", "footage from before the clocks were compared")
+    assert source.start_at is not None and source.end_at is not None
+    store.add_window(case_id, source.camera_id, source.start_at, source.end_at, "the old segment")
+    with pytest.raises(ExportError, match="not backed by its pictures; nothing was written") as refused:
+        export_case(sessions, case_id, recording.root, tmp_path)
+    assert str(old) in str(refused.value)
+    assert not any(tmp_path.iterdir())
+
+    # The exporter of before: no check of the times, a read-back that looked at hashes only.
+    monkeypatch.setattr(export_module, "_refuse_unbacked_times", lambda plan: None)
+    monkeypatch.setattr(
+        export_module._PackageWriter, "read_back", lambda self: export_module.verify_folder(self.root)
+    )
+    made = export_case(sessions, case_id, recording.root, tmp_path)
+    verdict = verify_package(made.path)
+    assert verdict.status == "contradicted" and verdict.exit_code == 1, verdict.summary()
+    assert verdict.summary().startswith("CONTRADICTED: every file is as signed")
+    assert any(f"originals/{old}" in p and "+46.2 s" in p for p in verdict.problems), verdict.problems
+    sessions.kw["bind"].dispose()

@@ -58,6 +58,7 @@ BANNER_STYLE = {
     "valid": "background:#1d6b34; color:white;",
     "tampered": "background:#a11d1d; color:white;",
     "incomplete": "background:#8a5a00; color:white;",
+    "contradicted": "background:#8a5a00; color:white;",
     "checking": "background:#3a3f47; color:white;",
 }
 
