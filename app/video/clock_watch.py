@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ WAITING = ClockVerdict(False, "no pictures yet", None, None, None, 0.0, False)
 
 
 SLOT_S = 0.5  # arrival is cut into slots this long; each keeps its least delayed packet
+STALL_S = 1.0  # nothing arrived for this long: a stall
 
 
 @dataclass
@@ -262,8 +264,13 @@ class ClockWatch:
         recent = history[-int(limits.window_s / SLOT_S) :]
         least = min(s.least for s in recent)
         offset = None if self._camera_less_stream is None else least - self._camera_less_stream
-        short = [(s.arrival_s, s.least) for s in history[-int(limits.rate_window_s / SLOT_S) :]]
-        rate = 1.0 - _slope(short) if len(short) >= 3 else None
+        window = history[-int(limits.rate_window_s / SLOT_S) :]
+        short = [(s.arrival_s, s.least) for s in window]
+        # A stall in the window (a second with nothing, then a burst that a busy receiver drains
+        # for a while) says nothing of the camera's rate: it is judged again once the stall has
+        # left the window. An encoder that falls behind delivers steadily, only fewer frames.
+        stalled = any(b.arrival_s - a.arrival_s > STALL_S for a, b in pairwise(window))
+        rate = 1.0 - _slope(short) if len(short) >= 3 and not stalled else None
         span = history[-1].arrival_s - history[0].arrival_s
         long_slope = _slope([(s.arrival_s, s.least) for s in history]) if len(history) >= 3 else 0.0
         drift = -long_slope * 60 if span >= limits.drift_span_s else None

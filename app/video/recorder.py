@@ -135,6 +135,7 @@ class CloseRequest:
 
 
 MAX_CLOSE_REQUESTS = 16  # a flood of requests cannot grow the list without end
+MAX_HELD = 150  # packets of a stream's opening burst held at most (10 s at 15 fps; FFmpeg reads 2 s)
 
 
 class SegmentRecorder:
@@ -160,6 +161,8 @@ class SegmentRecorder:
         self._clock: CameraClock | None = None  # the camera's RTCP mapping, once known
         self._clock_of: Any = None  # the stream it was read from
         self._first_pts: int | None = None  # that stream's first packet, which its RTCP mapping dates
+        self._paced = False  # whether the stream's packets come at its pace yet (after the opening burst)
+        self._held: list[tuple[Any, float]] = []  # the opening burst, with when each packet arrived
         self._base: int | None = None  # the camera's timestamp at the segment's first packet
         self._frame_s = 0.0  # how long the last frame stays on screen
         self._placed: _Placed | None = None  # the open segment's clock and ends
@@ -202,98 +205,130 @@ class SegmentRecorder:
                 self._first_pts = first_pts if first_pts is not None else pts
                 self._clock, self._clock_of = CameraClock.of(source, self._first_pts), source
                 self.watch.restart()
+                self._paced, self._held = False, []
             elif self._clock is None:
                 # Read here, on the relay's thread, while the source is open.
                 self._clock = CameraClock.of(source, self._first_pts)
-            if self._out is not None and self._last_stamp is not None and stamp <= self._last_stamp:
-                # The camera's timestamps went back (a reboot, a wrap, a clock set back): a segment
-                # cannot hold that, so it ends here and the next one starts at the next keyframe.
-                log.warning("recorder for camera %s: timestamps went back; segment closed", self.camera_id)
-                self._close()
-                self.watch.restart()
-            stream_s = float(pts * packet.time_base)
-            camera_s = self._clock.at_s(pts) if self._clock is not None else None
-            self.watch.observe(stream_s, arrival, camera_s)
-            disciplined = self.watch.disciplined_time(stream_s, arrival)
-            verdict = self.watch.verdict
-            source_now = CAMERA_CLOCK if verdict.trusted and camera_s is not None else self._arrival_source()
-            placed = self._placed
-            if placed is not None and placed.source == CAMERA_CLOCK and source_now != CAMERA_CLOCK:
-                # The camera's clock lost trust in the middle of a segment: from this packet on, it
-                # is placed by the disciplined clock, which ran beside the camera's, so the file's
-                # timestamps go on without a seam. The segment is indexed as placed by arrival.
-                placed.source, placed.why, placed.delay_s = source_now, verdict.describe(), verdict.delay_s
-            due = self._out is None or time.monotonic() - self._opened_mono >= self.segment_s
-            taken: datetime | None = None
-            if placed is not None and self._out is not None:
-                # A verdict that changed starts a new segment: one clock per segment.
-                due = due or placed.source != source_now
-                if packet.is_keyframe and self._close_requests:
-                    at = camera_s if placed.source == CAMERA_CLOCK and camera_s is not None else disciplined
-                    taken = datetime.fromtimestamp(at, UTC)
-                    due = due or self._close_requests[0].at <= taken
-            if packet.is_keyframe and due:
-                if taken is None and placed is not None:
-                    at = camera_s if placed.source == CAMERA_CLOCK and camera_s is not None else disciplined
-                    taken = datetime.fromtimestamp(at, UTC)
-                self._close(before=taken)
-                try:
-                    self._open(source)
-                except (av.error.FFmpegError, OSError) as exc:
-                    # A full or failing disk: recording of this camera stops until a later keyframe
-                    # finds space again; earlier segments are never touched.
-                    failed, self._out, self._path = self._path, None, None
-                    error = f"cannot start a segment in {self.folder}: {exc}"
-                    if error != self.error:
-                        log.error("recorder for camera %s: %s", self.camera_id, error)
-                    self.error = error
-                    if failed is not None:
-                        failed.unlink(missing_ok=True)
-                    return
-                why = "" if source_now == CAMERA_CLOCK else verdict.describe()
-                at = camera_s if source_now == CAMERA_CLOCK and camera_s is not None else disciplined
-                self._placed = placed = _Placed(source_now, why, verdict.delay_s, at, at,
-                                                disciplined, disciplined)  # fmt: skip
-            if self._out is None or placed is None:
-                return  # a segment starts at a keyframe
-            if self._base is None:
-                self._base = stamp
-            copy = av.Packet(bytes(packet))
-            copy.time_base = packet.time_base
-            if placed.source == CAMERA_CLOCK and camera_s is not None:
-                # Each segment's timestamps start at zero, as a stand-alone file's do: with the
-                # camera's running timestamps, players and ffprobe took a 5 s segment for 13 s.
-                # Decided here, at write time, so no byte changes after the segment is hashed.
-                copy.pts = packet.pts - self._base if packet.pts is not None else None
-                copy.dts = packet.dts - self._base if packet.dts is not None else None
-                at = camera_s
-            else:
-                # The disciplined clock's times, so that the file plays at the pace the pictures
-                # were taken, whatever the camera's timestamps claim.
-                at = disciplined
-                written = round((at - placed.first) / packet.time_base)
-                if placed.last_written is not None and written <= placed.last_written:
-                    written = placed.last_written + 1
-                reorder = packet.pts - packet.dts if packet.pts is not None and packet.dts is not None else 0
-                copy.dts = written if packet.dts is not None else None
-                copy.pts = written + reorder
-            copy.is_keyframe = packet.is_keyframe
-            copy.stream = self._stream
-            try:
-                self._out.mux(copy)
-            except (av.error.FFmpegError, OSError) as exc:
-                # Never let one bad packet (or a full disk) kill the relay thread that feeds the
-                # live viewers: end the segment, report it, and start again at a keyframe.
-                self.error = f"writing {self._path.name if self._path else 'segment'}: {exc}"
-                log.error("recorder for camera %s: %s", self.camera_id, self.error)
-                self._close()
+            if not self._paced:
+                self._hold_until_paced(packet, source, arrival)
                 return
-            placed.last_written = copy.dts if copy.dts is not None else copy.pts
-            placed.last, placed.last_disciplined = at, disciplined
-            self._last_stamp = stamp
-            self._last_at = datetime.fromtimestamp(arrival, UTC)
-            if not self._frame_s:  # a camera's frame rate does not change: once is enough
-                self._frame_s = _frame_seconds(packet, source)
+            self._take(packet, source, arrival)
+
+    def _hold_until_paced(self, packet: Any, source: Any, arrival: float) -> None:
+        """A new stream's first packets: what FFmpeg read while it opened the stream (about two
+        seconds of it) arrives at once, and arrival says nothing of when those pictures were
+        taken. They are held until packets come at the stream's pace, then taken as if they had
+        arrived paced like it, each as long before the first paced one as the stream says."""
+        held = av.Packet(bytes(packet))
+        held.pts, held.dts, held.time_base = packet.pts, packet.dts, packet.time_base
+        held.is_keyframe, held.duration = packet.is_keyframe, packet.duration
+        self._held.append((held, arrival))
+        if len(self._held) < 2:
+            return
+        (before, came_before), (now, came_now) = self._held[-2], self._held[-1]
+        stream_gap = float((now.pts - before.pts) * now.time_base) if now.pts and before.pts else 0.0
+        if stream_gap > 0 and came_now - came_before < stream_gap / 2 and len(self._held) < MAX_HELD:
+            return  # still the burst
+        self._paced = True
+        newest = float(now.pts * now.time_base) if now.pts is not None else 0.0
+        for packet_held, came in self._held:
+            at = float(packet_held.pts * packet_held.time_base) if packet_held.pts is not None else newest
+            self._take(packet_held, source, min(came, came_now - (newest - at)))
+        self._held = []
+
+    def _take(self, packet: Any, source: Any, arrival: float) -> None:
+        """One packet into the open segment (or the start of a new one), placed on its clock."""
+        stamp = packet.dts if packet.dts is not None else packet.pts
+        pts = packet.pts if packet.pts is not None else packet.dts
+        if self._out is not None and self._last_stamp is not None and stamp <= self._last_stamp:
+            # The camera's timestamps went back (a reboot, a wrap, a clock set back): a segment
+            # cannot hold that, so it ends here and the next one starts at the next keyframe.
+            log.warning("recorder for camera %s: timestamps went back; segment closed", self.camera_id)
+            self._close()
+            self.watch.restart()
+        stream_s = float(pts * packet.time_base)
+        camera_s = self._clock.at_s(pts) if self._clock is not None else None
+        self.watch.observe(stream_s, arrival, camera_s)
+        disciplined = self.watch.disciplined_time(stream_s, arrival)
+        verdict = self.watch.verdict
+        source_now = CAMERA_CLOCK if verdict.trusted and camera_s is not None else self._arrival_source()
+        placed = self._placed
+        if placed is not None and placed.source == CAMERA_CLOCK and source_now != CAMERA_CLOCK:
+            # The camera's clock lost trust in the middle of a segment: from this packet on, it
+            # is placed by the disciplined clock, which ran beside the camera's, so the file's
+            # timestamps go on without a seam. The segment is indexed as placed by arrival.
+            placed.source, placed.why, placed.delay_s = source_now, verdict.describe(), verdict.delay_s
+        due = self._out is None or time.monotonic() - self._opened_mono >= self.segment_s
+        taken: datetime | None = None
+        if placed is not None and self._out is not None:
+            # A verdict that changed starts a new segment: one clock per segment.
+            due = due or placed.source != source_now
+            if packet.is_keyframe and self._close_requests:
+                at = camera_s if placed.source == CAMERA_CLOCK and camera_s is not None else disciplined
+                taken = datetime.fromtimestamp(at, UTC)
+                due = due or self._close_requests[0].at <= taken
+        if packet.is_keyframe and due:
+            if taken is None and placed is not None:
+                at = camera_s if placed.source == CAMERA_CLOCK and camera_s is not None else disciplined
+                taken = datetime.fromtimestamp(at, UTC)
+            self._close(before=taken)
+            try:
+                self._open(source)
+            except (av.error.FFmpegError, OSError) as exc:
+                # A full or failing disk: recording of this camera stops until a later keyframe
+                # finds space again; earlier segments are never touched.
+                failed, self._out, self._path = self._path, None, None
+                error = f"cannot start a segment in {self.folder}: {exc}"
+                if error != self.error:
+                    log.error("recorder for camera %s: %s", self.camera_id, error)
+                self.error = error
+                if failed is not None:
+                    failed.unlink(missing_ok=True)
+                return
+            why = "" if source_now == CAMERA_CLOCK else verdict.describe()
+            at = camera_s if source_now == CAMERA_CLOCK and camera_s is not None else disciplined
+            self._placed = placed = _Placed(source_now, why, verdict.delay_s, at, at,
+                                            disciplined, disciplined)  # fmt: skip
+        if self._out is None or placed is None:
+            return  # a segment starts at a keyframe
+        if self._base is None:
+            self._base = stamp
+        copy = av.Packet(bytes(packet))
+        copy.time_base = packet.time_base
+        if placed.source == CAMERA_CLOCK and camera_s is not None:
+            # Each segment's timestamps start at zero, as a stand-alone file's do: with the
+            # camera's running timestamps, players and ffprobe took a 5 s segment for 13 s.
+            # Decided here, at write time, so no byte changes after the segment is hashed.
+            copy.pts = packet.pts - self._base if packet.pts is not None else None
+            copy.dts = packet.dts - self._base if packet.dts is not None else None
+            at = camera_s
+        else:
+            # The disciplined clock's times, so that the file plays at the pace the pictures
+            # were taken, whatever the camera's timestamps claim.
+            at = disciplined
+            written = round((at - placed.first) / packet.time_base)
+            if placed.last_written is not None and written <= placed.last_written:
+                written = placed.last_written + 1
+            reorder = packet.pts - packet.dts if packet.pts is not None and packet.dts is not None else 0
+            copy.dts = written if packet.dts is not None else None
+            copy.pts = written + reorder
+        copy.is_keyframe = packet.is_keyframe
+        copy.stream = self._stream
+        try:
+            self._out.mux(copy)
+        except (av.error.FFmpegError, OSError) as exc:
+            # Never let one bad packet (or a full disk) kill the relay thread that feeds the
+            # live viewers: end the segment, report it, and start again at a keyframe.
+            self.error = f"writing {self._path.name if self._path else 'segment'}: {exc}"
+            log.error("recorder for camera %s: %s", self.camera_id, self.error)
+            self._close()
+            return
+        placed.last_written = copy.dts if copy.dts is not None else copy.pts
+        placed.last, placed.last_disciplined = at, disciplined
+        self._last_stamp = stamp
+        self._last_at = datetime.fromtimestamp(arrival, UTC)
+        if not self._frame_s:  # a camera's frame rate does not change: once is enough
+            self._frame_s = _frame_seconds(packet, source)
 
     def _arrival_source(self) -> str:
         return ARRIVAL_LESS_DELAY if self.watch.verdict.delay_measured else ARRIVAL

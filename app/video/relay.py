@@ -23,11 +23,6 @@ from app.registry.urls import redact
 
 log = logging.getLogger(__name__)
 
-# FFmpeg reads 5 s of a stream by default before it answers the open, and the packets it read
-# then arrive at once: a camera's first two seconds came 1.9 s late in a burst, which live tiles
-# waited for and the recorder could not place. The camera's SDP (or its first keyframe, within
-# the probe size) gives the stream's parameters; 0.2 s of analysis is enough for its frame rate.
-PROBE = {"analyzeduration": "200000", "probesize": "500000"}
 CHUNK_QUEUE = 512  # chunks a slow viewer may lag before it is dropped (about 10 s of sub-stream)
 
 
@@ -197,7 +192,7 @@ class Relay:
         try:
             source = av.open(
                 self.source_url,
-                options={"rtsp_transport": "tcp", "timeout": str(int(self.open_timeout_s * 1e6)), **PROBE},
+                options={"rtsp_transport": "tcp", "timeout": str(int(self.open_timeout_s * 1e6))},
                 timeout=(self.open_timeout_s, self.open_timeout_s),
             )
             video = source.streams.video[0]
@@ -216,8 +211,8 @@ class Relay:
                 if first_pts is None and packet.pts is not None:
                     # The camera's sender reports date this stream's first packet (FFmpeg's
                     # start_time_realtime), which may come without a dts; the stream's
-                    # start_time, which said so with a long probe, is missing or later with a
-                    # short one (0.2 s, measured).
+                    # start_time says the same only while FFmpeg's probe saw that packet (with a
+                    # short probe it was missing, or 0.2 s later).
                     first_pts = packet.pts
                 if packet.dts is None:
                     continue
