@@ -18,6 +18,23 @@ def fetch_status(base_url: str, timeout: float = 2.0) -> dict[str, Any] | None:
 
 
 ALARM = "RECORDING STOPPED:"
+# Verdicts that are a clock being watched, not a clock found wrong (app.video.clock_watch).
+WATCHING = ("watching", "no pictures yet", "no sender report yet")
+
+
+def clock_faults(status: dict[str, Any] | None) -> dict[int, str]:
+    """The cameras whose clock the recorder found wrong, with why ("its clock is 2 h 0 min ahead
+    of arrival"): their footage is placed by arrival. A clock still on probation is no fault."""
+    faults: dict[int, str] = {}
+    for entry in (status or {}).get("recording", []):
+        clock = entry.get("clock") or {}
+        reason = str(clock.get("reason") or "")
+        if clock.get("trusted") is False and reason and not reason.startswith(WATCHING):
+            try:
+                faults[int(entry.get("camera"))] = reason
+            except (TypeError, ValueError):
+                continue
+    return faults
 
 
 def recording_states(status: dict[str, Any] | None) -> dict[int, str]:
@@ -36,6 +53,8 @@ def recording_states(status: dict[str, Any] | None) -> dict[int, str]:
             states[camera] = f"recording ({int(entry.get('segments', 0))} segments kept this run)"
         else:
             states[camera] = "waiting to record"
+    for camera, reason in clock_faults(status).items():
+        states[camera] += f" · camera clock not trusted ({reason}): times by arrival"
     return states
 
 
@@ -57,6 +76,14 @@ def describe(base_url: str, status: dict[str, Any] | None) -> str:
         line += f" · recording {active}/{len(recording)} camera(s), {segments} segment(s)"
         if errors:
             line += f", {errors} with errors"
+        faults = clock_faults(status)
+        if faults:
+            slow = [r for r in recording if (r.get("clock") or {}).get("rate") not in (None, 0)
+                    and float(r["clock"]["rate"]) < 0.95]  # fmt: skip
+            line += f" · {len(faults)} camera clock(s) not trusted, placed by arrival"
+            if slow:
+                least = min(float(r["clock"]["rate"]) for r in slow)
+                line += f"; {len(slow)} delivering less than real time (down to {least:.0%})"
         full = sum(1 for r in recording if is_disk_full(str(r.get("error", ""))))
         if full:
             line = (

@@ -120,7 +120,8 @@ class CameraTableModel(QAbstractTableModel):
             state = self.recording.get(row.id, "")
             if role == Qt.ItemDataRole.ToolTipRole:
                 return plain_tooltip(state or "Not recorded by the media service")
-            return "● REC" if state.startswith("recording") else ("error" if state.startswith("not") else "")
+            text = "● REC" if state.startswith("recording") else ("error" if state.startswith("not") else "")
+            return f"{text} · clock not trusted" if "camera clock not trusted" in state else text
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "status":
                 return status_text(row)

@@ -146,6 +146,8 @@ class MainWindow(QMainWindow):
         self.camera_panel = CameraListPanel(self)
         self.camera_panel.set_home(self.session.actor.home_divisions)
         self.camera_panel.sig_camera_selected.connect(self._on_camera_selected)
+        # The recorder's word on a camera (recording, its clock) changes under a selection too.
+        self.camera_panel.model.dataChanged.connect(self._refresh_details)
         self.camera_panel.sig_camera_activated.connect(lambda row: self.live.open_on_wall(row.id))
         self.details = QLabel(self)
         self.details.setObjectName("camera_details")
@@ -308,6 +310,14 @@ class MainWindow(QMainWindow):
         if self.map is not None:
             # A click on the map already shows the camera; a pick in the list flies the map to it.
             self.map.select(row.id, fly=row.id != self._selected_on_map)
+        self._show_details(row)
+
+    def _refresh_details(self) -> None:
+        row = self.camera_panel.selected_camera()
+        if row is not None:
+            self._show_details(row)
+
+    def _show_details(self, row: CameraRow) -> None:
         recording = self.camera_panel.model.recording.get(row.id, "not recorded by the media service")
         self.details.setText(details_html(row, recording, row.division in self.approximate_divisions))
 

@@ -17,8 +17,8 @@ from app.governance.gate import why_not_live
 from app.models.rows import CameraRow
 from app.registry.gazetteer import InMemoryGeocoder
 from app.video.media_directory import ServiceEntry, read_directory
+from app.video.media_status import clock_faults, describe_services, recording_states
 from app.video.media_status import describe as describe_media
-from app.video.media_status import describe_services, recording_states
 from app.video.media_status import fetch_status as fetch_media_status
 from app.views.console_part import ConsolePart
 from app.views.map.panel import CameraPlan, plan_cameras
@@ -37,6 +37,11 @@ class Loaded:
     geojson: list[dict[str, Any]]
     map_plan: CameraPlan | None
     mark: tuple[int, str] = (0, "")
+
+
+# The status line, each camera's recording state, the cameras whose clocks are not trusted (with
+# why), and the media directory's services (None: it could not be read).
+MediaFindings = tuple[str, dict[int, str], dict[int, str], list[ServiceEntry] | None]
 
 
 class RegistryFeed(ConsolePart):
@@ -91,7 +96,7 @@ class RegistryFeed(ConsolePart):
         url = self.console.media_url
         sessions = self.console.session.sessions
 
-        def fetch() -> tuple[str, dict[int, str], list[ServiceEntry] | None]:
+        def fetch() -> MediaFindings:
             try:
                 services: list[ServiceEntry] | None = read_directory(sessions)
             except Exception:  # the database is away (the feed says so): ask the service itself
@@ -99,22 +104,25 @@ class RegistryFeed(ConsolePart):
             running = [e for e in services or [] if e.stopped_at is None]
             if not running:
                 status = fetch_media_status(url)
-                return describe_media(url, status), recording_states(status), services
+                return describe_media(url, status), recording_states(status), clock_faults(status), services
             statuses = {
                 e.base_url: fetch_media_status(e.base_url) if e.answering() else None for e in running
             }
             states: dict[int, str] = {}
+            faults: dict[int, str] = {}
             for status in statuses.values():
                 states.update(recording_states(status))
-            return describe_services(running, statuses), states, services
+                faults.update(clock_faults(status))
+            return describe_services(running, statuses), states, faults, services
 
         self.console.tasks.run(fetch, self.show_media_status)
 
-    def show_media_status(self, found: tuple[str, dict[int, str], list[ServiceEntry] | None]) -> None:
-        line, states, services = found
+    def show_media_status(self, found: MediaFindings) -> None:
+        line, states, faults, services = found
         if services is not None:
             self.console.media_services = services
         self.console.camera_panel.model.set_recording(states)
+        self.console.walls.set_clock_faults(faults)
         self.console.status.show_media(line)
 
     def _load_gazetteer(self) -> None:

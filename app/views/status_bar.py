@@ -31,6 +31,9 @@ def short_media(line: str) -> str:
         return line
     short = re.sub(r"^Media service: \S+ · ", "Media: ", line)
     short = short.replace(" camera stream(s) pulled", " pulled").replace(" viewer(s)", " viewers")
+    short = re.sub(
+        r" · (\d+) camera clock\(s\) not trusted, placed by arrival.*", r" · \1 clock(s) not trusted", short
+    )
     return re.sub(r" camera\(s\), \d+ segment\(s\)", "", short)
 
 
@@ -102,4 +105,8 @@ class ConsoleStatus:
         # A recording alarm, or a service that stopped answering (no live video, no recording),
         # must be seen across the room: red, bold, until it clears.
         alarm = line.startswith(MEDIA_ALARM) or line.endswith(" not answering")
-        self.media.setStyleSheet("color: white; background: #b00020; font-weight: bold;" if alarm else "")
+        # A camera clock the recorder does not trust is a warning, not an alarm: its footage is
+        # still recorded, placed by arrival.
+        warning = "camera clock(s) not trusted" in line
+        style = "color: white; background: #b00020; font-weight: bold;" if alarm else ""
+        self.media.setStyleSheet(style or ("color: #ff8c1a; font-weight: bold;" if warning else ""))

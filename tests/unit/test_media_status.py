@@ -67,3 +67,31 @@ def test_a_camera_goes_to_its_divisions_service_and_a_stale_city_wide_entry_neve
         [city, valley], {"http://new": {"relays": [], "recording": []}, "http://vn": None}
     )
     assert line.endswith("not answering") and "1 of 2 answering" in line and "vn" in line
+
+
+def test_a_clock_found_wrong_is_a_warning_with_why_and_a_clock_on_probation_is_none() -> None:
+    from app.video.media_status import clock_faults, recording_states
+
+    def entry(camera: int, reason: str, rate: float | None = 1.0) -> dict[str, object]:
+        clock = {"trusted": not reason, "reason": reason, "rate": rate}
+        return {"camera": camera, "recording": True, "segments": 3, "error": "", "clock": clock}
+
+    status = {"relays": [], "recording": [
+        entry(1, ""),
+        entry(2, "watching it: steady for 4 of 20 s"),
+        entry(3, "no sender report yet: nothing to compare arrival with", None),
+        entry(4, "its clock is 2 h 0 min ahead of arrival"),
+        entry(5, "its stream runs at 0.33x real time", 0.33),
+    ]}  # fmt: skip
+    assert clock_faults(status) == {
+        4: "its clock is 2 h 0 min ahead of arrival",
+        5: "its stream runs at 0.33x real time",
+    }
+    states = recording_states(status)
+    assert states[1] == "recording (3 segments kept this run)" == states[2]
+    assert states[4].endswith(
+        "· camera clock not trusted (its clock is 2 h 0 min ahead of arrival): times by arrival"
+    )
+    assert describe("http://m", status).endswith(
+        "· 2 camera clock(s) not trusted, placed by arrival; 1 delivering less than real time (down to 33%)"
+    )

@@ -192,6 +192,13 @@ class WallController(ConsolePart):
             return
         self.apply_arrangement(doc)
 
+    def set_clock_faults(self, faults: dict[int, str]) -> None:
+        """Each tile showing a camera whose clock the recorder does not trust says so (with why)."""
+        walls = [self.console.wall, *(w.wall for w in self.windows)]
+        for wall in walls:
+            for tile in wall.tiles if wall is not None else []:
+                tile.set_clock_fault(faults.get(tile.camera.id, "") if tile.camera is not None else "")
+
     def show_cameras_live(self, camera_ids: list[int]) -> None:
         """Put an incident's cameras that allow live view on the wall, best first.
 

@@ -178,6 +178,9 @@ class VideoTile(QFrame):
         self.stream = "sub"
         self.state = TileState.EMPTY
         self.reason = ""
+        # Why the recorder does not trust this camera's clock ("" while it does): set from the
+        # media service's status; its times, live and recorded, are then placed by arrival.
+        self.clock_fault = ""
         # Set by the wall when the signed-in role may not view live video at all.
         self.role_refusal = ""
         self.show_stats = False
@@ -252,8 +255,16 @@ class VideoTile(QFrame):
         self._render_header()
 
     # -- assignment -------------------------------------------------------------------------
+    def set_clock_fault(self, reason: str) -> None:
+        """The recorder's word on this camera's clock: "" when trusted (or still being watched)."""
+        if reason != self.clock_fault:
+            self.clock_fault = reason
+            self._render_header()
+
     def assign(self, camera: CameraRow | None, stream: str = "sub") -> None:
         self._stop_all()
+        if camera is None or self.camera is None or camera.id != self.camera.id:
+            self.clock_fault = ""
         self.camera = camera
         self.stream = stream
         self.attempt = 0
@@ -501,13 +512,22 @@ class VideoTile(QFrame):
             text += "  ·  main stream"
         if self.camera and self.direct:
             text += "  ·  direct"
+        if self.camera and self.clock_fault and self.state != TileState.REVOKED:
+            text += "  ·  clock not trusted"
+            colour = (LIGHT_STATE_COLOURS if light else STATE_COLOURS)[TileState.STALLED]
         if self.show_stats and self.state == TileState.LIVE:
             s = self.stats()
             text += f"  ·  {self._fps:.1f} fps  {s.input_kbps:.0f} kb/s  lost {s.lost}"
             if self.delay is not None:
                 text += f"  ·  {self.delay.text()}"
         self.header.setText(text)
-        self.header.setToolTip(plain_tooltip(text))
+        tip = text
+        if self.camera and self.clock_fault:
+            tip += (
+                f"\nThe recorder does not trust this camera's clock: {self.clock_fault}. Its pictures'"
+                " times, live and recorded, are placed by their arrival less the measured delay."
+            )
+        self.header.setToolTip(plain_tooltip(tip))
         if self.state == TileState.REVOKED:
             self.stack.setCurrentIndex(0)
             self.placeholder_text.setText(f"Not shown: {self.reason}" if self.reason else "Not shown")
