@@ -39,6 +39,12 @@ class SegmentRef:
     size: int
     deleted: bool = False
     integrity: str = UNCHECKED
+    clock_source: str = "camera RTCP"  # which clock placed it (app.video.recorder)
+
+    @property
+    def placed_by_arrival(self) -> bool:
+        """Placed by arrival less the measured delay: the camera's clock was not trusted."""
+        return self.clock_source.startswith("arrival")
 
     def covers(self, when: datetime) -> bool:
         return self.start <= when < self.end
@@ -102,7 +108,7 @@ def load_timelines(sessions: sessionmaker[Session], root: Path, camera_ids: list
                 continue
             ref = SegmentRef(
                 item.id, item.camera_id, root / item.path, item.start_at, item.end_at, item.sha256,
-                item.size_bytes, deleted=item.deleted_at is not None,
+                item.size_bytes, deleted=item.deleted_at is not None, clock_source=item.clock_source,
             )  # fmt: skip
             if ref.deleted:
                 ref.integrity = MISSING

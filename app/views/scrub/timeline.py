@@ -1,5 +1,7 @@
 """The scrub view's timeline: one row per camera with its recordings, gaps and damaged
-segments, the incident marker, bookmarks, the in/out marks and the shared playhead.
+segments, the incident marker, bookmarks, the in/out marks and the shared playhead. Footage
+placed by arrival because the camera's clock was not trusted carries an amber band, and its
+camera's row says "times by arrival".
 
 Pressing or dragging anywhere moves the playhead (``sig_seek``); hovering over a camera's row
 asks for a thumbnail of that camera at that time (``sig_hover``), which the window shows under
@@ -22,6 +24,7 @@ AXIS_H = 20
 
 COLORS = {
     "recorded": QColor("#2f8f4e"),
+    "by_arrival": QColor("#ff8c1a"),  # the camera's clock was not trusted: times by arrival
     "gap": QColor("#5a2020"),
     "altered": QColor("#e08a00"),
     "missing": QColor("#8a3030"),
@@ -30,6 +33,15 @@ COLORS = {
     "marks": QColor(60, 130, 240, 70),
     "playhead": QColor("#ffffff"),
 }
+
+
+BY_ARRIVAL = "times by arrival"
+
+
+def row_label(name: str, timeline: CameraTimeline | None, start: datetime, end: datetime) -> str:
+    """A camera's row name, saying so when some of its footage in view was placed by arrival."""
+    shown = [s for s in (timeline.segments if timeline else []) if s.end > start and s.start < end]
+    return f"{name} · {BY_ARRIVAL}" if any(s.placed_by_arrival for s in shown) else name
 
 
 class TimelineWidget(QWidget):
@@ -95,7 +107,9 @@ class TimelineWidget(QWidget):
         for i, (name, timeline) in enumerate(self.rows):
             y = AXIS_H + i * ROW_H
             p.setPen(text)
-            p.drawText(QRectF(4, y, LABEL_W - 8, ROW_H), Qt.AlignmentFlag.AlignVCenter, name)
+            label = row_label(name, timeline, self.start, self.end)
+            p.setPen(COLORS["by_arrival"] if label != name else text)
+            p.drawText(QRectF(4, y, LABEL_W - 8, ROW_H), Qt.AlignmentFlag.AlignVCenter, label)
             if timeline is None:
                 continue
             for seg in timeline.segments:
@@ -105,6 +119,8 @@ class TimelineWidget(QWidget):
                 x0, x1 = self.x_of(max(seg.start, self.start)), self.x_of(min(seg.end, self.end))
                 if x1 > x0:
                     p.fillRect(QRectF(x0, y + 4, max(1.0, x1 - x0), ROW_H - 8), color)
+                    if seg.placed_by_arrival:  # a band across the top: its times are arrival's
+                        p.fillRect(QRectF(x0, y + 4, max(1.0, x1 - x0), 4), COLORS["by_arrival"])
             for a, b in timeline.gaps:
                 x0, x1 = self.x_of(max(a, self.start)), self.x_of(min(b, self.end))
                 if x1 > x0:

@@ -1,0 +1,44 @@
+"""The scrub view's timeline says which footage was placed by arrival, where the operator looks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from app.playback.timeline import CameraTimeline, SegmentRef
+from app.views.scrub.timeline import AXIS_H, COLORS, ROW_H, TimelineWidget, row_label
+
+T0 = datetime(2026, 12, 7, 4, 19, tzinfo=UTC)
+
+
+def segment(i: int, camera: int, start_s: float, clock: str) -> SegmentRef:
+    start = T0 + timedelta(seconds=start_s)
+    return SegmentRef(
+        i, camera, Path(f"{i}.mkv"), start, start + timedelta(seconds=59.9), "0" * 64, 1, clock_source=clock
+    )
+
+
+def test_footage_placed_by_arrival_carries_a_band_and_its_camera_says_times_by_arrival(qtbot: QtBot) -> None:
+    honest = CameraTimeline(1, [segment(1, 1, 0, "camera RTCP"), segment(2, 1, 60, "camera RTCP")])
+    lying = CameraTimeline(
+        2, [segment(3, 2, 0, "camera RTCP"), segment(4, 2, 60, "arrival less measured delay")]
+    )
+    widget = TimelineWidget(T0, T0 + timedelta(minutes=2))
+    qtbot.addWidget(widget)
+    widget.resize(900, AXIS_H + 3 * ROW_H)
+    widget.set_rows([("Gate", honest), ("Lobby", lying)])
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert row_label("Gate", honest, widget.start, widget.end) == "Gate"
+    assert row_label("Lobby", lying, widget.start, widget.end) == "Lobby · times by arrival"
+    # Only the first minute in view: the lobby's footage there was placed by its own clock.
+    assert row_label("Lobby", lying, T0, T0 + timedelta(seconds=50)) == "Lobby"
+    image = widget.grab().toImage()
+    band_y = AXIS_H + ROW_H + 5
+    placed_by_arrival = widget.x_of(T0 + timedelta(seconds=90))
+    by_camera = widget.x_of(T0 + timedelta(seconds=30))
+    assert image.pixelColor(int(placed_by_arrival), band_y) == COLORS["by_arrival"]
+    assert image.pixelColor(int(by_camera), band_y) == COLORS["recorded"]
+    assert image.pixelColor(int(placed_by_arrival), AXIS_H + 5) == COLORS["recorded"]  # the gate's row
