@@ -269,6 +269,10 @@ def _parser() -> argparse.ArgumentParser:
     bscrub.add_argument(
         "--busy", type=int, default=0, help="processes keeping cores busy during the recording"
     )
+    bscrub.add_argument(
+        "--camera-lag", type=int, default=1, metavar="K",
+        help="all cameras but the first deliver one frame in K, stamped as if all (behind real time)",
+    )  # fmt: skip
     brec = bsub.add_parser("record", help="CPU, memory and disk per recorded camera")
     brec.add_argument("--cameras", type=int, default=20)
     brec.add_argument("--seconds", type=int, default=60)
@@ -426,7 +430,9 @@ def _bench(args: argparse.Namespace) -> int:
 
         print(
             json.dumps(
-                run_scrub_bench(args.tiles, args.minutes, args.seeks, args.offset_seconds, args.busy),
+                run_scrub_bench(
+                    args.tiles, args.minutes, args.seeks, args.offset_seconds, args.busy, args.camera_lag
+                ),
                 indent=2,
             )
         )

@@ -8,10 +8,14 @@ the frame at the new time, decoded and scaled to a tile of a 1920x1080 grid. Ran
 the whole range; every answer's barcode is checked against the time asked for.
 
 With ``offset_seconds``, the same readers then answer for real recordings: the simulator's
-cameras recorded by the media service for that long (segment times from the cameras' RTCP
-sender reports, as in service), optionally with ``busy`` processes keeping cores busy. Every
-recorded frame is asked for at its playhead time, and the UTC clock the camera burned into it is
-compared with the time the playhead shows: the offset distribution the dispatcher relies on.
+cameras recorded by the media service for that long (placed as in service: by each camera's
+clock once trusted, by the disciplined clock before and whenever not), optionally with ``busy``
+processes keeping cores busy. Every recorded frame is asked for at its playhead time, and the
+UTC clock the camera burned into it is compared with the time the playhead shows: the offset
+distribution the dispatcher relies on. With ``camera_lag`` K above 1, every camera but the first
+delivers one frame in K stamped as if it delivered all (a camera falling behind real time, the
+simulator's ``slow`` switch); the first stays honest, as a real recorder has honest neighbours,
+and the lagging cameras' offsets are reported on their own, against one of their frames.
 """
 
 from __future__ import annotations
@@ -34,10 +38,13 @@ from app.video.barcode import decode
 
 
 def run_scrub_bench(tiles: int = 9, minutes: int = 3, seeks: int = 60, offset_seconds: float = 0.0,
-                    busy: int = 0) -> dict[str, Any]:  # fmt: skip
+                    busy: int = 0, camera_lag: int = 1) -> dict[str, Any]:  # fmt: skip
     report = _seek_bench(tiles, minutes, seeks)
     if offset_seconds > 0:
-        report["playhead_offset"] = recorded_offsets(offset_seconds, busy=busy)
+        cameras = 3 if camera_lag > 1 else 2
+        report["playhead_offset"] = recorded_offsets(
+            offset_seconds, cameras=cameras, busy=busy, lag=camera_lag
+        )
     return report
 
 
@@ -108,7 +115,7 @@ def _spin(stop: Any) -> None:
 
 
 def recorded_offsets(
-    seconds: float, cameras: int = 2, busy: int = 0, segment_s: float = 5.0
+    seconds: float, cameras: int = 2, busy: int = 0, segment_s: float = 5.0, lag: int = 1
 ) -> dict[str, Any]:
     """Record the simulator's cameras for ``seconds`` and measure, for every recorded frame, the
     burned-in UTC clock minus the playhead time the reader gives it (ms)."""
@@ -118,6 +125,7 @@ def recorded_offsets(
     from app.playback.timeline import load_timelines
     from app.registry.formats import RawRow
     from app.video.media_service import MediaService
+    from app.video.misbehaviour import Misbehaviour
     from app.video.simulator_process import SimulatorProcess
 
     stop = multiprocessing.Event()
@@ -125,8 +133,9 @@ def recorded_offsets(
     for proc in spinners:
         proc.start()
     try:
+        lagging = {i: Misbehaviour(slow=lag) for i in range(2, cameras + 1)} if lag > 1 else {}
         with tempfile.TemporaryDirectory(prefix="rtcc-bench-offset-") as tmp, \
-                SimulatorProcess(cameras, port=0) as sim:  # fmt: skip
+                SimulatorProcess(cameras, port=0, misbehaving=lagging) as sim:  # fmt: skip
             svc = MediaService(open_database(f"sqlite:///{Path(tmp) / 'offset.sqlite'}"), port=0).start()
             try:
                 svc.registry.import_rows([
@@ -148,28 +157,39 @@ def recorded_offsets(
             finally:
                 svc.close()
             offsets: list[float] = []
+            lagging_offsets: list[float] = []
             unreadable = 0
-            for timeline in timelines.values():
+            first = min(timelines)
+            for camera_id, timeline in timelines.items():
                 offsets_of, bad = _camera_offsets(FrameReader(timeline))
-                offsets += offsets_of
+                (offsets if camera_id == first or not lagging else lagging_offsets).extend(offsets_of)
                 unreadable += bad
     finally:
         stop.set()
         for proc in spinners:
             proc.join(5)
-    ordered = sorted(abs(o) for o in offsets)
-    return {
+    report: dict[str, Any] = {
         "recorded_seconds": seconds,
         "cameras": cameras,
         "busy_processes": busy,
-        "frames": len(offsets),
+        **_offset_figures(offsets, 1000 / 15),
         "frames_unreadable": unreadable,
+    }
+    if lagging:
+        report["lagging_cameras"] = {"one_frame_in": lag, **_offset_figures(lagging_offsets, 1000 * lag / 15)}
+    return report
+
+
+def _offset_figures(offsets: list[float], frame_ms: float) -> dict[str, Any]:
+    ordered = sorted(abs(o) for o in offsets)
+    return {
+        "frames": len(offsets),
         "offset_ms_median": round(statistics.median(offsets), 1) if offsets else None,
         "abs_offset_ms_p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1)
         if offsets
         else None,
         "abs_offset_ms_max": round(ordered[-1], 1) if offsets else None,
-        "one_frame_ms": round(1000 / 15, 1),
+        "one_frame_ms": round(frame_ms, 1),
     }
 
 
