@@ -54,6 +54,7 @@ from app.registry.division_report import division_report as count_by_division
 from app.registry.records import CameraRecord, validate_camera
 from app.registry.service import ImportReport, Progress, Registry
 from app.reports.anomalies import Flag, dismiss, find_anomalies
+from app.reports.clocks import UntrustedClock, untrusted_clocks
 from app.reports.owner import OwnerReport, owner_report
 from app.reports.public import ReportCheck, check_report, make_report
 from app.video.segment_close import SegmentNotClosed
@@ -478,6 +479,19 @@ def review_anomalies(sessions: Sessions, actor: Actor, since: datetime, until: d
     audit.record(sessions, "anomalies reviewed", target_type="anomaly", user=actor.username,
                  workstation=actor.workstation, details=details)  # fmt: skip
     return flags
+
+
+def review_camera_clocks(
+    sessions: Sessions, actor: Actor, since: datetime, until: datetime
+) -> list[UntrustedClock]:
+    """The cameras whose footage in the period was placed by arrival (their clock not trusted);
+    the review goes on the chain."""
+    authorize(sessions, actor, Action.READ_AUDIT, "camera clocks", "")
+    found = untrusted_clocks(sessions, since, until)
+    details = f"{len(found)} camera(s) with footage placed by arrival, {since:%Y-%m-%d} to {until:%Y-%m-%d}"
+    audit.record(sessions, "camera clocks reviewed", target_type="camera", user=actor.username,
+                 workstation=actor.workstation, details=details)  # fmt: skip
+    return found
 
 
 def dismiss_anomaly(sessions: Sessions, actor: Actor, key: str, reason: str) -> None:

@@ -1,5 +1,6 @@
 """The auditor's second looks and reports, a tab of the audit view: the anomaly flags of the
-period (each with its rule; dismiss one with a reason, on the chain), an owner's report (PDF and
+period (each with its rule; dismiss one with a reason, on the chain), the cameras whose clock
+the recorder did not trust (their footage placed by arrival, and why), an owner's report (PDF and
 CSV) and the public transparency report (PDF and JSON), written into a folder. The same use cases
 as ``rtcc audit anomalies`` and ``rtcc report``; the data is read in a worker, the PDF drawn here
 (Qt's text engine is the GUI thread's)."""
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.console import use_cases
 from app.console.actor import Actor
 from app.reports.anomalies import Flag
+from app.reports.clocks import UntrustedClock
 from app.reports.owner import OwnerReport, owner_report_csv
 from app.reports.render import owner_report_html, public_report_html
 from app.views.pdf import write_pdf
@@ -66,6 +68,16 @@ class OversightPanel(QWidget):
         self.public_button = QPushButton("&Public report (PDF, JSON)", self)
         self.public_button.setObjectName("report_public_button")
         self.public_button.clicked.connect(self.public_report)
+        self.clocks = QListWidget(self)
+        self.clocks.setObjectName("camera_clocks")
+        self.clocks.setWordWrap(True)
+        self.clocks_button = QPushButton("Camera &clocks", self)
+        self.clocks_button.setObjectName("camera_clocks_look")
+        self.clocks_button.setToolTip(
+            "Cameras whose footage in the period was placed by arrival, because the recorder did not "
+            "trust their clock, and why"
+        )
+        self.clocks_button.clicked.connect(self.look_at_clocks)
         self.status = plain_label("", self)
         self.status.setObjectName("oversight_status")
         self.status.setWordWrap(True)
@@ -88,6 +100,13 @@ class OversightPanel(QWidget):
         )
         layout.addWidget(self.list, 1)
         layout.addLayout(dismiss_row)
+        clocks_row = QHBoxLayout()
+        clocks_row.addWidget(
+            plain_label("Cameras whose clock was not trusted (footage placed by arrival):", self), 1
+        )
+        clocks_row.addWidget(self.clocks_button)
+        layout.addLayout(clocks_row)
+        layout.addWidget(self.clocks)
         layout.addWidget(reports)
         layout.addWidget(self.status)
 
@@ -124,6 +143,27 @@ class OversightPanel(QWidget):
             self.look_again()
 
         self.tasks.run(lambda: use_cases.dismiss_anomaly(sessions, actor, key, reason), done, self._failed)
+
+    # -- camera clocks ------------------------------------------------------------------------
+    def look_at_clocks(self) -> None:
+        since, until = self.period()
+        sessions, actor = self.sessions, self.actor
+        self.status.setText("Reading the recordings' clocks …")
+        self.tasks.run(
+            lambda: use_cases.review_camera_clocks(sessions, actor, since, until),
+            self._show_clocks,
+            self._failed,
+        )
+
+    def _show_clocks(self, found: list[UntrustedClock]) -> None:
+        self.clocks.clear()
+        for c in found:
+            span = f"{c.first:%Y-%m-%d %H:%M} to {c.last:%Y-%m-%d %H:%M} UTC"
+            self.clocks.addItem(f"{c.camera} · {c.segments} segment(s) placed by arrival, {span}\n{c.why}")
+        self.status.setText(
+            f"{len(found)} camera(s) with footage placed by arrival in the period "
+            "(this review is on the audit chain)."
+        )
 
     # -- reports ------------------------------------------------------------------------------
     def owner_report(self) -> None:

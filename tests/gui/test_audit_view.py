@@ -130,3 +130,49 @@ def test_the_auditors_second_looks_and_reports_in_the_console(  # type: ignore[n
         "owner's report made",
         "transparency report published",
     } <= set(actions)
+
+
+def test_the_auditor_lists_the_cameras_whose_clock_was_not_trusted(  # type: ignore[no-untyped-def]
+    registry: Registry, qtbot: QtBot
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from app.console.actor import Actor
+    from app.governance.custody import append_event
+    from app.governance.roles import Role
+    from app.models.tables import EvidenceItem
+    from tests.unit.test_purpose import add
+
+    gate = add(registry, "gate")
+    start = datetime.now(UTC) - timedelta(hours=1)
+    with registry._sessions.begin() as s:
+        for n, source in enumerate(
+            ("camera RTCP", "arrival less measured delay", "arrival less measured delay")
+        ):
+            at = start + timedelta(minutes=n)
+            item = EvidenceItem(
+                kind="segment", camera_id=gate.id, path=f"g/{n}.mkv", sha256="0" * 64, size_bytes=1,
+                start_at=at, end_at=at + timedelta(seconds=59), clock_source=source,
+            )  # fmt: skip
+            s.add(item)
+            s.flush()
+            why = "" if n == 0 else "; camera clock not trusted: its clock is 2 h 0 min ahead of arrival"
+            append_event(s, item, "recorded", f"segment, media service; clock: {source}{why}")
+    dialog = AuditDialog(registry._sessions, {gate.id: "gate"}, actor=Actor("ada", Role.AUDITOR))
+    qtbot.addWidget(dialog)
+    dialog.resize(1300, 800)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    bar = dialog.tabs.tabBar()
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    panel = dialog.oversight
+    QTest.mouseClick(panel.clocks_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.clocks.count() == 1, timeout=10_000)
+    line = panel.clocks.item(0).text()
+    assert line.startswith("gate · 2 segment(s) placed by arrival") and line.endswith(
+        "camera clock not trusted: its clock is 2 h 0 min ahead of arrival"
+    ), line
+    assert "camera clocks reviewed" in [e.action for e in audit.query(registry._sessions)]
