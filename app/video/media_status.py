@@ -37,6 +37,20 @@ def clock_faults(status: dict[str, Any] | None) -> dict[int, str]:
     return faults
 
 
+def clock_delays(status: dict[str, Any] | None) -> dict[int, float]:
+    """The delay (seconds) each camera's pictures take to reach the media service, measured
+    against the camera's clock where the recorder trusts it."""
+    delays: dict[int, float] = {}
+    for entry in (status or {}).get("recording", []):
+        clock = entry.get("clock") or {}
+        if clock.get("trusted") is True and clock.get("offset_s") is not None:
+            try:
+                delays[int(entry.get("camera"))] = max(0.0, float(clock["offset_s"]))
+            except (TypeError, ValueError):
+                continue
+    return delays
+
+
 def recording_states(status: dict[str, Any] | None) -> dict[int, str]:
     """What the recorder does for each camera it handles: "recording (N segments)" or the error;
     a camera it does not handle is absent (not recorded by this media service)."""
@@ -55,7 +69,27 @@ def recording_states(status: dict[str, Any] | None) -> dict[int, str]:
             states[camera] = "waiting to record"
     for camera, reason in clock_faults(status).items():
         states[camera] += f" · camera clock not trusted ({reason}): times by arrival"
+    for camera, share in delivered_shares(status).items():
+        if camera in states and share < FULL_SHARE:
+            states[camera] += f" · delivers {share:.0%} of real time"
     return states
+
+
+FULL_SHARE = 0.95  # a camera delivering less of real time than this is short
+
+
+def delivered_shares(status: dict[str, Any] | None) -> dict[int, float]:
+    """The share of real time each recorded camera's stream covers (its stream seconds per real
+    second, measured by the recorder over 10 s): 1.0 for a camera that keeps up."""
+    shares: dict[int, float] = {}
+    for entry in (status or {}).get("recording", []):
+        rate = (entry.get("clock") or {}).get("rate")
+        try:
+            if rate is not None:
+                shares[int(entry.get("camera"))] = float(rate)
+        except (TypeError, ValueError):
+            continue
+    return shares
 
 
 def is_disk_full(error: str) -> bool:
@@ -77,13 +111,12 @@ def describe(base_url: str, status: dict[str, Any] | None) -> str:
         if errors:
             line += f", {errors} with errors"
         faults = clock_faults(status)
+        short = [share for share in delivered_shares(status).values() if share < FULL_SHARE]
         if faults:
-            slow = [r for r in recording if (r.get("clock") or {}).get("rate") not in (None, 0)
-                    and float(r["clock"]["rate"]) < 0.95]  # fmt: skip
             line += f" · {len(faults)} camera clock(s) not trusted, placed by arrival"
-            if slow:
-                least = min(float(r["clock"]["rate"]) for r in slow)
-                line += f"; {len(slow)} delivering less than real time (down to {least:.0%})"
+        if short:
+            line += ("; " if faults else " · ") + f"{len(short)} delivering less than real time"
+            line += f" (down to {min(short):.0%})"
         full = sum(1 for r in recording if is_disk_full(str(r.get("error", ""))))
         if full:
             line = (

@@ -17,7 +17,7 @@ from app.governance.gate import why_not_live
 from app.models.rows import CameraRow
 from app.registry.gazetteer import InMemoryGeocoder
 from app.video.media_directory import ServiceEntry, read_directory
-from app.video.media_status import clock_faults, describe_services, recording_states
+from app.video.media_status import clock_delays, clock_faults, describe_services, recording_states
 from app.video.media_status import describe as describe_media
 from app.video.media_status import fetch_status as fetch_media_status
 from app.views.console_part import ConsolePart
@@ -40,8 +40,9 @@ class Loaded:
 
 
 # The status line, each camera's recording state, the cameras whose clocks are not trusted (with
-# why), and the media directory's services (None: it could not be read).
-MediaFindings = tuple[str, dict[int, str], dict[int, str], list[ServiceEntry] | None]
+# why) and the delays measured against the trusted ones, and the media directory's services
+# (None: it could not be read).
+MediaFindings = tuple[str, dict[int, str], tuple[dict[int, str], dict[int, float]], list[ServiceEntry] | None]
 
 
 class RegistryFeed(ConsolePart):
@@ -104,25 +105,28 @@ class RegistryFeed(ConsolePart):
             running = [e for e in services or [] if e.stopped_at is None]
             if not running:
                 status = fetch_media_status(url)
-                return describe_media(url, status), recording_states(status), clock_faults(status), services
+                clocks = clock_faults(status), clock_delays(status)
+                return describe_media(url, status), recording_states(status), clocks, services
             statuses = {
                 e.base_url: fetch_media_status(e.base_url) if e.answering() else None for e in running
             }
             states: dict[int, str] = {}
             faults: dict[int, str] = {}
+            delays: dict[int, float] = {}
             for status in statuses.values():
                 states.update(recording_states(status))
                 faults.update(clock_faults(status))
-            return describe_services(running, statuses), states, faults, services
+                delays.update(clock_delays(status))
+            return describe_services(running, statuses), states, (faults, delays), services
 
         self.console.tasks.run(fetch, self.show_media_status)
 
     def show_media_status(self, found: MediaFindings) -> None:
-        line, states, faults, services = found
+        line, states, (faults, delays), services = found
         if services is not None:
             self.console.media_services = services
         self.console.camera_panel.model.set_recording(states)
-        self.console.walls.set_clock_faults(faults)
+        self.console.walls.set_clocks(faults, delays)
         self.console.status.show_media(line)
 
     def _load_gazetteer(self) -> None:

@@ -192,12 +192,16 @@ class WallController(ConsolePart):
             return
         self.apply_arrangement(doc)
 
-    def set_clock_faults(self, faults: dict[int, str]) -> None:
-        """Each tile showing a camera whose clock the recorder does not trust says so (with why)."""
+    def set_clocks(self, faults: dict[int, str], delays: dict[int, float]) -> None:
+        """Each tile hears what the recorder believes of its camera's clock: why it is not trusted,
+        or the delay measured against it (the tile then knows its picture's age)."""
         walls = [self.console.wall, *(w.wall for w in self.windows)]
         for wall in walls:
             for tile in wall.tiles if wall is not None else []:
-                tile.set_clock_fault(faults.get(tile.camera.id, "") if tile.camera is not None else "")
+                camera = tile.camera.id if tile.camera is not None else None
+                tile.set_clock(
+                    faults.get(camera, "") if camera else "", delays.get(camera) if camera else None
+                )
 
     def show_cameras_live(self, camera_ids: list[int]) -> None:
         """Put an incident's cameras that allow live view on the wall, best first.

@@ -17,16 +17,27 @@ from PySide6.QtWidgets import QWidget
 
 from app.video.barcode import decode
 
-MAX_PLAUSIBLE_MS = 10_000  # a clock further off than this is not ours (or not synchronised)
+# A barcode further off than this is not the simulator's clock on a synchronised host. Ten
+# seconds once: pictures 11-62 s old then read as "no barcode", and the tile showed an estimate.
+MAX_PLAUSIBLE_MS = 600_000
+# A picture older than this is "behind" on its tile, in the warning colour.
+BEHIND_MS = 2_000
 
 
 @dataclass(frozen=True)
 class Delay:
     ms: float
-    measured: bool  # True: read from the camera's clock; False: estimated from buffering
+    measured: bool  # True: read from the picture's burned-in clock or the camera's trusted clock
+    source: str = ""  # "camera clock": the recorder's measured delay plus this player's buffering
 
     def text(self) -> str:
-        return f"delay {self.ms:.0f} ms" if self.measured else f"delay ≈{self.ms:.0f} ms (est.)"
+        if not self.measured:
+            return f"delay ≈{self.ms:.0f} ms (est.)"
+        return f"delay {self.ms:.0f} ms" + (f" ({self.source})" if self.source else "")
+
+    @property
+    def behind(self) -> bool:
+        return self.measured and self.ms > BEHIND_MS
 
 
 def picture_fit(surface_w: int, surface_h: int, aspect: float = 16 / 9) -> tuple[int, int, int, int]:

@@ -181,6 +181,9 @@ class VideoTile(QFrame):
         # Why the recorder does not trust this camera's clock ("" while it does): set from the
         # media service's status; its times, live and recorded, are then placed by arrival.
         self.clock_fault = ""
+        # How late the camera's pictures reach the media service, by its trusted clock (None: not
+        # trusted or not recorded); with this player's buffering, the age of the picture shown.
+        self.camera_delay_s: float | None = None
         # Set by the wall when the signed-in role may not view live video at all.
         self.role_refusal = ""
         self.show_stats = False
@@ -255,16 +258,18 @@ class VideoTile(QFrame):
         self._render_header()
 
     # -- assignment -------------------------------------------------------------------------
-    def set_clock_fault(self, reason: str) -> None:
-        """The recorder's word on this camera's clock: "" when trusted (or still being watched)."""
-        if reason != self.clock_fault:
-            self.clock_fault = reason
+    def set_clock(self, fault: str, delay_s: float | None) -> None:
+        """The recorder's word on this camera's clock: why it is not trusted ("" when it is, or is
+        still being watched), and the delay it measured against it while trusted."""
+        self.camera_delay_s = delay_s
+        if fault != self.clock_fault:
+            self.clock_fault = fault
             self._render_header()
 
     def assign(self, camera: CameraRow | None, stream: str = "sub") -> None:
         self._stop_all()
         if camera is None or self.camera is None or camera.id != self.camera.id:
-            self.clock_fault = ""
+            self.clock_fault, self.camera_delay_s = "", None
         self.camera = camera
         self.stream = stream
         self.attempt = 0
@@ -421,10 +426,15 @@ class VideoTile(QFrame):
             elif now >= self._retry_at:
                 self._retry_at = 0.0
                 self._start(self.active)
-        if self.show_stats:
-            if self.state == TileState.LIVE and now - self._delay_at >= DELAY_EVERY_S:
-                self._delay_at = now
-                self.delay = self.measure_delay()
+        if self.state == TileState.LIVE and now - self._delay_at >= DELAY_EVERY_S:
+            # The picture's age is always known where it costs nothing (the camera's trusted
+            # clock); reading a burned-in clock grabs the screen, so only with statistics shown.
+            self._delay_at = now
+            before = self.delay
+            self.delay = self.measure_delay(grab=self.show_stats)
+            if self.show_stats or before is None or self.delay is None or before.behind != self.delay.behind:
+                self._render_header()
+        elif self.show_stats:
             self._render_header()
 
     def _show_stalled(self, now: float) -> None:
@@ -446,12 +456,19 @@ class VideoTile(QFrame):
         screen = surface.screen() or QGuiApplication.primaryScreen()
         return screen.grabWindow(int(surface.winId())).toImage() if screen is not None else None
 
-    def measure_delay(self) -> Delay:
-        """From the camera's burned-in clock when the picture has one, else the buffering estimate."""
-        measured = camera_clock_delay_ms(self.surfaces[self.active], self.mode == "software")
+    def measure_delay(self, grab: bool = True) -> Delay:
+        """From the picture's burned-in clock when it has one (a screen grab), else from the
+        camera's trusted clock (the delay the recorder measured, plus this player's buffering and
+        a frame), else the buffering estimate."""
+        buffering = estimated_delay_ms(self.engine.network_caching_ms, self._fps)
+        measured = (
+            camera_clock_delay_ms(self.surfaces[self.active], self.mode == "software") if grab else None
+        )
         if measured is not None:
             return Delay(measured, True)
-        return Delay(estimated_delay_ms(self.engine.network_caching_ms, self._fps), False)
+        if self.camera_delay_s is not None:
+            return Delay(self.camera_delay_s * 1000 + buffering, True, "camera clock")
+        return Delay(buffering, False)
 
     def _probe_refusal(self, url: str) -> None:
         """Ask the media service why a stream ended: libVLC only says "error", but an operator
@@ -512,9 +529,13 @@ class VideoTile(QFrame):
             text += "  ·  main stream"
         if self.camera and self.direct:
             text += "  ·  direct"
+        warning = (LIGHT_STATE_COLOURS if light else STATE_COLOURS)[TileState.STALLED]
+        if self.camera and self.state == TileState.LIVE and self.delay is not None and self.delay.behind:
+            text += f"  ·  behind by {self.delay.ms / 1000:.0f} s"
+            colour = warning
         if self.camera and self.clock_fault and self.state != TileState.REVOKED:
             text += "  ·  clock not trusted"
-            colour = (LIGHT_STATE_COLOURS if light else STATE_COLOURS)[TileState.STALLED]
+            colour = warning
         if self.show_stats and self.state == TileState.LIVE:
             s = self.stats()
             text += f"  ·  {self._fps:.1f} fps  {s.input_kbps:.0f} kb/s  lost {s.lost}"
