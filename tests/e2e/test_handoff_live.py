@@ -25,7 +25,9 @@ from app.governance.roles import Role
 from app.incidents.service import IncidentInput, IncidentStore
 from app.models.db import open_database
 from app.models.tables import AuditEvent, EvidenceItem
+from app.video.clock_watch import ClockLimits
 from app.video.media_service import MediaService
+from app.video.misbehaviour import Misbehaviour
 from app.video.segment_close import SegmentNotClosed, close_segment
 from app.video.simulator_process import SimulatorProcess
 from tests.e2e.test_media_service import cameras_on
@@ -42,13 +44,21 @@ def wait_for(condition: Callable[[], object], timeout_s: float = 60.0) -> None:
 
 
 @pytest.fixture
-def live_recording(db_url: str, tmp_path: Path) -> Iterator[tuple[MediaService, dict[str, int]]]:
-    """Two simulated cameras recorded in minute-long segments, as the console records them."""
+def live_recording(
+    db_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[MediaService, dict[str, int]]]:
+    """Two simulated cameras recorded in minute-long segments, as the console records them; the
+    shop's clock misbehaves as the test's parameter says (honest by default), and a clock earns
+    trust in 3 s instead of 20."""
+    faults = getattr(request, "param", Misbehaviour())
     svc = MediaService(open_database(db_url), port=0, linger_s=1.0).start()
     try:
-        with SimulatorProcess(2, port=0) as sim:
+        with SimulatorProcess(2, port=0, misbehaving={1: faults}) as sim:
             cams = cameras_on(sim, svc.registry, shop={}, home={"sharing_terms": "recorded_on_request"})
-            svc.start_recording(tmp_path / "recordings", segment_s=60.0, check_every_s=0.3)
+            quick = ClockLimits(probation_s=3.0, drift_span_s=3.0)
+            svc.start_recording(
+                tmp_path / "recordings", segment_s=60.0, check_every_s=0.3, clock_limits=quick
+            )
             ids = {name: cams[name].id for name in ("shop", "home")}
             wait_for(lambda: all(svc.recorders.get(i) and svc.recorders[i].recording for i in ids.values()))
             yield svc, ids
@@ -56,13 +66,22 @@ def live_recording(db_url: str, tmp_path: Path) -> Iterator[tuple[MediaService, 
         svc.close()
 
 
+@pytest.mark.parametrize(
+    "live_recording",
+    [Misbehaviour(), Misbehaviour(offset=7200)],
+    indirect=True,
+    ids=["honest", "hours-ahead"],
+)
 def test_a_live_tile_hands_off_the_moment_seen_from_a_segment_closed_for_it(
     live_recording: tuple[MediaService, dict[str, int]], tmp_path: Path
 ) -> None:
+    """Whatever the camera's clock: an honest one is trusted by then, one two hours ahead is not,
+    and the segment is closed by the times its packets were placed at, not by what it claims."""
     svc, ids = live_recording
     sessions, shop = svc.sessions, ids["shop"]
     recorder = svc.recorders[shop]
-    # Three seconds recorded before the moment, as an operator watching for a while would have.
+    # Judged, and three seconds recorded before the moment, as an operator watching would have.
+    wait_for(lambda: recorder.clock.trusted or recorder.clock.reason.startswith("its clock is"))
     wait_for(
         lambda: (
             (started := recorder.segment_started_at) and datetime.now(UTC) - started > timedelta(seconds=4)
@@ -95,11 +114,12 @@ def test_a_live_tile_hands_off_the_moment_seen_from_a_segment_closed_for_it(
     assert abs((shown_from - (seen - timedelta(seconds=3))).total_seconds()) < 0.5
     assert (seen + timedelta(seconds=2) - shown_to).total_seconds() < 0.5, "the clip reaches the moment's end"
     with sessions() as s:
-        source = s.get(
-            EvidenceItem,
-            s.scalars(select(EvidenceItem.source_item_id).where(EvidenceItem.path == str(result.path))).one(),
-        )
-        assert source is not None and source.kind == "segment"
+        # The clip's sources: the segment closed for it is the last (a camera whose clock changed
+        # standing while it was watched has the moment in two segments, one per clock).
+        hashes = {f["sha256"] for f in facts["sources"]}
+        sources = list(s.scalars(select(EvidenceItem).where(EvidenceItem.sha256.in_(hashes))))
+        source = max(sources, key=lambda item: item.end_at)
+        assert source.kind == "segment" and source.camera_id == shop
         assert source.end_at - source.start_at < timedelta(seconds=30), (
             "closed for the hand-off, not at the minute"
         )
