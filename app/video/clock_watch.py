@@ -62,6 +62,10 @@ class ClockLimits:
     history_s: float = 60.0
 
 
+# Reasons that are a clock being watched, not a clock found wrong.
+ON_PROBATION = ("watching", "no pictures yet", "no sender report yet")
+
+
 @dataclass(frozen=True)
 class ClockVerdict:
     trusted: bool
@@ -72,9 +76,16 @@ class ClockVerdict:
     delay_s: float  # the network delay taken off arrival to place frames when not trusted
     delay_measured: bool  # False: no delay was ever measured for this camera or its neighbours
 
+    @property
+    def on_probation(self) -> bool:
+        """Not trusted yet, with nothing found wrong: a new stream, or a clock earning trust."""
+        return not self.trusted and self.reason.startswith(ON_PROBATION)
+
     def describe(self) -> str:
         if self.trusted:
             return "camera clock trusted"
+        if self.on_probation:
+            return f"camera clock not yet trusted: {self.reason}"
         return f"camera clock not trusted: {self.reason}"
 
 

@@ -7,6 +7,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from app.video.clock_watch import ON_PROBATION
+
 
 def fetch_status(base_url: str, timeout: float = 2.0) -> dict[str, Any] | None:
     try:
@@ -18,8 +20,6 @@ def fetch_status(base_url: str, timeout: float = 2.0) -> dict[str, Any] | None:
 
 
 ALARM = "RECORDING STOPPED:"
-# Verdicts that are a clock being watched, not a clock found wrong (app.video.clock_watch).
-WATCHING = ("watching", "no pictures yet", "no sender report yet")
 
 
 def clock_faults(status: dict[str, Any] | None) -> dict[int, str]:
@@ -29,7 +29,7 @@ def clock_faults(status: dict[str, Any] | None) -> dict[int, str]:
     for entry in (status or {}).get("recording", []):
         clock = entry.get("clock") or {}
         reason = str(clock.get("reason") or "")
-        if clock.get("trusted") is False and reason and not reason.startswith(WATCHING):
+        if clock.get("trusted") is False and reason and not reason.startswith(ON_PROBATION):
             try:
                 faults[int(entry.get("camera"))] = reason
             except (TypeError, ValueError):

@@ -258,11 +258,15 @@ class SegmentRecorder:
             # is placed by the disciplined clock, which ran beside the camera's, so the file's
             # timestamps go on without a seam. The segment is indexed as placed by arrival.
             placed.source, placed.why, placed.delay_s = source_now, verdict.describe(), verdict.delay_s
+        elif placed is not None and placed.source != CAMERA_CLOCK and source_now != CAMERA_CLOCK:
+            # Still arrival's clock: only the delay taken off it (now measured) or why may change,
+            # which the index says as of the segment's end; it is no reason for a new segment.
+            placed.source, placed.why, placed.delay_s = source_now, verdict.describe(), verdict.delay_s
         due = self._out is None or time.monotonic() - self._opened_mono >= self.segment_s
         taken: datetime | None = None
         if placed is not None and self._out is not None:
             # A verdict that changed starts a new segment: one clock per segment.
-            due = due or placed.source != source_now
+            due = due or (placed.source == CAMERA_CLOCK) != (source_now == CAMERA_CLOCK)
             if packet.is_keyframe and self._close_requests:
                 at = camera_s if placed.source == CAMERA_CLOCK and camera_s is not None else disciplined
                 taken = datetime.fromtimestamp(at, UTC)
