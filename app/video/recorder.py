@@ -260,8 +260,12 @@ class SegmentRecorder:
             placed.source, placed.why, placed.delay_s = source_now, verdict.describe(), verdict.delay_s
         elif placed is not None and placed.source != CAMERA_CLOCK and source_now != CAMERA_CLOCK:
             # Still arrival's clock: only the delay taken off it (now measured) or why may change,
-            # which the index says as of the segment's end; it is no reason for a new segment.
-            placed.source, placed.why, placed.delay_s = source_now, verdict.describe(), verdict.delay_s
+            # which is no reason for a new segment. The index says the delay as of the segment's
+            # end, and why as first found wrong in it (a jump stays a jump, though the clock is
+            # then simply "ahead").
+            placed.source, placed.delay_s = source_now, verdict.delay_s
+            if not placed.why or placed.why.startswith("camera clock not yet trusted"):
+                placed.why = verdict.describe()
         due = self._out is None or time.monotonic() - self._opened_mono >= self.segment_s
         taken: datetime | None = None
         if placed is not None and self._out is not None:

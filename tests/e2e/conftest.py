@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.db import open_database
 from app.models.tables import EvidenceItem
+from app.playback.reader import FrameReader
+from app.video.barcode import decode
 from app.video.clock_watch import ClockLimits
 from app.video.media_service import MediaService
 from app.video.simulator_process import SimulatorProcess
@@ -36,6 +39,24 @@ class Recorded:
 
 
 _engines: dict[str, sessionmaker[Session]] = {}
+
+
+def frame_time_errors(
+    reader: FrameReader, spans: list[tuple[datetime, datetime]], step_s: float
+) -> list[float]:
+    """Every ``step_s`` through each span, the frame the reader shows: how far (s) the time it
+    gives the frame is from the clock burned into its picture."""
+    errors = []
+    for start, end in spans:
+        when = start
+        while when < end:
+            shown = reader.frame_at(when)
+            assert shown.frame_time is not None and shown.image is not None, shown.status
+            ms = decode(shown.image)
+            assert ms is not None, "the burned-in barcode could not be read"
+            errors.append(abs(ms / 1000 - shown.frame_time.timestamp()))
+            when += timedelta(seconds=step_s)
+    return errors
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,7 @@ from app.video.barcode import decode
 from app.video.media_service import MediaService
 from app.video.misbehaviour import Misbehaviour
 from app.video.simulator_process import SimulatorProcess
+from tests.e2e.conftest import frame_time_errors
 from tests.e2e.test_media_service import cameras_on
 
 pytestmark = pytest.mark.e2e
@@ -175,19 +176,10 @@ def shown_errors(rec: Recording, name: str, step_s: float = 0.53) -> list[float]
     assert start is not None and end is not None
     timelines = load_timelines(open_database(rec.url), rec.root, [rec.ids[name]], start, end)
     reader = FrameReader(timelines[rec.ids[name]])
-    errors = []
     try:
-        for seg in segs:
-            assert seg.start_at is not None and seg.end_at is not None
-            when = seg.start_at
-            while when < seg.end_at:
-                shown = reader.frame_at(when)
-                assert shown.image is not None and shown.frame_time is not None, shown.status
-                errors.append(abs((burned(shown.image) - shown.frame_time).total_seconds()))
-                when += timedelta(seconds=step_s)
+        return frame_time_errors(reader, [(s.start_at, s.end_at) for s in segs], step_s)  # type: ignore[misc]
     finally:
         reader.close()
-    return errors
 
 
 @pytest.mark.parametrize("name", list(CAMERAS))

@@ -22,7 +22,7 @@ from app.playback.reader import FrameReader
 from app.playback.timeline import ALTERED, MISSING, OK, load_timelines
 from app.registry.service import Registry
 from app.video.barcode import decode
-from tests.e2e.conftest import Recorded
+from tests.e2e.conftest import Recorded, frame_time_errors
 from tests.e2e.test_media_service import LIVE_INCIDENT
 
 # The recorded camera is a business's: opening its recordings states why (the incident at its
@@ -110,15 +110,7 @@ def test_the_time_shown_for_a_frame_is_the_time_the_camera_took_it(recorded: Rec
     timed = [r for r in rows if r.clock_source == "camera RTCP"]
     assert all(r.clock_offset_ms is not None and 0 <= r.clock_offset_ms < 3000 for r in timed)
     reader = reader_for(recorded)
-    errors = []
-    for row in timed:
-        assert row.start_at is not None and row.end_at is not None
-        when = row.start_at
-        while when < row.end_at:
-            shown = reader.frame_at(when)
-            assert shown.frame_time is not None and shown.image is not None, shown.status
-            errors.append(abs((clock_of(shown.image) - shown.frame_time).total_seconds()))
-            when += timedelta(seconds=0.37)
+    errors = frame_time_errors(reader, [(r.start_at, r.end_at) for r in timed], 0.37)  # type: ignore[misc]
     reader.close()
     assert len(errors) >= 5 and max(errors) < 1 / 15, (max(errors), len(errors))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
@@ -11,6 +12,25 @@ from sqlalchemy import text
 from app.governance import audit
 from app.registry.service import Registry
 from app.views.audit_view import AuditDialog
+
+
+def second_looks(registry: Registry, qtbot: QtBot, cameras: dict[int, str]) -> tuple[AuditDialog, Any]:
+    """The console's auditor's view, on its second tab as a click puts it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from app.console.actor import Actor
+    from app.governance.roles import Role
+
+    dialog = AuditDialog(registry._sessions, cameras, actor=Actor("ada", Role.AUDITOR))
+    qtbot.addWidget(dialog)
+    dialog.resize(1300, 800)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    bar = dialog.tabs.tabBar()
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert dialog.oversight is not None
+    return dialog, dialog.oversight
 
 
 def fill(registry: Registry) -> None:
@@ -80,8 +100,6 @@ def test_the_auditors_second_looks_and_reports_in_the_console(  # type: ignore[n
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from app.console.actor import Actor
-    from app.governance.roles import Role
     from app.incidents.service import IncidentInput, IncidentStore
     from tests.unit.test_purpose import add
 
@@ -92,14 +110,7 @@ def test_the_auditors_second_looks_and_reports_in_the_console(  # type: ignore[n
     )
     audit.record(registry._sessions, "playback opened", user="ollie", target_type="camera", target_id=far.id,
                  purpose="incident 26-0042; basis: owner's consent", details="far: a window")  # fmt: skip
-    dialog = AuditDialog(registry._sessions, {far.id: "far"}, actor=Actor("ada", Role.AUDITOR))
-    qtbot.addWidget(dialog)
-    dialog.resize(1300, 800)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    bar = dialog.tabs.tabBar()
-    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
-    panel = dialog.oversight
+    dialog, panel = second_looks(registry, qtbot, {far.id: "far"})
     qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
     assert (
         "far from its incident" in panel.list.item(0).text() and "1,112 m away" in panel.list.item(0).text()
@@ -140,9 +151,7 @@ def test_the_auditor_lists_the_cameras_whose_clock_was_not_trusted(  # type: ign
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from app.console.actor import Actor
     from app.governance.custody import append_event
-    from app.governance.roles import Role
     from app.models.tables import EvidenceItem
     from tests.unit.test_purpose import add
 
@@ -161,14 +170,7 @@ def test_the_auditor_lists_the_cameras_whose_clock_was_not_trusted(  # type: ign
             s.flush()
             why = "" if n == 0 else "; camera clock not trusted: its clock is 2 h 0 min ahead of arrival"
             append_event(s, item, "recorded", f"segment, media service; clock: {source}{why}")
-    dialog = AuditDialog(registry._sessions, {gate.id: "gate"}, actor=Actor("ada", Role.AUDITOR))
-    qtbot.addWidget(dialog)
-    dialog.resize(1300, 800)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    bar = dialog.tabs.tabBar()
-    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
-    panel = dialog.oversight
+    _dialog, panel = second_looks(registry, qtbot, {gate.id: "gate"})
     QTest.mouseClick(panel.clocks_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.clocks.count() == 1, timeout=10_000)
     line = panel.clocks.item(0).text()
