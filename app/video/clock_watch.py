@@ -116,6 +116,22 @@ def _slope(points: list[tuple[float, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in points) / sxx
 
 
+def pace_scale(points: list[tuple[float, float]], tolerance: float) -> float:
+    """Real seconds per stream second, from packets that came at their pace: (stream time,
+    arrival) each. The median slope of pairs at least half the span apart, so that a packet
+    a busy receiver took late moves nothing; 1.0 within ``tolerance`` of it (the stream's own
+    spacing is then right to within the noise of measuring it), or with too few packets."""
+    n = len(points)
+    half = n // 2
+    slopes = sorted(
+        (a2 - a1) / (s2 - s1) for i, (s1, a1) in enumerate(points) for s2, a2 in points[i + half :] if s2 > s1
+    )
+    if half < 2 or not slopes:
+        return 1.0
+    scale = slopes[len(slopes) // 2]
+    return 1.0 if abs(1.0 - 1.0 / scale) <= tolerance or scale <= 0 else scale
+
+
 def _seconds(value: float) -> str:
     """A difference people read at a glance: 80 ms, 3.4 s, 12 min 5 s, 2 h 0 min."""
     size = abs(value)

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.custody import append_event, sha256_file
 from app.models.tables import EvidenceItem
-from app.video.clock_watch import ClockLimits, ClockVerdict, ClockWatch
+from app.video.clock_watch import ClockLimits, ClockVerdict, ClockWatch, pace_scale
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,14 @@ class CloseRequest:
 
 MAX_CLOSE_REQUESTS = 16  # a flood of requests cannot grow the list without end
 MAX_HELD = 150  # packets of a stream's opening burst held at most (10 s at 15 fps; FFmpeg reads 2 s)
+PACE_MEASURED_S = 2.0  # how long packets that come at their pace are held to measure it
+
+
+def _stream_s(packet: Any) -> float:
+    """A packet's stream time in seconds (its pts, else its dts; the recorder takes no packet
+    with neither)."""
+    stamp = packet.pts if packet.pts is not None else packet.dts
+    return float(stamp * packet.time_base)
 
 
 class SegmentRecorder:
@@ -163,6 +171,7 @@ class SegmentRecorder:
         self._first_pts: int | None = None  # that stream's first packet, which its RTCP mapping dates
         self._paced = False  # whether the stream's packets come at its pace yet (after the opening burst)
         self._held: list[tuple[Any, float]] = []  # the opening burst, with when each packet arrived
+        self._paced_from: int | None = None  # the first held packet that came at the stream's pace
         self._base: int | None = None  # the camera's timestamp at the segment's first packet
         self._frame_s = 0.0  # how long the last frame stays on screen
         self._placed: _Placed | None = None  # the open segment's clock and ends
@@ -205,7 +214,7 @@ class SegmentRecorder:
                 self._first_pts = first_pts if first_pts is not None else pts
                 self._clock, self._clock_of = CameraClock.of(source, self._first_pts), source
                 self.watch.restart()
-                self._paced, self._held = False, []
+                self._paced, self._held, self._paced_from = False, [], None
             elif self._clock is None:
                 # Read here, on the relay's thread, while the source is open.
                 self._clock = CameraClock.of(source, self._first_pts)
@@ -217,24 +226,34 @@ class SegmentRecorder:
     def _hold_until_paced(self, packet: Any, source: Any, arrival: float) -> None:
         """A new stream's first packets: what FFmpeg read while it opened the stream (about two
         seconds of it) arrives at once, and arrival says nothing of when those pictures were
-        taken. They are held until packets come at the stream's pace, then taken as if they had
-        arrived paced like it, each as long before the first paced one as the stream says."""
+        taken. They are held until packets come at the stream's pace, and then for a couple of
+        seconds more, to measure that pace against real time (an encoder that delivers a third
+        of its frames stamps them three times too close). Then all are taken: the burst as if
+        it had arrived at that pace, each as long before the first paced packet as the stream
+        says, scaled by the pace measured."""
         held = av.Packet(bytes(packet))
         held.pts, held.dts, held.time_base = packet.pts, packet.dts, packet.time_base
         held.is_keyframe, held.duration = packet.is_keyframe, packet.duration
         self._held.append((held, arrival))
-        if len(self._held) < 2:
+        full = len(self._held) >= MAX_HELD
+        if self._paced_from is None:
+            if len(self._held) < 2:
+                return
+            (before, came_before), (now, came_now) = self._held[-2], self._held[-1]
+            stream_gap = _stream_s(now) - _stream_s(before)
+            if stream_gap > 0 and came_now - came_before < stream_gap / 2 and not full:
+                return  # still the burst
+            self._paced_from = len(self._held) - 1
+        paced = [(_stream_s(p), came) for p, came in self._held[self._paced_from :]]
+        if paced[-1][1] - paced[0][1] < PACE_MEASURED_S and not full:
             return
-        (before, came_before), (now, came_now) = self._held[-2], self._held[-1]
-        stream_gap = float((now.pts - before.pts) * now.time_base) if now.pts and before.pts else 0.0
-        if stream_gap > 0 and came_now - came_before < stream_gap / 2 and len(self._held) < MAX_HELD:
-            return  # still the burst
-        self._paced = True
-        newest = float(now.pts * now.time_base) if now.pts is not None else 0.0
-        for packet_held, came in self._held:
-            at = float(packet_held.pts * packet_held.time_base) if packet_held.pts is not None else newest
-            self._take(packet_held, source, min(came, came_now - (newest - at)))
-        self._held = []
+        scale = pace_scale(paced, self.watch.limits.rate_tolerance)
+        (anchor, came_anchor), held_all = paced[0], self._held
+        self._paced, self._paced_from, self._held = True, None, []
+        for i, (packet_held, came) in enumerate(held_all):
+            if i < len(held_all) - len(paced):
+                came = min(came, came_anchor - scale * (anchor - _stream_s(packet_held)))
+            self._take(packet_held, source, came)
 
     def _take(self, packet: Any, source: Any, arrival: float) -> None:
         """One packet into the open segment (or the start of a new one), placed on its clock."""

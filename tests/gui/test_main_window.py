@@ -251,7 +251,7 @@ def test_the_status_bar_fits_a_1920_pixel_screen(make_window: WindowFactory, qtb
     window.resize(1920, 1000)
     window.feed.show_media_status((
         "Media service: http://127.0.0.1:8765 · 18 camera stream(s) pulled, 0 viewer(s) · recording 9/9 "
-        "camera(s), 23 segment(s)", {}, None,
+        "camera(s), 23 segment(s)", {}, ({}, {}), None,
     ))  # fmt: skip
     labels = [w for w in window.statusBar().findChildren(QLabel) if w.isVisible() and w.text()]
     needed = sum(label.sizeHint().width() for label in labels)

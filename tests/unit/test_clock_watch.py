@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from app.video.clock_watch import ClockLimits, ClockWatch
+from app.video.clock_watch import ClockLimits, ClockWatch, pace_scale
 
 FPS = 15
 DELAY = 0.08
@@ -141,3 +141,17 @@ def test_before_a_sender_report_there_is_nothing_to_trust() -> None:
         assert 0 <= watch.disciplined_time(stream_s, arrival) - truth < DELAY + 0.065
     assert watch.verdict.reason.startswith("no sender report yet")
     assert not watch.verdict.delay_measured
+
+
+def test_the_pace_of_an_opening_burst_is_measured_from_the_packets_after_it() -> None:
+    """The recorder dates a new stream's opening burst by the pace of the packets after it: an
+    encoder that delivers one frame in three, stamped as all, is three times slower than its
+    timestamps; a late packet on a busy receiver does not move the measure; an honest stream
+    keeps its own spacing exactly."""
+    rng = random.Random(7)
+    slow = [(i / 15, 100 + 3 * i / 15 + rng.uniform(0, 0.02)) for i in range(10)]
+    slow[6] = (slow[6][0], slow[6][1] + 0.4)  # taken late
+    assert pace_scale(slow, 0.05) == pytest.approx(3.0, rel=0.03)
+    honest = [(i / 15, 100 + i / 15 + rng.uniform(0, 0.02)) for i in range(30)]
+    assert pace_scale(honest, 0.05) == 1.0
+    assert pace_scale(honest[:3], 0.05) == 1.0  # too few to say
