@@ -256,6 +256,71 @@ def test_an_exported_window_verifies_and_its_times_are_the_pictures(
     assert abs((burned(shown[-1][1]) - end).total_seconds()) <= allowance(recording, name)
 
 
+def test_the_scrub_view_at_an_incident_shows_every_camera_at_its_minute(recording: Recording, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The dispatcher's view of the same recording: an incident just after the jump and the
+    stall, its six cameras opened in the scrub view. At each seek every tile shows the picture
+    the camera took at the playhead (within the camera's allowance and one of its frames), and
+    the timeline names the cameras whose footage there was placed by arrival."""
+    from app.console.session import workstation_session
+    from app.incidents.service import IncidentInput, IncidentStore
+    from app.views.scrub.timeline import row_label
+    from app.views.scrub.window import ScrubWindow
+    from tests.e2e.test_incident_to_scrub import tile_clock_s
+
+    assert recording.event_at is not None
+    sessions = open_database(recording.url)
+    session = workstation_session(sessions)
+    by_id = {c.id: c for c in session.registry.list_cameras()}
+    where = by_id[recording.ids["honest"]]  # the simulated cameras stand together
+    reported = recording.event_at + timedelta(seconds=5)
+    incident = IncidentStore(sessions).create(
+        IncidentInput(
+            "26-0728", "robbery", reported, "America/Los_Angeles", where.latitude, where.longitude, 300.0
+        ),
+        [(recording.ids[name], True, "named by the test") for name in CAMERAS],
+    )
+    cameras = [by_id[i] for i in incident.camera_ids]
+    window = ScrubWindow(session, recording.root, cameras, incident.reported_at,
+                         margin=timedelta(seconds=12), case_number=incident.number)  # fmt: skip
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitUntil(lambda: window.loaded, timeout=30_000)
+    names = {recording.ids[name]: name for name in CAMERAS}
+    for when in (reported, recording.event_at - timedelta(seconds=6), reported + timedelta(seconds=4.3)):
+        window.seek(when)
+
+        def arrived(w: datetime = when) -> bool:
+            return all(
+                t.frame_time is not None and abs((t.frame_time - w).total_seconds()) < 0.25
+                for t in window.tiles
+            )
+
+        try:
+            qtbot.waitUntil(arrived, timeout=20_000)
+        except Exception:
+            raise AssertionError([(t.camera.name, t.frame_time, t.status) for t in window.tiles]) from None
+        for tile in window.tiles:
+            name = names[tile.camera.id]
+            late = when.timestamp() - tile_clock_s(tile)
+            limit = allowance(recording, name)
+            assert -limit <= late <= limit + FRAME_S * CAMERAS[name].slow, (name, when, round(late, 3))
+    # What the timeline paints beside each row (its band is tested on its own).
+    shown = window.timeline
+    labels = {name: row_label(name, timeline, shown.start, shown.end) for name, timeline in shown.rows}
+    for name in ("hours ahead", "drifting", "a third of its frames", "jumps"):
+        assert labels[name] == f"{name} · times by arrival", labels
+    # The honest camera's says so only if a busy machine made its clock lose trust in the window.
+    by_arrival = any(
+        seg.clock_source != "camera RTCP" and seg.start_at < shown.end and seg.end_at > shown.start  # type: ignore[operator]
+        for seg in recording.segments["honest"]
+    )
+    honest = "honest · times by arrival" if by_arrival else "honest"
+    assert labels["honest"] == honest, recording.reasons["honest"]
+    window.close()
+    sessions.kw["bind"].dispose()
+
+
 def test_honest_and_stalled_clocks_are_trusted(recording: Recording) -> None:
     for name in ("honest", "stalls"):
         assert recording.status[name]["trusted"] is True, (name, recording.reasons[name])
