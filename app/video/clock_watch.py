@@ -193,13 +193,18 @@ class ClockWatch:
         self._vouched = False
         self.verdict = ClockVerdict(False, "watching a new stream", None, None, None, *self._delay())
 
-    def observe(self, stream_s: float, arrival_s: float, camera_s: float | None) -> None:
+    def observe(
+        self, stream_s: float, arrival_s: float, camera_s: float | None, buffered: bool = False
+    ) -> None:
         """One packet: its stream time, when it arrived, and the camera's time for it (None until
-        the camera's first sender report)."""
+        the camera's first sender report). A ``buffered`` packet was waiting when the receiver
+        asked for it: its arrival is when a busy receiver caught up, so it is placed, and a jump
+        in its timestamps is seen, but it never counts towards the offset, the rate or the drift
+        (a receiver draining a backlog made every camera "run at 1.3x real time")."""
         if camera_s is not None:
             self._camera_less_stream = camera_s - stream_s
             offset = arrival_s - camera_s
-            if self._least_offset is None or offset < self._least_offset:
+            if not buffered and (self._least_offset is None or offset < self._least_offset):
                 self._least_offset = offset
         if self._started_at is None:
             self._started_at = arrival_s
@@ -211,6 +216,8 @@ class ClockWatch:
             # stall does the opposite). Known at this packet, not a second later, so no packet
             # after it is placed by the old clock; what came before says nothing of the new one.
             self._jumped(ahead)
+        if buffered:
+            return
         least = arrival_s - stream_s
         slot = int(arrival_s / SLOT_S)
         current = self._current

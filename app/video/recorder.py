@@ -170,7 +170,8 @@ class SegmentRecorder:
         self._clock_of: Any = None  # the stream it was read from
         self._first_pts: int | None = None  # that stream's first packet, which its RTCP mapping dates
         self._paced = False  # whether the stream's packets come at its pace yet (after the opening burst)
-        self._held: list[tuple[Any, float]] = []  # the opening burst, with when each packet arrived
+        # The opening burst: each packet, when it arrived and whether it was buffered.
+        self._held: list[tuple[Any, float, bool]] = []
         self._paced_from: int | None = None  # the first held packet that came at the stream's pace
         self._base: int | None = None  # the camera's timestamp at the segment's first packet
         self._frame_s = 0.0  # how long the last frame stays on screen
@@ -200,9 +201,13 @@ class SegmentRecorder:
         """What the recorder believes of the camera's clock now (for status and the console)."""
         return self.watch.verdict
 
-    def on_packet(self, packet: Any, source: Any, first_pts: int | None = None) -> None:
+    def on_packet(
+        self, packet: Any, source: Any, first_pts: int | None = None, buffered: bool = False
+    ) -> None:
         """Called on the relay's thread for every packet of the camera's main stream, with the
-        stream's first pts (the relay saw it; without it, the first this recorder sees)."""
+        stream's first pts (the relay saw it; without it, the first this recorder sees) and
+        whether it was already waiting when the relay asked for it (its arrival is then when the
+        relay caught up, which says nothing of the camera's clock)."""
         with self._lock:
             stamp = packet.dts if packet.dts is not None else packet.pts
             pts = packet.pts if packet.pts is not None else packet.dts
@@ -219,11 +224,11 @@ class SegmentRecorder:
                 # Read here, on the relay's thread, while the source is open.
                 self._clock = CameraClock.of(source, self._first_pts)
             if not self._paced:
-                self._hold_until_paced(packet, source, arrival)
+                self._hold_until_paced(packet, source, arrival, buffered)
                 return
-            self._take(packet, source, arrival)
+            self._take(packet, source, arrival, buffered)
 
-    def _hold_until_paced(self, packet: Any, source: Any, arrival: float) -> None:
+    def _hold_until_paced(self, packet: Any, source: Any, arrival: float, buffered: bool) -> None:
         """A new stream's first packets: what FFmpeg read while it opened the stream (about two
         seconds of it) arrives at once, and arrival says nothing of when those pictures were
         taken. They are held until packets come at the stream's pace, and then for a couple of
@@ -234,28 +239,41 @@ class SegmentRecorder:
         held = av.Packet(bytes(packet))
         held.pts, held.dts, held.time_base = packet.pts, packet.dts, packet.time_base
         held.is_keyframe, held.duration = packet.is_keyframe, packet.duration
-        self._held.append((held, arrival))
+        self._held.append((held, arrival, buffered))
         full = len(self._held) >= MAX_HELD
         if self._paced_from is None:
             if len(self._held) < 2:
                 return
-            (before, came_before), (now, came_now) = self._held[-2], self._held[-1]
+            (before, came_before, _), (now, came_now, _) = self._held[-2], self._held[-1]
             stream_gap = _stream_s(now) - _stream_s(before)
             if stream_gap > 0 and came_now - came_before < stream_gap / 2 and not full:
                 return  # still the burst
             self._paced_from = len(self._held) - 1
-        paced = [(_stream_s(p), came) for p, came in self._held[self._paced_from :]]
+        paced = self._held[self._paced_from :]
         if paced[-1][1] - paced[0][1] < PACE_MEASURED_S and not full:
             return
-        scale = pace_scale(paced, self.watch.limits.rate_tolerance)
-        (anchor, came_anchor), held_all = paced[0], self._held
-        self._paced, self._paced_from, self._held = True, None, []
-        for i, (packet_held, came) in enumerate(held_all):
-            if i < len(held_all) - len(paced):
-                came = min(came, came_anchor - scale * (anchor - _stream_s(packet_held)))
-            self._take(packet_held, source, came)
+        self._release_held(source)
 
-    def _take(self, packet: Any, source: Any, arrival: float) -> None:
+    def _release_held(self, source: Any) -> None:
+        """Take every held packet: the burst dated by the pace measured since (the stream's own
+        spacing when too little was measured, as when recording stops meanwhile), the packets
+        that came at that pace by their own arrival."""
+        held, paced_from = self._held, self._paced_from
+        self._paced, self._paced_from, self._held = True, None, []
+        if not held:
+            return
+        if paced_from is None:
+            paced_from = len(held) - 1
+        paced = [(_stream_s(p), came) for p, came, late in held[paced_from:] if not late]
+        scale = pace_scale(paced, self.watch.limits.rate_tolerance)
+        anchor, came_anchor = _stream_s(held[paced_from][0]), held[paced_from][1]
+        for i, (packet_held, came, late) in enumerate(held):
+            if i < paced_from:
+                # The burst's arrival says nothing: it is dated from the pace, and not judged.
+                came, late = min(came, came_anchor - scale * (anchor - _stream_s(packet_held))), True
+            self._take(packet_held, source, came, late)
+
+    def _take(self, packet: Any, source: Any, arrival: float, buffered: bool = False) -> None:
         """One packet into the open segment (or the start of a new one), placed on its clock."""
         stamp = packet.dts if packet.dts is not None else packet.pts
         pts = packet.pts if packet.pts is not None else packet.dts
@@ -267,7 +285,7 @@ class SegmentRecorder:
             self.watch.restart()
         stream_s = float(pts * packet.time_base)
         camera_s = self._clock.at_s(pts) if self._clock is not None else None
-        self.watch.observe(stream_s, arrival, camera_s)
+        self.watch.observe(stream_s, arrival, camera_s, buffered)
         disciplined = self.watch.disciplined_time(stream_s, arrival)
         verdict = self.watch.verdict
         source_now = CAMERA_CLOCK if verdict.trusted and camera_s is not None else self._arrival_source()
@@ -384,10 +402,14 @@ class SegmentRecorder:
         if self.error.startswith("cannot start a segment"):
             self.error = ""  # space again: the alarm clears
 
-    def close(self, wait: bool = True) -> None:
+    def close(self, wait: bool = True, open_stream: Any = None) -> None:
         """Finish the open segment (the camera dropped or recording stops); with ``wait``, also
-        wait until every closed segment is hashed and indexed."""
+        wait until every closed segment is hashed and indexed. Given the stream its relay still
+        holds open, what this recorder held of that stream's opening is recorded too; from a
+        closed stream it cannot be (a segment is made from its stream's parameters)."""
         with self._lock:
+            if self._held and open_stream is not None and open_stream is self._clock_of:
+                self._release_held(open_stream)
             self._close()
         if wait:
             self._to_index.join()

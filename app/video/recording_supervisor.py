@@ -77,8 +77,8 @@ class RecordingSupervisor:
         self._periodic.stop(10)
 
     def _close_all(self) -> None:
-        for recorder in self.recorders.values():
-            recorder.close()
+        for camera_id, recorder in self.recorders.items():
+            self._close(camera_id, recorder)
         self.gaps.close_all(datetime.now(UTC), "recording stopped while the camera was down")
 
     def _wanted(self, now: float) -> set[int]:
@@ -112,7 +112,18 @@ class RecordingSupervisor:
                 self._keep_recording(camera, now)
         for camera_id in list(self.recorders):
             if camera_id not in wanted:  # consent revoked or terms changed: stop now
-                self.recorders.pop(camera_id).close()
+                self._close(camera_id, self.recorders.pop(camera_id))
+
+    def _close(self, camera_id: int, recorder: SegmentRecorder) -> None:
+        """Close a recorder whose camera still sends: what it held of a new stream's opening is
+        recorded from the stream, which its relay keeps open meanwhile."""
+        relay = self.hub.relays.get(f"{camera_id}/main")
+        if relay is None:
+            recorder.close()
+            return
+        with relay.source_lock:
+            recorder.close(wait=False, open_stream=relay.stream)
+        recorder.close()  # and wait for its indexing, without holding up the relay
 
     def _keep_recording(self, camera: CameraRow, now: float) -> None:
         recorder = self.recorders.get(camera.id)

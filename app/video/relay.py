@@ -24,6 +24,9 @@ from app.registry.urls import redact
 log = logging.getLogger(__name__)
 
 CHUNK_QUEUE = 512  # chunks a slow viewer may lag before it is dropped (about 10 s of sub-stream)
+# A packet demuxed sooner than this after it was asked for was already waiting (a frame's packets
+# come over the network 67 ms apart at 15 fps; from memory FFmpeg hands one over in well under 1 ms).
+BUFFERED_S = 0.003
 
 
 def _end(q: queue.Queue[bytes | None]) -> None:
@@ -164,7 +167,12 @@ class Relay:
         # Called with (packet, input stream, the stream's first pts) on the relay thread before the
         # packet is relayed: the recorder takes the same pull this way. A relay with listeners
         # never idles out.
-        self.listeners: list[Callable[[Any, Any, int | None], None]] = []
+        # Held while the source is closed: a listener that builds from the stream's parameters
+        # outside the relay's thread (a recorder closing) holds it and checks ``stream``.
+        self.source_lock = threading.Lock()
+        self.stream: Any = None  # the camera's video stream while the source is open
+        # Called with each packet, its stream, the stream's first pts and whether it was buffered.
+        self.listeners: list[Callable[[Any, Any, int | None, bool], None]] = []
         self.stats = RelayStats()
         self.ready = threading.Event()
         self.failed = threading.Event()
@@ -195,7 +203,7 @@ class Relay:
                 options={"rtsp_transport": "tcp", "timeout": str(int(self.open_timeout_s * 1e6))},
                 timeout=(self.open_timeout_s, self.open_timeout_s),
             )
-            video = source.streams.video[0]
+            video = self.stream = source.streams.video[0]
             # max_delay=0: ffmpeg's default 0.7 s mux delay would make every player wait that long.
             # PAT/PMT before every frame, so a viewer can start at any keyframe boundary.
             options = {"flush_packets": "1", "max_delay": "0", "mpegts_flags": "pat_pmt_at_frames"}
@@ -205,7 +213,12 @@ class Relay:
             idle_since: float | None = None
             retime = _Retimer(video.time_base)
             first_pts: int | None = None
+            asked = time.monotonic()
             for packet in source.demux(video):
+                # A packet handed over at once was waiting in the socket or FFmpeg already: its
+                # arrival is when this thread caught up, not when it came (a busy media service
+                # drains a backlog this way). The recorder does not judge a camera's clock by it.
+                buffered = time.monotonic() - asked < BUFFERED_S
                 if self._stop.is_set():
                     break
                 if first_pts is None and packet.pts is not None:
@@ -218,7 +231,7 @@ class Relay:
                     continue
                 for listener in list(self.listeners):
                     try:
-                        listener(packet, video, first_pts)
+                        listener(packet, video, first_pts, buffered)
                     except Exception:  # a failing recorder must not stop live video
                         log.exception("relay %s: a packet listener failed", self.key)
                 if packet.is_keyframe:
@@ -236,6 +249,7 @@ class Relay:
                     idle_since = time.monotonic()
                 elif time.monotonic() - idle_since > self.linger_s:
                     break
+                asked = time.monotonic()
             else:
                 self.stats.error = "camera ended the stream"
         except (av.error.FFmpegError, OSError) as exc:
@@ -245,10 +259,12 @@ class Relay:
             self.failed.set()
             self.ready.set()
             self.fanout.close()
-            for container in (sink, source):
-                if container is not None:
-                    # closing a broken stream must not hide the first error
-                    with contextlib.suppress(Exception):
-                        container.close()
+            with self.source_lock:  # nobody reads the stream's parameters while it closes
+                self.stream = None
+                for container in (sink, source):
+                    if container is not None:
+                        # closing a broken stream must not hide the first error
+                        with contextlib.suppress(Exception):
+                            container.close()
             if self.on_stopped:
                 self.on_stopped(self)

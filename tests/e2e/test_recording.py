@@ -109,7 +109,9 @@ def test_rtcc_media_record_runs_headless_and_closes_its_last_segment(
     with SimulatorProcess(1, port=0) as sim:
         cameras_on(sim, Registry(sessions), lobby={})
         with MediaProcess(url, port=0, record_segment_s=30):
-            qtbot.wait(4000)  # shorter than one segment: only the exit closes it
+            # A segment open, far shorter than its 30 s: only the exit closes it.
+            folder = settings.data_dir / "recordings"
+            qtbot.waitUntil(lambda: any(folder.rglob("*.mkv")), timeout=60_000)
     with sessions() as s:
         items = list(s.scalars(select(EvidenceItem)))
     assert len(items) == 1

@@ -155,3 +155,31 @@ def test_the_pace_of_an_opening_burst_is_measured_from_the_packets_after_it() ->
     honest = [(i / 15, 100 + i / 15 + rng.uniform(0, 0.02)) for i in range(30)]
     assert pace_scale(honest, 0.05) == 1.0
     assert pace_scale(honest[:3], 0.05) == 1.0  # too few to say
+
+
+def starved_receiver(frames: Iterator[Frame], start: float, length: float, share: float
+                     ) -> Iterator[tuple[Frame, bool]]:  # fmt: skip
+    """A receiver that, from ``start`` for ``length`` seconds, can handle only ``share`` of real
+    time: packets wait for it and are read late, back to back, until it catches up. Each frame
+    with whether it was waiting when read (what the relay tells the recorder)."""
+    free_at = 0.0
+    for truth, stream_s, arrival, camera in frames:
+        cost = 1 / FPS / share if start <= truth - T0 < start + length else 0.001
+        read = max(arrival, free_at)
+        free_at = read + cost
+        yield (truth, stream_s, read, camera), read > arrival
+
+
+def test_a_receiver_draining_a_backlog_does_not_blame_the_cameras_clock() -> None:
+    """Beside a full test run the media service fell 2 s behind its cameras for a minute and
+    then caught up: every camera was judged to 'run at 0.85x' and then '1.3x real time' and its
+    footage placed by arrival, seconds late. Packets that were waiting when read say nothing of
+    the camera's clock; the honest camera stays trusted and its frames keep their times."""
+    for told, trusted_after in ((True, True), (False, False)):
+        watch = ClockWatch(ClockLimits(probation_s=5, drift_span_s=5))
+        verdicts = []
+        for (truth, stream_s, read, camera), buffered in starved_receiver(packets(60), 15, 20, 0.85):
+            watch.observe(stream_s, read, camera, buffered if told else False)
+            if truth - T0 > 10:
+                verdicts.append(watch.verdict.trusted)
+        assert all(verdicts) is trusted_after, watch.verdict
