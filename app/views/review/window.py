@@ -139,7 +139,10 @@ class _ClipTile(QWidget):
         playing to their end and black). A newer target replaces an older one still waiting."""
         if self.player is None or self._target is None:
             return
-        waiting = self.player.is_opening() or self.player.needs_start()
+        # Buffering after a seek (the input ran already: it has a time) honours a pause or a
+        # play; waiting for it to end left a paused clip 'buffering' and Play did nothing.
+        started = self.player.time_ms() >= 0 and self.player.state() != "opening"
+        waiting = self.player.needs_start() or (self.player.is_opening() and not started)
         if waiting and time.monotonic() < deadline:
             if not self._settling:
                 self._settling = True
