@@ -283,7 +283,7 @@ class SegmentRecorder:
             log.warning("recorder for camera %s: timestamps went back; segment closed", self.camera_id)
             self._close()
             self.watch.restart()
-        stream_s = float(pts * packet.time_base)
+        stream_s = _stream_s(packet)
         camera_s = self._clock.at_s(pts) if self._clock is not None else None
         self.watch.observe(stream_s, arrival, camera_s, buffered)
         disciplined = self.watch.disciplined_time(stream_s, arrival)

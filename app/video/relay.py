@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_QUEUE = 512  # chunks a slow viewer may lag before it is dropped (about 10 s of sub-stream)
 # A packet demuxed sooner than this after it was asked for was already waiting (a frame's packets
-# come over the network 67 ms apart at 15 fps; from memory FFmpeg hands one over in well under 1 ms).
+# come over the network 67 ms apart at 15 fps; from its buffer FFmpeg hands one over in under 1 ms).
 BUFFERED_S = 0.003
 
 
@@ -164,15 +164,14 @@ class Relay:
         self.open_timeout_s = open_timeout_s
         self.on_stopped = on_stopped
         self.fanout = _Fanout()
-        # Called with (packet, input stream, the stream's first pts) on the relay thread before the
-        # packet is relayed: the recorder takes the same pull this way. A relay with listeners
-        # never idles out.
+        # Called with (packet, input stream, the stream's first pts, whether the packet was
+        # already waiting) on the relay thread before the packet is relayed: the recorder takes
+        # the same pull this way. A relay with listeners never idles out.
+        self.listeners: list[Callable[[Any, Any, int | None, bool], None]] = []
         # Held while the source is closed: a listener that builds from the stream's parameters
         # outside the relay's thread (a recorder closing) holds it and checks ``stream``.
         self.source_lock = threading.Lock()
         self.stream: Any = None  # the camera's video stream while the source is open
-        # Called with each packet, its stream, the stream's first pts and whether it was buffered.
-        self.listeners: list[Callable[[Any, Any, int | None, bool], None]] = []
         self.stats = RelayStats()
         self.ready = threading.Event()
         self.failed = threading.Event()

@@ -141,8 +141,9 @@ class _ClipTile(QWidget):
             return
         # Buffering after a seek (the input ran already: it has a time) honours a pause or a
         # play; waiting for it to end left a paused clip 'buffering' and Play did nothing.
-        started = self.player.time_ms() >= 0 and self.player.state() != "opening"
-        waiting = self.player.needs_start() or (self.player.is_opening() and not started)
+        state = self.player.state()
+        opening = state == "opening" or (state == "buffering" and self.player.time_ms() < 0)
+        waiting = self.player.needs_start() or opening
         if waiting and time.monotonic() < deadline:
             if not self._settling:
                 self._settling = True
