@@ -92,8 +92,22 @@ class ClockVerdict:
 WAITING = ClockVerdict(False, "no pictures yet", None, None, None, 0.0, False)
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """When a packet's picture had wholly arrived (wall clock, seconds), and whether it was
+    already waiting when the receiver asked for it (then ``at`` is when a busy receiver caught
+    up, which says nothing of the camera's clock)."""
+
+    at: float
+    buffered: bool = False
+
+
 SLOT_S = 0.5  # arrival is cut into slots this long; each keeps its least delayed packet
 STALL_S = 1.0  # nothing arrived for this long: a stall
+# Arrival this much later than where it settled, coming back down by more than this a second:
+# a backlog draining (the least delay of a busy machine wanders by up to a few hundred ms).
+BACKLOG_MARGIN_S = 0.25
+DRAINING_SLOPE = 0.01
 
 
 @dataclass
@@ -293,7 +307,27 @@ class ClockWatch:
                 return max(0.0, delay), True
         return 0.0, False
 
+    def _draining(self, history: list[_Slot]) -> bool:
+        """Whether the newest slot is a backlog draining: arrival later than where it settled, after
+        a stall or while the stream comes faster than real time. On a busy machine the burst after
+        a 3 s stall came back at 1.08x real time for twenty seconds, each packet fresh (the link,
+        not the receiver, held them): judged, the honest clock "ran at 1.08x real time" and lost its
+        trust. A clock that runs fast goes on past the settled level; one that runs slow or jumps
+        back does not come back down; both are judged once the stall has left the window."""
+        settled, newest = self._settled_least, history[-1]
+        if settled is None or newest.least - settled <= BACKLOG_MARGIN_S:
+            return False
+        window = history[-int(self.limits.rate_window_s / SLOT_S) :]
+        if any(b.arrival_s - a.arrival_s > STALL_S for a, b in pairwise(window)):
+            return True
+        return len(window) >= 3 and _slope([(s.arrival_s, s.least) for s in window]) < -DRAINING_SLOPE
+
     def _judge(self, now: float) -> None:
+        if self._draining(list(self._history)):
+            # Not judged, and kept out of the history: the level, the drift and the rate are the
+            # camera's, not the backlog's. The verdict stands until the backlog has drained.
+            self._history.pop()
+            return
         limits, history = self.limits, list(self._history)
         recent = history[-int(limits.window_s / SLOT_S) :]
         least = min(s.least for s in recent)

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.custody import append_event, sha256_file
 from app.models.tables import EvidenceItem
-from app.video.clock_watch import ClockLimits, ClockVerdict, ClockWatch, pace_scale
+from app.video.clock_watch import Arrival, ClockLimits, ClockVerdict, ClockWatch, pace_scale
 
 log = logging.getLogger(__name__)
 
@@ -202,18 +202,17 @@ class SegmentRecorder:
         return self.watch.verdict
 
     def on_packet(
-        self, packet: Any, source: Any, first_pts: int | None = None, buffered: bool = False
+        self, packet: Any, source: Any, first_pts: int | None = None, arrival: Arrival | None = None
     ) -> None:
         """Called on the relay's thread for every packet of the camera's main stream, with the
-        stream's first pts (the relay saw it; without it, the first this recorder sees) and
-        whether it was already waiting when the relay asked for it (its arrival is then when the
-        relay caught up, which says nothing of the camera's clock)."""
+        stream's first pts (the relay saw it; without it, the first this recorder sees) and when
+        its picture arrived as the relay saw it (without it, now, and not waiting)."""
         with self._lock:
             stamp = packet.dts if packet.dts is not None else packet.pts
             pts = packet.pts if packet.pts is not None else packet.dts
             if stamp is None or pts is None or not packet.time_base:
                 return  # nothing to place it by (the relay skips these too)
-            arrival = time.time()
+            came = arrival or Arrival(time.time())
             if self._clock_of is not source:
                 # A new pull of the camera: a new RTCP mapping and timestamps, to be judged anew.
                 self._first_pts = first_pts if first_pts is not None else pts
@@ -224,9 +223,9 @@ class SegmentRecorder:
                 # Read here, on the relay's thread, while the source is open.
                 self._clock = CameraClock.of(source, self._first_pts)
             if not self._paced:
-                self._hold_until_paced(packet, source, arrival, buffered)
+                self._hold_until_paced(packet, source, came.at, came.buffered)
                 return
-            self._take(packet, source, arrival, buffered)
+            self._take(packet, source, came.at, came.buffered)
 
     def _hold_until_paced(self, packet: Any, source: Any, arrival: float, buffered: bool) -> None:
         """A new stream's first packets: what FFmpeg read while it opened the stream (about two

@@ -183,3 +183,34 @@ def test_a_receiver_draining_a_backlog_does_not_blame_the_cameras_clock() -> Non
             if truth - T0 > 10:
                 verdicts.append(watch.verdict.trusted)
         assert all(verdicts) is trusted_after, watch.verdict
+
+
+def slow_link(frames: Iterator[Frame], start: float, length: float, capacity: float) -> Iterator[Frame]:
+    """A link that stalls from ``start`` for ``length`` seconds and can then carry only
+    ``capacity`` times real time: the held frames come back faster than they were taken, but
+    not at once, for many seconds (each arrives fresh; nothing was waiting at the receiver)."""
+    free_at = 0.0
+    for truth, stream_s, arrival, camera in frames:
+        if start <= truth - T0 < start + length:
+            arrival = T0 + start + length + DELAY
+        sent = max(arrival, free_at)
+        free_at = sent + 1 / FPS / capacity
+        yield truth, stream_s, sent, camera
+
+
+def test_a_backlog_draining_slowly_after_a_stall_leaves_a_good_clock_trusted() -> None:
+    """On a busy machine the burst after a 3 s stall came at 1.08x real time for half a minute,
+    each packet fresh: the honest clock was judged to 'run at 1.08x real time' and lost its trust.
+    Arrival coming back down to where it settled is a backlog draining, not a fast clock; a clock
+    that really runs fast goes on past that level and is caught."""
+    watch = ClockWatch(ClockLimits(probation_s=5, drift_span_s=5))
+    placed = run(watch, slow_link(packets(70), 15, 3, 1.08))
+    lag = [arrival - truth for truth, _, arrival, _ in slow_link(packets(70), 15, 3, 1.08)]
+    assert max(lag) > 2.5 and lag[int(40 * FPS)] > 0.5  # still draining 22 s after the stall
+    # Trusted throughout, so every frame is placed by the camera's clock, which is right.
+    assert all(trusted for truth, _, trusted in placed if truth - T0 > 10), watch.verdict
+
+    fast = ClockWatch(ClockLimits(probation_s=5, drift_span_s=5))
+    placed = run(fast, packets(40, claim=lambda t: t if t - T0 < 15 else t + (t - T0 - 15) * 0.08))
+    assert any(trusted for truth, _, trusted in placed if truth - T0 < 15)
+    assert not fast.verdict.trusted, fast.verdict
