@@ -207,6 +207,13 @@ class Session:
     def camera(self, camera_id: int) -> CameraRow | None:
         return self.cameras.get(camera_id)
 
+    # -- incidents ------------------------------------------------------------------------
+    def incident_opened(self, number: str, incident_id: int | None) -> None:
+        """The current incident is open with its purposes stated (call after
+        :meth:`state_purpose`): what waits for it, such as a rule's cameras going on the wall,
+        may now ask the media service, which refuses a private camera without a purpose."""
+        self.events.incident.emit(IncidentEvent("opened", number, incident_id))
+
     # -- purposes -------------------------------------------------------------------------
     def state_purpose(self, purpose: Purpose, camera_ids: list[int]) -> None:
         """A purpose accepted by the gate for these cameras: kept, so the console asks once."""

@@ -39,6 +39,7 @@ class IncidentActions(ConsolePart):
             def done(saved: SavedIncident) -> None:
                 dialog.accept()
                 self._show_incident(saved)
+                self.console.session.incident_opened(saved.number, saved.id)
 
             self.console.tasks.run(
                 lambda: use_cases.create_incident(session.sessions, session.actor, data, ranked),
@@ -87,6 +88,7 @@ class IncidentActions(ConsolePart):
         def opened(viewed: list[int]) -> None:
             self._show_incident(chosen)
             self.console.session.state_purpose(Purpose.of_incident(chosen.number), viewed)
+            self.console.session.incident_opened(chosen.number, chosen.id)
             self._say(
                 f"Incident {chosen.number} open again: its {len(chosen.camera_ids)} camera(s) and "
                 f"{len(set(viewed) - set(chosen.camera_ids))} other camera(s) viewed under it need no "
@@ -94,7 +96,14 @@ class IncidentActions(ConsolePart):
                 10_000,
             )
 
-        self.console.tasks.run(lambda: store.cameras_viewed_for(chosen.number), opened)
+        def unread(exc: BaseException) -> None:
+            # The incident opens with its own cameras' purposes; those viewed under it are asked
+            # for again when shown (a rule's call must not wait on this read).
+            opened([])
+            why = f"the cameras viewed under it could not be read: {exc}"
+            self._say(f"Incident {chosen.number} open again; {why}", 10_000)
+
+        self.console.tasks.run(lambda: store.cameras_viewed_for(chosen.number), opened, unread)
 
     def load_handoffs(self, incident_id: int) -> None:
         """The Incident dock's hand-offs, read off the GUI thread."""

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication
 
 from app.console import use_cases
+from app.console.events import IncidentEvent
 from app.governance.gate import why_not_live
 from app.incidents.service import SavedIncident
 from app.views.console_part import ConsolePart
 
 if TYPE_CHECKING:
     from app.views.main_window import MainWindow
+    from app.views.wall.wall import VideoWall
 
 
 class RuleActions(ConsolePart):
@@ -29,6 +31,9 @@ class RuleActions(ConsolePart):
         self.newer_than: int | None = None
         self._acted: set[int] = set()
         self._waiting: list[SavedIncident] = []  # arrived before the console had its cameras
+        # Cameras to put live once each incident's purposes are stated: (wall, camera ids).
+        self._planned: dict[int, tuple[VideoWall, list[int | None]]] = {}
+        console.session.events.incident.connect(self._opened)
 
     def start_after(self, newest_id: int) -> None:
         self.newer_than = newest_id
@@ -58,13 +63,16 @@ class RuleActions(ConsolePart):
         return not home or incident.division in home
 
     def act(self, incident: SavedIncident) -> None:
+        """Make the call the current incident, sound the alert and audit at once; its cameras go
+        on the wall once its purposes are stated (:meth:`_opened`): put there before, a private
+        camera was refused by the media service ("a stated purpose is required") and its tile
+        stayed dark."""
         console = self.console
         actions = incident.auto_actions
-        done = []
         console.incidents_ui.reopen(incident)  # current incident: map, dock, purposes
-        done.append("opened on the map and in the Incident dock")
+        done = ["opened on the map and in the Incident dock"]
         if self.walls:
-            shown = self._put_on_wall(incident, int(actions.get("top", 4)), str(actions.get("wall", "main")))
+            shown = self._plan_wall(incident, int(actions.get("top", 4)), str(actions.get("wall", "main")))
             if shown:
                 done.append(shown)
         if actions.get("alert", True):
@@ -81,7 +89,17 @@ class RuleActions(ConsolePart):
         record = use_cases.record_rule_action
         console.tasks.run(lambda: record(session.sessions, session.actor, incident, what))
 
-    def _put_on_wall(self, incident: SavedIncident, top: int, target: str) -> str:
+    def _opened(self, event: IncidentEvent) -> None:
+        """An incident's purposes are stated: a rule's cameras planned for it go live now."""
+        if event.action != "opened" or event.incident_id is None:
+            return
+        planned = self._planned.pop(event.incident_id, None)
+        if planned is not None:
+            wall, camera_ids = planned
+            side = next(n for n in range(1, 7) if n * n >= len(camera_ids))
+            wall.arrange(f"{side}x{side}", camera_ids)
+
+    def _plan_wall(self, incident: SavedIncident, top: int, target: str) -> str:
         walls = self.console.walls
         wall = walls.wall
         if target.startswith("window "):
@@ -93,6 +111,5 @@ class RuleActions(ConsolePart):
         live = [c for c in cameras if why_not_live(c) is None][:top]
         if not live:
             return "no camera of it may be shown live"
-        side = next(n for n in range(1, 7) if n * n >= len(live))
-        wall.arrange(f"{side}x{side}", [c.id for c in live])
-        return f"{len(live)} camera(s) live on {target}"
+        self._planned[incident.id] = (wall, [c.id for c in live])
+        return f"{len(live)} camera(s) going live on {target}"

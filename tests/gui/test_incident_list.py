@@ -93,7 +93,7 @@ def test_a_call_a_rule_opens_goes_live_on_the_wall_with_an_alert_and_is_audited(
 
     qtbot.waitUntil(lambda: bool(audited()), timeout=10_000)
     (details,) = audited()
-    assert details.startswith("rule p1 robbery Hollywood:") and "camera(s) live on main" in details
+    assert details.startswith("rule p1 robbery Hollywood:") and "camera(s) going live on main" in details
     shots = os.environ.get("RTCC_WALKTHROUGH_SHOTS")
     if shots:  # for the docs: the console as the alert arrives
         window.grab().save(str(Path(shots) / "rule-alert.png"))
