@@ -21,12 +21,14 @@ import av
 
 from app.registry.urls import redact
 from app.video.clock_watch import Arrival
+from app.video.thread_wait import ThreadWait
 
 log = logging.getLogger(__name__)
 
 CHUNK_QUEUE = 512  # chunks a slow viewer may lag before it is dropped (about 10 s of sub-stream)
-# A packet demuxed sooner than this after it was asked for was already waiting (a frame's packets
-# come over the network 67 ms apart at 15 fps; from its buffer FFmpeg hands one over in under 1 ms).
+# A packet for which the relay slept less than this was already waiting (a frame's packets come
+# over the network 67 ms apart at 15 fps; from its buffer FFmpeg hands one over in under 1 ms).
+# Time spent waiting for a CPU does not count (app/video/thread_wait.py).
 BUFFERED_S = 0.003
 
 
@@ -197,6 +199,7 @@ class Relay:
         self.stats.pulls += 1
         source: Any = None
         sink: Any = None
+        wait = ThreadWait()  # on this thread: it measures this thread
         try:
             source = av.open(
                 self.source_url,
@@ -213,13 +216,13 @@ class Relay:
             idle_since: float | None = None
             retime = _Retimer(video.time_base)
             first_pts: int | None = None
-            asked = time.monotonic()
+            wait.start()
             handed_over: float | None = None  # when FFmpeg handed over the previous packet
             for packet in source.demux(video):
                 # A packet handed over at once was waiting in the socket or FFmpeg already: its
                 # arrival is when this thread caught up, not when it came (a busy media service
                 # drains a backlog this way). The recorder does not judge a camera's clock by it.
-                buffered = time.monotonic() - asked < BUFFERED_S
+                buffered = wait.waited_s() < BUFFERED_S
                 # FFmpeg's H.264 parser knows a picture has ended only when the next one begins,
                 # so it hands each over a frame late: 67 ms at 15 frames a second, 200 ms at 5
                 # (measured: 82 and 214 ms against the burned-in clock; 31 and 14 ms from when
@@ -236,6 +239,7 @@ class Relay:
                     # short probe it was missing, or 0.2 s later).
                     first_pts = packet.pts
                 if packet.dts is None:
+                    wait.start()
                     continue
                 for listener in list(self.listeners):
                     try:
@@ -257,13 +261,14 @@ class Relay:
                     idle_since = time.monotonic()
                 elif time.monotonic() - idle_since > self.linger_s:
                     break
-                asked = time.monotonic()
+                wait.start()
             else:
                 self.stats.error = "camera ended the stream"
         except (av.error.FFmpegError, OSError) as exc:
             self.stats.error = redact(str(exc))
             log.warning("relay %s: %s", self.key, self.stats.error)
         finally:
+            wait.close()
             self.failed.set()
             self.ready.set()
             self.fanout.close()
