@@ -40,7 +40,9 @@ class ChildService:
     def last_output(self) -> str:
         return "\n".join(self._tail)
 
-    def start(self, timeout: float = 20.0) -> ChildService:
+    # A bound, not a wait: a child that is alive is waited for this long. Beside the demo's 200
+    # simulated cameras and a test run (load average 36 on two cores) the simulator took over 20 s.
+    def start(self, timeout: float = 90.0) -> ChildService:
         self._closing = False
         # In a PyInstaller bundle the program itself is the interpreter's place: `rtcc ARGS`.
         program = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
