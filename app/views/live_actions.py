@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from PySide6.QtCore import Qt
 
 from app.console import use_cases
-from app.governance.gate import why_not_live, why_not_watch
+from app.governance.gate import why_not_live
 from app.governance.identity import current_user
 from app.governance.purpose import Purpose, asked_for_its_division, needs_purpose, purpose_problem
 from app.models.rows import CameraRow
@@ -72,10 +72,18 @@ class LiveActions(ConsolePart):
                 done(None)
                 return
 
+            session = console.session
+
             def work() -> str | None:
-                with sessions() as s:  # the whole live check: the owner's window may say no too
-                    if live:
-                        return why_not_watch(s, camera, purpose, home=home)
+                if live:
+                    # The live-view use case: the role table and the whole gate (the owner's
+                    # window may say no too), a refusal audited.
+                    try:
+                        use_cases.check_live(session.sessions, session.actor, camera, purpose)
+                    except use_cases.Refused as refused:
+                        return str(refused)
+                    return None
+                with sessions() as s:
                     return purpose_problem(s, purpose)
 
             console.tasks.run(work, done, lambda exc: dialog.refuse(f"cannot check the purpose: {exc}"))
