@@ -17,8 +17,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from app.models.rows import CameraRow
 from app.registry.sample_city import division_boundaries
-from app.registry.service import CameraRow
 
 
 def synthetic_cameras(count: int, seed: int = 11) -> list[CameraRow]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.incidents.selection import rank_cameras
 from app.incidents.spatial import CameraIndex
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 
 LAT = (33.70, 34.34)
 LON = (-118.67, -118.15)

@@ -13,7 +13,7 @@ from app.geo.visibility import view_of
 from app.governance.gate import why_not_used
 from app.incidents.spatial import CameraIndex
 from app.models.enums import CameraStatus, SharingTerms
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 
 DEFAULT_RADIUS_M = 300.0
 

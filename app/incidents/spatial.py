@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 
 CELL_DEG = 0.005
 M_PER_DEG_LAT = 111_320.0

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.gate import why_not_recorded
 from app.governance.policy import load_policy
+from app.models.rows import CameraRow
 from app.periodic import Periodic
 from app.registry import credentials
-from app.registry.service import CameraRow, Registry
+from app.registry.service import Registry
 from app.video.clock_watch import ClockLimits
 from app.video.gaps import GapBook
 from app.video.recorder import SegmentRecorder

@@ -5,8 +5,8 @@ from __future__ import annotations
 import glob
 import sys
 
+from app.models.rows import CameraRow
 from app.registry import credentials
-from app.registry.service import CameraRow
 
 
 def camera_source(camera: CameraRow, stream: str) -> str:

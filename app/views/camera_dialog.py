@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.enums import CameraStatus, OwnerType, SharingTerms
+from app.models.rows import CameraRow
 from app.registry.records import CameraRecord, FieldError, validate_camera
-from app.registry.service import CameraRow
 from app.views.camera_list import LABELS
 from app.views.plain import plain_label
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.enums import CameraStatus, OwnerType, SharingTerms
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 from app.views.plain import plain_label, plain_tooltip
 
 CAMERA_MIME = "application/x-rtcc-camera-id"

@@ -36,8 +36,8 @@ from app.geo.geometry import haversine_m
 from app.incidents.selection import DEFAULT_RADIUS_M, Candidate, rank_cameras
 from app.incidents.service import IncidentError, IncidentInput, SavedIncident, check
 from app.incidents.spatial import CameraIndex
+from app.models.rows import CameraRow
 from app.registry.gazetteer import Geocoder
-from app.registry.service import CameraRow
 from app.views.plain import plain_label
 
 INCIDENT_TYPES = (

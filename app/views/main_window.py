@@ -28,9 +28,10 @@ from app.console.session import Session as ConsoleSession
 from app.governance.identity import current_user
 from app.governance.roles import Role
 from app.incidents.service import IncidentStore
+from app.models.rows import CameraRow
 from app.native_memory import start_heap_trimming
 from app.registry.gazetteer import InMemoryGeocoder, OfflineGazetteer
-from app.registry.service import CameraRow, Registry
+from app.registry.service import Registry
 from app.video.media_directory import ServiceEntry
 from app.video.vlc_player import VlcEngine
 from app.views.alert_banner import AlertBanner

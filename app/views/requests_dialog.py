@@ -31,7 +31,7 @@ from app.console import use_cases
 from app.console.session import Session as ConsoleSession
 from app.governance.purpose import Purpose
 from app.governance.requests import PENDING, FootageRequests, RequestRow
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 from app.views.plain import plain_label
 from app.views.tasks import TaskRunner
 

@@ -21,7 +21,7 @@ from app.video.barcode import decode
 from app.video.clock_watch import ClockLimits
 from app.video.media_service import MediaService
 from app.video.simulator_process import SimulatorProcess
-from tests.e2e.test_media_service import cameras_on
+from tests.helpers.live import cameras_on
 
 
 @dataclass

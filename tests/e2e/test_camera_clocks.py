@@ -33,7 +33,7 @@ from app.video.media_service import MediaService
 from app.video.misbehaviour import Misbehaviour
 from app.video.simulator_process import SimulatorProcess
 from tests.e2e.conftest import frame_time_errors
-from tests.e2e.test_media_service import cameras_on
+from tests.helpers.live import cameras_on
 
 pytestmark = pytest.mark.e2e
 
@@ -265,7 +265,7 @@ def test_the_scrub_view_at_an_incident_shows_every_camera_at_its_minute(recordin
     from app.incidents.service import IncidentInput, IncidentStore
     from app.views.scrub.timeline import row_label
     from app.views.scrub.window import ScrubWindow
-    from tests.e2e.test_incident_to_scrub import tile_clock_s
+    from tests.helpers.clocks import tile_clock_s
 
     assert recording.event_at is not None
     sessions = open_database(recording.url)

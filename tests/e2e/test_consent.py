@@ -18,7 +18,7 @@ from app.models.db import open_database
 from app.models.tables import Camera
 from app.video.media_service import MediaService
 from app.video.simulator_process import SimulatorProcess
-from tests.e2e.test_media_service import LIVE_INCIDENT, cameras_on, get, live
+from tests.helpers.live import LIVE_INCIDENT, cameras_on, get, live
 
 pytestmark = pytest.mark.e2e
 

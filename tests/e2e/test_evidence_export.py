@@ -740,7 +740,7 @@ def test_working_copies_play_at_an_even_pace_and_keep_each_frame_at_its_time(
     import statistics
 
     from app.evidence.media_cut import SourceSegment, render_derivative, trim_stream_copy
-    from tests.e2e.test_playback import clock_of
+    from tests.helpers.clocks import clock_of
 
     segs = recorded.segments[1:3]
     sources = [SourceSegment(recorded.root / seg.path, seg.start_at, seg.end_at) for seg in segs]  # type: ignore[arg-type]

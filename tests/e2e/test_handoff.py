@@ -26,7 +26,7 @@ from app.models.tables import AuditEvent, CustodyEvent, EvidenceItem, Handoff
 from app.registry.records import validate_camera
 from app.registry.service import Registry
 from tests.e2e.conftest import Recorded
-from tests.unit.test_registry_io import GOOD
+from tests.helpers.registry_rows import GOOD
 
 pytestmark = pytest.mark.e2e
 OFFICER_DESK = Actor("dana", Role.OPERATOR)

@@ -30,7 +30,7 @@ from app.video.media_service import MediaService
 from app.video.misbehaviour import Misbehaviour
 from app.video.segment_close import SegmentNotClosed, close_segment
 from app.video.simulator_process import SimulatorProcess
-from tests.e2e.test_media_service import cameras_on
+from tests.helpers.live import cameras_on
 
 pytestmark = pytest.mark.e2e
 DESK = Actor("dana", Role.OPERATOR)

@@ -8,7 +8,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -17,23 +16,14 @@ from app.incidents.selection import rank_cameras
 from app.incidents.service import IncidentInput, IncidentStore
 from app.models.db import open_database
 from app.models.tables import EvidenceItem
-from app.video.barcode import decode
 from app.video.media_service import MediaService
 from app.video.simulator_process import SimulatorProcess
-from tests.e2e.test_media_service import cameras_on
+from tests.helpers.clocks import tile_clock_s
+from tests.helpers.live import cameras_on
 
 pytestmark = pytest.mark.e2e
 
 P_LAT, P_LON = 34.0500, -118.2500  # where the incident happens
-
-
-def tile_clock_s(tile) -> float:  # type: ignore[no-untyped-def]
-    image = tile.image.convertToFormat(tile.image.Format.Format_RGB888)
-    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
-    rows = data.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
-    ms = decode(rows.reshape(image.height(), image.width(), 3))
-    assert ms is not None, f"{tile.camera.name}: the burned-in clock could not be read"
-    return ms / 1000
 
 
 # A minute of recording for a view: recording, ranking and incidents run on both databases in

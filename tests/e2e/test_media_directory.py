@@ -10,7 +10,6 @@ import signal
 import threading
 import time
 
-import psutil
 import pytest
 
 from app.models.db import open_database
@@ -21,18 +20,11 @@ from app.video.child_service import MediaProcess
 from app.video.media_directory import ServiceEntry, read_directory, service_for
 from app.video.media_status import describe_services, fetch_status
 from app.video.simulator_process import SimulatorProcess
-from tests.e2e.test_media_service import PURPOSE, enter_live_incident, get, read_frames
-from tests.unit.test_registry_io import GOOD
+from tests.helpers.directory import upstream_sessions
+from tests.helpers.live import PURPOSE, enter_live_incident, get, read_frames
+from tests.helpers.registry_rows import GOOD
 
 pytestmark = pytest.mark.e2e
-
-
-def upstream_sessions(sim: SimulatorProcess) -> int:
-    """RTSP sessions the simulator serves: TCP connections to its port, from any process."""
-    return sum(
-        1 for c in psutil.net_connections(kind="tcp")
-        if c.raddr and c.raddr.port == sim.port and c.status == psutil.CONN_ESTABLISHED
-    )  # fmt: skip
 
 
 def wait_for(what: str, check, timeout_s: float = 20.0):  # type: ignore[no-untyped-def]

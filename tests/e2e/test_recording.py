@@ -17,7 +17,7 @@ from app.models.db import open_database
 from app.models.tables import Camera, CustodyEvent, EvidenceItem
 from app.video.media_service import MediaService
 from app.video.simulator_process import SimulatorProcess
-from tests.e2e.test_media_service import cameras_on
+from tests.helpers.live import cameras_on
 
 pytestmark = pytest.mark.e2e
 
@@ -194,7 +194,7 @@ def test_sigterm_closes_and_indexes_every_open_segment_and_ends_every_view(
     from datetime import UTC, datetime
 
     from app.governance import audit
-    from tests.e2e.test_media_service import PURPOSE
+    from tests.helpers.live import PURPOSE
 
     with SimulatorProcess(1, port=0) as sim:
         sessions, root, cams, child = recorder_process(sim, tmp_path, db_url)

@@ -21,8 +21,8 @@ from app.governance import audit
 from app.models.db import open_database
 from app.registry.formats import RawRow
 from app.registry.service import Registry
-from tests.unit.test_public_report import a_month_of_activity
-from tests.unit.test_registry_io import GOOD
+from tests.helpers.activity import a_month_of_activity
+from tests.helpers.registry_rows import GOOD
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

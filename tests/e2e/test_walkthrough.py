@@ -40,9 +40,9 @@ from app.views.main_window import ConsoleInfo, MainWindow
 from app.views.map.page_html import MapConfig
 from app.views.theme import apply_theme
 from app.walls.salvos import SalvoStore
-from tests.e2e.test_media_service import cameras_on
-from tests.e2e.test_playback import clock_of, tile_clock
 from tests.gui.conftest import run_js
+from tests.helpers.clocks import clock_of, tile_clock
+from tests.helpers.live import cameras_on
 from tests.presses import answer_dialog, button, click, wait_answered
 
 pytestmark = pytest.mark.e2e

@@ -101,7 +101,7 @@ def test_the_auditors_second_looks_and_reports_in_the_console(  # type: ignore[n
     from PySide6.QtTest import QTest
 
     from app.incidents.service import IncidentInput, IncidentStore
-    from tests.unit.test_purpose import add
+    from tests.helpers.governance import add
 
     far = add(registry, "far", latitude="34.1083")  # GOOD's owner, Sunset Liquor; 1.1 km north
     reported = datetime.now(UTC) - timedelta(hours=1)
@@ -153,7 +153,7 @@ def test_the_auditor_lists_the_cameras_whose_clock_was_not_trusted(  # type: ign
 
     from app.governance.custody import append_event
     from app.models.tables import EvidenceItem
-    from tests.unit.test_purpose import add
+    from tests.helpers.governance import add
 
     gate = add(registry, "gate")
     start = datetime.now(UTC) - timedelta(hours=1)

@@ -25,7 +25,7 @@ from app.video.misbehaviour import Misbehaviour
 from app.video.simulator_process import SimulatorProcess
 from app.views.main_window import MainWindow
 from app.views.wall.tile import LIGHT_STATE_COLOURS, STATE_COLOURS, TileState, VideoTile
-from tests.e2e.test_media_service import cameras_on
+from tests.helpers.live import cameras_on
 
 
 @contextmanager

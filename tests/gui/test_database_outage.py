@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from app.bench.postgres_cluster import DatabaseFactory, ThrowawayCluster
 from app.incidents.service import IncidentInput, IncidentStore
 from app.models.db import open_database
-from tests.gui.test_incident import open_incident_dialog
+from tests.helpers.incident_dialog import open_incident_dialog
 from tests.server_connections import closing_server_connections
 
 

@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.models.tables import Incident, IncidentCamera
+from tests.helpers.incident_dialog import open_incident_dialog
 
 
 def test_new_incident_ranks_saves_and_goes_live(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
@@ -92,20 +93,6 @@ def test_an_address_from_the_offline_gazetteer_places_the_incident(make_window, 
     dialog.location.setText("42 Nowhere Lane")
     dialog.rank()
     assert "no address in the gazetteer matches" in dialog.summary.text()
-
-
-def open_incident_dialog(window, qtbot: QtBot):  # type: ignore[no-untyped-def]
-    """Ctrl+N in the console, as the dispatcher opens a new incident."""
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QWidget
-
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
-    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.findChild(QWidget, "reported_time") is not None, timeout=5_000)
-    dialog = window.findChild(QWidget, "reported_time").window()
-    qtbot.waitExposed(dialog)
-    return dialog
 
 
 def test_a_time_typed_whole_is_taken_as_typed(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]

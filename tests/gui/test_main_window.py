@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.registry.records import FIELDS
 from tests.gui.conftest import WindowFactory
-from tests.unit.test_registry_io import GOOD
+from tests.helpers.registry_rows import GOOD
 
 
 def test_opens_with_the_sample_cameras_listed(make_window: WindowFactory) -> None:
@@ -266,7 +266,7 @@ def test_a_camera_added_by_the_command_line_appears_without_f5(
     """A running console saw a camera added elsewhere (the command line, another workstation)
     only after F5. Its session follows the registry's change mark."""
     from app.cli import main
-    from tests.unit.test_cli import ADD
+    from tests.helpers.governance import ADD
 
     window = make_window()
     model = window.camera_panel.model

@@ -12,14 +12,15 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app.models.rows import CameraRow
 from app.registry.formats import RawDivision, RawRow
 from app.registry.records import validate_camera
-from app.registry.service import CameraRow, Registry
+from app.registry.service import Registry
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import PAGE_URL, MapPanel
 from app.views.map.scheme import asset_path
 from tests.gui.conftest import js_json, run_js
-from tests.unit.test_registry_io import GOOD
+from tests.helpers.registry_rows import GOOD
 
 XSS = [
     '<img src=x onerror="window.__pwned.push(1)">',

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from app.registry.records import validate_camera
 from app.views.camera_list import ROW_ROLE
-from tests.unit.test_registry_io import GOOD
+from tests.helpers.registry_rows import GOOD
 
 # Markup that Qt would draw: an image from a local file, bold, a table, a link.
 MARKUP = "<img src='file:///etc/hostname'><b>BOLD</b><table><tr><td>x</td></tr></table><a href='x'>y</a>"

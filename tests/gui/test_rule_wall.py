@@ -25,7 +25,7 @@ from app.registry.service import Registry
 from app.video.media_service import MediaService
 from app.video.simulator_process import SimulatorProcess
 from app.views.wall.tile import TileState, VideoTile
-from tests.unit.test_registry_io import GOOD
+from tests.helpers.registry_rows import GOOD
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "dispatch"
 CALL = json.loads((SAMPLES / "generic_sample.json").read_text())

@@ -15,15 +15,15 @@ from pytestqt.qtbot import QtBot
 
 from app.incidents.service import IncidentInput, IncidentStore
 from app.models.db import open_database
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 from app.video.media_service import MediaService
 from app.video.media_status import fetch_status, recording_states
 from app.video.simulator_process import SimulatorProcess
 from app.video.vlc_player import VlcEngine
 from app.views.wall.tile import TileState, VideoTile
 from app.views.wall.wall import VideoWall, tile_cells
-from tests.e2e.test_media_service import LIVE_INCIDENT, cameras_on, live
 from tests.gui.conftest import answer_next_dialog, type_and_enter
+from tests.helpers.live import LIVE_INCIDENT, cameras_on, live
 
 LIVE_TIMEOUT = 30_000
 
@@ -354,7 +354,7 @@ def test_two_consoles_and_the_recorder_pull_each_camera_stream_once_at_the_camer
     two cameras on six tiles while the recorder records them, and the simulator serves exactly
     one RTSP session per camera stream (sub for the tiles, main for the recorder)."""
     from app.video.child_service import MediaProcess
-    from tests.e2e.test_media_directory import upstream_sessions
+    from tests.helpers.directory import upstream_sessions
 
     url = city_registry.sessions.kw["bind"].url.render_as_string(hide_password=False)
     cams = cameras_on(simulator, city_registry, gate={"owner_type": "public_agency"},

@@ -14,7 +14,7 @@ from app.governance.accounts import AccountStore
 from app.governance.roles import Role
 from app.incidents.service import IncidentInput, IncidentStore
 from app.registry.service import Registry
-from tests.unit.test_purpose import add
+from tests.helpers.governance import add
 
 AUDITOR = Actor("ada", Role.AUDITOR)
 # Midnight, 20 days ago: the hours the entries are placed at must not depend on when the test runs

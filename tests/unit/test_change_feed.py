@@ -25,8 +25,8 @@ from app.models.change_feed import newest_id, read_since
 from app.models.db import open_database
 from app.registry.records import validate_camera
 from app.registry.service import Registry
-from tests.unit.test_cli import ADD
-from tests.unit.test_registry_io import GOOD
+from tests.helpers.governance import ADD
+from tests.helpers.registry_rows import GOOD
 
 NOW = datetime.now(UTC)
 

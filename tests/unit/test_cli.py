@@ -8,13 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from tests.unit.test_registry_io import GOOD, write_csv
-
-ADD = [
-    "cameras", "add", "--name", "CLI-1", "--owner-name", "Ace", "--owner-type", "business",
-    "--latitude", "34.05", "--longitude", "-118.25", "--heading-deg", "90", "--fov-deg", "70",
-    "--range-m", "50", "--main-url", "rtsp://10.0.0.1/main", "--sharing-terms", "recorded_on_request",
-]  # fmt: skip
+from tests.helpers.governance import ADD
+from tests.helpers.registry_rows import GOOD, write_csv
 
 
 def test_add_list_export_import_retire(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,3 +26,12 @@ def test_ruff_lint_and_format() -> None:
 def test_mypy() -> None:
     result = run("mypy", "app")
     assert result.returncode == 0, result.stdout
+
+
+def test_test_modules_never_import_each_other() -> None:
+    """Shared fixtures and helpers live in conftest.py and tests/helpers: a test module imported
+    by another runs its module-level code twice and ties unrelated tests together."""
+    importing = re.compile(r"^\s*(from|import)\s+tests\.(unit|gui|e2e)\.test_\w+", re.MULTILINE)
+    modules = (ROOT / "tests").rglob("*.py")
+    offenders = [str(p.relative_to(ROOT)) for p in modules if importing.search(p.read_text())]
+    assert offenders == []

@@ -13,7 +13,7 @@ from app.registry import credentials
 from app.registry.formats import RawRow
 from app.registry.records import validate_camera
 from app.registry.service import ImportFailed, Registry
-from tests.unit.test_registry_io import GOOD, write_csv
+from tests.helpers.registry_rows import GOOD, write_csv
 
 SECRET = "Hunter2-very-secret"
 WITH_CREDS = GOOD | {

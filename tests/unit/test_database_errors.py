@@ -11,7 +11,7 @@ from app.models.db import DatabaseError, open_database
 from app.registry.formats import RawRow
 from app.registry.records import validate_camera
 from app.registry.service import Registry
-from tests.unit.test_registry_io import GOOD, write_csv
+from tests.helpers.registry_rows import GOOD, write_csv
 
 
 @pytest.mark.sqlite_only

@@ -146,7 +146,7 @@ def test_the_command_line_needs_a_person_whose_role_allows_the_action(
 def test_registry_changes_and_consent_are_audited(registry: Registry) -> None:
     from app.registry.formats import RawRow
     from app.registry.records import validate_camera
-    from tests.unit.test_registry_io import GOOD
+    from tests.helpers.registry_rows import GOOD
 
     registry.import_rows([RawRow(2, dict(GOOD))], source="owners.csv")
     camera = registry.list_cameras()[0]
@@ -164,7 +164,7 @@ def test_registry_changes_and_consent_are_audited(registry: Registry) -> None:
 
 def test_registry_csv_neutralises_formulas_and_round_trips(registry: Registry, tmp_path: Path) -> None:
     from app.registry.formats import RawRow
-    from tests.unit.test_registry_io import GOOD
+    from tests.helpers.registry_rows import GOOD
 
     evil = dict(GOOD, name='=HYPERLINK("http://evil","click")', owner_name="@SUM(1+1)", notes="-2+3")
     registry.import_rows([RawRow(2, evil)])
@@ -188,7 +188,7 @@ def test_the_purge_report_lists_what_retention_deleted(registry: Registry, tmp_p
     from app.models.tables import EvidenceItem
     from app.registry.formats import RawRow
     from app.video.retention import apply_retention, purge_report
-    from tests.unit.test_registry_io import GOOD
+    from tests.helpers.registry_rows import GOOD
 
     registry.import_rows([RawRow(2, dict(GOOD, retention_days="7"))])
     camera = registry.list_cameras()[0]

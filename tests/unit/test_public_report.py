@@ -10,44 +10,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from app.governance import audit
-from app.governance.gate import open_recordings
 from app.governance.policy import Policy
-from app.governance.purpose import Purpose
-from app.incidents.service import IncidentInput, IncidentStore
 from app.models.tables import AuditEvent
 from app.registry.formats import RawRow
 from app.registry.service import Registry
 from app.reports.public import check_report, make_report
-from tests.unit.test_registry_io import GOOD
+from tests.helpers.activity import a_month_of_activity
+from tests.helpers.registry_rows import GOOD
 
 POLICY = Policy(suppress_below=5)
-
-
-def a_month_of_activity(registry: Registry) -> tuple[datetime, datetime]:
-    """Six live views and three playbacks under an incident, two refusals, two incidents."""
-    sessions = registry._sessions
-    registry.import_rows(
-        [RawRow(2, GOOD), RawRow(3, GOOD | {"name": "Corner", "sharing_terms": "registered_only"})]
-    )
-    cameras = {c.name: c for c in registry.list_cameras()}
-    shop, corner = cameras[GOOD["name"]], cameras["Corner"]
-    since = datetime.now(UTC) - timedelta(minutes=1)
-    now = datetime.now(UTC)
-    store = IncidentStore(sessions)
-    for number, kind in (("26-0001", "Robbery"), ("26-0002", "burglary")):
-        store.create(IncidentInput(number, kind, now, "UTC", shop.latitude, shop.longitude, 200.0), [])
-    for n in range(6):
-        for action, details in (
-            ("live view started", "sub stream"),
-            ("live view stopped", f"sub stream, {30 + n} s"),
-        ):
-            audit.record(sessions, action, target_type="camera", target_id=shop.id, user="dana",
-                         workstation="ws1",
-                         purpose="incident 26-0001", case_number="26-0001", details=details)  # fmt: skip
-    for _ in range(3):
-        open_recordings(sessions, [shop], now - timedelta(minutes=5), now, Purpose(incident="26-0001"))
-    open_recordings(sessions, [corner], now - timedelta(minutes=5), now, Purpose(incident="26-0001"))
-    return since, datetime.now(UTC) + timedelta(seconds=1)
 
 
 def test_an_honest_report_counts_from_the_chain_hides_small_counts_and_checks(registry: Registry) -> None:

@@ -21,20 +21,15 @@ from app.governance.requests import FootageRequests, RequestError
 from app.incidents.service import IncidentInput, IncidentStore
 from app.models.db import open_database
 from app.registry.records import validate_camera
-from app.registry.service import CameraRow, Registry
-from tests.unit.test_registry_io import GOOD
+from app.registry.service import Registry
+from tests.helpers.governance import add
+from tests.helpers.registry_rows import GOOD
 
 NOW = datetime.now(UTC)
 REASON = Purpose(reason="a caller reports a man trying car doors on this block")
 # An incident at the cameras' place (GOOD's), reported 90 minutes ago: its purpose covers them,
 # their live video while it is open, and their recordings from 60 minutes before it to 120 after.
 NEAR = Purpose(incident="NEAR-90")
-
-
-def add(registry: Registry, name: str, **fields: str) -> CameraRow:
-    rec, errors = validate_camera(GOOD | {"name": name} | fields)
-    assert rec is not None, errors
-    return registry.add(rec)
 
 
 def incident(registry: Registry, number: str, lat: float = 34.0983, lon: float = -118.3267,

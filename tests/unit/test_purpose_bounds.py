@@ -20,7 +20,7 @@ from app.incidents.service import IncidentInput, IncidentStore
 from app.models.tables import EvidenceItem
 from app.registry.service import Registry
 from app.reports.activity import legal_basis
-from tests.unit.test_purpose import add
+from tests.helpers.governance import add
 
 NOW = datetime.now(UTC)
 REPORTED = NOW - timedelta(minutes=30)

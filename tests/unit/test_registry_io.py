@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -12,35 +11,7 @@ from app.registry.formats import RawRow
 from app.registry.records import FIELDS, validate_camera
 from app.registry.sample_city import division_boundaries, sample_cameras
 from app.registry.service import ImportFailed, Registry
-
-GOOD = {
-    "name": "HOL-900 Sunset & Vine NE",
-    "owner_name": "Sunset Liquor",
-    "owner_type": "business",
-    "owner_contact": "owner@example.com",
-    "latitude": "34.0983",
-    "longitude": "-118.3267",
-    "heading_deg": "45",
-    "fov_deg": "90",
-    "range_m": "60",
-    "main_url": "rtsp://10.1.1.1/main",
-    "sub_url": "rtsp://10.1.1.1/sub",
-    "sharing_terms": "live_and_recorded",
-    "consent_granted_at": "2026-05-01T09:00:00Z",
-    "consent_revoked_at": "",
-    "retention_days": "30",
-    "status": "active",
-    "division": "",
-    "notes": "",
-}
-
-
-def write_csv(path: Path, rows: list[dict[str, str]], header: list[str] | None = None) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header or list(FIELDS))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+from tests.helpers.registry_rows import GOOD, write_csv
 
 
 def snapshot(registry: Registry) -> list[dict[str, str]]:

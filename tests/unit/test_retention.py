@@ -15,7 +15,7 @@ from app.models.tables import CustodyEvent, EvidenceItem
 from app.registry.formats import RawRow
 from app.registry.service import Registry
 from app.video.retention import apply_retention, expired_segments, oldest_live_per_camera, set_legal_hold
-from tests.unit.test_registry_io import GOOD
+from tests.helpers.registry_rows import GOOD
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

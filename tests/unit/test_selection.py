@@ -9,7 +9,7 @@ import pytest
 
 from app.geo.visibility import bearing_deg, view_of
 from app.incidents.selection import rank_cameras
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 
 LAT, LON = 34.0500, -118.2500
 

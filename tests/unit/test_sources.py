@@ -7,7 +7,7 @@ from keyrings.alt.file import PlaintextKeyring
 from app.registry.records import validate_camera
 from app.registry.service import Registry
 from app.video.sources import camera_source
-from tests.unit.test_registry_io import GOOD
+from tests.helpers.registry_rows import GOOD
 
 
 def test_camera_source(registry: Registry, file_keyring: PlaintextKeyring) -> None:

@@ -25,11 +25,12 @@ from app.governance.purpose import Purpose
 from app.governance.roles import PERMISSIONS, Action, Role
 from app.incidents.service import IncidentInput, IncidentStore
 from app.models.db import open_database
+from app.models.rows import CameraRow
 from app.models.tables import AuditEvent, Camera, Case, Incident
 from app.registry.records import validate_camera
-from app.registry.service import CameraRow, Registry
-from tests.unit.test_cli import ADD
-from tests.unit.test_registry_io import GOOD, write_csv
+from app.registry.service import Registry
+from tests.helpers.governance import ADD
+from tests.helpers.registry_rows import GOOD, write_csv
 
 APP = Path(__file__).resolve().parents[2] / "app"
 NOW = datetime.now(UTC)

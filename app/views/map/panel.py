@@ -29,7 +29,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QCheckBox, QCompleter, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from app.geo.coords import CoordinateError, looks_like_coordinates, parse_coordinates
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 from app.views.map.bridge import MapBridge
 from app.views.map.page_html import MapConfig, build_map_html
 from app.views.map.scheme import SCHEME, MBTiles, RtccSchemeHandler

@@ -38,9 +38,9 @@ from app.console import use_cases
 from app.console.session import Session as ConsoleSession
 from app.evidence.handoff import HandoffRequest, HandoffResult
 from app.governance.purpose import Purpose
+from app.models.rows import CameraRow
 from app.playback.reader import FrameReader, FrameResult
 from app.playback.timeline import CameraTimeline, load_timelines, recording_extent
-from app.registry.service import CameraRow
 from app.views.handoff_dialog import HandoffDialog
 from app.views.plain import plain_label, show_message
 from app.views.scrub.timeline import TimelineWidget

@@ -37,8 +37,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from app.governance.gate import why_not_live
+from app.models.rows import CameraRow
 from app.registry.credentials import KeyringUnavailable
-from app.registry.service import CameraRow
 from app.video.sources import camera_source
 from app.video.vlc_player import Player, PlayerStats, VlcEngine
 from app.views.camera_list import CAMERA_MIME

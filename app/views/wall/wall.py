@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 from app.video.vlc_player import VlcEngine
 from app.views.wall.tile import VideoTile
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QScreen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.registry.service import CameraRow
+from app.models.rows import CameraRow
 from app.video.vlc_player import VlcEngine
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskManager
