@@ -323,12 +323,12 @@ class ClockWatch:
         return len(window) >= 3 and _slope([(s.arrival_s, s.least) for s in window]) < -DRAINING_SLOPE
 
     def _judge(self, now: float) -> None:
-        if self._draining(list(self._history)):
+        limits, history = self.limits, list(self._history)
+        if self._draining(history):
             # Not judged, and kept out of the history: the level, the drift and the rate are the
             # camera's, not the backlog's. The verdict stands until the backlog has drained.
             self._history.pop()
             return
-        limits, history = self.limits, list(self._history)
         recent = history[-int(limits.window_s / SLOT_S) :]
         least = min(s.least for s in recent)
         offset = None if self._camera_less_stream is None else least - self._camera_less_stream

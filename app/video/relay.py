@@ -219,9 +219,10 @@ class Relay:
             wait.start()
             handed_over: float | None = None  # when FFmpeg handed over the previous packet
             for packet in source.demux(video):
-                # A packet handed over at once was waiting in the socket or FFmpeg already: its
-                # arrival is when this thread caught up, not when it came (a busy media service
-                # drains a backlog this way). The recorder does not judge a camera's clock by it.
+                # A packet this thread did not sleep for was waiting in the socket or FFmpeg
+                # already: its arrival is when this thread caught up, not when it came (a busy
+                # media service drains a backlog this way). The recorder does not judge a
+                # camera's clock by it.
                 buffered = wait.waited_s() < BUFFERED_S
                 # FFmpeg's H.264 parser knows a picture has ended only when the next one begins,
                 # so it hands each over a frame late: 67 ms at 15 frames a second, 200 ms at 5

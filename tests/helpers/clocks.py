@@ -15,18 +15,19 @@ def clock_of(image) -> datetime:  # type: ignore[no-untyped-def]
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
-def tile_clock(tile) -> datetime:  # type: ignore[no-untyped-def]
+def _tile_pixels(tile):  # type: ignore[no-untyped-def]
+    """The picture a tile shows, as rows of RGB pixels."""
     image = tile.image.convertToFormat(tile.image.Format.Format_RGB888)
     width, height = image.width(), image.height()
     data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
-    array = data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3)
-    return clock_of(array)
+    return data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3)
+
+
+def tile_clock(tile) -> datetime:  # type: ignore[no-untyped-def]
+    return clock_of(_tile_pixels(tile))
 
 
 def tile_clock_s(tile) -> float:  # type: ignore[no-untyped-def]
-    image = tile.image.convertToFormat(tile.image.Format.Format_RGB888)
-    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
-    rows = data.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
-    ms = decode(rows.reshape(image.height(), image.width(), 3))
+    ms = decode(_tile_pixels(tile))
     assert ms is not None, f"{tile.camera.name}: the burned-in clock could not be read"
     return ms / 1000
