@@ -67,7 +67,7 @@ def encoder_chain(index: int, spec: StreamSpec) -> str:
     font = max(9, spec.height // 36)
     bg = BACKGROUNDS[(index - 1) % len(BACKGROUNDS)]
     return (
-        f"videotestsrc is-live=true pattern=ball background-color={bg} "
+        f"videotestsrc name=sensor is-live=true pattern=ball background-color={bg} "
         f"! video/x-raw,width={spec.width},height={spec.height},framerate={spec.fps}/1 "
         # A camera keeps real time when its encoder cannot keep up: it drops frames. Without this
         # queue the simulator on a busy machine encoded every frame late, still stamped at n/fps,
@@ -136,6 +136,35 @@ def frame_taken_ms(element: Any, timestamp: int, duration: int) -> int:
     taken = element.get_base_time() + timestamp + (0 if duration == Gst.CLOCK_TIME_NONE else duration)
     age_ns = max(0, clock.get_time() - taken)
     return int(time.time() * 1000 - age_ns / 1e6)
+
+
+def _keep_real_time(element: Any, fps: int) -> None:
+    """A camera's sensor takes each picture on time, whatever the rest of the camera is doing.
+
+    ``videotestsrc`` stamps its n-th frame n/fps after it started and, when it cannot make frames
+    that fast, sends them late with those stamps and never skips ahead: on two cores at load 50,
+    twelve watched cameras fell 0.4 s further behind every second (38 s after 100 s) while nothing
+    waited in any socket, and every clock downstream, burned-in or sent in RTCP, told that old
+    time. A frame due more than a frame ago is stamped when it was made and the source's schedule
+    moves up to now (its ``timestamp-offset``), so the frames it skipped are never made.
+    """
+    sensor = element.get_by_name("sensor")
+    frame_ns = Gst.SECOND // fps
+
+    def on_time(_pad: Any, info: Any) -> Any:
+        buffer = info.get_buffer()
+        clock = sensor.get_clock()
+        if buffer is None or clock is None or buffer.pts == Gst.CLOCK_TIME_NONE:
+            return Gst.PadProbeReturn.OK
+        now = clock.get_time() - sensor.get_base_time()
+        late = now - (buffer.pts + frame_ns)  # the frame is whole a frame after its stamp
+        if late > frame_ns:
+            skip = late - late % frame_ns
+            sensor.set_property("timestamp-offset", sensor.get_property("timestamp-offset") + skip)
+            buffer.pts = buffer.dts = max(0, now - frame_ns)
+        return Gst.PadProbeReturn.OK
+
+    sensor.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, on_time)
 
 
 def _burn_in(element: Any, label: str) -> None:
@@ -285,6 +314,7 @@ class CameraFactory(GstRtspServer.RTSPMediaFactory):
     def __init__(self, index: int, label: str, stream: str, spec: StreamSpec, faults: CameraFaults) -> None:
         super().__init__()
         self.faults = faults
+        self.fps = spec.fps
         self.label = f"{label}  [{stream}]"
         self.set_launch(launch_line(index, spec))
         self.set_shared(True)
@@ -295,6 +325,7 @@ class CameraFactory(GstRtspServer.RTSPMediaFactory):
     def _on_media_configure(self, _factory: Any, media: Any) -> None:
         self.medias.append(media)
         _burn_in(media.get_element(), self.label)
+        _keep_real_time(media.get_element(), self.fps)
         media.get_element().get_by_name("freeze").set_property("drop", self.frozen)
         self.faults.attach(media.get_element())
         media.connect("prepared", _send_when_encoded)
@@ -333,6 +364,7 @@ class SharedEncoder:
             "! appsink name=out emit-signals=true sync=false max-buffers=4 drop=true"
         )
         _burn_in(self.pipeline, f"shared encoder  [{stream}]")
+        _keep_real_time(self.pipeline, spec.fps)
         self._lock = threading.Lock()
         self._sources: dict[Any, bool] = {}  # appsrc -> has had its keyframe
         self.pipeline.get_by_name("out").connect("new-sample", self._on_sample)

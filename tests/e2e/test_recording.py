@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app.governance.custody import sha256_file, verify_chain
-from app.models.db import open_database
+from app.models.db import open_database, write_transaction
 from app.models.tables import Camera, CustodyEvent, EvidenceItem
 from app.video.media_service import MediaService
 from app.video.simulator_process import SimulatorProcess
@@ -86,7 +86,7 @@ def test_an_altered_custody_event_breaks_the_chain(
         svc.start_recording(tmp_path / "rec", segment_s=1.5, check_every_s=0.3)
         qtbot.waitUntil(lambda: len(segments(svc)) >= 1, timeout=60_000)
     item = segments(svc)[0]
-    with svc.sessions.begin() as s:
+    with write_transaction(svc.sessions) as s:  # the recorder may be indexing its last segment
         item = s.get(EvidenceItem, item.id)
         append_event(s, item, "verified", "hash checked")
         append_event(s, item, "exported", "to USB")

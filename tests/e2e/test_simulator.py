@@ -164,3 +164,42 @@ def test_a_shared_encoder_serves_each_camera_its_own_live_stream() -> None:
         assert grab(sim.url_of(3, "sub"))[0].shape == (360, 640)
         sim.start_camera(2)
         assert grab(sim.url_of(2, "sub"))[0].shape == (360, 640)
+
+
+def test_a_camera_too_busy_to_make_every_frame_still_stamps_the_time_it_made_them() -> None:
+    """A sensor that cannot make 15 frames a second (here every frame waits 200 ms downstream,
+    as on a machine at load 50) sends fewer frames, each stamped when it was made. Without this
+    the simulator's cameras fell 0.4 s further behind every second, and every clock they carry
+    told that old time."""
+    import gi
+
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+
+    from app.video.simulator import _keep_real_time
+
+    Gst.init(None)
+    fps, slow_ms = 15, 200
+    pipeline = Gst.parse_launch(
+        f"videotestsrc name=sensor is-live=true ! video/x-raw,width=160,height=120,framerate={fps}/1 "
+        f"! identity sleep-time={slow_ms * 1000} ! fakesink name=out signal-handoffs=true sync=false"
+    )
+    _keep_real_time(pipeline, fps)
+    lags: list[float] = []
+
+    def arrived(sink: Any, buffer: Any, _pad: Any) -> None:
+        now = sink.get_clock().get_time() - sink.get_base_time()
+        lags.append((now - buffer.pts - buffer.duration) / Gst.SECOND)
+
+    pipeline.get_by_name("out").connect("handoff", arrived)
+    pipeline.set_state(Gst.State.PLAYING)
+    try:
+        until = time.monotonic() + 60
+        while len(lags) < 20 and time.monotonic() < until:
+            time.sleep(0.05)
+    finally:
+        pipeline.set_state(Gst.State.NULL)
+    assert len(lags) >= 20
+    # Stamped on time, a frame is only as late as the wait after it was made (0.2 s); stamped
+    # n/15 s after the start, the 20th would be 2.7 s late.
+    assert max(lags) < 1.0, [round(lag, 2) for lag in lags]
