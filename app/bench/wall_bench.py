@@ -57,6 +57,9 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
+    from app.console.actor import Actor
+    from app.console.use_cases import grant_live_view
+    from app.governance.purpose import Purpose
     from app.models.db import open_database
     from app.registry.formats import RawRow
     from app.registry.service import Registry
@@ -104,7 +107,14 @@ def run_wall_bench(tiles: int, stream: str = "sub", seconds: float = 15.0, fps: 
             engine = VlcEngine()
             rss_before = me.memory_info().rss
             by_id = {c.id: c for c in cameras}.get
-            wall = VideoWall(engine, lambda c, s: f"{media.url}/live/{c.id}/{s}.ts", by_id, tile_mode=mode)
+            # Leave to watch each camera, as the console's use case grants it.
+            actor = Actor.before_accounts("wall bench")
+            tokens = {c.id: grant_live_view(registry.sessions, actor, c, Purpose()).token for c in cameras}
+
+            def url_for(c: Any, s: str) -> str:
+                return f"{media.url}/live/{c.id}/{s}.ts?grant={tokens[c.id]}"
+
+            wall = VideoWall(engine, url_for, by_id, tile_mode=mode)
             screen = QGuiApplication.primaryScreen().availableGeometry()
             wall.setGeometry(screen)
             wall.show()

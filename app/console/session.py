@@ -30,6 +30,7 @@ from app.console.events import (
     PurposeGranted,
     SignedIn,
 )
+from app.console.live_grants import LiveGrants
 from app.governance.identity import sign_in
 from app.governance.policy import Policy, load_policy
 from app.governance.purpose import Purpose, PurposeBook
@@ -71,6 +72,8 @@ class Session:
         self.actor = actor
         self.cameras: dict[int, CameraRow] = {}
         self.purposes = PurposeBook()
+        # Leave to watch live, one grant per camera and purpose (the media service's proof).
+        self.grants = LiveGrants()
         # The program's caps and reporting rules, as last read with the registry.
         self.policy = Policy()
         self.events = SessionEvents()
@@ -84,6 +87,7 @@ class Session:
     def sign_in(self, actor: Actor) -> None:
         """The next person takes over: their name goes on everything this process records."""
         self.actor = actor
+        self.grants.forget()  # the last person's grants name them, not the next
         sign_in(actor.username)
         self.events.signed_in.emit(SignedIn(actor.username, actor.role.value if actor.role else ""))
 

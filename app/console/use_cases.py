@@ -32,7 +32,7 @@ from app.evidence.handoff import (
     make_handoff,
     revoke,
 )
-from app.governance import audit
+from app.governance import audit, grants
 from app.governance.gate import open_recordings as gate_recordings
 from app.governance.gate import why_not_live, why_not_play, why_not_watch
 from app.governance.justifications import JustificationError, JustificationRow, list_justifications
@@ -60,6 +60,16 @@ from app.reports.public import ReportCheck, check_report, make_report
 from app.video.segment_close import SegmentNotClosed
 
 Sessions = sessionmaker[DbSession]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A live-view grant as the console holds it: the token goes into the stream's address."""
+
+    camera_id: int
+    purpose: Purpose
+    token: str
+    expires_at: datetime
 
 
 class Refused(PermissionError):
@@ -196,6 +206,33 @@ def check_live(sessions: Sessions, actor: Actor, camera: CameraRow, purpose: Pur
         reason = why_not_watch(s, camera, purpose, datetime.now(UTC), actor.home_divisions)
     if reason:
         raise _gate_refused(sessions, actor, camera, "live view", reason, purpose)
+
+
+def grant_live_view(sessions: Sessions, actor: Actor, camera: CameraRow, purpose: Purpose) -> Grant:
+    """Leave for this person at this workstation to watch this camera live under this purpose:
+    the role table and the gate (refusals audited), then a grant the media service verifies
+    (:mod:`app.governance.grants`), written with its audit entry."""
+    check_live(sessions, actor, camera, purpose)
+    with sessions.begin() as s:
+        token, expires = grants.issue(
+            s, actor.username, actor.workstation, camera.id, purpose, actor.home_divisions
+        )
+        audit.append(s, "live view granted", target_type="camera", target_id=camera.id,
+                     user=actor.username, workstation=actor.workstation, purpose=purpose.describe(),
+                     case_number=purpose.number, details=f"until {expires:%H:%M:%S} UTC")  # fmt: skip
+    return Grant(camera.id, purpose, token, expires)
+
+
+def revoke_live_grants(sessions: Sessions, actor: Actor, why: str) -> int:
+    """Withdraw the person's grants at this workstation (signing out, locking): copied stream
+    addresses stop starting views. Not governed: anyone may give up their own leave."""
+    with sessions.begin() as s:
+        count = grants.revoke(s, actor.username, actor.username, actor.workstation)
+        if count:
+            audit.append(s, "live view grants revoked", target_type="user", target_id=actor.username,
+                         user=actor.username, workstation=actor.workstation,
+                         details=f"{count}: {why}")  # fmt: skip
+    return count
 
 
 # -- cases and evidence -----------------------------------------------------------------------

@@ -452,3 +452,26 @@ class Justification(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, approved, denied
     decided_by: Mapped[str] = mapped_column(String(64), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ViewGrant(Base):
+    """Leave for one person at one workstation to start live views of one camera under one
+    purpose, written by the live-view use case once the role table and the gate said yes. The
+    media service serves a live stream only against one: the console sends the unguessable token,
+    stored here only as its SHA-256. Short-lived (a view already running goes on), revocable."""
+
+    __tablename__ = "view_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(64))
+    workstation: Mapped[str] = mapped_column(String(200), default="")
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", name="fk_view_grants_camera_id"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(Text, default="")  # the stated purpose, as a query string
+    home_divisions: Mapped[str] = mapped_column(Text, default="")  # the workstation's, one per line
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str] = mapped_column(String(64), default="")

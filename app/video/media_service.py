@@ -5,9 +5,11 @@ never pull cameras themselves: they ask this service for
 ``http://<service>/live/<camera id>/<main|sub>.ts`` (MPEG-TS, which every libVLC build plays).
 The service checks the registry before it pulls: retired cameras, revoked consent, sharing
 terms that do not include live viewing, a time outside the owner's live window, and (for private
-cameras) a missing stated purpose are refused with the reason. The purpose and the viewer come in
-the URL's query (``?user=…&ws=…&incident=…|case=…|reason=…``); every view's start, stop and
-refusal is written to the audit log with them. Credentials come from the
+cameras) a missing stated purpose are refused with the reason. Who asks and why comes from the
+grant in the URL's query (``?grant=…``), which the console's live-view use case wrote: a URL
+without a valid one gets 403 with the reason, whatever user or purpose it writes about itself
+(:mod:`app.governance.grants`). Every view's start, stop and refusal is written to the audit log
+with the grant's person, workstation and purpose. Credentials come from the
 keyring at pull time and never leave the service.
 
 Also: ``/status`` (JSON: relays, viewers, packets, errors) and ``/health``.
@@ -35,7 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
-from app.governance import audit
+from app.governance import audit, grants
 from app.governance.gate import why_not_watch
 from app.governance.policy import load_policy
 from app.governance.purpose import Purpose, outside_home
@@ -57,7 +59,6 @@ from app.video.sources import camera_source
 
 log = logging.getLogger(__name__)
 
-MAX_HOME_DIVISIONS = 21  # a city's divisions; more in a query is not a workstation's own
 LIVE_PATH = re.compile(r"^/live/(\d+)/(main|sub)\.ts$")
 CLOSE_PATH = re.compile(CLOSE_PATTERN)
 CLOSE_VIEWS_S = 10.0  # how long closing waits for live views to end and be audited
@@ -86,7 +87,8 @@ class LiveSource:
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who asks for a live stream and why, as the console states it in the URL's query."""
+    """Who asks for a live stream and why, as the grant in the URL's query says
+    (:mod:`app.governance.grants`): never what the caller writes about itself."""
 
     user: str = ""
     workstation: str = ""
@@ -94,13 +96,8 @@ class Viewer:
     # The workstation's own divisions: a camera outside them needs a stated purpose.
     home: frozenset[str] = frozenset()
 
-    @classmethod
-    def from_query(cls, query: str) -> Viewer:
-        params = parse_qs(query, max_num_fields=12)
-        user = (params.get("user") or [""])[0][:64]
-        workstation = (params.get("ws") or [""])[0][:200]
-        home = frozenset(n[:100] for n in (params.get("home") or [])[:MAX_HOME_DIVISIONS] if n.strip())
-        return cls(user, workstation, Purpose.from_query(params), home)
+
+UNVERIFIED = Viewer(user="caller without a valid grant")
 
 
 def database_id(url: str) -> str:
@@ -281,6 +278,16 @@ class MediaService:
         except credentials.KeyringUnavailable as exc:
             return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
 
+    def viewer_for(self, query: str, camera_id: int) -> Viewer | Refusal:
+        """The viewer the URL's grant speaks for, or why it speaks for no one (403)."""
+        token = (parse_qs(query, max_num_fields=12).get("grant") or [""])[0]
+        try:
+            with self.sessions() as s:
+                granted = grants.check(s, token, camera_id)
+        except grants.GrantRefused as exc:
+            return Refusal(HTTPStatus.FORBIDDEN, str(exc))
+        return Viewer(granted.username, granted.workstation, granted.purpose, granted.home)
+
     def audit_view(self, action: str, camera_id: int, viewer: Viewer, details: str = "") -> None:
         try:
             audit.record(
@@ -404,8 +411,11 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
             if not match:
                 self._text(HTTPStatus.NOT_FOUND, "unknown path\n")
                 return
-            source = service.source_url(
-                int(match[1]), match[2], Viewer.from_query(url.query), audit_refusal=False
+            viewer = service.viewer_for(url.query, int(match[1]))
+            source = (
+                viewer
+                if isinstance(viewer, Refusal)
+                else service.source_url(int(match[1]), match[2], viewer, audit_refusal=False)
             )
             if isinstance(source, Refusal):
                 self._text(source.status, source.reason + "\n")
@@ -518,7 +528,11 @@ def _handler(service: MediaService) -> type[BaseHTTPRequestHandler]:
                 self._text(HTTPStatus.NOT_FOUND, "unknown path\n")
                 return
             camera_id, stream = int(match[1]), match[2]
-            viewer = Viewer.from_query(url.query)
+            viewer = service.viewer_for(url.query, camera_id)
+            if isinstance(viewer, Refusal):
+                service.audit_view("live view refused", camera_id, UNVERIFIED, viewer.reason)
+                self._text(viewer.status, viewer.reason + "\n")
+                return
             source = service.source_url(camera_id, stream, viewer)
             if isinstance(source, Refusal):
                 self._text(source.status, source.reason + "\n")

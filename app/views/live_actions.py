@@ -5,7 +5,6 @@ the console's task manager, never on the GUI thread."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -14,7 +13,6 @@ from PySide6.QtCore import Qt
 
 from app.console import use_cases
 from app.governance.gate import why_not_live
-from app.governance.identity import current_user
 from app.governance.purpose import Purpose, asked_for_its_division, needs_purpose, purpose_problem
 from app.models.rows import CameraRow
 from app.video.media_directory import service_for
@@ -25,14 +23,46 @@ from app.views.wall.wall import VideoWall
 WATCH_LIVE = "watch it live"
 
 
+class StreamRefused(ValueError):
+    """The live-view use case said no: the tile shows why instead of playing."""
+
+
 class LiveActions(ConsolePart):
-    def live_url(self, camera: CameraRow, stream: str) -> str:
-        """The relay URL, naming the viewer and the stated purpose for the service's check and audit."""
-        home = sorted(self.console.session.actor.home_divisions)
-        viewer = urlencode({"user": current_user(), "ws": socket.gethostname(), "home": home}, doseq=True)
-        purpose = self.console.session.purposes.for_camera(camera.id).query()
-        return f"{self.base_url_for(camera.id)}/live/{camera.id}/{stream}.ts?{viewer}" + (
-            f"&{purpose}" if purpose else ""
+    def live_url(self, camera: CameraRow, stream: str) -> str | None:
+        """The relay URL with this console's grant for the camera and its stated purpose, or None
+        while the grant is asked for (a tile looks again on its next poll). The use case's refusal
+        is raised as :class:`StreamRefused`, for the tile to show."""
+        session = self.console.session
+        purpose = session.purposes.for_camera(camera.id)
+        refusal = session.grants.refusal(camera.id, purpose)
+        if refusal:
+            raise StreamRefused(refusal)
+        grant = session.grants.usable(camera.id, purpose)
+        if grant is None:
+            self._ask_grant(camera, purpose)
+            return None
+        return (
+            f"{self.base_url_for(camera.id)}/live/{camera.id}/{stream}.ts?{urlencode({'grant': grant.token})}"
+        )
+
+    def _ask_grant(self, camera: CameraRow, purpose: Purpose) -> None:
+        """The live-view use case on the task manager: role table, gate, grant, audit."""
+        session = self.console.session
+        if not session.grants.ask(camera.id, purpose):
+            return
+        actor = session.actor
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, use_cases.Refused):
+                session.grants.refused(camera.id, purpose, str(exc))
+            else:  # the database did not answer: asked again after a pause
+                session.grants.failed(camera.id, purpose)
+                self._say(f"Cannot ask for leave to watch '{camera.name}': {exc}", 8000)
+
+        self.console.tasks.run(
+            lambda: use_cases.grant_live_view(session.sessions, actor, camera, purpose),
+            session.grants.granted,
+            failed,
         )
 
     def base_url_for(self, camera_id: int) -> str:

@@ -6,6 +6,7 @@ The window never touches the database itself: registry calls run through the
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.console import use_cases
 from app.console.actor import Actor
 from app.console.session import Session as ConsoleSession
 from app.governance.identity import current_user
@@ -58,6 +60,8 @@ from app.views.wall.controller import WallController
 from app.views.wall.wall import VideoWall
 from app.views.wall.window import WallWindow
 from app.walls.salvos import SalvoStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -280,8 +284,14 @@ class MainWindow(QMainWindow):
         return self.walls.windows
 
     def show_signed_in(self, username: str, role: str) -> None:
-        home = self.session.actor.home_divisions  # the workstation's, whoever signs in
+        before = self.session.actor
+        home = before.home_divisions  # the workstation's, whoever signs in
         self.session.sign_in(Actor(username, Role(role), home_divisions=home))
+        if before.username != username:
+            # Streams already playing go on; a copied address of theirs starts nothing more.
+            sessions, why = self.session.sessions, f"{username} signed in at this workstation"
+            self.tasks.run(lambda: use_cases.revoke_live_grants(sessions, before, why), None,
+                           lambda exc: log.warning("live-view grants not revoked: %s", exc))  # fmt: skip
         self.status.show_signed_in(username, role)
         self.setWindowTitle(f"RTCC Console — {username}")
 

@@ -82,17 +82,16 @@ def test_live_views_state_a_purpose_keep_the_owners_window_and_are_audited(
     )
     # The owner's "active incident only" window is what is tested here: no incident is open yet.
     IncidentStore(service.sessions).close(LIVE_INCIDENT)
-    base = service.base_url
     shop, emergency, traffic = cams["shop"].id, cams["emergency"].id, cams["traffic"].id
     # A private camera without a purpose, or with one that does not hold, is refused with the reason.
     for query, reason in (("", "stated purpose is required"), ("reason=looking", "at least 20 characters"),
                           ("incident=9999", "'9999' is not recorded")):  # fmt: skip
-        status, body = get(f"{base}/live/{shop}/sub.ts?user=jdoe&ws=desk-4&{query}")
+        status, body = get(live(service, shop, purpose=query))
         assert (status, reason in body) == (403, True), body
     assert service.pulls == {}  # refused before anything was pulled
-    assert get(f"{base}/live/{traffic}/sub.ts?user=jdoe")[0] == 200  # public: no purpose needed
+    assert get(live(service, traffic, purpose=""))[0] == 200  # public: no purpose needed
     # Outside the owner's "active incident only" window, refused even with a good purpose.
-    status, body = get(f"{base}/live/{emergency}/sub.ts?user=jdoe&incident=2026-0412")
+    status, body = get(live(service, emergency, purpose="incident=2026-0412"))
     assert status == 403 and "only during an active incident near the camera" in body
     store = IncidentStore(service.sessions)
     lat, lon = cams["emergency"].latitude, cams["emergency"].longitude
@@ -101,7 +100,7 @@ def test_live_views_state_a_purpose_keep_the_owners_window_and_are_audited(
     ended: list[float] = []
 
     def watch() -> None:
-        url = f"{base}/live/{emergency}/sub.ts?user=jdoe&ws=desk-4&incident=2026-0412"
+        url = live(service, emergency, purpose="incident=2026-0412")
         with urllib.request.urlopen(url, timeout=30) as reply:
             while chunk := reply.read(4096):
                 received[0] += len(chunk)
@@ -115,7 +114,7 @@ def test_live_views_state_a_purpose_keep_the_owners_window_and_are_audited(
     qtbot.waitUntil(lambda: bool(ended), timeout=10_000)
     print(f"incident closed: live view ended after {ended[0] - closed:.2f} s")
     assert ended[0] - closed < 5.0
-    status, body = get(f"{base}/live/{emergency}/sub.ts?user=jdoe&incident=2026-0412")
+    status, body = get(live(service, emergency, purpose="incident=2026-0412"))
     assert status == 403 and "only during an active incident" in body
     # Every start, stop and refusal is in the audit log with who, where, which camera and why.
     qtbot.waitUntil(

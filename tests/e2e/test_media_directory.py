@@ -21,7 +21,7 @@ from app.video.media_directory import ServiceEntry, read_directory, service_for
 from app.video.media_status import describe_services, fetch_status
 from app.video.simulator_process import SimulatorProcess
 from tests.helpers.directory import upstream_sessions
-from tests.helpers.live import PURPOSE, enter_live_incident, get, read_frames
+from tests.helpers.live import enter_live_incident, get, grant, read_frames
 from tests.helpers.registry_rows import GOOD
 
 pytestmark = pytest.mark.e2e
@@ -83,11 +83,16 @@ def test_services_split_the_city_by_division_and_a_dead_one_shows_within_ten_sec
         assert service_for(cams["HW-1"], services).name == "hw-media"
         assert service_for(cams["VN-1"], services).name == "vn-media"
         # A service does not pull another division's camera (that would pull the owner twice).
-        status, body = get(f"{hollywood.url}/live/{cams['VN-1'].id}/sub.ts?{PURPOSE}")
+        status, body = get(
+            f"{hollywood.url}/live/{cams['VN-1'].id}/sub.ts?grant={grant(sessions, cams['VN-1'].id)}"
+        )
         assert status == 421 and "serves Hollywood" in body
 
         # Three viewers per camera, each through its division's service: one pull per camera.
-        urls = [f"{service_for(c, services).base_url}/live/{c.id}/sub.ts?{PURPOSE}" for c in cams.values()]
+        urls = [
+            f"{service_for(c, services).base_url}/live/{c.id}/sub.ts?grant={grant(sessions, c.id)}"
+            for c in cams.values()
+        ]
         results: list[list[tuple[int, int]]] = []
         peak = [0]
         readers = [threading.Thread(target=lambda u=u: results.append(read_frames(u, 60))) for u in urls * 3]
@@ -117,7 +122,8 @@ def test_services_split_the_city_by_division_and_a_dead_one_shows_within_ten_sec
         back = wait_for("the service back", lambda: next(
             (e for e in read_directory(sessions) if e.name == "vn-media" and e.answering()
              and e.base_url == valley.url), None))  # fmt: skip
-        assert read_frames(f"{back.base_url}/live/{cams['VN-1'].id}/sub.ts?{PURPOSE}", 5) == [(640, 360)] * 5
+        again = f"{back.base_url}/live/{cams['VN-1'].id}/sub.ts?grant={grant(sessions, cams['VN-1'].id)}"
+        assert read_frames(again, 5) == [(640, 360)] * 5
     finally:
         hollywood.close()
         valley.close()

@@ -18,7 +18,7 @@ from keyrings.alt.file import PlaintextKeyring
 from app.models.db import open_database
 from app.video.media_service import MediaService
 from app.video.simulator_process import SimulatorProcess
-from tests.helpers.live import PURPOSE, cameras_on, get, live, read_frames
+from tests.helpers.live import LIVE_INCIDENT, PURPOSE, cameras_on, get, grant, live, read_frames
 
 pytestmark = pytest.mark.e2e
 
@@ -56,7 +56,7 @@ def test_owner_terms_are_enforced_before_any_pull(simulator: SimulatorProcess, s
                          ("retired", "retired")):  # fmt: skip
         status, body = get(live(service, cams[name].id, "sub"))
         assert (status, reason in body) == (403, True), body
-    assert get(live(service, 999))[0] == 404
+    assert get(live(service, 999))[0] == 403  # no grant: whether #999 exists is not said
     assert get(live(service, "x"))[0] == 404
     assert service.pulls == {}
     assert get(f"{service.base_url}/health") == (200, f"ok {service.database_id}\n")
@@ -94,11 +94,15 @@ def test_a_camera_outside_the_workstations_divisions_needs_a_purpose_and_the_aud
 
     cams = cameras_on(simulator, service.registry, street={"owner_type": "public_agency"})
     street = cams["street"]
-    base = f"{service.base_url}/live/{street.id}/sub.ts?user=ollie&ws=hw-desk-2"
-    assert read_frames(base, 2) == [(640, 360)] * 2  # no home divisions: every division is home
-    status, body = get(base + "&home=Hollywood&home=Wilshire")
+
+    def granted(purpose: str = "", *home: str) -> str:
+        token = grant(service.sessions, street.id, purpose, "ollie", "hw-desk-2", frozenset(home))
+        return f"{service.base_url}/live/{street.id}/sub.ts?grant={token}"
+
+    assert read_frames(granted(), 2) == [(640, 360)] * 2  # no home divisions: every division is home
+    status, body = get(granted("", "Hollywood", "Wilshire"))
     assert status == 403 and "outside this workstation's divisions" in body and "Hollywood, Wilshire" in body
-    assert read_frames(base + f"&home=Hollywood&{PURPOSE}", 2) == [(640, 360)] * 2
+    assert read_frames(granted(PURPOSE, "Hollywood"), 2) == [(640, 360)] * 2
     entries = audit.query(service.sessions)
     refused = [e for e in entries if e.action == "live view refused"]
     started = [e for e in entries if e.action == "live view started"]
@@ -171,7 +175,7 @@ def test_a_view_under_a_purpose_ends_at_the_programs_cap(
     received, ended = [0], threading.Event()
 
     def watch() -> None:
-        with urllib.request.urlopen(live(service, cams["shop"].id) + "&user=jdoe", timeout=30) as reply:
+        with urllib.request.urlopen(live(service, cams["shop"].id), timeout=30) as reply:
             while chunk := reply.read(4096):
                 received[0] += len(chunk)
         ended.set()
@@ -190,3 +194,53 @@ def test_a_view_under_a_purpose_ends_at_the_programs_cap(
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert "ended after the program's 60 minutes: the purpose is stated again" in stops[-1].details
+
+
+def test_only_a_grant_the_console_was_given_starts_a_view(
+    simulator: SimulatorProcess, service: MediaService
+) -> None:
+    """Who watches and why comes from the grant the live-view use case wrote, never from the
+    address: a made-up user and purpose, another camera's grant, an expired or a revoked one
+    each get 403 with the reason, and the legitimate view plays."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from app.console.actor import Actor
+    from app.console.use_cases import grant_live_view, revoke_live_grants
+    from app.governance import audit
+    from app.governance.purpose import Purpose
+    from app.models.tables import ViewGrant
+
+    cams = cameras_on(simulator, service.registry, shop={}, lobby={"index": "2"})
+    shop, lobby = cams["shop"], cams["lobby"]
+    address = f"{service.base_url}/live/{shop.id}/sub.ts"
+    forged = get(f"{address}?user=chief&ws=hq&{PURPOSE}")
+    assert forged[0] == 403 and "no grant" in forged[1] and "counts for nothing" in forged[1]
+    assert get(f"{address}?grant=made-up-token")[0] == 403
+    other = grant(service.sessions, lobby.id)
+    status, body = get(f"{address}?grant={other}")
+    assert status == 403 and f"for camera #{lobby.id}, not #{shop.id}" in body
+
+    dana = Actor("dana", None, workstation="desk-7", bootstrap=True)
+    given = grant_live_view(service.sessions, dana, shop, Purpose(incident=LIVE_INCIDENT))
+    assert read_frames(f"{address}?grant={given.token}", 3) == [(640, 360)] * 3
+    with service.sessions.begin() as s:
+        s.execute(update(ViewGrant).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    status, body = get(f"{address}?grant={given.token}")
+    assert status == 403 and "expired" in body
+
+    again = grant_live_view(service.sessions, dana, shop, Purpose(incident=LIVE_INCIDENT))
+    assert revoke_live_grants(service.sessions, dana, "signed out") == 1
+    status, body = get(f"{address}?grant={again.token}")
+    assert status == 403 and "revoked by dana" in body
+
+    entries = audit.query(service.sessions, camera=str(shop.id))
+    started = [e for e in entries if e.action == "live view started"]
+    assert [(e.username, e.workstation, e.case_number) for e in started] == [
+        ("dana", "desk-7", LIVE_INCIDENT)
+    ]
+    refused = [e for e in entries if e.action == "live view refused"]
+    assert len(refused) == 5 and all(e.username == "caller without a valid grant" for e in refused)
+    granted_entries = [e for e in entries if e.action == "live view granted"]
+    assert len(granted_entries) == 2 and granted_entries[0].username == "dana"

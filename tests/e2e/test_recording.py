@@ -194,7 +194,7 @@ def test_sigterm_closes_and_indexes_every_open_segment_and_ends_every_view(
     from datetime import UTC, datetime
 
     from app.governance import audit
-    from tests.helpers.live import PURPOSE
+    from tests.helpers.live import grant
 
     with SimulatorProcess(1, port=0) as sim:
         sessions, root, cams, child = recorder_process(sim, tmp_path, db_url)
@@ -202,8 +202,10 @@ def test_sigterm_closes_and_indexes_every_open_segment_and_ends_every_view(
 
         def watch() -> None:
             try:
-                with urllib.request.urlopen(f"{child.url}/live/{cams['lobby'].id}/sub.ts?{PURPOSE}",
-                                            timeout=20) as stream:  # fmt: skip
+                address = (
+                    f"{child.url}/live/{cams['lobby'].id}/sub.ts?grant={grant(sessions, cams['lobby'].id)}"
+                )
+                with urllib.request.urlopen(address, timeout=20) as stream:
                     while block := stream.read(4096):
                         got.append(len(block))
             except OSError:

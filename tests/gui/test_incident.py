@@ -223,7 +223,6 @@ def test_an_incident_reopens_after_a_restart_with_the_purposes_stated_under_it(
     qtbot.waitUntil(lambda: stated.for_camera(elsewhere.id).incident == "26-0900", timeout=5_000)
     for camera in (near, other):
         assert window.session.purposes.for_camera(camera.id).incident == "26-0900"
-    assert "incident=26-0900" in window.live.live_url(elsewhere, "sub")
 
 
 def test_footage_is_requested_from_an_owner_and_the_answer_recorded_in_the_console(

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,6 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox, QLabel
 from pytestqt.qtbot import QtBot
 
+from app.governance import grants
 from app.incidents.service import IncidentInput, IncidentStore
 from app.models.db import open_database
 from app.models.rows import CameraRow
@@ -23,7 +25,7 @@ from app.video.vlc_player import VlcEngine
 from app.views.wall.tile import TileState, VideoTile
 from app.views.wall.wall import VideoWall, tile_cells
 from tests.gui.conftest import answer_next_dialog, type_and_enter
-from tests.helpers.live import LIVE_INCIDENT, cameras_on, live
+from tests.helpers.live import LIVE_INCIDENT, cameras_on, grant_behind, live
 
 LIVE_TIMEOUT = 30_000
 
@@ -249,6 +251,8 @@ def test_console_puts_cameras_on_the_wall(make_window, qtbot: QtBot) -> None:  #
 
     press_enter_on(live)
     assert window.wall.visible_tiles[0].camera == live
+    # The URL carries the grant the live-view use case wrote, once it is written.
+    qtbot.waitUntil(lambda: "?grant=" in window.wall.visible_tiles[0].current_url(), timeout=10_000)
     assert window.wall.visible_tiles[0].current_url().split("?")[0].endswith(f"/live/{live.id}/sub.ts")
     press_enter_on(private)
     assert window.wall.visible_tiles[1].state == TileState.REVOKED
@@ -272,8 +276,12 @@ def test_console_puts_cameras_on_the_wall(make_window, qtbot: QtBot) -> None:  #
     QTest.keyClicks(dialog.incident, "26-0777")
     click_ok(dialog)
     qtbot.waitUntil(lambda: window.wall.visible_tiles[2].camera == business, timeout=5_000)
-    url = window.wall.visible_tiles[2].current_url()
-    assert "incident=26-0777" in url and "basis=owner" in url and "user=" in url
+    qtbot.waitUntil(lambda: "?grant=" in window.wall.visible_tiles[2].current_url(), timeout=10_000)
+    token = parse_qs(urlsplit(window.wall.visible_tiles[2].current_url()).query)["grant"][0]
+    with window.session.sessions() as s:  # what the media service will read: who, and why
+        granted = grants.check(s, token, business.id)
+    assert granted.purpose.incident == "26-0777" and granted.purpose.basis.startswith("owner")
+    assert granted.username == window.session.actor.username
     press_enter_on(business)  # asked once: the purpose is kept for the camera
     assert not [d for d in window.findChildren(PurposeDialog) if d.isVisible()]
     # Outside the owner's live window the dialog says so at once (no incident is active here).
@@ -306,9 +314,8 @@ def test_a_camera_of_another_division_asks_why_before_it_plays(make_window, qtbo
         assert window.camera_panel.select_camera(camera.id)
         table.setFocus()
         QTest.keyClick(table, Qt.Key.Key_Return)
-    assert window.wall.visible_tiles[0].camera == ours and "home=Hollywood" in window.live.live_url(
-        ours, "sub"
-    )
+    assert window.wall.visible_tiles[0].camera == ours
+    assert grant_behind(qtbot, window, ours).home == {"Hollywood"}
     dialog = next(d for d in window.findChildren(PurposeDialog) if d.isVisible())
     intro = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert f"is in {theirs.division}, outside this workstation" in intro  # (rich text: the ' is escaped)

@@ -154,6 +154,11 @@ def map_camera_id(mime: QMimeData) -> int | None:
     return int(number) if prefix == MAP_DRAG_PREFIX and number.isdigit() and len(number) < 10 else None
 
 
+# A camera's stream address: None while the console asks for leave to watch it (the tile looks
+# again on its next poll); a refusal is raised as a ValueError carrying the reason.
+UrlFor = Callable[[CameraRow, str], "str | None"]
+
+
 class VideoTile(QFrame):
     """Signals: ``sig_clicked(tile)``, ``sig_double_clicked(tile)``, ``sig_camera_dropped(tile, id)``,
     ``sig_tile_dropped(target tile, source index)``, ``sig_state_changed(tile, state)``."""
@@ -164,7 +169,7 @@ class VideoTile(QFrame):
     sig_tile_dropped = Signal(object, int)
     sig_state_changed = Signal(object, str)
 
-    def __init__(self, index: int, engine: VlcEngine, url_for: Callable[[CameraRow, str], str],
+    def __init__(self, index: int, engine: VlcEngine, url_for: UrlFor,
                  parent: QWidget | None = None, mode: str = "auto") -> None:  # fmt: skip
         super().__init__(parent)
         if mode == "auto":
@@ -194,6 +199,7 @@ class VideoTile(QFrame):
         self._last_progress = 0.0
         self._streak = 0  # consecutive polls that saw new pictures
         self._stalled_since = 0.0
+        self._awaiting_url = False  # no address yet: the console is asking for a grant
         self._pending: int | None = None  # surface index starting a new stream
         self._pending_url = ""
         self._pending_since = 0.0
@@ -297,7 +303,16 @@ class VideoTile(QFrame):
             self._stop_all()
             self._start(self.active)
             return
-        self._hand_over(self._url(stream))
+        try:
+            url = self._url(stream)
+        except ValueError as exc:
+            self._refuse(str(exc))
+            return
+        if url is None:
+            self._stop_all()
+            self._start(self.active)
+            return
+        self._hand_over(url)
 
     def _hand_over(self, url: str) -> None:
         """Open ``url`` on the spare player; it takes the screen at its first picture."""
@@ -311,7 +326,11 @@ class VideoTile(QFrame):
         """The same stream on a fresh connection (see RENEW_AFTER_S)."""
         self._playing_since = time.monotonic()  # once per period, even if this one fails
         try:
-            self._hand_over(self._url(self.stream))
+            url = self._url(self.stream)
+            if url is None:  # a fresh grant is on its way: try again in a second
+                self._playing_since = time.monotonic() - RENEW_AFTER_S + 1.0
+                return
+            self._hand_over(url)
         except (KeyringUnavailable, ValueError) as exc:
             self._pending = None
             log.info("tile %d: stream not renewed: %s", self.index + 1, exc)
@@ -319,7 +338,7 @@ class VideoTile(QFrame):
     def current_url(self) -> str:
         return self.players[self.active].url
 
-    def _url(self, stream: str) -> str:
+    def _url(self, stream: str) -> str | None:
         assert self.camera is not None
         return camera_source(self.camera, stream) if self.direct else self.url_for(self.camera, stream)
 
@@ -337,6 +356,13 @@ class VideoTile(QFrame):
             self.reason = str(exc)
             self._set_state(TileState.REVOKED)
             return
+        except ValueError as exc:  # the live-view use case said no
+            self._refuse(str(exc))
+            return
+        self._awaiting_url = url is None
+        if url is None:
+            self._set_state(TileState.CONNECTING if self.attempt == 0 else TileState.RECONNECTING)
+            return
         self.stack.setCurrentIndex(surface)
         self.active = surface
         self._last_displayed = 0
@@ -353,6 +379,14 @@ class VideoTile(QFrame):
         for player in self.players:
             player.stop()
         self._pending = None
+        self._awaiting_url = False
+
+    def _refuse(self, reason: str) -> None:
+        """Show why this camera may not be watched, and stop trying."""
+        self._stop_all()
+        self.timer.stop()
+        self.reason = reason
+        self._set_state(TileState.REVOKED)
 
     def release(self) -> None:
         self.timer.stop()
@@ -364,6 +398,9 @@ class VideoTile(QFrame):
         return self.players[self.active].stats()
 
     def poll(self) -> None:
+        if self._awaiting_url:
+            self._start(self.active)
+            return
         now = time.monotonic()
         if self._pending is not None:
             new = self.players[self._pending].stats()
@@ -499,10 +536,7 @@ class VideoTile(QFrame):
         self._probing = False
         if not reason or self.camera is None or url != self.players[self.active].url:
             return
-        self._stop_all()
-        self.timer.stop()
-        self.reason = reason
-        self._set_state(TileState.REVOKED)
+        self._refuse(reason)
 
     def _set_state(self, state: TileState) -> None:
         changed = state != self.state

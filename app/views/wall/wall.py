@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 
 from app.models.rows import CameraRow
 from app.video.vlc_player import VlcEngine
-from app.views.wall.tile import VideoTile
+from app.views.wall.tile import UrlFor, VideoTile
 
 # name -> (grid size, span of the first tile)
 LAYOUTS: dict[str, tuple[int, int]] = {f"{n}x{n}": (n, 1) for n in range(1, 7)}
@@ -67,7 +67,7 @@ class VideoWall(QWidget):
     def __init__(
         self,
         engine: VlcEngine,
-        url_for: Callable[[CameraRow, str], str],
+        url_for: UrlFor,
         camera_by_id: Callable[[int], CameraRow | None],
         parent: QWidget | None = None,
         tile_mode: str = "auto",

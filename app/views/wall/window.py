@@ -13,6 +13,7 @@ from app.models.rows import CameraRow
 from app.video.vlc_player import VlcEngine
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskManager
+from app.views.wall.tile import UrlFor
 from app.views.wall.wall import VideoWall
 
 
@@ -42,7 +43,7 @@ class WallWindow(QWidget):
 
     sig_closed = Signal(object)
 
-    def __init__(self, engine: VlcEngine, url_for: Callable[[CameraRow, str], str],
+    def __init__(self, engine: VlcEngine, url_for: UrlFor,
                  camera_by_id: Callable[[int], CameraRow | None]) -> None:  # fmt: skip
         super().__init__(None, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
