@@ -7,7 +7,7 @@ keep streaming. VLC's RTSP output refuses to run as root and drops clients when 
 wraps; ffmpeg cannot serve RTSP; the MediaMTX wrappers on PyPI download a binary at run time.
 
 Every frame carries the camera's name, the wall-clock time in UTC (milliseconds) and a frame
-counter, burned in by ``textoverlay``, and the same time as a barcode (:mod:`app.video.barcode`)
+counter, drawn by ``cairooverlay``, and the same time as a barcode (:mod:`app.video.barcode`)
 that benchmarks read back from the screen; everything is generated locally from ``videotestsrc``.
 A mount is encoded only while someone watches it, so a 200-camera city costs nothing until pulled.
 With ``--shared-encoder`` (for wall benchmarks) one encoder per stream kind feeds every camera's
@@ -40,6 +40,7 @@ gi.require_version("GstRtspServer", "1.0")
 # cairooverlay hands its draw callback a cairo context; load that conversion once, here, rather
 # than lazily on whichever streaming thread draws first.
 gi.require_foreign("cairo")
+import cairo  # noqa: E402
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 from app.video.barcode import block_geometry, encode_ms  # noqa: E402
@@ -64,7 +65,6 @@ SUB = StreamSpec(640, 360, 15, 600)
 
 def encoder_chain(index: int, spec: StreamSpec) -> str:
     """Test pattern, burned-in label, time and barcode, then H.264: everything before payloading."""
-    font = max(9, spec.height // 36)
     bg = BACKGROUNDS[(index - 1) % len(BACKGROUNDS)]
     return (
         f"videotestsrc name=sensor is-live=true pattern=ball background-color={bg} "
@@ -73,8 +73,6 @@ def encoder_chain(index: int, spec: StreamSpec) -> str:
         # queue the simulator on a busy machine encoded every frame late, still stamped at n/fps,
         # and fell minutes behind the clock (see docs/notes.md).
         "! queue name=capture leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 "
-        f'! textoverlay name=ov font-desc="DejaVu Sans Mono Bold {font}" valignment=top halignment=left '
-        "line-alignment=left auto-resize=false wrap-mode=none shaded-background=true "
         "! videoconvert ! cairooverlay name=barcode ! videoconvert ! video/x-raw,format=I420 "
         f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={spec.fps} bitrate={spec.kbps} "
         "! video/x-h264,profile=constrained-baseline"
@@ -108,17 +106,55 @@ RELAY_LAUNCH = (
 )
 
 
-def _draw_barcode(overlay: Any, ctx: Any, timestamp: int, duration: int) -> None:
+def _draw_barcode(ctx: Any, taken_ms: int) -> None:
     """Burn the time the frame was taken (wall clock, ms) as blocks at the bottom, for delay
     measurement and for checking the recorded time of a frame."""
     target = ctx.get_target()
     width, height = target.get_width(), target.get_height()
     size, x0, y0 = block_geometry(width, height)
-    for i, bit in enumerate(encode_ms(frame_taken_ms(overlay, timestamp, duration))):
+    for i, bit in enumerate(encode_ms(taken_ms)):
         shade = 1.0 if bit else 0.0
         ctx.set_source_rgb(shade, shade, shade)
         ctx.rectangle(x0 + i * size, y0, size, size)
         ctx.fill()
+
+
+# Cairo's scaled fonts are not safe to use from several threads at once: textoverlay in every
+# camera's pipeline aborted the demo's simulator (200 cameras, 18 watched, beside a test run:
+# "cairo_scaled_font_destroy: Assertion `! scaled_font->cache_frozen' failed"), because it
+# destroys its drawing context outside its own lock. Every caption is drawn here instead, font
+# work under one lock and the font let go before the lock is, then copied onto the frame.
+_FONT_LOCK = threading.Lock()
+
+
+def _caption(lines: list[str], size_px: int) -> Any:
+    """White monospace text on a shaded box, as an image to paint onto a frame."""
+    with _FONT_LOCK:
+        probe = cairo.Context(cairo.ImageSurface(cairo.FORMAT_ARGB32, 1, 1))
+        probe.select_font_face("DejaVu Sans Mono", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_BOLD)
+        probe.set_font_size(size_px)
+        ascent, _descent, line_h, advance, _ = probe.font_extents()
+        probe.set_font_face(None)
+        del probe
+        pad = max(2, size_px // 4)
+        surface = cairo.ImageSurface(
+            cairo.FORMAT_ARGB32,
+            int(advance * max(len(line) for line in lines)) + 2 * pad,
+            int(line_h * len(lines)) + 2 * pad,
+        )
+        ctx = cairo.Context(surface)
+        ctx.set_source_rgba(0, 0, 0, 0.55)
+        ctx.paint()
+        ctx.select_font_face("DejaVu Sans Mono", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_BOLD)
+        ctx.set_font_size(size_px)
+        ctx.set_source_rgb(1, 1, 1)
+        for i, line in enumerate(lines):
+            ctx.move_to(pad, pad + ascent + i * line_h)
+            ctx.show_text(line)
+        surface.flush()
+        ctx.set_font_face(None)  # its scaled font released here, under the lock
+        del ctx
+    return surface
 
 
 def frame_taken_ms(element: Any, timestamp: int, duration: int) -> int:
@@ -168,24 +204,22 @@ def _keep_real_time(element: Any, fps: int) -> None:
 
 
 def _burn_in(element: Any, label: str) -> None:
-    """Keep the label, UTC time and frame number in ``ov`` and the barcode in ``barcode`` current."""
-    overlay = element.get_by_name("ov")
-    pad = overlay.get_static_pad("video_sink")
+    """Draw the label, the UTC time and frame number, and the barcode onto every frame."""
     counter = [0]
 
-    def probe(_pad: Any, info: Any) -> Any:
+    def draw(overlay: Any, ctx: Any, timestamp: int, duration: int) -> None:
         counter[0] += 1
-        # The moment the frame was taken, as the barcode says it: the text is drawn later, after
-        # the frame may have waited for a busy encoder.
-        buffer = info.get_buffer()
-        taken_ms = frame_taken_ms(overlay, buffer.pts, buffer.duration) if buffer is not None else None
-        taken = datetime.now(UTC) if taken_ms is None else datetime.fromtimestamp(taken_ms / 1000, UTC)
-        now = taken.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-        overlay.set_property("text", f"{label}\n{now} UTC  frame {counter[0]:07d}")
-        return Gst.PadProbeReturn.OK
+        # The moment the frame was taken, from its timestamp: the drawing comes later, after
+        # the frame may have waited for a busy machine.
+        taken_ms = frame_taken_ms(overlay, timestamp, duration)
+        taken = datetime.fromtimestamp(taken_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        height = ctx.get_target().get_height()
+        caption = _caption([label, f"{taken} UTC  frame {counter[0]:07d}"], max(11, height // 28))
+        ctx.set_source_surface(caption, 4, 4)
+        ctx.paint()
+        _draw_barcode(ctx, taken_ms)
 
-    pad.add_probe(Gst.PadProbeType.BUFFER, probe)
-    element.get_by_name("barcode").connect("draw", _draw_barcode)
+    element.get_by_name("barcode").connect("draw", draw)
 
 
 def _not_seekable(_pad: Any, info: Any) -> Any:
