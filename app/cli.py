@@ -632,7 +632,7 @@ def _users(settings: Settings, args: argparse.Namespace) -> int:
 def _audit(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from app.governance.audit import export_csv, verify_audit
+    from app.console import use_cases
     from app.models.db import open_database
 
     sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
@@ -641,7 +641,7 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
 
         return run_audit(settings, args)
     if args.action == "verify":
-        check = verify_audit(sessions)
+        check = use_cases.verify_audit_log(sessions, args.actor)
         if check.intact:
             print(f"audit log intact: {check.entries} entries; head {check.head}")
             return EXIT_OK
@@ -654,15 +654,8 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
     def when(text: str | None) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
-    count = export_csv(
-        sessions,
-        args.path,
-        user=args.person,
-        camera=args.camera,
-        case=args.case,
-        since=when(args.since),
-        until=when(args.until),
-    )
+    which = use_cases.AuditFilter(args.person, args.camera, args.case, when(args.since), when(args.until))
+    count = use_cases.export_audit(sessions, args.actor, args.path, which)
     print(f"{count} audit entries written to {args.path}")
     return EXIT_OK
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,8 @@ def ensure_media_service(settings: Settings, database_url: str, record_cameras: 
 
 
 def run_console(settings: Settings, database_url: str | None = None, media_service: str | None = None,
-                fill_wall: int = 0, record_cameras: int | None = None) -> int:  # fmt: skip
+                fill_wall: int = 0, record_cameras: int | None = None,
+                simulator_running: Callable[[], bool] | None = None) -> int:  # fmt: skip
     prepare_qt_environment()
     if record_cameras is None:
         record_cameras = settings.record_cameras
@@ -147,9 +149,7 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
     settings.config_dir.mkdir(parents=True, exist_ok=True)
     ui_state = QSettings(str(settings.ui_state_path), QSettings.Format.IniFormat)
     media_url, media_child, media_line = ensure_media_service(settings, url, record_cameras)
-    info = ConsoleInfo(
-        database=f"Database: {describe_url(url)}", media_service=media_line, simulator=media_service or ""
-    )
+    info = ConsoleInfo(f"Database: {describe_url(url)}", media_line, media_service or "", simulator_running)
     from app.video.vlc_player import VlcEngine
 
     try:
@@ -314,6 +314,7 @@ def run_demo(settings: Settings, cameras: int | None = None) -> int:
             media_service=f"Simulator: {count} cameras on {simulator.base_url}",
             fill_wall=9,
             record_cameras=settings.demo_record_cameras,
+            simulator_running=lambda: simulator.running,
         )
     finally:
         simulator.close()

@@ -27,6 +27,10 @@ class EventEmitter(Generic[E]):
         if callback in self._callbacks:
             self._callbacks.remove(callback)
 
+    @property
+    def subscribers(self) -> int:
+        return len(self._callbacks)
+
     def emit(self, event: E) -> None:
         for callback in list(self._callbacks):
             try:
@@ -42,6 +46,9 @@ class CamerasChanged:
     added: tuple[int, ...]
     changed: tuple[int, ...]
     retired: tuple[int, ...]
+    # The session's first read (every view fills itself), or the divisions or counts moved.
+    first: bool = False
+    divisions_changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,16 @@ class IncidentEvent:
 class PurposeGranted:
     camera_ids: tuple[int, ...]
     purpose: str
+
+
+@dataclass(frozen=True)
+class MediaChanged:
+    """What the media services said when last asked (every 5 s, and when one starts or stops)."""
+
+    line: str  # for the status bar
+    recording: dict[int, str]  # camera id -> "recording" or why not
+    clock_faults: dict[int, str]  # camera id -> why its clock is not trusted
+    clock_delays: dict[int, float]  # camera id -> seconds behind, measured against trusted clocks
 
 
 @dataclass(frozen=True)

@@ -27,18 +27,22 @@ from app.console.events import (
     FeedChanged,
     FeedConnection,
     IncidentEvent,
+    MediaChanged,
     PurposeGranted,
     SignedIn,
 )
 from app.console.live_grants import LiveGrants
+from app.governance.gate import why_not_live
 from app.governance.identity import sign_in
 from app.governance.policy import Policy, load_policy
-from app.governance.purpose import Purpose, PurposeBook
+from app.governance.purpose import Purpose, PurposeBook, needs_purpose
+from app.incidents.service import SavedIncident
 from app.models.change_feed import Change
 from app.models.enums import CameraStatus
 from app.models.rows import CameraRow
 from app.periodic import Periodic
 from app.registry.service import Registry
+from app.video.media_directory import ServiceEntry, service_for
 
 # Clocks of other workstations can write an older ``updated_at`` than the newest: re-read anyway
 # this often, even when the mark has not moved.
@@ -50,11 +54,19 @@ class RegistryRead:
     mark: tuple[int, str]
     cameras: list[CameraRow]
     policy: Policy | None = None  # the program's, read with the registry
+    # Division names, each with whether its boundary is approximate, and the cameras by status
+    # (None: not read, the session keeps what it had).
+    divisions: tuple[tuple[str, bool], ...] | None = None
+    counts: dict[str, int] | None = None
 
 
 class SessionEvents:
     def __init__(self) -> None:
+        # The registry snapshot moved (cameras, divisions or counts): the camera list, the map,
+        # the tiles, the status bar and the rules follow it.
         self.cameras_changed: EventEmitter[CamerasChanged] = EventEmitter("cameras_changed")
+        # The media services answered: what they record, their clocks, the status line.
+        self.media_changed: EventEmitter[MediaChanged] = EventEmitter("media_changed")
         self.incident: EventEmitter[IncidentEvent] = EventEmitter("incident")
         self.purpose_granted: EventEmitter[PurposeGranted] = EventEmitter("purpose_granted")
         self.signed_in: EventEmitter[SignedIn] = EventEmitter("signed_in")
@@ -70,7 +82,18 @@ class Session:
         self.sessions = sessions
         self.registry = registry or Registry(sessions)
         self.actor = actor
-        self.cameras: dict[int, CameraRow] = {}
+        self.cameras: dict[int, CameraRow] = {}  # the registry as last read, in its order
+        self.divisions: list[str] = []
+        self.approximate_divisions: frozenset[str] = frozenset()
+        self.counts: dict[str, int] = {}
+        self.loaded = False  # a first read has been applied
+        # The media directory as last read, and what the services said; the configured service
+        # serves what no directory entry claims.
+        self.media_services: list[ServiceEntry] = []
+        self.media: MediaChanged | None = None
+        self.media_url = ""
+        # The incident the console works on (its dock, the purpose a dialog suggests, hand-offs).
+        self.current_incident: SavedIncident | None = None
         self.purposes = PurposeBook()
         # Leave to watch live, one grant per camera and purpose (the media service's proof).
         self.grants = LiveGrants()
@@ -95,10 +118,12 @@ class Session:
     def read_changes(self, force: bool = False) -> RegistryRead | None:
         """The cameras as they are now, if the registry moved since the last apply (or it is time
         to re-read anyway); None when nothing changed. Database only: safe on a worker thread."""
-        mark = self.registry.change_mark()
+        mark = self.registry.change_mark()  # first: a change while reading shows as a new mark
         if not force and mark == self._mark and time.monotonic() - self._read_at < REREAD_S:
             return None
-        return RegistryRead(mark, self.registry.list_cameras(), load_policy(self.sessions))
+        registry = self.registry
+        return RegistryRead(mark, registry.list_cameras(), load_policy(self.sessions),
+                            tuple(registry.divisions()), registry.counts())  # fmt: skip
 
     def apply(self, read: RegistryRead | None) -> CamerasChanged | None:
         """Take a read in and tell subscribers what changed (nothing: no event)."""
@@ -129,9 +154,19 @@ class Session:
             )
             self.cameras = after
             self._mark, self._read_at = read.mark, time.monotonic()
-        if not (added or changed or retired):
+        first, self.loaded = not self.loaded, True
+        divisions_changed = False
+        if read.divisions is not None:
+            names = [name for name, _ in read.divisions]
+            approximate = frozenset(name for name, approx in read.divisions if approx)
+            divisions_changed = (names, approximate) != (self.divisions, self.approximate_divisions)
+            self.divisions, self.approximate_divisions = names, approximate
+        counted = read.counts is not None and read.counts != self.counts
+        if read.counts is not None:
+            self.counts = read.counts
+        if not (added or changed or retired or first or divisions_changed or counted):
             return None
-        event = CamerasChanged(added, changed, retired)
+        event = CamerasChanged(added, changed, retired, first, divisions_changed)
         self.events.cameras_changed.emit(event)
         return event
 
@@ -211,7 +246,27 @@ class Session:
     def camera(self, camera_id: int) -> CameraRow | None:
         return self.cameras.get(camera_id)
 
+    # -- the media services -------------------------------------------------------------------
+    def take_media(self, media: MediaChanged, services: list[ServiceEntry] | None) -> None:
+        """What the media services said (read on a worker); ``services``: the media directory,
+        None when it could not be read (the last one read is kept)."""
+        if services is not None:
+            self.media_services = services
+        self.media = media
+        self.events.media_changed.emit(media)
+
+    def base_url_for(self, camera_id: int) -> str:
+        """The media service that serves this camera (the directory's; else the configured one)."""
+        camera = self.camera(camera_id)
+        entry = service_for(camera, self.media_services) if camera is not None else None
+        return entry.base_url if entry is not None else self.media_url
+
     # -- incidents ------------------------------------------------------------------------
+    def make_current(self, incident: SavedIncident) -> None:
+        """The incident the console now works on (its purposes are stated next, then
+        :meth:`incident_opened`)."""
+        self.current_incident = incident
+
     def incident_opened(self, number: str, incident_id: int | None) -> None:
         """The current incident is open with its purposes stated (call after
         :meth:`state_purpose`): what waits for it, such as a rule's cameras going on the wall,
@@ -219,6 +274,14 @@ class Session:
         self.events.incident.emit(IncidentEvent("opened", number, incident_id))
 
     # -- purposes -------------------------------------------------------------------------
+    def purpose_missing(self, camera: CameraRow) -> bool:
+        """A private (or another division's) camera that may be shown live, for which this
+        console has not said why yet."""
+        stated = bool(self.purposes.for_camera(camera.id))
+        return (
+            why_not_live(camera) is None and needs_purpose(camera, self.actor.home_divisions) and not stated
+        )
+
     def state_purpose(self, purpose: Purpose, camera_ids: list[int]) -> None:
         """A purpose accepted by the gate for these cameras: kept, so the console asks once."""
         self.purposes.remember(purpose, camera_ids)

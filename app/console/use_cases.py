@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
@@ -42,13 +42,14 @@ from app.governance.policy import Policy, load_policy, parse_value, policy_in, s
 from app.governance.purpose import Purpose
 from app.governance.purpose_bounds import exceeded_bound
 from app.governance.requests import FootageRequests, RequestRow
-from app.governance.roles import Action
+from app.governance.roles import Action, Role, may
 from app.incidents.dispatch import DispatchCall
 from app.incidents.dispatch_intake import DispatchIntake, Received
 from app.incidents.dispatch_rules import Rule
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.incidents.spatial import CameraIndex
 from app.models.rows import CameraRow
+from app.models.tables import AuditEvent
 from app.registry.division_report import DivisionFigures
 from app.registry.division_report import division_report as count_by_division
 from app.registry.records import CameraRecord, validate_camera
@@ -74,6 +75,36 @@ class Grant:
 
 class Refused(PermissionError):
     """The role table or the gate said no; the refusal is in the audit log."""
+
+
+UseCase = TypeVar("UseCase", bound=Callable[..., Any])
+
+
+def governed(*actions: Action) -> Callable[[UseCase], UseCase]:
+    """The actions of the role table a use case checks (each where it applies). The front ends
+    ask :func:`allowed` of the use case a menu item or a command calls, so the menus' greying and
+    the command line's checks come from the one table, never from lists of their own."""
+
+    def mark(use_case: UseCase) -> UseCase:
+        use_case.needs = frozenset(actions)  # type: ignore[attr-defined]
+        return use_case
+
+    return mark
+
+
+def needs(use_case: Callable[..., Any]) -> frozenset[Action]:
+    """What the role table must allow for ``use_case`` (nothing: anyone signed in)."""
+    return getattr(use_case, "needs", frozenset())
+
+
+def actor_may(actor: Actor, use_case: Callable[..., Any]) -> bool:
+    """Whether ``actor`` may call ``use_case`` (before any account exists: anything)."""
+    return all(actor.may(action) for action in needs(use_case))
+
+
+def allowed(role: Role | str | None, use_case: Callable[..., Any]) -> bool:
+    """Whether ``role`` may call ``use_case`` (the use case checks again, and audits a refusal)."""
+    return role is not None and all(may(role, action) for action in needs(use_case))
 
 
 def authorize(
@@ -114,11 +145,13 @@ def _gate_refused(
 
 
 # -- the registry -----------------------------------------------------------------------------
+@governed(Action.EDIT_REGISTRY)
 def register_camera(sessions: Sessions, actor: Actor, record: CameraRecord) -> CameraRow:
     authorize(sessions, actor, Action.EDIT_REGISTRY, "camera", record.name)
     return Registry(sessions).add(record)
 
 
+@governed(Action.EDIT_REGISTRY)
 def edit_camera(
     sessions: Sessions,
     actor: Actor,
@@ -136,11 +169,13 @@ def edit_camera(
     )
 
 
+@governed(Action.EDIT_REGISTRY)
 def retire_camera(sessions: Sessions, actor: Actor, camera_id: int) -> CameraRow:
     authorize(sessions, actor, Action.EDIT_REGISTRY, "camera", camera_id)
     return Registry(sessions).retire(camera_id)
 
 
+@governed(Action.EDIT_REGISTRY)
 def import_cameras(
     sessions: Sessions, actor: Actor, path: Path, progress: Progress | None = None
 ) -> ImportReport:
@@ -149,6 +184,7 @@ def import_cameras(
 
 
 # -- incidents --------------------------------------------------------------------------------
+@governed(Action.ENTER_INCIDENT)
 def create_incident(
     sessions: Sessions, actor: Actor, data: IncidentInput, ranked: list[tuple[int, bool, str]]
 ) -> SavedIncident:
@@ -156,6 +192,7 @@ def create_incident(
     return IncidentStore(sessions).create(data, ranked)
 
 
+@governed(Action.ENTER_INCIDENT)
 def receive_dispatch_call(
     sessions: Sessions,
     actor: Actor,
@@ -171,6 +208,7 @@ def receive_dispatch_call(
     return DispatchIntake(sessions, time_zone).receive(call, cameras, digest, rules=rules)
 
 
+@governed(Action.ENTER_INCIDENT)
 def record_rule_action(sessions: Sessions, actor: Actor, incident: SavedIncident, what: str) -> None:
     """Audit what a console did by itself for a call a rule opened, naming the rule."""
     authorize(sessions, actor, Action.ENTER_INCIDENT, "incident", incident.number)
@@ -179,12 +217,14 @@ def record_rule_action(sessions: Sessions, actor: Actor, incident: SavedIncident
                  details=f"rule {incident.auto_rule}: {what}")  # fmt: skip
 
 
+@governed(Action.ENTER_INCIDENT)
 def close_incident(sessions: Sessions, actor: Actor, number: str) -> None:
     authorize(sessions, actor, Action.ENTER_INCIDENT, "incident", number)
     IncidentStore(sessions).close(number)
 
 
 # -- recordings and live video ---------------------------------------------------------------
+@governed(Action.VIEW_RECORDINGS)
 def open_recordings(
     sessions: Sessions,
     actor: Actor,
@@ -198,6 +238,7 @@ def open_recordings(
     return gate_recordings(sessions, cameras, start, end, purpose, actor.home_divisions)
 
 
+@governed(Action.VIEW_LIVE)
 def check_live(sessions: Sessions, actor: Actor, camera: CameraRow, purpose: Purpose) -> None:
     """Raise :class:`Refused` (audited) if this person may not watch this camera live now. The
     media service checks again, and records the view itself, when the stream is opened."""
@@ -208,6 +249,7 @@ def check_live(sessions: Sessions, actor: Actor, camera: CameraRow, purpose: Pur
         raise _gate_refused(sessions, actor, camera, "live view", reason, purpose)
 
 
+@governed(Action.VIEW_LIVE)
 def grant_live_view(sessions: Sessions, actor: Actor, camera: CameraRow, purpose: Purpose) -> Grant:
     """Leave for this person at this workstation to watch this camera live under this purpose:
     the role table and the gate (refusals audited), then a grant the media service verifies
@@ -236,6 +278,7 @@ def revoke_live_grants(sessions: Sessions, actor: Actor, why: str) -> int:
 
 
 # -- cases and evidence -----------------------------------------------------------------------
+@governed(Action.PUT_IN_CASE)
 def create_case(sessions: Sessions, actor: Actor, number: str, title: str = "", notes: str = "") -> int:
     authorize(sessions, actor, Action.PUT_IN_CASE, "case", number)
     return CaseStore(sessions).create(number, title, notes)
@@ -253,6 +296,7 @@ def _case_id(sessions: Sessions, number: str) -> int:
     return case_id
 
 
+@governed(Action.PUT_IN_CASE)
 def add_to_case(
     sessions: Sessions,
     actor: Actor,
@@ -277,6 +321,7 @@ def add_to_case(
     return CaseStore(sessions).add_window(case_id, camera.id, start, end, note, purpose)
 
 
+@governed(Action.PUT_IN_CASE)
 def bookmark_in_case(
     sessions: Sessions, actor: Actor, number: str, camera_id: int, at: datetime, note: str = ""
 ) -> int:
@@ -284,11 +329,13 @@ def bookmark_in_case(
     return CaseStore(sessions).add_bookmark(_case_id(sessions, number), camera_id, at, note)
 
 
+@governed(Action.REMOVE_FROM_CASE)
 def remove_from_case(sessions: Sessions, actor: Actor, window_id: int, reason: str) -> int:
     authorize(sessions, actor, Action.REMOVE_FROM_CASE, "case window", window_id)
     return CaseStore(sessions).remove_window(window_id, reason)
 
 
+@governed(Action.EXPORT_EVIDENCE)
 def export_case(
     sessions: Sessions,
     actor: Actor,
@@ -313,6 +360,7 @@ def export_case(
 
 
 # -- hand-off to responding officers ----------------------------------------------------------
+@governed(Action.VIEW_RECORDINGS)
 def hand_off(sessions: Sessions, actor: Actor, recordings: Path, folder: Path, request: HandoffRequest,
              time_zone: str) -> HandoffResult:  # fmt: skip
     """A still or clip for the officers, under the incident's purpose (the owner's terms apply)."""
@@ -321,6 +369,7 @@ def hand_off(sessions: Sessions, actor: Actor, recordings: Path, folder: Path, r
                         home=actor.home_divisions)  # fmt: skip
 
 
+@governed(Action.VIEW_LIVE, Action.VIEW_RECORDINGS)
 def hand_off_live(sessions: Sessions, actor: Actor, recordings: Path, folder: Path, request: HandoffRequest,
                   time_zone: str,
                   close_segment: Callable[[int, datetime], object]) -> HandoffResult:  # fmt: skip
@@ -344,17 +393,20 @@ def hand_off_live(sessions: Sessions, actor: Actor, recordings: Path, folder: Pa
     return hand_off(sessions, actor, recordings, folder, replace(request, live=True), time_zone)
 
 
+@governed(Action.VIEW_RECORDINGS)
 def incident_handoffs(sessions: Sessions, actor: Actor, incident_id: int) -> list[HandoffRow]:
     authorize(sessions, actor, Action.VIEW_RECORDINGS, "incident", incident_id)
     return handoffs_of(sessions, incident_id)
 
 
+@governed(Action.VIEW_RECORDINGS)
 def revoke_handoff(sessions: Sessions, actor: Actor, handoff_id: int) -> None:
     authorize(sessions, actor, Action.VIEW_RECORDINGS, "hand-off", handoff_id)
     revoke(sessions, handoff_id, actor.username)
 
 
 # -- footage requests to owners ---------------------------------------------------------------
+@governed(Action.VIEW_RECORDINGS)
 def request_footage(
     sessions: Sessions, actor: Actor, camera_id: int, start: datetime, end: datetime, purpose: Purpose
 ) -> RequestRow:
@@ -362,6 +414,7 @@ def request_footage(
     return FootageRequests(sessions).request(camera_id, start, end, purpose)
 
 
+@governed(Action.APPROVE_REQUEST)
 def record_owner_answer(
     sessions: Sessions,
     actor: Actor,
@@ -382,6 +435,7 @@ class CaseFiling:
     problems: list[str]
 
 
+@governed(Action.PUT_IN_CASE)
 def file_marks_in_case(
     sessions: Sessions,
     actor: Actor,
@@ -420,6 +474,7 @@ def file_marks_in_case(
     return CaseFiling(number, windows, marked, problems)
 
 
+@governed(Action.RECORD_CONSENT)
 def record_consent(
     sessions: Sessions,
     actor: Actor,
@@ -443,7 +498,60 @@ def record_consent(
 
 
 # -- accountability ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which audit entries: by person, camera id, case or incident number, and period (UTC)."""
+
+    user: str = ""
+    camera: str = ""
+    case: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def query(self) -> dict[str, Any]:
+        return {"user": self.user, "camera": self.camera, "case": self.case, "since": self.since,
+                "until": self.until}  # fmt: skip
+
+    def describe(self) -> str:
+        return str({k: str(v) for k, v in self.query().items() if v})
+
+
+@governed(Action.READ_AUDIT)
+def open_audit_log(sessions: Sessions, actor: Actor, where: str) -> audit.AuditCheck:
+    """The audit log opened for reading (recorded: who reads it is itself accountable), and its
+    hash chain walked."""
+    authorize(sessions, actor, Action.READ_AUDIT, "audit log", "")
+    audit.record(sessions, "audit log opened", user=actor.username, workstation=actor.workstation,
+                 details=where)  # fmt: skip
+    return audit.verify_audit(sessions)
+
+
+@governed(Action.READ_AUDIT)
+def verify_audit_log(sessions: Sessions, actor: Actor) -> audit.AuditCheck:
+    """Walk the hash chain and write nothing: the head it reports is the log's as found, for
+    comparing with a head kept elsewhere."""
+    authorize(sessions, actor, Action.READ_AUDIT, "audit log", "")
+    return audit.verify_audit(sessions)
+
+
+@governed(Action.READ_AUDIT)
+def search_audit(sessions: Sessions, actor: Actor, which: AuditFilter) -> list[AuditEvent]:
+    authorize(sessions, actor, Action.READ_AUDIT, "audit log", "")
+    return audit.query(sessions, **which.query())
+
+
+@governed(Action.READ_AUDIT)
+def export_audit(sessions: Sessions, actor: Actor, path: Path, which: AuditFilter) -> int:
+    """The entries ``which`` selects, as CSV at ``path``; the export is itself audited."""
+    authorize(sessions, actor, Action.READ_AUDIT, "audit log", path.name)
+    count = audit.export_csv(sessions, path, **which.query())
+    audit.record(sessions, "audit log exported", user=actor.username, workstation=actor.workstation,
+                 details=f"{count} entries to {path.name}; {which.describe()}")  # fmt: skip
+    return count
+
+
 # -- beyond a purpose's bounds: two people -----------------------------------------------------
+@governed(Action.VIEW_LIVE, Action.VIEW_RECORDINGS)
 def request_justification(sessions: Sessions, actor: Actor, camera_id: int, purpose: Purpose, why: str,
                           start: datetime, end: datetime, live: bool = False) -> int:  # fmt: skip
     """Ask a supervisor to let this purpose cover a camera or a stretch it does not cover."""
@@ -457,6 +565,7 @@ def request_justification(sessions: Sessions, actor: Actor, camera_id: int, purp
                                      actor.username)  # fmt: skip
 
 
+@governed(Action.APPROVE_JUSTIFICATION)
 def decide_justification(sessions: Sessions, actor: Actor, justification_id: int, approve: bool) -> None:
     authorize(sessions, actor, Action.APPROVE_JUSTIFICATION, "justification", justification_id)
     decide_justification_row(sessions, justification_id, approve, actor.username)
@@ -467,6 +576,7 @@ def justifications(sessions: Sessions, status: str = "") -> list[JustificationRo
 
 
 # -- the program's policy ---------------------------------------------------------------------
+@governed(Action.SET_POLICY)
 def set_policy(sessions: Sessions, actor: Actor, key: str, value: str) -> Policy:
     """Set one value of the program's policy (every workstation and media service reads it)."""
     authorize(sessions, actor, Action.SET_POLICY, "policy", key)
@@ -477,6 +587,7 @@ def set_policy(sessions: Sessions, actor: Actor, key: str, value: str) -> Policy
 
 
 # -- reports for outsiders --------------------------------------------------------------------
+@governed(Action.READ_AUDIT)
 def publish_public_report(
     sessions: Sessions, actor: Actor, since: datetime, until: datetime
 ) -> dict[str, Any]:
@@ -486,6 +597,7 @@ def publish_public_report(
                        published_by=actor.username)  # fmt: skip
 
 
+@governed(Action.READ_AUDIT)
 def check_public_report(sessions: Sessions, actor: Actor, doc: dict[str, Any]) -> ReportCheck:
     authorize(sessions, actor, Action.READ_AUDIT, "report", "public")
     result = check_report(sessions, doc)
@@ -496,6 +608,7 @@ def check_public_report(sessions: Sessions, actor: Actor, doc: dict[str, Any]) -
     return result
 
 
+@governed(Action.READ_AUDIT)
 def make_owner_report(
     sessions: Sessions, actor: Actor, owner: str, since: datetime, until: datetime
 ) -> OwnerReport:
@@ -507,6 +620,7 @@ def make_owner_report(
     return report
 
 
+@governed(Action.READ_AUDIT)
 def review_anomalies(sessions: Sessions, actor: Actor, since: datetime, until: datetime) -> list[Flag]:
     """The auditor's second looks; the review itself goes on the chain."""
     authorize(sessions, actor, Action.READ_AUDIT, "anomalies", "")
@@ -518,6 +632,7 @@ def review_anomalies(sessions: Sessions, actor: Actor, since: datetime, until: d
     return flags
 
 
+@governed(Action.READ_AUDIT)
 def review_camera_clocks(
     sessions: Sessions, actor: Actor, since: datetime, until: datetime
 ) -> list[UntrustedClock]:
@@ -531,11 +646,13 @@ def review_camera_clocks(
     return found
 
 
+@governed(Action.READ_AUDIT)
 def dismiss_anomaly(sessions: Sessions, actor: Actor, key: str, reason: str) -> None:
     authorize(sessions, actor, Action.READ_AUDIT, "anomaly", key)
     dismiss(sessions, key, reason, actor.username)
 
 
+@governed(Action.READ_AUDIT)
 def division_report(sessions: Sessions, actor: Actor, days: int = 30) -> list[DivisionFigures]:
     """Per division: cameras registered, live-shareable, recorded and watched live in the last
     ``days`` days; for those who read the audit log (auditors)."""

@@ -30,8 +30,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.console import use_cases
 from app.console.actor import Actor
+from app.console.use_cases import AuditFilter
 from app.governance import audit
+from app.governance.identity import current_user
 from app.models.tables import AuditEvent
 from app.views.oversight_panel import OversightPanel
 from app.views.plain import plain_label, plain_tooltip
@@ -90,6 +93,9 @@ class AuditDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.sessions = sessions
+        # Who reads (the console's signed-in person; alone, the workstation's user): each read and
+        # export goes through the use cases, which check the role table and audit it.
+        self.actor = actor or Actor.before_accounts(current_user())
         self.tasks = TaskRunner(self, workers=1)
         self.setWindowTitle("Audit log")
         self.resize(1400, 800)
@@ -169,12 +175,13 @@ class AuditDialog(QDialog):
         for line in (self.person, self.camera, self.case):
             line.returnPressed.connect(self.search)
 
-        self.tasks.run(lambda: audit.record(sessions, "audit log opened", details="console auditor's view"))
-        self.tasks.run(lambda: audit.verify_audit(sessions), self._show_chain, self._failed)
+        who, opened = self.actor, use_cases.open_audit_log
+        where = "console auditor's view"
+        self.tasks.run(lambda: opened(sessions, who, where), self._show_chain, self._failed)
         self.search()
 
     # -- filters ------------------------------------------------------------------------------
-    def filters(self) -> dict[str, Any]:
+    def filters(self) -> AuditFilter:
         """The audit query for what the form says; ValueError names a camera it does not know."""
         camera = self.camera.text().strip()
         if camera.startswith("#"):
@@ -188,19 +195,19 @@ class AuditDialog(QDialog):
         def utc(edit: QDateTimeEdit) -> datetime:
             return datetime.fromtimestamp(edit.dateTime().toSecsSinceEpoch(), UTC)
 
-        return {
-            "user": self.person.text().strip(),
-            "camera": camera,
-            "case": self.case.text().strip(),
-            "since": utc(self.since) if self.since_on.isChecked() else None,
-            "until": utc(self.until) + timedelta(seconds=59) if self.until_on.isChecked() else None,
-        }
+        return AuditFilter(
+            user=self.person.text().strip(),
+            camera=camera,
+            case=self.case.text().strip(),
+            since=utc(self.since) if self.since_on.isChecked() else None,
+            until=utc(self.until) + timedelta(seconds=59) if self.until_on.isChecked() else None,
+        )
 
     def period(self) -> tuple[datetime, datetime]:
         """The From/Until the form says, each defaulting (30 days ending now) when unticked."""
         filters = self.filters()
-        until = filters["until"] or datetime.now(UTC)
-        return filters["since"] or until - timedelta(days=30), until
+        until = filters.until or datetime.now(UTC)
+        return filters.since or until - timedelta(days=30), until
 
     def search(self) -> None:
         try:
@@ -209,8 +216,8 @@ class AuditDialog(QDialog):
             self.count.setText(str(exc))
             return
         self.count.setText("Searching …")
-        sessions = self.sessions
-        self.tasks.run(lambda: audit.query(sessions, **filters), self._show, self._failed)
+        sessions, who = self.sessions, self.actor
+        self.tasks.run(lambda: use_cases.search_audit(sessions, who, filters), self._show, self._failed)
 
     def _show(self, entries: list[AuditEvent]) -> None:
         shown = entries[-ROW_LIMIT:]
@@ -254,13 +261,10 @@ class AuditDialog(QDialog):
             return
         self.export_button.setEnabled(False)
         self.count.setText(f"Writing {path.name} …")
-        sessions = self.sessions
+        sessions, who = self.sessions, self.actor
 
         def work() -> int:
-            count = audit.export_csv(sessions, path, **filters)
-            shown = {k: str(v) for k, v in filters.items() if v}
-            audit.record(sessions, "audit log exported", details=f"{count} entries to {path.name}; {shown}")
-            return count
+            return use_cases.export_audit(sessions, who, path, filters)
 
         def done(count: int) -> None:
             self.export_button.setEnabled(True)
@@ -268,6 +272,9 @@ class AuditDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self.export_button.setEnabled(True)
-            self.count.setText(f"Could not write {path}: {exc}. Choose another folder and try again.")
+            if isinstance(exc, use_cases.Refused):
+                self.count.setText(f"Not exported: {exc}")
+            else:
+                self.count.setText(f"Could not write {path}: {exc}. Choose another folder and try again.")
 
         self.tasks.run(work, done, failed)

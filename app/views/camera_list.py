@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -30,6 +30,11 @@ from PySide6.QtWidgets import (
 from app.models.enums import CameraStatus, OwnerType, SharingTerms
 from app.models.rows import CameraRow
 from app.views.plain import plain_label, plain_tooltip
+from app.views.subscriptions import subscribe
+
+if TYPE_CHECKING:
+    from app.console.events import CamerasChanged
+    from app.console.session import Session
 
 CAMERA_MIME = "application/x-rtcc-camera-id"
 
@@ -287,6 +292,16 @@ class CameraListPanel(QWidget):
         if selected is not None:
             self.select_camera(selected.id)
         self._update_count()
+
+    def follow(self, session: Session) -> None:
+        """Show the session's registry and its media services' word on recording, as they move."""
+        self.set_home(session.actor.home_divisions)
+
+        def cameras_changed(_event: CamerasChanged) -> None:
+            self.set_cameras(list(session.cameras.values()), session.divisions)
+
+        subscribe(self, session.events.cameras_changed, cameras_changed)
+        subscribe(self, session.events.media_changed, lambda media: self.model.set_recording(media.recording))
 
     def set_home(self, home: frozenset[str]) -> None:
         """The workstation's own divisions: their cameras first, and a filter for them alone."""

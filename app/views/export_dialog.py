@@ -103,7 +103,7 @@ class ExportDialog(QDialog):
             lambda: self.export_result and self.sig_review_requested.emit(self.export_result.path)
         )
         verify_button = QPushButton("Verify a package…", self)
-        verify_button.clicked.connect(self._verify_other)
+        verify_button.clicked.connect(self.verify_other)
         close = QPushButton("Close", self)
         close.clicked.connect(self.reject)
 
@@ -231,7 +231,7 @@ class ExportDialog(QDialog):
                 True,
             )
 
-    def _verify_other(self) -> None:
+    def verify_other(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Package folder to verify", self.target.text())
         if folder:
             self.verify(Path(folder))

@@ -13,15 +13,20 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow
 
 from app.console import use_cases
+from app.console.session import Session
 from app.evidence.handoff import HandoffRequest, HandoffResult
 from app.video.segment_close import close_segment
 from app.views.console_part import ConsolePart
 from app.views.handoff_dialog import HandoffDialog
+from app.views.tasks import TaskRunner
 from app.views.wall.tile import TileState
+from app.views.wall.wall import VideoWall
 
 SENT_LIVE = "the moment seen"
 
@@ -31,9 +36,14 @@ class HandoffCancelled(Exception):
 
 
 class LiveHandoff(ConsolePart):
+    def __init__(self, window: QMainWindow, session: Session, tasks: TaskRunner, wall: VideoWall | None,
+                 recordings_dir: Path | None, handoff_dir: Path) -> None:  # fmt: skip
+        super().__init__(window)
+        self.session, self.tasks, self.wall = session, tasks, wall
+        self.recordings_dir, self.handoff_dir = recordings_dir, handoff_dir
+
     def send_selected_tile(self) -> HandoffDialog | None:
-        console = self.console
-        wall, incident = console.wall, console.incident_panel.incident
+        wall, incident = self.wall, self.session.current_incident
         tile = wall.tiles[wall.selected] if wall is not None and wall.selected < len(wall.tiles) else None
         if tile is None or tile.camera is None:
             self._say("Select a tile with a camera first (click it, or Alt+arrows).", 6000)
@@ -46,12 +56,12 @@ class LiveHandoff(ConsolePart):
             return None
         camera = tile.camera
         seen = datetime.now(UTC) - timedelta(milliseconds=tile.measure_delay().ms)
-        dialog = HandoffDialog([camera], seen, incident.number, console, SENT_LIVE, "Seen on the wall")
+        dialog = HandoffDialog([camera], seen, incident.number, self._window, SENT_LIVE, "Seen on the wall")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         cancel = threading.Event()
         dialog.rejected.connect(cancel.set)
-        session, folder, recordings = console.session, console.handoff_dir, console.recordings_dir
-        link_base = console.live.base_url_for(camera.id)
+        session, folder, recordings = self.session, self.handoff_dir, self.recordings_dir
+        link_base = session.base_url_for(camera.id)
 
         def close(camera_id: int, until: datetime) -> datetime:
             closed = close_segment(link_base, camera_id, until)
@@ -83,7 +93,7 @@ class LiveHandoff(ConsolePart):
                     return
                 dialog.failed(str(exc))
 
-            console.tasks.run(make, made, failed)
+            self.tasks.run(make, made, failed)
 
         if recordings is None:
             dialog.failed("this console has no recordings folder, so nothing recorded can be cut")

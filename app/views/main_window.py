@@ -7,12 +7,13 @@ The window never touches the database itself: registry calls run through the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -32,16 +33,16 @@ from app.governance.roles import Role
 from app.incidents.service import IncidentStore
 from app.models.rows import CameraRow
 from app.native_memory import start_heap_trimming
-from app.registry.gazetteer import InMemoryGeocoder, OfflineGazetteer
+from app.registry.gazetteer import OfflineGazetteer
 from app.registry.service import Registry
-from app.video.media_directory import ServiceEntry
 from app.video.vlc_player import VlcEngine
 from app.views.alert_banner import AlertBanner
 from app.views.camera_details import details_html
 from app.views.camera_list import CameraListPanel
-from app.views.console_menus import add_action, build_menus
+from app.views.console_menus import build_menus
+from app.views.errors import show_error
 from app.views.incident import IncidentPanel
-from app.views.incident_actions import IncidentActions
+from app.views.incident_actions import EvidenceFolders, IncidentActions, IncidentViews
 from app.views.incident_list import IncidentListPanel
 from app.views.live_actions import LiveActions
 from app.views.live_handoff import LiveHandoff
@@ -54,6 +55,7 @@ from app.views.registry_feed import RegistryFeed
 from app.views.rule_actions import RuleActions
 from app.views.shortcuts import ShortcutsDialog
 from app.views.status_bar import ConsoleStatus
+from app.views.subscriptions import subscribe
 from app.views.tasks import TaskManager, TaskRunner
 from app.views.theme import apply_theme
 from app.views.wall.controller import WallController
@@ -71,6 +73,18 @@ class ConsoleInfo:
     database: str
     media_service: str = "Media service: not running"
     simulator: str = ""
+    # Whether the demo's simulator (a child process) still runs; None: no simulator to watch.
+    simulator_running: Callable[[], bool] | None = None
+
+
+# The use case each governed menu item calls: the role table's answer for it greys the item.
+MENU_USE_CASES: dict[str, Callable[..., Any]] = {
+    "export_case": use_cases.export_case, "review_recordings": use_cases.open_recordings,
+    "new_incident": use_cases.create_incident, "add_camera": use_cases.register_camera,
+    "edit_camera": use_cases.edit_camera, "retire_camera": use_cases.retire_camera,
+    "import_cameras": use_cases.import_cameras, "audit_log": use_cases.open_audit_log,
+    "justifications": use_cases.decide_justification,
+}  # fmt: skip
 
 
 def _placeholder(text: str, name: str) -> QLabel:
@@ -93,67 +107,85 @@ class MainWindow(QMainWindow):
                  handoff_dir: Path | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.registry = registry
-        # The console's model: who is signed in, and the governed actions go through it. Without
-        # one (tests, benchmarks) the workstation's user before any account exists.
+        # The console's model: who is signed in, the registry, the media services, the current
+        # incident; the views follow its events. Without one (tests, benchmarks) the
+        # workstation's user before any account exists.
         self.session = session or ConsoleSession(
             registry.sessions, Actor.before_accounts(current_user()), registry
         )
+        self.session.media_url = media_url.rstrip("/")
         self.info = info
         self.ui_state = ui_state
         self.theme = theme
+        self.incidents = incidents
         # The console's one pool of workers: this window's runner and those of every window and
         # dialog opened from it find it up their parent chain.
         self.task_manager = TaskManager()
         self.tasks = TaskRunner(self)
-        self.cameras: list[CameraRow] = []  # as the registry listed them; by id: the session's
-        self.divisions: list[str] = []
-        self.approximate_divisions: set[str] = set()
         self.setWindowTitle("RTCC Console")
         self.resize(1600, 950)
+        session, tasks = self.session, self.tasks
 
-        self.media_url = media_url.rstrip("/")
-        self.media_services: list[ServiceEntry] = []  # the media directory, as last read
-        self.salvos = salvos
-        self.incidents = incidents
-        self.gazetteer = gazetteer
-        self.geocoder: InMemoryGeocoder | None = None
-        self.time_zone = time_zone
-        self.feed = RegistryFeed(self, fill_wall)  # the registry and media service into the views
-        self.live = LiveActions(self)  # a camera live on a wall, asking why first where needed
-        self.live_handoff = LiveHandoff(self)  # the moment on a live tile, to the officers
-        self.walls = WallController(self)  # the wall, wall windows, tours, salvos, show live
-        self.registry_actions = RegistryActions(self)  # register, edit, retire, import, export
-        self.incidents_ui = IncidentActions(self)  # incidents, recordings, cases, review, audit
-        self.incident_panel = IncidentPanel(self)
-        self.incident_panel.sig_new_incident.connect(lambda: self.incidents_ui.new_incident())
-        self.incident_panel.sig_show_live.connect(lambda ids: self.walls.show_cameras_live(ids))
-        self.incident_panel.sig_review.connect(self.incidents_ui.review_recordings)
-        self.incident_panel.sig_revoke.connect(self.incidents_ui.revoke_handoff)
-        self.recordings_dir = recordings_dir
-        # Where hand-offs to officers go (the folder the agency's mobile data system watches).
-        self.handoff_dir = handoff_dir or (recordings_dir or Path.home()).parent / "handoffs"
-        # Where the evidence signing key is kept on a workstation with no OS keyring.
-        self.key_dir = key_dir
-        self.scrub_windows: list[QMainWindow] = []
-        self.review_windows: list[QMainWindow] = []
-        self.role: str | None = None  # the signed-in person's role; None before any account exists
-        self._drawn_incidents: list[dict[str, Any]] = []
+        # Reads the registry and the media services into the session.
+        self.feed = RegistryFeed(self, session, tasks)
+        self.live = LiveActions(self, session, tasks)  # live on a wall, asking why first
         self.engine = engine
         self.wall: VideoWall | None = None
         if engine is not None:
-            self.wall = VideoWall(engine, self.live.live_url, self.camera_by_id, self)
+            self.wall = VideoWall(engine, self.live.live_url, session.camera, self)
             self.wall.setObjectName("wall_area")
             self.wall.drop_gate = self.live.gate_drop
+            self.live.wall = self.wall
             self.setCentralWidget(self.wall)
         else:
             self.setCentralWidget(_placeholder("Video wall switched off for this window.", "wall_area"))
+        self._build_docks(map_config)
+        self.status = ConsoleStatus(self.statusBar(), info.database, info.media_service, info.simulator,
+                                    info.simulator_running)  # fmt: skip
+        self.status.follow(session)
+        subscribe(self, session.events.signed_in,
+                  lambda who: self.setWindowTitle(f"RTCC Console — {who.username}"))  # fmt: skip
+        self.alert_banner = AlertBanner(self)  # a call a dispatch rule opened, until dismissed
+        self._build_alert_bar()
 
+        folders = EvidenceFolders(
+            recordings_dir,
+            # Where hand-offs to officers go (the folder the agency's mobile data system watches).
+            handoff_dir or (recordings_dir or Path.home()).parent / "handoffs",
+            key_dir,  # the evidence signing key, on a workstation with no OS keyring
+        )
+        # The moment on a live tile, to the officers.
+        self.live_handoff = LiveHandoff(self, session, tasks, self.wall, folders.recordings, folders.handoffs)
+        # The wall, wall windows, tours, salvos, show live.
+        self.walls = WallController(self, session, tasks, self.task_manager, self.wall, engine,
+                                    self.live.live_url, self.live.gate_drop, self.camera_panel, salvos,
+                                    ui_state)  # fmt: skip
+        self.walls.follow(session, fill_wall)
+        # Register, edit, retire, import, export; the reader reads at once what was written.
+        self.registry_actions = RegistryActions(self, session, tasks, self.camera_panel)
+        # Incidents, recordings, cases, review, audit.
+        views = IncidentViews(self.incident_panel, self.docks["incident"], self.map, self.camera_panel)
+        self.incidents_ui = IncidentActions(self, session, tasks, incidents, views, folders, time_zone,
+                                            engine, gazetteer)  # fmt: skip
+        self.rule_actions = RuleActions(self, session, tasks, incidents, self.alert_banner,
+                                        self.walls.wall_for, walls=rule_walls)  # fmt: skip
+        # Other workstations' changes, as they commit.
+        self.live_updates = LiveUpdates(self, session, tasks, incidents)
+        self._connect_parts()
+        self.actions_list: list[QAction] = []
+        self._build_menus()
+        self._restore_state()
+        self.alert_bar.hide()  # a saved layout must not bring back an old alert's empty bar
+        self.feed.refresh()
+        self.rule_actions.start()
+        self.live_updates.start()
+        self._heap_trim = start_heap_trimming()  # a shift's worth of libVLC and Qt threads' frees
+
+    def _build_docks(self, map_config: MapConfig | None) -> None:
+        """The camera list, its details, the map, the incident and the open incidents, around
+        the wall."""
         self.camera_panel = CameraListPanel(self)
-        self.camera_panel.set_home(self.session.actor.home_divisions)
-        self.camera_panel.sig_camera_selected.connect(self._on_camera_selected)
-        # The recorder's word on a camera (recording, its clock) changes under a selection too.
-        self.camera_panel.model.dataChanged.connect(self._refresh_details)
-        self.camera_panel.sig_camera_activated.connect(lambda row: self.live.open_on_wall(row.id))
+        self.camera_panel.follow(self.session)
         self.details = QLabel(self)
         self.details.setObjectName("camera_details")
         self.details.setWordWrap(True)
@@ -161,6 +193,8 @@ class MainWindow(QMainWindow):
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.details.setText("Select a camera to see its owner, terms and field of view.")
         self.details.setMargin(8)
+        self.incident_panel = IncidentPanel(self)
+        self.incident_list = IncidentListPanel(self)  # open incidents, typed or from dispatch, live
 
         self.docks: dict[str, QDockWidget] = {}
         self._docks_sized = False  # once sized (or restored from the saved layout), the operator's
@@ -171,25 +205,20 @@ class MainWindow(QMainWindow):
         if map_config is not None:
             self.map = MapPanel(map_config, self)
             self.map.setObjectName("map_area")
-            self.map.sig_camera_clicked.connect(self._on_map_camera_clicked)
-            self.map.sig_camera_activated.connect(self.live.open_on_wall)
-            self.map.sig_new_incident.connect(self.incidents_ui.new_incident)
-            self.map.set_theme(theme)
+            self.map.set_theme(self.theme)
+            self.map.follow(self.session)
             map_widget: QWidget = self.map
         else:
             map_widget = _placeholder("Division map switched off for this window.", "map_area")
         self._add_dock("map", "Division map", map_widget, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("incident", "Incident", self.incident_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.incident_list = IncidentListPanel(self)  # open incidents, typed or from dispatch, live
-        self.incident_list.sig_incident_activated.connect(self.incidents_ui.reopen)
         self._add_dock("incidents", "Incidents", self.incident_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.docks["details"], self.docks["incident"])
         self.tabifyDockWidget(self.docks["incident"], self.docks["incidents"])
         self.docks["details"].raise_()
         self._size_docks()
 
-        self.status = ConsoleStatus(self.statusBar(), info.database, info.media_service, info.simulator)
-        self.alert_banner = AlertBanner(self)  # a call a dispatch rule opened, until dismissed
+    def _build_alert_bar(self) -> None:
         self.alert_bar = QToolBar("Alert", self)
         self.alert_bar.setObjectName("alert_bar")
         self.alert_bar.setMovable(False)
@@ -198,15 +227,29 @@ class MainWindow(QMainWindow):
         self.alert_banner.sig_raised.connect(self.alert_bar.show)
         self.alert_banner.sig_dismissed.connect(self.alert_bar.hide)
         self.alert_bar.hide()
-        self.rule_actions = RuleActions(self, walls=rule_walls)
-        self.actions_list: list[QAction] = []
-        self._build_menus()
-        self._restore_state()
-        self.alert_bar.hide()  # a saved layout must not bring back an old alert's empty bar
-        self.feed.refresh()
-        self.live_updates = LiveUpdates(self)  # other workstations' changes, as they commit
-        self.live_updates.start()
-        self._heap_trim = start_heap_trimming()  # a shift's worth of libVLC and Qt threads' frees
+
+    def _connect_parts(self) -> None:
+        """The parts and views talk through these signals (and the session's events), never
+        through one another."""
+        incidents_ui, panel = self.incidents_ui, self.incident_panel
+        panel.sig_new_incident.connect(lambda: incidents_ui.new_incident())
+        panel.sig_review.connect(incidents_ui.review_recordings)
+        panel.sig_revoke.connect(incidents_ui.revoke_handoff)
+        panel.sig_show_live.connect(self.walls.show_cameras_live)
+        self.incident_list.sig_incident_activated.connect(incidents_ui.reopen)
+        self.camera_panel.sig_camera_selected.connect(self._on_camera_selected)
+        # The recorder's word on a camera (recording, its clock) changes under a selection too.
+        self.camera_panel.model.dataChanged.connect(self._refresh_details)
+        self.camera_panel.sig_camera_activated.connect(lambda row: self.live.open_on_wall(row.id))
+        if self.map is not None:
+            self.map.sig_camera_clicked.connect(self._on_map_camera_clicked)
+            self.map.sig_camera_activated.connect(self.live.open_on_wall)
+            self.map.sig_new_incident.connect(incidents_ui.new_incident)
+        self.registry_actions.sig_written.connect(self.feed.poll_now)
+        self.rule_actions.sig_open.connect(incidents_ui.reopen)
+        self.live_updates.sig_incidents_read.connect(self.incident_list.set_incidents)
+        self.live_updates.sig_incidents_read.connect(self.rule_actions.incidents_read)
+        self.live_updates.sig_incident_changed.connect(incidents_ui.incident_changed)
 
     # -- construction ---------------------------------------------------------------------
     def _size_docks(self) -> None:
@@ -230,12 +273,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         self.docks[key] = dock
 
-    def _action(self, menu: Any, text: str, shortcut: str | QKeySequence.StandardKey, slot: Any,
-                name: str) -> QAction:  # fmt: skip
-        return add_action(self, menu, text, shortcut, slot, name)
-
     def _build_menus(self) -> None:
-        build_menus(self)
+        build_menus(self, self)
 
     def _restore_state(self) -> None:
         geometry = self.ui_state.value("main/geometry")
@@ -280,6 +319,11 @@ class MainWindow(QMainWindow):
         return self.session.camera(camera_id)
 
     @property
+    def cameras(self) -> list[CameraRow]:
+        """The registry as the session last read it, in the registry's order."""
+        return list(self.session.cameras.values())
+
+    @property
     def wall_windows(self) -> list[WallWindow]:
         return self.walls.windows
 
@@ -292,30 +336,19 @@ class MainWindow(QMainWindow):
             sessions, why = self.session.sessions, f"{username} signed in at this workstation"
             self.tasks.run(lambda: use_cases.revoke_live_grants(sessions, before, why), None,
                            lambda exc: log.warning("live-view grants not revoked: %s", exc))  # fmt: skip
-        self.status.show_signed_in(username, role)
-        self.setWindowTitle(f"RTCC Console — {username}")
 
     def apply_role(self, role: str) -> None:
-        """Enable only what the signed-in person's role allows; the core checks again anyway."""
-        from app.governance.roles import Action, may
-
-        gated = {
-            "export_case": Action.EXPORT_EVIDENCE, "review_recordings": Action.VIEW_RECORDINGS,
-            "new_incident": Action.ENTER_INCIDENT, "add_camera": Action.EDIT_REGISTRY,
-            "edit_camera": Action.EDIT_REGISTRY, "retire_camera": Action.EDIT_REGISTRY,
-            "import_cameras": Action.EDIT_REGISTRY, "audit_log": Action.READ_AUDIT,
-            "justifications": Action.APPROVE_JUSTIFICATION,
-        }  # fmt: skip
+        """Enable only what the signed-in person's role allows: each menu item is greyed by the
+        role table's answer for the use case it calls (which checks again anyway)."""
         for action in self.actions_list:
-            needed = gated.get(action.objectName())
-            if needed is not None:
-                action.setEnabled(may(role, needed))
-        self.incident_panel.review_button.setVisible(may(role, Action.VIEW_RECORDINGS))
-        self.incident_panel.live_button.setVisible(may(role, Action.VIEW_LIVE))
+            use_case = MENU_USE_CASES.get(action.objectName())
+            if use_case is not None:
+                action.setEnabled(use_cases.allowed(role, use_case))
+        self.incident_panel.review_button.setVisible(use_cases.allowed(role, use_cases.open_recordings))
+        self.incident_panel.live_button.setVisible(use_cases.allowed(role, use_cases.check_live))
         if self.wall is not None:
-            refusal = "" if may(role, Action.VIEW_LIVE) else f"the {role} role may not view live video"
-            self.wall.set_role_refusal(refusal)
-        self.role = role
+            may_watch = use_cases.allowed(role, use_cases.grant_live_view)
+            self.wall.set_role_refusal("" if may_watch else f"the {role} role may not view live video")
 
     def _on_camera_selected(self, row: CameraRow) -> None:
         if self.map is not None:
@@ -330,12 +363,16 @@ class MainWindow(QMainWindow):
 
     def _show_details(self, row: CameraRow) -> None:
         recording = self.camera_panel.model.recording.get(row.id, "not recorded by the media service")
-        self.details.setText(details_html(row, recording, row.division in self.approximate_divisions))
+        approximate = row.division in self.session.approximate_divisions
+        self.details.setText(details_html(row, recording, approximate))
 
-    # -- camera actions -------------------------------------------------------------------
+    def open_selected(self) -> None:
+        row = self.camera_panel.selected_camera()
+        if row is not None:
+            self.live.open_on_wall(row.id)
 
     # -- view -----------------------------------------------------------------------------
-    def _focus_search(self) -> None:
+    def focus_search(self) -> None:
         self.docks["cameras"].show()
         self.camera_panel.search.setFocus()
         self.camera_panel.search.selectAll()
@@ -348,7 +385,7 @@ class MainWindow(QMainWindow):
         if self.map is not None:
             self.map.set_theme(self.theme)
 
-    def _toggle_full_screen(self) -> None:
+    def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
     def show_shortcuts(self) -> ShortcutsDialog:
@@ -357,12 +394,8 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def _about(self) -> None:
+    def show_about(self) -> None:
         QMessageBox.about(self, "About RTCC Console", f"RTCC Console {__version__}\n{self.info.database}")
 
     def _error(self, title: str, exc: BaseException) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, str(exc), QMessageBox.StandardButton.Ok, self)
-        box.setTextFormat(Qt.TextFormat.PlainText)  # errors quote registry and incident text
-        box.setObjectName("error_box")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        show_error(self, title, exc)

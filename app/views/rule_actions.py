@@ -7,25 +7,40 @@ rule's name, through the application layer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from collections.abc import Callable
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from app.console import use_cases
 from app.console.events import IncidentEvent
+from app.console.session import Session
 from app.governance.gate import why_not_live
-from app.incidents.service import SavedIncident
+from app.incidents.service import IncidentStore, SavedIncident
+from app.views.alert_banner import AlertBanner
 from app.views.console_part import ConsolePart
+from app.views.subscriptions import subscribe
+from app.views.tasks import TaskRunner
+from app.views.wall.wall import VideoWall
 
-if TYPE_CHECKING:
-    from app.views.main_window import MainWindow
-    from app.views.wall.wall import VideoWall
+log = logging.getLogger(__name__)
+# The wall a rule names ("main", "window 2"); None: this console has no such wall.
+WallFor = Callable[[str], VideoWall | None]
 
 
 class RuleActions(ConsolePart):
-    def __init__(self, console: MainWindow, walls: bool = True) -> None:
-        super().__init__(console)
-        self.walls = walls
+    """Signals: ``sig_open(SavedIncident)``: make a rule's call the current incident (map, dock,
+    purposes stated; the session's "incident opened" event follows)."""
+
+    sig_open = Signal(object)
+
+    def __init__(self, window: QMainWindow, session: Session, tasks: TaskRunner,
+                 incidents: IncidentStore | None, banner: AlertBanner, wall_for: WallFor,
+                 walls: bool = True) -> None:  # fmt: skip
+        super().__init__(window)
+        self.session, self.tasks, self.incidents = session, tasks, incidents
+        self.banner, self.wall_for, self.walls = banner, wall_for, walls
         # Only calls entered after this console started are acted on, each once: one that
         # arrives while the console is still loading is acted on when its first read comes.
         self.newer_than: int | None = None
@@ -33,10 +48,21 @@ class RuleActions(ConsolePart):
         self._waiting: list[SavedIncident] = []  # arrived before the console had its cameras
         # Cameras to put live once each incident's purposes are stated: (wall, camera ids).
         self._planned: dict[int, tuple[VideoWall, list[int | None]]] = {}
-        console.session.events.incident.connect(self._opened)
+        subscribe(self, session.events.incident, self._opened)
+        # The registry is in: act on the calls that came while it was loading.
+        subscribe(self, session.events.cameras_changed, lambda _event: self.cameras_loaded())
+        # With the database away at the start, rules count from when it is back.
+        subscribe(self, session.events.feed_connection, lambda c: self.start() if c.connected else None)
 
-    def start_after(self, newest_id: int) -> None:
-        self.newer_than = newest_id
+    def start(self) -> None:
+        """Rules act on calls entered from now on (a primary-key maximum, like the change feed's
+        own start); with the database away, from when it is back."""
+        if self.incidents is None or self.newer_than is not None:
+            return
+        try:
+            self.newer_than = self.incidents.newest_id()
+        except Exception as exc:
+            log.info("rules wait for the database: %s", exc)
 
     def incidents_read(self, incidents: list[SavedIncident]) -> None:
         """Every read of the open incidents passes here; act once on each new rule call."""
@@ -47,7 +73,7 @@ class RuleActions(ConsolePart):
                 continue
             self._acted.add(incident.id)
             if incident.auto_rule and incident.closed_at is None and self._mine(incident):
-                if self.console.cameras:
+                if self.session.loaded:
                     self.act(incident)
                 else:  # still loading the registry: the wall could not find the cameras yet
                     self._waiting.append(incident)
@@ -59,7 +85,7 @@ class RuleActions(ConsolePart):
             self.act(incident)
 
     def _mine(self, incident: SavedIncident) -> bool:
-        home = self.console.session.actor.home_divisions
+        home = self.session.actor.home_divisions
         return not home or incident.division in home
 
     def act(self, incident: SavedIncident) -> None:
@@ -67,27 +93,26 @@ class RuleActions(ConsolePart):
         on the wall once its purposes are stated (:meth:`_opened`): put there before, a private
         camera was refused by the media service ("a stated purpose is required") and its tile
         stayed dark."""
-        console = self.console
         actions = incident.auto_actions
-        console.incidents_ui.reopen(incident)  # current incident: map, dock, purposes
         done = ["opened on the map and in the Incident dock"]
-        if self.walls:
+        if self.walls:  # planned before the call is opened: its "opened" event finds the plan
             shown = self._plan_wall(incident, int(actions.get("top", 4)), str(actions.get("wall", "main")))
             if shown:
                 done.append(shown)
+        self.sig_open.emit(incident)
         if actions.get("alert", True):
             QApplication.beep()
             priority = "-" if incident.priority is None else incident.priority
-            console.alert_banner.alert(
+            self.banner.alert(
                 f"Priority {priority} {incident.incident_type} · {incident.number} · "
                 f"{incident.division or 'outside every division'} · {incident.source} · "
                 f"rule {incident.auto_rule}: {'; '.join(done)}"
             )
             done.append("alert sounded and shown")
         what = "; ".join(done)
-        session = console.session
+        session = self.session
         record = use_cases.record_rule_action
-        console.tasks.run(lambda: record(session.sessions, session.actor, incident, what))
+        self.tasks.run(lambda: record(session.sessions, session.actor, incident, what))
 
     def _opened(self, event: IncidentEvent) -> None:
         """An incident's purposes are stated: a rule's cameras planned for it go live now."""
@@ -100,14 +125,10 @@ class RuleActions(ConsolePart):
             wall.arrange(f"{side}x{side}", camera_ids)
 
     def _plan_wall(self, incident: SavedIncident, top: int, target: str) -> str:
-        walls = self.console.walls
-        wall = walls.wall
-        if target.startswith("window "):
-            index = int(target.split()[1]) - 1
-            wall = walls.windows[index].wall if index < len(walls.windows) else wall
+        wall = self.wall_for(target)
         if wall is None:
             return ""
-        cameras = [c for c in (self.console.camera_by_id(i) for i in incident.camera_ids) if c is not None]
+        cameras = [c for c in (self.session.camera(i) for i in incident.camera_ids) if c is not None]
         live = [c for c in cameras if why_not_live(c) is None][:top]
         if not live:
             return "no camera of it may be shown live"

@@ -263,8 +263,8 @@ def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
 
         # 4. Review recordings: the recordings view opens before the reported time.
         click(panel.review_button)
-        qtbot.waitUntil(lambda: bool(window.scrub_windows), timeout=5_000)
-        scrub: Any = window.scrub_windows[-1]
+        qtbot.waitUntil(lambda: bool(window.incidents_ui.scrub_windows), timeout=5_000)
+        scrub: Any = window.incidents_ui.scrub_windows[-1]
         qtbot.waitExposed(scrub)
         qtbot.waitUntil(
             lambda: scrub.loaded and all(t.image is not None for t in scrub.tiles), timeout=30_000
@@ -337,8 +337,8 @@ def test_a_call_from_the_map_to_a_verified_package_in_the_review_window(
 
         # 9. The package in the review window, verified again there.
         click(export.review_button)
-        qtbot.waitUntil(lambda: bool(window.review_windows), timeout=5_000)
-        review: Any = window.review_windows[-1]
+        qtbot.waitUntil(lambda: bool(window.incidents_ui.review_windows), timeout=5_000)
+        review: Any = window.incidents_ui.review_windows[-1]
         qtbot.waitExposed(review)
         activate(qtbot, review)  # in front, as a window manager puts a new window
         qtbot.waitUntil(lambda: "VALID" in review.banner.text(), timeout=60_000)

@@ -80,6 +80,28 @@ def test_the_auditor_filters_by_person_camera_and_case(
     dialog.close()
 
 
+def test_an_operator_is_refused_the_audit_log_and_the_refusal_is_recorded(
+    registry: Registry, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The view reads through the use cases: an operator's read and export are refused by the
+    role table, with the reason on screen, and nothing is written."""
+    from app.console.actor import Actor
+    from app.governance.roles import Role
+
+    fill(registry)
+    dialog = AuditDialog(registry._sessions, actor=Actor("olive", Role.OPERATOR))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: "may not read and export the audit log" in dialog.count.text(), timeout=5_000)
+    assert dialog.model.rowCount() == 0
+    dialog.export(tmp_path / "audit.csv")
+    qtbot.waitUntil(lambda: "may not read and export the audit log" in dialog.count.text(), timeout=5_000)
+    assert not (tmp_path / "audit.csv").exists()
+    refused = [e for e in audit.query(registry._sessions, user="olive") if e.action == "refused"]
+    assert len(refused) >= 2 and all(e.details == "operator: read and export the audit log" for e in refused)
+    dialog.close()
+
+
 def test_the_auditor_sees_a_broken_chain(registry: Registry, qtbot: QtBot) -> None:
     fill(registry)
     with registry._sessions.begin() as s:  # someone edits a line straight in the database

@@ -57,7 +57,7 @@ def recorded_as(window: MainWindow, tmp_path: Path, faults: Misbehaviour, limits
             service.start_recording(
                 tmp_path / "recordings", segment_s=2.0, check_every_s=0.3, clock_limits=limits
             )
-            window.media_url = service.base_url
+            window.session.media_url = service.base_url
             # The service checks grants in its own database: the console holds one written there.
             token = grant(service.sessions, shown.id, purpose="", user=window.session.actor.username)
             purpose = window.session.purposes.for_camera(shown.id)

@@ -84,7 +84,8 @@ def test_coordinates_outside_the_registrys_area_say_so(make_window) -> None:  # 
 
 def test_an_address_from_the_offline_gazetteer_places_the_incident(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
-    qtbot.waitUntil(lambda: window.geocoder is not None and len(window.geocoder) == 21, timeout=10_000)
+    actions = window.incidents_ui
+    qtbot.waitUntil(lambda: actions.geocoder is not None and len(actions.geocoder) == 21, timeout=10_000)
     dialog = window.incidents_ui.new_incident()
     dialog.location.setText("1358 Wilcox")
     dialog.rank()

@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app.console.events import MediaChanged
 from app.registry.records import FIELDS
 from tests.gui.conftest import WindowFactory
 from tests.helpers.registry_rows import GOOD
@@ -249,10 +250,10 @@ def test_the_status_bar_fits_a_1920_pixel_screen(make_window: WindowFactory, qtb
 
     window = make_window()
     window.resize(1920, 1000)
-    window.feed.show_media_status((
+    window.session.take_media(MediaChanged(
         "Media service: http://127.0.0.1:8765 · 18 camera stream(s) pulled, 0 viewer(s) · recording 9/9 "
-        "camera(s), 23 segment(s)", {}, ({}, {}), None,
-    ))  # fmt: skip
+        "camera(s), 23 segment(s)", {}, {}, {},
+    ), None)  # fmt: skip
     labels = [w for w in window.statusBar().findChildren(QLabel) if w.isVisible() and w.text()]
     needed = sum(label.sizeHint().width() for label in labels)
     assert needed < window.statusBar().width() - 40, [label.text() for label in labels]
@@ -276,3 +277,27 @@ def test_a_camera_added_by_the_command_line_appears_without_f5(
     qtbot.waitUntil(lambda: model.rowCount() == before + 1, timeout=10_000)
     names = {model.index(r, 0).data() for r in range(model.rowCount())}
     assert "CLI-1" in names and window.session.camera(max(window.session.cameras)) is not None
+
+
+def test_the_status_bar_says_when_the_demo_simulator_dies(qtbot: QtBot) -> None:
+    """The demo's status bar kept naming 200 cameras after its simulator had exited: now it turns
+    red and says the simulator stopped."""
+    import os
+    import signal
+
+    from PySide6.QtWidgets import QMainWindow
+
+    from app.video.simulator_process import SimulatorProcess
+    from app.views.status_bar import ConsoleStatus
+
+    with SimulatorProcess(1, port=0) as sim:
+        host = QMainWindow()
+        qtbot.addWidget(host)
+        status = ConsoleStatus(host.statusBar(), "Database: test", "Media service: not running",
+                               f"Simulator: 1 cameras on {sim.base_url}", lambda: sim.running)  # fmt: skip
+        host.show()
+        assert status.simulator is not None and status.simulator.text() == "Simulator: 1 cameras"
+        os.kill(sim.pid, signal.SIGKILL)
+        label = status.simulator
+        qtbot.waitUntil(lambda: label.text() == "Simulator stopped", timeout=15_000)
+        assert "exited" in label.toolTip()

@@ -116,7 +116,8 @@ def test_the_lock_covers_open_dialogs_too_and_keeps_what_was_typed_and_shows_who
 
     window = make_window()
     sessions = window.incidents.sessions
-    window.recordings_dir = window.recordings_dir or Path("/nonexistent")
+    folders = window.incidents_ui.folders
+    folders.recordings = folders.recordings or Path("/nonexistent")
     AccountStore(sessions).add("mlee", "Morgan Lee", Role.OPERATOR, "a long passphrase")
     AccountStore(sessions).add("tech1", "Tess Chan", Role.EVIDENCE_TECHNICIAN, "another passphrase")
     window.show_signed_in("mlee", "operator")

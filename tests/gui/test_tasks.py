@@ -79,7 +79,8 @@ def test_the_console_and_the_windows_it_opens_share_one_pool(make_window, qtbot:
     from app.views.export_dialog import ExportDialog
 
     window = make_window()
-    window.recordings_dir = window.recordings_dir or Path("/nonexistent")
+    folders = window.incidents_ui.folders
+    folders.recordings = folders.recordings or Path("/nonexistent")
     dialog = window.incidents_ui.export_case("NONE-1")
     assert isinstance(dialog, ExportDialog)
     qtbot.addWidget(dialog)

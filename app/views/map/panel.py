@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QFile, QIODevice, QStringListModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtWebChannel import QWebChannel
@@ -34,6 +34,12 @@ from app.views.map.bridge import MapBridge
 from app.views.map.page_html import MapConfig, build_map_html
 from app.views.map.scheme import SCHEME, MBTiles, RtccSchemeHandler
 from app.views.plain import plain_label
+from app.views.subscriptions import subscribe
+from app.views.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from app.console.events import CamerasChanged
+    from app.console.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +299,28 @@ class MapPanel(QWidget):
     def pushed(self) -> Mapping[int, dict[str, Any]]:
         """What the page shows now; replaced, never changed in place, so a worker may read it."""
         return self._pushed
+
+    def follow(self, session: Session) -> None:
+        """Draw the session's divisions and cameras as the registry moves; the plan is built in a
+        worker (100,000 cameras encode for a few hundred ms) and only the newest one is drawn."""
+        tasks = TaskRunner(self)
+        wanted = 0
+
+        def cameras_changed(event: CamerasChanged) -> None:
+            nonlocal wanted
+            if event.first or event.divisions_changed:
+                home = session.actor.home_divisions
+                tasks.run(session.registry.divisions_geojson, lambda found: self.set_divisions(found, home))
+            wanted += 1
+            number, rows, pushed = wanted, list(session.cameras.values()), self._pushed
+
+            def planned(plan: CameraPlan) -> None:
+                if number == wanted:  # a newer change is being planned: it draws
+                    self.apply_cameras(plan)
+
+            tasks.run(lambda: plan_cameras(rows, pushed), planned)
+
+        subscribe(self, session.events.cameras_changed, cameras_changed)
 
     def show_cameras(self, rows: Iterable[CameraRow]) -> None:
         """Draw the cameras; after the first time, only what changed is sent (no reload)."""

@@ -5,35 +5,53 @@ console's children."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox
 
+from app.console.session import Session
 from app.governance.gate import why_not_live
+from app.governance.purpose import needs_purpose
 from app.models.enums import OwnerType
+from app.models.rows import CameraRow
 from app.video.sources import libvlc_opens_rtsp
-from app.views.camera_list import ROW_ROLE
+from app.video.vlc_player import VlcEngine
+from app.views.camera_list import ROW_ROLE, CameraListPanel
 from app.views.console_part import ConsolePart
+from app.views.subscriptions import subscribe
+from app.views.tasks import TaskManager, TaskRunner
+from app.views.wall.tile import UrlFor
 from app.views.wall.wall import VideoWall
 from app.views.wall.window import WallWindow, screen_named
-from app.walls.salvos import SalvoDoc, SalvoError, WallArrangement
+from app.walls.salvos import SalvoDoc, SalvoError, SalvoStore, WallArrangement
 
 if TYPE_CHECKING:
-    from app.views.main_window import MainWindow
+    from app.console.events import CamerasChanged
+
+# Whether a camera dropped on a tile goes there now (False: the drop waits, e.g. for a purpose).
+DropGate = Callable[[VideoWall, CameraRow, int], bool]
 
 
 class WallController(ConsolePart):
-    def __init__(self, console: MainWindow) -> None:
-        super().__init__(console)
+    def __init__(self, window: QMainWindow, session: Session, tasks: TaskRunner, task_manager: TaskManager,
+                 wall: VideoWall | None, engine: VlcEngine | None, url_for: UrlFor, drop_gate: DropGate,
+                 cameras: CameraListPanel, salvos: SalvoStore | None,
+                 ui_state: QSettings) -> None:  # fmt: skip
+        super().__init__(window)
+        self.session, self.tasks, self.task_manager = session, tasks, task_manager
+        self._wall, self.engine = wall, engine
+        self.url_for, self.drop_gate, self.cameras = url_for, drop_gate, cameras
+        self.salvos, self.ui_state = salvos, ui_state
         self.windows: list[WallWindow] = []
         self._before: tuple[str, list[int | None]] | None = None  # the wall before "show live", for Ctrl+Z
 
     @property
     def wall(self) -> VideoWall | None:
         """The console's own wall (None in a console started without video)."""
-        return self.console.wall
+        return self._wall
 
     def toggle_direct(self) -> None:
         """Let the selected tile open its camera's RTSP stream itself, where libVLC can."""
@@ -55,15 +73,15 @@ class WallController(ConsolePart):
         Private cameras never tour unless the program's policy allows it (its cap), and then only
         once a purpose has been stated for them (a tour never asks)."""
         assert self.wall is not None
-        panel = self.console.camera_panel
+        panel = self.cameras
         listed = [panel.proxy.index(r, 0).data(ROW_ROLE) for r in range(panel.proxy.rowCount())]
         allowed = [c for c in listed if why_not_live(c) is None]
-        if not self.console.session.policy.private_cameras_on_tours:
+        if not self.session.policy.private_cameras_on_tours:
             public = [c for c in allowed if c.owner_type == OwnerType.PUBLIC_AGENCY]
             capped, allowed = len(allowed) - len(public), public
         else:
             capped = 0
-        cameras = [c for c in allowed if not self.console.live.purpose_missing(c)]
+        cameras = [c for c in allowed if not self.session.purpose_missing(c)]
         unstated = len(allowed) - len(cameras)
         left_out = f"; {unstated} private camera(s) left out: no purpose stated for them" if unstated else ""
         if capped:
@@ -77,7 +95,7 @@ class WallController(ConsolePart):
             return
         if seconds is None:
             value, ok = QInputDialog.getInt(
-                self.console, "Tour", f"Seconds per step ({len(cameras)} cameras):", 10, 2, 3600
+                self._window, "Tour", f"Seconds per step ({len(cameras)} cameras):", 10, 2, 3600
             )
             if not ok:
                 return
@@ -87,27 +105,25 @@ class WallController(ConsolePart):
         self._say(f"Touring {len(cameras)} cameras through {where} every {seconds} s{left_out}.", 8000)
 
     def new_wall_window(self, screen_name: str | None = None) -> WallWindow | None:
-        if self.console.engine is None:
+        if self.engine is None:
             return None
         if screen_name is None:
             names = [sc.name() for sc in QGuiApplication.screens()]
             if len(names) > 1:
                 choice, ok = QInputDialog.getItem(
-                    self.console, "New wall window", "Monitor:", names, 0, False
+                    self._window, "New wall window", "Monitor:", names, 0, False
                 )
                 if not ok:
                     return None
                 screen_name = choice
             else:
                 screen_name = names[0]
-        window = WallWindow(self.console.engine, self.console.live.live_url, self.console.camera_by_id)
-        window.task_manager = (
-            self.console.task_manager
-        )  # a top-level window: its tiles work on the console's pool
-        window.wall.drop_gate = self.console.live.gate_drop
+        window = WallWindow(self.engine, self.url_for, self.session.camera)
+        window.task_manager = self.task_manager  # a top-level window: its tiles work on the console's pool
+        window.wall.drop_gate = self.drop_gate
         window.sig_closed.connect(self._on_wall_window_closed)
         self.windows.append(window)
-        window.place_on(screen_named(screen_name), self.console.screen())
+        window.place_on(screen_named(screen_name), self._window.screen())
         return window
 
     def _on_wall_window_closed(self, window: WallWindow) -> None:
@@ -131,7 +147,7 @@ class WallController(ConsolePart):
             if i < len(self.windows):
                 window = self.windows[i]
                 if window.screen_name != arrangement.screen:
-                    window.place_on(screen_named(arrangement.screen), self.console.screen())
+                    window.place_on(screen_named(arrangement.screen), self._window.screen())
             else:
                 created = self.new_wall_window(arrangement.screen or QGuiApplication.primaryScreen().name())
                 if created is None:
@@ -140,27 +156,27 @@ class WallController(ConsolePart):
             window.wall.arrange(arrangement.layout, arrangement.tiles)
 
     def save_salvo(self, name: str | None = None) -> None:
-        if self.console.salvos is None or self.wall is None:
+        if self.salvos is None or self.wall is None:
             return
         if name is None:
-            name, ok = QInputDialog.getText(self.console, "Save salvo", "Name of this wall arrangement:")
+            name, ok = QInputDialog.getText(self._window, "Save salvo", "Name of this wall arrangement:")
             if not ok:
                 return
         doc = self.arrangement(name)
-        store = self.console.salvos
-        self.console.tasks.run(
+        store = self.salvos
+        self.tasks.run(
             lambda: store.save(doc),
             lambda _r: self._say(f"Saved salvo '{doc.name.strip()}'.", 5000),
-            lambda exc: self.console._error("Salvo not saved", exc),
+            lambda exc: self._error("Salvo not saved", exc),
         )
 
     def recall_salvo(self, name: str | None = None) -> None:
-        if self.console.salvos is None:
+        if self.salvos is None:
             return
-        store = self.console.salvos
+        store = self.salvos
         if name is None:
-            self.console.tasks.run(
-                store.names, self._choose_salvo, lambda exc: self.console._error("Cannot list salvos", exc)
+            self.tasks.run(
+                store.names, self._choose_salvo, lambda exc: self._error("Cannot list salvos", exc)
             )
             return
         chosen = name
@@ -169,21 +185,19 @@ class WallController(ConsolePart):
             self.apply_arrangement(doc)
             self._say(f"Recalled salvo '{doc.name}'.", 5000)
 
-        self.console.tasks.run(
-            lambda: store.load(chosen), done, lambda exc: self.console._error("Salvo not recalled", exc)
-        )
+        self.tasks.run(lambda: store.load(chosen), done, lambda exc: self._error("Salvo not recalled", exc))
 
     def _choose_salvo(self, names: list[str]) -> None:
         if not names:
             self._say("No salvo has been saved yet (Ctrl+Alt+S saves the wall).", 6000)
             return
-        choice, ok = QInputDialog.getItem(self.console, "Recall salvo", "Salvo:", names, 0, False)
+        choice, ok = QInputDialog.getItem(self._window, "Recall salvo", "Salvo:", names, 0, False)
         if ok:
             self.recall_salvo(choice)
 
     def restore_walls(self) -> None:
         """Bring back the wall windows (and every wall's cameras) as they were at the last exit."""
-        raw = self.console.ui_state.value("walls/arrangement")
+        raw = self.ui_state.value("walls/arrangement")
         if not raw:
             return
         try:
@@ -192,12 +206,66 @@ class WallController(ConsolePart):
             return
         self.apply_arrangement(doc)
 
+    def follow(self, session: Session, fill_wall: int = 0) -> None:
+        """The walls follow the registry: once it is first read, the last session's walls come
+        back (or the demo's first view fills the wall); a camera whose terms or consent changed
+        since it went up is put up again, so its tile shows what it may show now. The recorder's
+        word on each camera's clock reaches its tile."""
+
+        def cameras_changed(event: CamerasChanged) -> None:
+            if self.wall is None:
+                return
+            if event.first:
+                self.restore_walls()
+                if fill_wall:
+                    self.fill_wall(fill_wall)
+            moved = set(event.changed) | set(event.retired)
+            for wall in self._walls():
+                for tile in wall.visible_tiles:
+                    if tile.camera is None or tile.camera.id not in moved:
+                        continue
+                    fresh = session.camera(tile.camera.id)
+                    if fresh is None or why_not_live(fresh) != why_not_live(tile.camera):
+                        tile.assign(fresh)
+
+        subscribe(self, session.events.cameras_changed, cameras_changed)
+        subscribe(self, session.events.media_changed,
+                  lambda media: self.set_clocks(media.clock_faults, media.clock_delays))  # fmt: skip
+
+    def fill_wall(self, count: int) -> None:
+        """The demo's first view: a square grid of cameras whose owners allow live viewing."""
+        wall = self.wall
+        assert wall is not None
+        if any(t.camera for t in wall.visible_tiles):
+            return
+        side = next(n for n in range(1, 7) if n * n >= count)
+        wall.set_layout(f"{side}x{side}")
+        # Public cameras of the home divisions first: they need no stated purpose, so the first
+        # view plays at once.
+        cameras = self.session.cameras.values()
+        home = self.session.actor.home_divisions
+        live = sorted((r for r in cameras if why_not_live(r) is None), key=lambda r: needs_purpose(r, home))
+        for index, camera in enumerate(live[:count]):
+            wall.put_camera(camera, index)
+        wall.select(0)
+
+    def wall_for(self, target: str) -> VideoWall | None:
+        """The wall a dispatch rule names: "main" (the console's own) or "window N" (its main
+        wall while that window is not open)."""
+        if target.startswith("window "):
+            index = int(target.split()[1]) - 1
+            if index < len(self.windows):
+                return self.windows[index].wall
+        return self.wall
+
+    def _walls(self) -> list[VideoWall]:
+        return [w for w in (self._wall, *(window.wall for window in self.windows)) if w is not None]
+
     def set_clocks(self, faults: dict[int, str], delays: dict[int, float]) -> None:
         """Each tile hears what the recorder believes of its camera's clock: why it is not trusted,
         or the delay measured against it (the tile then knows its picture's age)."""
-        walls = [self.console.wall, *(w.wall for w in self.windows)]
-        for wall in walls:
-            for tile in wall.tiles if wall is not None else []:
+        for wall in self._walls():
+            for tile in wall.tiles:
                 camera = tile.camera.id if tile.camera is not None else None
                 tile.set_clock(
                     faults.get(camera, "") if camera else "", delays.get(camera) if camera else None
@@ -210,7 +278,7 @@ class WallController(ConsolePart):
         Ctrl+Z puts it back. Cameras left off are named with the reason."""
         if self.wall is None:
             return
-        cameras = [c for c in (self.console.camera_by_id(i) for i in camera_ids) if c is not None]
+        cameras = [c for c in (self.session.camera(i) for i in camera_ids) if c is not None]
         live = [c for c in cameras if why_not_live(c) is None][:36]
         left_off = [f"{c.name} ({why_not_live(c)})" for c in cameras if why_not_live(c) is not None]
         why = f" Not shown live: {'; '.join(left_off)}." if left_off else ""
@@ -219,7 +287,7 @@ class WallController(ConsolePart):
             return
         wanted = {c.id for c in live}
         others = [
-            self.console.camera_by_id(i) for i in self.wall.assignments() if i is not None and i not in wanted
+            self.session.camera(i) for i in self.wall.assignments() if i is not None and i not in wanted
         ]
         if others:
             names = ", ".join(c.name for c in others[:4] if c is not None) + (" …" if len(others) > 4 else "")
@@ -229,7 +297,7 @@ class WallController(ConsolePart):
                 f"The wall shows {len(others)} other camera(s): {names}.\n\nReplace them with "
                 f"this incident's {len(live)} camera(s)? Ctrl+Z puts the wall back.",
                 QMessageBox.StandardButton.Cancel,
-                self.console,
+                self._window,
             )
             box.setTextFormat(Qt.TextFormat.PlainText)
             replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
