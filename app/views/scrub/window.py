@@ -64,6 +64,9 @@ def qimage_from_rgb(image: np.ndarray) -> QImage:
     return QImage(data.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
+NAME_BAR_H = 22
+
+
 class FrameTile(QWidget):
     """One camera's recorded frame at the playhead, with its name and any problem spelled out."""
 
@@ -77,7 +80,7 @@ class FrameTile(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def frame_size(self) -> tuple[int, int]:
-        w, h = self.width(), self.height()
+        w, h = self.width(), self.height() - NAME_BAR_H
         w = min(w, int(h * 16 / 9))
         return max(64, w - w % 2), max(36, int(w * 9 / 16) - int(w * 9 / 16) % 2)
 
@@ -91,12 +94,16 @@ class FrameTile(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("black"))
         if self.image is not None:
-            scaled = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            x, y = (self.width() - scaled.width()) // 2, (self.height() - scaled.height()) // 2
+            # Below the name bar, never under it: the bar covered the camera's own caption and
+            # clock at the picture's top edge.
+            area = self.rect().adjusted(0, NAME_BAR_H, 0, 0)
+            scaled = self.image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            x = (area.width() - scaled.width()) // 2
+            y = NAME_BAR_H + (area.height() - scaled.height()) // 2
             p.drawImage(QRectF(x, y, scaled.width(), scaled.height()), self.image)
         p.setPen(QColor("white"))
-        p.fillRect(QRectF(0, 0, self.width(), 22), QColor(0, 0, 0, 150))
-        p.drawText(QRectF(6, 0, self.width() - 12, 22), Qt.AlignmentFlag.AlignVCenter, self.camera.name)
+        name_bar = QRectF(6, 0, self.width() - 12, NAME_BAR_H)
+        p.drawText(name_bar, Qt.AlignmentFlag.AlignVCenter, self.camera.name)
         if self.status != "ok":
             text = STATUS_TEXT.get(self.status, self.status)
             warn = self.status in ("altered", "missing") or self.status.startswith("NOT SHOWN")
