@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
         default="",
         help="the incident it is looked at under (its place and time bound what it covers)",
     )
+    cwins = casesub.add_parser("windows", help="a case's footage windows, each with the id to remove it by")
+    cwins.add_argument("number")
+    crem = casesub.add_parser(
+        "remove-window", help="take a footage window out of its case and lift its legal hold (supervisors)"
+    )
+    crem.add_argument("window", type=int, help="the window's id (rtcc case windows NUMBER)")
+    crem.add_argument("--reason", required=True, help="why: court order, duplicate, entered in error")
     exp = sub.add_parser("export", help="export a case as a signed, verified package")
     exp.add_argument("number", help="case number")
     exp.add_argument("--to", required=True, type=Path, help="target folder (USB drive or network share)")
@@ -221,6 +229,14 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("path", type=Path)
     ret = csub.add_parser("retire", help="retire a camera (kept for evidence, never pulled)")
     ret.add_argument("name")
+    con = csub.add_parser(
+        "consent",
+        help="record an owner's consent or its revocation (a revocation stops live video and recording)",
+    )
+    con.add_argument("name")
+    given = con.add_mutually_exclusive_group(required=True)
+    given.add_argument("--granted-at", help="ISO 8601 time with zone the owner gave consent")
+    given.add_argument("--revoked-at", help="ISO 8601 time with zone the owner revoked it")
 
     from app.intake.commands import add_parser as add_intake
 
@@ -519,16 +535,20 @@ def _governed() -> dict[str, Any]:
 
     return {
         "export": lambda _a: Action.EXPORT_EVIDENCE,
-        "case": lambda a: {"remove-window": Action.REMOVE_FROM_CASE, "list": Action.VIEW_RECORDINGS}.get(
-            a.action, Action.PUT_IN_CASE
-        ),
+        "case": lambda a: {
+            "remove-window": Action.REMOVE_FROM_CASE,
+            "list": Action.VIEW_RECORDINGS,
+            "windows": Action.VIEW_RECORDINGS,
+        }.get(a.action, Action.PUT_IN_CASE),
         "users": lambda a: None if a.action == "list" else Action.MANAGE_USERS,
         "audit": lambda _a: Action.READ_AUDIT,
         "retention": lambda _a: Action.READ_AUDIT,
         "report": lambda _a: Action.READ_AUDIT,
         "policy": lambda a: None if a.action == "show" else Action.SET_POLICY,
         "justify": lambda a: None if a.action == "list" else Action.APPROVE_JUSTIFICATION,
-        "cameras": lambda a: None if a.action in ("list", "export") else Action.EDIT_REGISTRY,
+        "cameras": lambda a: {"list": None, "export": None, "consent": Action.RECORD_CONSENT}.get(
+            a.action, Action.EDIT_REGISTRY
+        ),
         "request": lambda a: {"add": Action.VIEW_RECORDINGS, "list": None}.get(
             a.action, Action.APPROVE_REQUEST
         ),
@@ -778,9 +798,20 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
             use_cases.create_case(sessions, args.actor, args.number, args.title)
             print(f"case {args.number} opened")
             return EXIT_OK
+        if command == "case" and args.action == "remove-window":
+            lifted = use_cases.remove_from_case(sessions, args.actor, args.window, args.reason)
+            print(f"window {args.window} taken out of its case; {lifted} segment(s) no longer on legal hold")
+            return EXIT_OK
         case_id = store.find(args.number)
         if case_id is None:
             raise CaseError(f"no case {args.number}; open it with `rtcc case create {args.number}`")
+        if command == "case" and args.action == "windows":
+            windows = store.windows(case_id)
+            for w in windows:
+                span = f"{w.start_at:%Y-%m-%d %H:%M:%S} - {w.end_at:%H:%M:%S} UTC"
+                print(f"{w.id:6d}  {w.camera_name:32.32s}  {span}  {len(w.segment_ids)} segment(s)  {w.note}")
+            print(f"{len(windows)} window(s) in case {args.number}")
+            return EXIT_OK
         if command == "case":
             camera = next((c for c in Registry(sessions).list_cameras() if c.name == args.camera), None)
             if camera is None:
@@ -954,6 +985,16 @@ def _typed_fields(fields: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+def _utc_or_none(text: str | None) -> datetime | None:
+    """An ISO 8601 time with its zone, as given on the command line; ValueError names it."""
+    if not text:
+        return None
+    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        raise ValueError(f"{text}: give the time zone too, e.g. 2026-11-25T19:30:00Z")
+    return when.astimezone(UTC)
+
+
 def _cameras(settings: Settings, args: argparse.Namespace) -> int:
     from app.console import use_cases
     from app.models.db import DatabaseError, open_database
@@ -994,6 +1035,21 @@ def _cameras(settings: Settings, args: argparse.Namespace) -> int:
                 return EXIT_INVALID
             use_cases.retire_camera(registry.sessions, args.actor, match[0].id)
             print(f"retired camera '{args.name}'")
+        elif args.action == "consent":
+            match = [r for r in registry.list_cameras() if r.name == args.name]
+            if not match:
+                print(f"rtcc: no camera named '{args.name}' in {_which_db(settings)}", file=sys.stderr)
+                return EXIT_INVALID
+            granted, revoked = _utc_or_none(args.granted_at), _utc_or_none(args.revoked_at)
+            current = match[0]
+            row = use_cases.record_consent(registry.sessions, args.actor, current.id, revoked_at=revoked,
+                                           granted_at=granted)  # fmt: skip
+            what = (
+                f"revoked at {revoked:%Y-%m-%d %H:%M} UTC"
+                if revoked
+                else f"granted at {granted:%Y-%m-%d %H:%M} UTC"
+            )
+            print(f"consent for '{row.name}' {what}")
     except use_cases.Refused as exc:
         print(f"rtcc cameras: not allowed: {exc}", file=sys.stderr)
         return EXIT_FORBIDDEN

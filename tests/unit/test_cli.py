@@ -129,3 +129,59 @@ def test_the_programs_policy_is_shown_and_set_with_the_reason_for_bad_values(
     assert main(["policy", "show"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["private_retention_cap_days"] == 14 and shown["category_radius_m"] == {"homicide": 1000.0}
+
+
+def test_a_window_is_taken_out_of_a_case_and_consent_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command line's doors to two governed actions nothing else reached: lifting a legal
+    hold (with the reason, which the audit log keeps) and an owner's consent or its revocation."""
+    from datetime import UTC, datetime
+
+    from app.config import load_settings
+    from app.governance import audit
+    from app.models.db import open_database
+    from app.models.tables import EvidenceItem
+
+    public = GOOD | {"owner_type": "public_agency", "owner_name": "City of Los Angeles"}
+    assert main(["cameras", "import", str(write_csv(tmp_path / "c.csv", [public]))]) == 0
+    sessions = open_database(load_settings().effective_database_url)
+    [camera] = [
+        c for c in json.loads(_out(capsys, ["cameras", "list", "--json"])) if c["name"] == GOOD["name"]
+    ]
+    with sessions.begin() as s:  # ten minutes recorded
+        s.add(EvidenceItem(kind="segment", camera_id=camera["id"], path="c/1.mkv", sha256="0" * 64,
+                           size_bytes=1, start_at=datetime(2026, 11, 25, 19, 25, tzinfo=UTC),
+                           end_at=datetime(2026, 11, 25, 19, 35, tzinfo=UTC)))  # fmt: skip
+    assert main(["case", "create", "C-9"]) == 0
+    add = ["case", "add-window", "C-9", "--camera", GOOD["name"], "--start", "2026-11-25T19:30:00Z",
+           "--end", "2026-11-25T19:34:00Z"]  # fmt: skip
+    assert main(add) == 0, capsys.readouterr().err
+    listed = _out(capsys, ["case", "windows", "C-9"])
+    assert "1 window(s) in case C-9" in listed and "1 segment(s)" in listed
+    window = listed.split()[0]
+    assert main(["case", "remove-window", window, "--reason", "entered in error"]) == 0
+    assert "1 segment(s) no longer on legal hold" in capsys.readouterr().out
+    assert "0 window(s) in case C-9" in _out(capsys, ["case", "windows", "C-9"])
+    removed = [e for e in audit.query(sessions) if e.action == "footage removed from case"]
+    assert [e.details for e in removed] == ["entered in error"]
+
+    assert main(["cameras", "consent", GOOD["name"], "--revoked-at", "2026-11-25 19:40"]) == 1
+    assert "give the time zone too" in capsys.readouterr().err
+    assert main(["cameras", "consent", GOOD["name"], "--revoked-at", "2026-11-25T19:40:00Z"]) == 0
+    assert f"consent for '{GOOD['name']}' revoked at 2026-11-25 19:40 UTC" in capsys.readouterr().out
+    [after] = [
+        c for c in json.loads(_out(capsys, ["cameras", "list", "--json"])) if c["name"] == GOOD["name"]
+    ]
+    assert after["consent_revoked_at"].startswith("2026-11-25T19:40")
+    assert main(["cameras", "consent", GOOD["name"], "--granted-at", "2026-11-26T08:00:00Z"]) == 0
+    [again] = [
+        c for c in json.loads(_out(capsys, ["cameras", "list", "--json"])) if c["name"] == GOOD["name"]
+    ]
+    assert not again["consent_revoked_at"] and again["consent_granted_at"].startswith("2026-11-26T08:00")
+
+
+def _out(capsys: pytest.CaptureFixture[str], args: list[str]) -> str:
+    capsys.readouterr()
+    assert main(args) == 0
+    return capsys.readouterr().out
