@@ -192,6 +192,20 @@ def create_incident(
     return IncidentStore(sessions).create(data, ranked)
 
 
+@governed(Action.VIEW_RECORDINGS)
+def open_incident(sessions: Sessions, actor: Actor, incident: SavedIncident) -> list[int]:
+    """Make an incident this workstation's current one again: its purpose is then stated for its
+    own cameras and for those already viewed under it (returned, read from the audit log). The
+    opening is audited under the person, so the audit log says who worked the incident where."""
+    authorize(sessions, actor, Action.VIEW_RECORDINGS, "incident", incident.number)
+    viewed = IncidentStore(sessions).cameras_viewed_for(incident.number)
+    details = f"{len(incident.camera_ids)} camera(s) of its own, {len(viewed)} viewed under it"
+    audit.record(sessions, "incident opened", target_type="incident", target_id=incident.id,
+                 user=actor.username, workstation=actor.workstation, case_number=incident.number,
+                 details=details)  # fmt: skip
+    return viewed
+
+
 @governed(Action.ENTER_INCIDENT)
 def receive_dispatch_call(
     sessions: Sessions,

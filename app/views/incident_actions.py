@@ -123,9 +123,8 @@ class IncidentActions(ConsolePart):
         self.reopen(incidents[labels.index(choice)])
 
     def reopen(self, chosen: SavedIncident) -> None:
-        """Make an incident the current one again, with the purposes stated under it."""
-        store = self.incidents
-        assert store is not None
+        """Make an incident the current one again, with the purposes stated under it (the
+        open-an-incident use case: the role table, and the opening audited)."""
 
         def opened(viewed: list[int]) -> None:
             self._show_incident(chosen)
@@ -139,13 +138,17 @@ class IncidentActions(ConsolePart):
             )
 
         def unread(exc: BaseException) -> None:
+            if isinstance(exc, use_cases.Refused):
+                self._say(f"Incident {chosen.number} not opened: {exc}", 10_000)
+                return
             # The incident opens with its own cameras' purposes; those viewed under it are asked
             # for again when shown (a rule's call must not wait on this read).
             opened([])
             why = f"the cameras viewed under it could not be read: {exc}"
             self._say(f"Incident {chosen.number} open again; {why}", 10_000)
 
-        self.tasks.run(lambda: store.cameras_viewed_for(chosen.number), opened, unread)
+        session, open_incident = self.session, use_cases.open_incident
+        self.tasks.run(lambda: open_incident(session.sessions, session.actor, chosen), opened, unread)
 
     def incident_changed(self, incident: SavedIncident) -> None:
         """An incident opened or closed elsewhere: the current one's dock shows it as it is now."""

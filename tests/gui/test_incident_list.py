@@ -50,6 +50,11 @@ def test_a_call_from_dispatch_appears_in_the_incidents_dock_and_opens_with_enter
     qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=10_000)
     assert window.incident_panel.incident.number == "<b>LAPD-9</b>"
     assert window.incident_panel.title.text().startswith("<b>LAPD-9</b> · Robbery")
+    # Opening it went through the use case: the audit log says who opened it, where.
+    from app.governance import audit
+
+    opened = [e for e in audit.query(window.session.sessions) if e.action == "incident opened"]
+    assert [(e.username, e.case_number) for e in opened] == [("tester", "<b>LAPD-9</b>")]
 
 
 def test_a_call_a_rule_opens_goes_live_on_the_wall_with_an_alert_and_is_audited(

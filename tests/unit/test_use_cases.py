@@ -88,6 +88,7 @@ def governed(scene: dict[str, Any]) -> dict[Action, list[tuple[str, Callable[[An
         Action.VIEW_RECORDINGS: [
             ("open_recordings", lambda s, a: uc.open_recordings(s, a, [traffic], start, end, Purpose())),
             ("request_footage", lambda s, a: uc.request_footage(s, a, shop.id, start, end, on_incident)),
+            ("open_incident", lambda s, a: uc.open_incident(s, a, IncidentStore(s).recent(1)[0])),
         ],
         Action.VIEW_LIVE: [("check_live", lambda s, a: uc.check_live(s, a, traffic, Purpose()))],
         Action.PUT_IN_CASE: [
