@@ -10,7 +10,7 @@ import faulthandler
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -376,50 +376,58 @@ def _main(argv: Sequence[str] | None) -> int:
         except (Forbidden, NoTerminal) as exc:
             print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
             return EXIT_FORBIDDEN
-    if command == "users":
-        return _users(settings, args)
-    if command in ("request", "incident"):
-        return _requests(settings, args, command)
-    if command == "retention":
-        return _retention(settings, args)
-    if command == "report":
-        from app.cli_reports import run as run_report
+    return COMMANDS.get(command, _console)(settings, args)
 
-        return run_report(settings, args)
-    if command == "justify":
-        from app.cli_oversight import run_justify
 
-        return run_justify(settings, args)
-    if command == "policy":
-        from app.cli_policy import run as run_policy
+def _lazy(module: str, name: str) -> Handler:
+    """A handler in a module imported only when its command runs (the console's Qt, the reports'
+    PDF and the intake's web server stay out of every other command's start)."""
 
-        return run_policy(settings, args)
-    if command == "audit":
-        return _audit(settings, args)
-    if command in ("case", "export"):
-        return _case(settings, args, command)
-    if command == "cameras":
-        return _cameras(settings, args)
-    if command == "gazetteer":
-        return _gazetteer(settings, args)
-    if command == "intake":
-        from app.intake.commands import run as run_intake
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        import importlib
 
-        return run_intake(settings, args)
-    if command == "signing-key":
-        return _signing_key(settings, args)
-    if command in ("media", "record"):
-        args.record = args.record or command == "record"
-        return _media(settings, args)
-    from app.main import run_console, run_demo
+        handler: Handler = getattr(importlib.import_module(module), name)
+        return handler(settings, args)
 
-    if command == "demo":
+    return run
+
+
+def _media_or_record(settings: Settings, args: argparse.Namespace) -> int:
+    args.record = args.record or args.command == "record"
+    return _media(settings, args)
+
+
+def _console(settings: Settings, args: argparse.Namespace) -> int:
+    from app.main import run_console, run_demo, run_review
+
+    if args.command == "demo":
         return run_demo(settings, cameras=args.cameras)
-    if command == "review":
-        from app.main import run_review
-
+    if args.command == "review":
         return run_review(settings, args.package)
     return run_console(settings)
+
+
+Handler = Callable[[Settings, argparse.Namespace], int]
+# Each command's handler, after sign-in (the role it needs: GOVERNED); a command not listed
+# opens the console.
+COMMANDS: dict[str, Handler] = {
+    "users": lambda settings, args: _users(settings, args),
+    "request": lambda settings, args: _requests(settings, args, "request"),
+    "incident": lambda settings, args: _requests(settings, args, "incident"),
+    "retention": lambda settings, args: _retention(settings, args),
+    "report": _lazy("app.cli_reports", "run"),
+    "justify": _lazy("app.cli_oversight", "run_justify"),
+    "policy": _lazy("app.cli_policy", "run"),
+    "audit": lambda settings, args: _audit(settings, args),
+    "case": lambda settings, args: _case(settings, args, "case"),
+    "export": lambda settings, args: _case(settings, args, "export"),
+    "cameras": lambda settings, args: _cameras(settings, args),
+    "gazetteer": lambda settings, args: _gazetteer(settings, args),
+    "intake": _lazy("app.intake.commands", "run"),
+    "signing-key": lambda settings, args: _signing_key(settings, args),
+    "media": _media_or_record,
+    "record": _media_or_record,
+}
 
 
 def _bench(args: argparse.Namespace) -> int:
