@@ -37,7 +37,7 @@ from app.registry.gazetteer import OfflineGazetteer
 from app.registry.service import Registry
 from app.video.vlc_player import VlcEngine
 from app.views.alert_banner import AlertBanner
-from app.views.camera_details import details_html
+from app.views.camera_details import CameraDetails
 from app.views.camera_list import CameraListPanel
 from app.views.console_menus import build_menus
 from app.views.errors import show_error
@@ -186,13 +186,7 @@ class MainWindow(QMainWindow):
         the wall."""
         self.camera_panel = CameraListPanel(self)
         self.camera_panel.follow(self.session)
-        self.details = QLabel(self)
-        self.details.setObjectName("camera_details")
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.details.setText("Select a camera to see its owner, terms and field of view.")
-        self.details.setMargin(8)
+        self.details = CameraDetails(self.camera_panel, self.session, self)
         self.incident_panel = IncidentPanel(self)
         self.incident_list = IncidentListPanel(self)  # open incidents, typed or from dispatch, live
 
@@ -238,8 +232,6 @@ class MainWindow(QMainWindow):
         panel.sig_show_live.connect(self.walls.show_cameras_live)
         self.incident_list.sig_incident_activated.connect(incidents_ui.reopen)
         self.camera_panel.sig_camera_selected.connect(self._on_camera_selected)
-        # The recorder's word on a camera (recording, its clock) changes under a selection too.
-        self.camera_panel.model.dataChanged.connect(self._refresh_details)
         self.camera_panel.sig_camera_activated.connect(lambda row: self.live.open_on_wall(row.id))
         if self.map is not None:
             self.map.sig_camera_clicked.connect(self._on_map_camera_clicked)
@@ -354,17 +346,6 @@ class MainWindow(QMainWindow):
         if self.map is not None:
             # A click on the map already shows the camera; a pick in the list flies the map to it.
             self.map.select(row.id, fly=row.id != self._selected_on_map)
-        self._show_details(row)
-
-    def _refresh_details(self) -> None:
-        row = self.camera_panel.selected_camera()
-        if row is not None:
-            self._show_details(row)
-
-    def _show_details(self, row: CameraRow) -> None:
-        recording = self.camera_panel.model.recording.get(row.id, "not recorded by the media service")
-        approximate = row.division in self.session.approximate_divisions
-        self.details.setText(details_html(row, recording, approximate))
 
     def open_selected(self) -> None:
         row = self.camera_panel.selected_camera()

@@ -215,7 +215,9 @@ def test_import_and_export_from_the_window(make_window: WindowFactory, qtbot: Qt
 def test_help_overlay_lists_the_shortcuts(make_window: WindowFactory) -> None:
     window = make_window()
     dialog = window.show_shortcuts()
-    table = dialog.findChild(type(window.details), "shortcut_table").text()
+    from PySide6.QtWidgets import QLabel
+
+    table = dialog.findChild(QLabel, "shortcut_table").text()
     for keys, text in (("F1", "Keyboard shortcuts"), ("Ctrl+I", "Import cameras"), ("Ctrl+F", "Find camera"),
                        ("F2", "Edit camera"), ("Ctrl+Shift+T", "theme")):  # fmt: skip
         assert keys in table and text in table
