@@ -4,6 +4,7 @@ as a :class:`MenuHost` describes them; they never import the window."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any, Protocol
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
+from app.console import use_cases
 from app.views.alert_banner import AlertBanner
 from app.views.incident_actions import IncidentActions
 from app.views.live_handoff import LiveHandoff
@@ -19,6 +21,23 @@ from app.views.registry_feed import RegistryFeed
 from app.views.wall.controller import WallController
 from app.views.wall.wall import VideoWall
 from app.views.wall.window import WALL_LAYOUTS
+
+# The use case each governed menu item calls: the role table's answer for it greys the item.
+MENU_USE_CASES: dict[str, Callable[..., Any]] = {
+    "export_case": use_cases.export_case, "review_recordings": use_cases.open_recordings,
+    "new_incident": use_cases.create_incident, "add_camera": use_cases.register_camera,
+    "edit_camera": use_cases.edit_camera, "retire_camera": use_cases.retire_camera,
+    "import_cameras": use_cases.import_cameras, "audit_log": use_cases.open_audit_log,
+    "justifications": use_cases.decide_justification,
+}  # fmt: skip
+
+
+def grey_for_role(actions: list[QAction], role: str) -> None:
+    """Enable only the menu items whose use case the role table allows the role."""
+    for action in actions:
+        use_case = MENU_USE_CASES.get(action.objectName())
+        if use_case is not None:
+            action.setEnabled(use_cases.allowed(role, use_case))
 
 
 class MenuHost(Protocol):

@@ -39,7 +39,7 @@ from app.video.vlc_player import VlcEngine
 from app.views.alert_banner import AlertBanner
 from app.views.camera_details import CameraDetails
 from app.views.camera_list import CameraListPanel
-from app.views.console_menus import build_menus
+from app.views.console_menus import build_menus, grey_for_role
 from app.views.errors import show_error
 from app.views.incident import IncidentPanel
 from app.views.incident_actions import EvidenceFolders, IncidentActions, IncidentViews
@@ -75,16 +75,6 @@ class ConsoleInfo:
     simulator: str = ""
     # Whether the demo's simulator (a child process) still runs; None: no simulator to watch.
     simulator_running: Callable[[], bool] | None = None
-
-
-# The use case each governed menu item calls: the role table's answer for it greys the item.
-MENU_USE_CASES: dict[str, Callable[..., Any]] = {
-    "export_case": use_cases.export_case, "review_recordings": use_cases.open_recordings,
-    "new_incident": use_cases.create_incident, "add_camera": use_cases.register_camera,
-    "edit_camera": use_cases.edit_camera, "retire_camera": use_cases.retire_camera,
-    "import_cameras": use_cases.import_cameras, "audit_log": use_cases.open_audit_log,
-    "justifications": use_cases.decide_justification,
-}  # fmt: skip
 
 
 def _placeholder(text: str, name: str) -> QLabel:
@@ -332,10 +322,7 @@ class MainWindow(QMainWindow):
     def apply_role(self, role: str) -> None:
         """Enable only what the signed-in person's role allows: each menu item is greyed by the
         role table's answer for the use case it calls (which checks again anyway)."""
-        for action in self.actions_list:
-            use_case = MENU_USE_CASES.get(action.objectName())
-            if use_case is not None:
-                action.setEnabled(use_cases.allowed(role, use_case))
+        grey_for_role(self.actions_list, role)
         self.incident_panel.review_button.setVisible(use_cases.allowed(role, use_cases.open_recordings))
         self.incident_panel.live_button.setVisible(use_cases.allowed(role, use_cases.check_live))
         if self.wall is not None:
