@@ -20,6 +20,7 @@ from app.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from app.console.actor import Actor
+    from app.governance.roles import Action
 
 log = logging.getLogger(__name__)
 
@@ -372,7 +373,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from app.governance.roles import Forbidden
 
         try:
-            args.actor = _sign_in(settings, args, GOVERNED[command](args))
+            args.actor = _sign_in(settings, args, _needs(command, args))
         except (Forbidden, NoTerminal) as exc:
             print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
             return EXIT_FORBIDDEN
@@ -538,37 +539,46 @@ def _which_db(settings: Settings) -> str:
     return f"the registry at {describe_url(url)}{hint}"
 
 
-def _governed() -> dict[str, Any]:
+# The commands that need a person whose role allows them (once accounts exist).
+GOVERNED = frozenset({"export", "case", "users", "audit", "retention", "report", "policy", "justify",
+                      "cameras", "request", "incident", "signing-key"})  # fmt: skip
+
+
+def _needs(command: str, args: argparse.Namespace) -> frozenset[Action]:
+    """What a command needs of the role table: the actions its use case names (the role table's
+    answer for the use case, as the console's menus ask it), or one action where no use case
+    stands behind the command (accounts, the signing key, the retention report, reading lists);
+    nothing: anyone signed in."""
+    from app.console import use_cases as uc
     from app.governance.roles import Action
 
-    return {
-        "export": lambda _a: Action.EXPORT_EVIDENCE,
-        "case": lambda a: {
-            "remove-window": Action.REMOVE_FROM_CASE,
-            "list": Action.VIEW_RECORDINGS,
-            "windows": Action.VIEW_RECORDINGS,
-        }.get(a.action, Action.PUT_IN_CASE),
-        "users": lambda a: None if a.action == "list" else Action.MANAGE_USERS,
-        "audit": lambda _a: Action.READ_AUDIT,
-        "retention": lambda _a: Action.READ_AUDIT,
-        "report": lambda _a: Action.READ_AUDIT,
-        "policy": lambda a: None if a.action == "show" else Action.SET_POLICY,
-        "justify": lambda a: None if a.action == "list" else Action.APPROVE_JUSTIFICATION,
-        "cameras": lambda a: {"list": None, "export": None, "consent": Action.RECORD_CONSENT}.get(
-            a.action, Action.EDIT_REGISTRY
-        ),
-        "request": lambda a: {"add": Action.VIEW_RECORDINGS, "list": None}.get(
-            a.action, Action.APPROVE_REQUEST
-        ),
-        "incident": lambda _a: Action.ENTER_INCIDENT,
-        "signing-key": lambda a: None if a.action == "show" else Action.MANAGE_SIGNING_KEY,
-    }
+    sub = getattr(args, "action", None)
+    per_action: dict[str, dict[str | None, Any]] = {
+        "export": {sub: uc.export_case},
+        "case": {"list": Action.VIEW_RECORDINGS, "windows": Action.VIEW_RECORDINGS, "create": uc.create_case,
+                 "add-window": uc.add_to_case, "remove-window": uc.remove_from_case},
+        "users": {"add": Action.MANAGE_USERS, "set-role": Action.MANAGE_USERS},
+        "audit": {"verify": uc.verify_audit_log, "export": uc.export_audit, "anomalies": uc.review_anomalies,
+                  "dismiss": uc.dismiss_anomaly},
+        "retention": {sub: Action.READ_AUDIT},
+        "report": {"public": uc.publish_public_report, "check": uc.check_public_report,
+                   "owner": uc.make_owner_report, "divisions": uc.division_report},
+        "policy": {"set": uc.set_policy},
+        "justify": {"approve": uc.decide_justification, "deny": uc.decide_justification},
+        "cameras": {"add": uc.register_camera, "import": uc.import_cameras, "retire": uc.retire_camera,
+                    "consent": uc.record_consent},
+        "request": {"add": uc.request_footage, "approve": uc.record_owner_answer,
+                    "deny": uc.record_owner_answer},
+        "incident": {"close": uc.close_incident},
+        "signing-key": {"move-to-keyring": Action.MANAGE_SIGNING_KEY},
+    }  # fmt: skip
+    need = per_action.get(command, {}).get(sub)
+    if need is None:
+        return frozenset()
+    return frozenset({need}) if isinstance(need, Action) else uc.needs(need)
 
 
-GOVERNED = _governed()
-
-
-def _sign_in(settings: Settings, args: argparse.Namespace, action: Any) -> Actor:
+def _sign_in(settings: Settings, args: argparse.Namespace, needs: frozenset[Action]) -> Actor:
     """Once any account exists, a governed command needs a person whose role allows it.
 
     Before the first account (a single workstation, the demo) commands run as the OS account;
@@ -606,13 +616,12 @@ def _sign_in(settings: Settings, args: argparse.Namespace, action: Any) -> Actor
     )
     sign_in(account.username)
     actor = Actor(account.username, Role(account.role))
-    if action is None:
-        return actor
-    try:
-        require(account.role, action, account.username)
-    except Forbidden:
-        audit.record(sessions, "refused", details=f"{account.role}: {action}", user=account.username)
-        raise
+    for action in sorted(needs):
+        try:
+            require(account.role, action, account.username)
+        except Forbidden:
+            audit.record(sessions, "refused", details=f"{account.role}: {action}", user=account.username)
+            raise
     return actor
 
 

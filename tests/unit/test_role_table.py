@@ -42,3 +42,20 @@ def test_allowed_answers_from_the_role_table() -> None:
     assert not use_cases.allowed(Role.EVIDENCE_TECHNICIAN, use_cases.hand_off_live)  # no live view
     assert use_cases.allowed(Role.SUPERVISOR, use_cases.hand_off_live)
     assert not use_cases.allowed(None, use_cases.export_case)
+
+
+def test_the_command_line_asks_the_role_table_about_the_use_case_it_calls() -> None:
+    from argparse import Namespace
+
+    from app.cli import _needs
+
+    def needs(command: str, action: str | None = None) -> frozenset[Action]:
+        return _needs(command, Namespace(action=action))
+
+    assert needs("cameras", "consent") == {Action.RECORD_CONSENT} == use_cases.needs(use_cases.record_consent)
+    assert needs("cameras", "retire") == use_cases.needs(use_cases.retire_camera) == {Action.EDIT_REGISTRY}
+    assert needs("case", "remove-window") == {Action.REMOVE_FROM_CASE}
+    assert needs("export") == {Action.EXPORT_EVIDENCE}
+    assert needs("audit", "verify") == {Action.READ_AUDIT}
+    assert needs("cameras", "list") == needs("policy", "show") == needs("justify", "list") == frozenset()
+    assert needs("users", "set-role") == {Action.MANAGE_USERS}
