@@ -46,9 +46,8 @@ class LiveGrants:
         """True if the caller should ask the use case now (no one is asking for this one yet)."""
         key = key_of(camera_id, purpose)
         with self._lock:
-            if key in self._asking or datetime.now(UTC) < self._retry_at.get(
-                key, datetime.min.replace(tzinfo=UTC)
-            ):
+            retry_at = self._retry_at.get(key)
+            if key in self._asking or (retry_at is not None and datetime.now(UTC) < retry_at):
                 return False
             self._asking.add(key)
             return True

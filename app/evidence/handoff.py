@@ -14,7 +14,6 @@ live sharing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from app.governance import audit
 from app.governance.custody import append_event, sha256_file
 from app.governance.gate import why_not_live, why_not_play
 from app.governance.purpose import Purpose
+from app.governance.tokens import new_token, token_hash
 from app.models.change_feed import publish
 from app.models.db import write_transaction
 from app.models.rows import CameraRow
@@ -97,7 +97,7 @@ def make_handoff(sessions: sessionmaker[Session], recordings: Path, folder: Path
     )
     out, shown_from, shown_to = _render(folder, request, footage, lines)
     digest = sha256_file(out)
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     expires = now + timedelta(hours=LINK_HOURS)
     sidecar = out.with_suffix(".json")
     facts = {
@@ -193,7 +193,7 @@ def _record(sessions: sessionmaker[Session], footage: _Footage, request: Handoff
             assert source_item is not None
             append_event(s, source_item, "used for a hand-off", f"incident {number}: {out.name}")
         row = Handoff(incident_id=footage.incident_id, evidence_item_id=derived.id, camera_id=camera.id,
-                      kind=request.kind, token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+                      kind=request.kind, token_sha256=token_hash(token),
                       delivered_to=str(folder), caption="\n".join(lines), created_by=operator, created_at=now,
                       expires_at=expires)  # fmt: skip
         s.add(row)

@@ -9,8 +9,6 @@ program's cap on a purpose's view still ends it). Signing out revokes the person
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
@@ -19,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.governance.purpose import Purpose
+from app.governance.tokens import new_token, token_hash
 from app.models.tables import ViewGrant
 
 # Long enough that a wall of tiles reconnecting does not ask again for every connection, short
@@ -42,10 +41,6 @@ class Granted:
     expires_at: datetime
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue(
     s: Session,
     username: str,
@@ -57,7 +52,7 @@ def issue(
 ) -> tuple[str, datetime]:
     """Write a grant; the token (shown once, never stored) and when it stops starting views."""
     now = now or datetime.now(UTC)
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     expires = now + GRANT_TTL
     s.add(
         ViewGrant(

@@ -10,7 +10,6 @@ first opening is recorded on the hand-off and in the audit log.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
+from app.governance.tokens import token_hash
 from app.models.change_feed import publish
 from app.models.db import write_transaction
 from app.models.tables import EvidenceItem, Handoff, Incident
@@ -42,7 +42,7 @@ def open_handoff(sessions: sessionmaker[Session], token: str, now: datetime | No
                  viewer: str = "") -> OpenHandoff | None:  # fmt: skip
     """The hand-off this token opens, or None (unknown, expired, revoked: all alike)."""
     now = now or datetime.now(UTC)
-    digest = hashlib.sha256(token.encode()).hexdigest()
+    digest = token_hash(token)
     with write_transaction(sessions) as s:
         row = s.scalar(select(Handoff).where(Handoff.token_sha256 == digest))
         if row is None or row.revoked_at is not None or row.expires_at <= now:

@@ -125,17 +125,27 @@ def _draw_barcode(ctx: Any, taken_ms: int) -> None:
 # destroys its drawing context outside its own lock. Every caption is drawn here instead, font
 # work under one lock and the font let go before the lock is, then copied onto the frame.
 _FONT_LOCK = threading.Lock()
+_EXTENTS: dict[int, tuple[float, float, float]] = {}  # font size -> ascent, line height, advance
 
 
-def _caption(lines: list[str], size_px: int) -> Any:
-    """White monospace text on a shaded box, as an image to paint onto a frame."""
-    with _FONT_LOCK:
+def _font_extents(size_px: int) -> tuple[float, float, float]:
+    """The caption font's ascent, line height and (monospace) advance, measured once per size.
+    Call under ``_FONT_LOCK``."""
+    if size_px not in _EXTENTS:
         probe = cairo.Context(cairo.ImageSurface(cairo.FORMAT_ARGB32, 1, 1))
         probe.select_font_face("DejaVu Sans Mono", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_BOLD)
         probe.set_font_size(size_px)
         ascent, _descent, line_h, advance, _ = probe.font_extents()
         probe.set_font_face(None)
         del probe
+        _EXTENTS[size_px] = ascent, line_h, advance
+    return _EXTENTS[size_px]
+
+
+def _caption(lines: list[str], size_px: int) -> Any:
+    """White monospace text on a shaded box, as an image to paint onto a frame."""
+    with _FONT_LOCK:
+        ascent, line_h, advance = _font_extents(size_px)
         pad = max(2, size_px // 4)
         surface = cairo.ImageSurface(
             cairo.FORMAT_ARGB32,

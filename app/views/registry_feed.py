@@ -41,7 +41,7 @@ class RegistryFeed(ConsolePart):
         # second would cost the server a core for nothing.
         shared = session.sessions.kw["bind"].dialect.name == "postgresql"
         self.timer.setInterval(30_000 if shared else 1000)
-        self.timer.timeout.connect(self._poll)
+        self.timer.timeout.connect(self.poll_now)
         self.media_timer = QTimer(self)
         self.media_timer.setInterval(5000)
         self.media_timer.timeout.connect(self.poll_media_status)
@@ -103,9 +103,6 @@ class RegistryFeed(ConsolePart):
 
     def poll_now(self) -> None:
         """Look for registry changes now (the change feed said cameras changed)."""
-        self._read()
-
-    def _poll(self) -> None:
         self._read()
 
     def _read(self, force: bool = False) -> None:
