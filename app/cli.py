@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app import __version__
+from app import __version__, cli_bench
 from app.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -42,6 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command")
 
+    for add_group in (_add_service_parsers, _add_evidence_parsers, _add_oversight_parsers,
+                      _add_registry_parsers, cli_bench.add_parser):  # fmt: skip
+        add_group(sub)
+    return p
+
+
+def _add_service_parsers(sub: argparse._SubParsersAction) -> None:
+    """The console, the demo, the simulator and the media service."""
     sub.add_parser("console", help="open the console (the default)")
     demo = sub.add_parser("demo", help="start the camera simulator and open the console on the sample city")
     demo.add_argument("--cameras", type=int, default=None, help="number of simulated cameras (default 200)")
@@ -85,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         )
         media.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
+
+def _add_evidence_parsers(sub: argparse._SubParsersAction) -> None:
+    """Cases, exports, package checks and the owners' footage requests."""
     ver = sub.add_parser("verify", help="verify a case package (exit 0 valid, 1 tampered, 2 incomplete)")
     ver.add_argument("package", type=Path, help="package folder or .zip")
     ver.add_argument(
@@ -152,6 +163,10 @@ def _parser() -> argparse.ArgumentParser:
         rdec.add_argument("--owner-person", required=True, help="who at the owner's side answered")
         rdec.add_argument("--at", default=None, help="when they answered (ISO 8601; default now)")
     reqsub.add_parser("list", help="list requests and their answers")
+
+
+def _add_oversight_parsers(sub: argparse._SubParsersAction) -> None:
+    """Incidents, people, the audit log, reports, policy."""
     inc = sub.add_parser("incident", help="incidents")
     incsub = inc.add_subparsers(dest="action", required=True)
     iclose = incsub.add_parser("close", help="close an incident (ends owners' incident-only live windows)")
@@ -190,6 +205,9 @@ def _parser() -> argparse.ArgumentParser:
     add_report(sub)
     add_policy(sub)
 
+
+def _add_registry_parsers(sub: argparse._SubParsersAction) -> None:
+    """The camera registry, what retention deleted, the gazetteer."""
     ret = sub.add_parser("retention", help="what retention deleted")
     rsub = ret.add_subparsers(dest="action", required=True)
     rrep = rsub.add_parser("report", help="list purged segments: camera, times, when deleted, why")
@@ -251,79 +269,6 @@ def _parser() -> argparse.ArgumentParser:
     gfind = gsub.add_parser("find", help="look an address up")
     gfind.add_argument("query")
 
-    bench = sub.add_parser("bench", help="benchmarks, printed as JSON")
-    bsub = bench.add_subparsers(dest="bench", required=True)
-    bimp = bsub.add_parser("import", help="time a registry import")
-    bimp.add_argument("--cameras", type=int, default=100_000)
-    bimp.add_argument("--repeat", type=int, default=3)
-    bwall = bsub.add_parser("wall", help="how many live tiles this workstation holds")
-    bwall.add_argument("--tiles", type=int, default=16)
-    bwall.add_argument("--stream", choices=("sub", "main"), default="sub")
-    bwall.add_argument("--seconds", type=float, default=15.0)
-    bwall.add_argument("--fps", type=int, default=25)
-    bwall.add_argument("--mode", choices=("auto", "native", "software"), default="auto", help="tile kind")
-    bwall.add_argument(
-        "--encoders",
-        choices=("per-camera", "shared"),
-        default="shared",
-        help="shared (default): the simulator encodes once for all cameras, so the wall fills the CPU",
-    )
-    bexp = bsub.add_parser("export", help="case export with verify-after-write against a plain copy")
-    bexp.add_argument("--minutes", type=int, default=5)
-    bexp.add_argument("--cameras", type=int, default=4)
-    bexp.add_argument("--repeat", type=int, default=3)
-    bexp.add_argument(
-        "--workdir", type=Path, default=None, help="folder on the disk to measure (default: temp)"
-    )
-    bscrub = bsub.add_parser("scrub", help="time from a seek until every tile shows the new time")
-    bscrub.add_argument("--tiles", type=int, default=9)
-    bscrub.add_argument("--minutes", type=int, default=3)
-    bscrub.add_argument("--seeks", type=int, default=60)
-    bscrub.add_argument(
-        "--offset-seconds", type=float, default=30.0,
-        help="record the simulator this long and measure the playhead against the burned-in clock (0: skip)",
-    )  # fmt: skip
-    bscrub.add_argument(
-        "--busy", type=int, default=0, help="processes keeping cores busy during the recording"
-    )
-    bscrub.add_argument(
-        "--camera-lag", type=int, default=1, metavar="K",
-        help="all cameras but the first deliver one frame in K, stamped as if all (behind real time)",
-    )  # fmt: skip
-    brec = bsub.add_parser("record", help="CPU, memory and disk per recorded camera")
-    brec.add_argument("--cameras", type=int, default=20)
-    brec.add_argument("--seconds", type=int, default=60)
-    bq = bsub.add_parser("query", help="time ranking cameras for an incident")
-    bq.add_argument("--cameras", type=int, default=100_000)
-    bq.add_argument("--queries", type=int, default=2000)
-    bsoak = bsub.add_parser("soak", help="a shift's worth of wall, recording, drops and exports")
-    bsoak.add_argument("--minutes", type=float, default=60.0)
-    bsoak.add_argument("--tiles", type=int, default=16)
-    bsoak.add_argument("--drop-every", type=float, default=180.0, help="seconds between camera drops")
-    bsoak.add_argument("--drop-for", type=float, default=30.0, help="seconds a dropped camera stays away")
-    bsoak.add_argument(
-        "--work-every", type=float, default=120.0, help="seconds between incident+export; 0: none"
-    )
-    bsoak.add_argument("--sample-every", type=float, default=30.0)
-    bsoak.add_argument("--warmup", type=float, default=None, help="seconds (default: a quarter, <= 10 min)")
-    bsoak.add_argument("--output", type=Path, default=None, help="also write the JSON here")
-    bmap = bsub.add_parser("map", help="time the division map with N cameras")
-    bmap.add_argument("--cameras", type=int, default=10_000)
-    bhand = bsub.add_parser("handoff", help="a 15 s clip for officers: from Send to ready")
-    bhand.add_argument("--repeat", type=int, default=3)
-    bint = bsub.add_parser("intake", help="dispatch call to ranked cameras and to live video on a wall")
-    bint.add_argument("--calls", type=int, default=8)
-    bint.add_argument("--cameras", type=int, default=10_000)
-    bcen = bsub.add_parser("center", help="change propagation between N console sessions on PostgreSQL")
-    bcen.add_argument("--consoles", type=int, default=10)
-    bcen.add_argument("--cameras", type=int, default=100_000)
-    bcen.add_argument("--changes", type=int, default=40, help="camera edits made at one session")
-    bcen.add_argument("--every", type=float, default=0.5, help="seconds between edits")
-    bcen.add_argument("--database-url", default=None,
-                      help="a PostgreSQL admin URL (default: a throw-away local cluster)")  # fmt: skip
-    bcen.add_argument("--output", type=Path, default=None, help="also write the JSON here")
-    return p
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     from app.models.db import closing_databases
@@ -362,7 +307,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return run(args.cameras, args.host, port, args.labels, exit_on_eof=args.exit_with_stdin, fps=args.fps,
                    shared_encoder=args.shared_encoder, misbehaving=misbehaving)  # fmt: skip
     if command == "bench":
-        return _bench(args)
+        from app import cli_bench
+
+        return cli_bench.run(args)
 
     from app.logging_setup import setup_logging
 
@@ -429,100 +376,6 @@ COMMANDS: dict[str, Handler] = {
     "media": _media_or_record,
     "record": _media_or_record,
 }
-
-
-def _bench(args: argparse.Namespace) -> int:
-    """``rtcc bench NAME``: run one benchmark and print its figures as JSON."""
-    if args.bench == "wall":
-        from app.bench.wall_bench import run_wall_bench
-
-        print(
-            json.dumps(
-                run_wall_bench(
-                    args.tiles,
-                    args.stream,
-                    args.seconds,
-                    args.fps,
-                    args.mode,
-                    shared_encoder=args.encoders == "shared",
-                ),
-                indent=2,
-            )
-        )
-        return EXIT_OK
-    if args.bench == "scrub":
-        from app.bench.scrub_bench import run_scrub_bench
-
-        print(
-            json.dumps(
-                run_scrub_bench(
-                    args.tiles, args.minutes, args.seeks, args.offset_seconds, args.busy, args.camera_lag
-                ),
-                indent=2,
-            )
-        )
-        return EXIT_OK
-    if args.bench == "record":
-        from app.bench.record_bench import run_record_bench
-
-        print(json.dumps(run_record_bench(args.cameras, args.seconds), indent=2))
-        return EXIT_OK
-    if args.bench == "query":
-        from app.bench.query_bench import run_query_bench
-
-        print(json.dumps(run_query_bench(args.cameras, args.queries), indent=2))
-        return EXIT_OK
-    if args.bench == "export":
-        from app.bench.export_bench import run_export_bench
-
-        print(json.dumps(run_export_bench(args.minutes, args.cameras, args.repeat, args.workdir), indent=2))
-        return EXIT_OK
-    if args.bench == "soak":
-        from app.bench.soak_bench import run_soak_bench
-
-        report = json.dumps(
-            run_soak_bench(
-                args.minutes,
-                args.tiles,
-                drop_every_s=args.drop_every,
-                drop_for_s=args.drop_for,
-                work_every_s=args.work_every,
-                sample_s=args.sample_every,
-                warmup_s=args.warmup,
-            ),
-            indent=2,
-        )
-        if args.output:
-            args.output.write_text(report + "\n", encoding="utf-8")
-        print(report)
-        return EXIT_OK
-    if args.bench == "handoff":
-        from app.bench.handoff_bench import run_handoff_bench
-
-        print(json.dumps(run_handoff_bench(args.repeat), indent=2))
-        return EXIT_OK
-    if args.bench == "intake":
-        from app.bench.intake_bench import run_intake_bench
-
-        print(json.dumps(run_intake_bench(args.calls, args.cameras), indent=2))
-        return EXIT_OK
-    if args.bench == "center":
-        from app.bench.center_bench import run_center_bench
-
-        figures = run_center_bench(args.consoles, args.cameras, args.changes, args.every, args.database_url)
-        print(json.dumps(figures, indent=2))
-        if args.output:
-            args.output.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-        return EXIT_OK
-    if args.bench == "map":
-        from app.bench.map_bench import run_map_bench
-
-        print(json.dumps(run_map_bench(args.cameras), indent=2))
-        return EXIT_OK
-    from app.bench.import_bench import run_import_bench
-
-    print(json.dumps(run_import_bench(args.cameras, args.repeat), indent=2))
-    return EXIT_OK
 
 
 def _which_db(settings: Settings) -> str:

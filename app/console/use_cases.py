@@ -9,6 +9,7 @@ work through the store, which writes its audit entry in the same transaction as 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -35,6 +36,7 @@ from app.evidence.handoff import (
 from app.governance import audit, grants
 from app.governance.gate import open_recordings as gate_recordings
 from app.governance.gate import why_not_live, why_not_play, why_not_watch
+from app.governance.identity import acting_as
 from app.governance.justifications import JustificationError, JustificationRow, list_justifications
 from app.governance.justifications import decide_justification as decide_justification_row
 from app.governance.justifications import request_justification as request_justification_row
@@ -86,10 +88,26 @@ def governed(*actions: Action) -> Callable[[UseCase], UseCase]:
     the command line's checks come from the one table, never from lists of their own."""
 
     def mark(use_case: UseCase) -> UseCase:
-        use_case.needs = frozenset(actions)  # type: ignore[attr-defined]
-        return use_case
+        @functools.wraps(use_case)
+        def as_actor(*args: Any, **kwargs: Any) -> Any:
+            # The stores stamp "who" from the actor of the use case that called them.
+            actor = _actor_among(args, kwargs)
+            if actor is None:
+                raise TypeError(f"{use_case.__name__} was called without an actor")
+            with acting_as(actor.username, actor.workstation):
+                return use_case(*args, **kwargs)
+
+        as_actor.needs = frozenset(actions)  # type: ignore[attr-defined]
+        return as_actor  # type: ignore[return-value]
 
     return mark
+
+
+def _actor_among(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Actor | None:
+    found = kwargs.get("actor")
+    if isinstance(found, Actor):
+        return found
+    return next((arg for arg in args if isinstance(arg, Actor)), None)
 
 
 def needs(use_case: Callable[..., Any]) -> frozenset[Action]:

@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import threading
 import time
 import uuid
@@ -63,7 +62,7 @@ from app.evidence.signing import SigningError, agency_key, fingerprint, public_p
 from app.evidence.verify import CONTRADICTED, MAX_CLOCK_OFFSET_MS, Verdict, verify_folder
 from app.governance import audit
 from app.governance.custody import append_event, sha256_file
-from app.governance.identity import current_user
+from app.governance.identity import current_user, current_workstation
 from app.models.db import write_transaction
 from app.models.tables import Bookmark, Camera, Case, CaseWindow, CustodyEvent, EvidenceItem, Incident, Owner
 from app.native_memory import then_release_freed_memory
@@ -435,7 +434,7 @@ class _PackageWriter:
         self.watermark = ""
         if options.watermark:
             self.watermark = (
-                f"CASE {plan.case.number} | exported by {current_user()} | {socket.gethostname()}"
+                f"CASE {plan.case.number} | exported by {current_user()} | {current_workstation()}"
             )
 
     def write(self) -> Verdict:
@@ -696,7 +695,7 @@ class _PackageWriter:
             "package_id": str(uuid.uuid4()),
             "created_at": _iso(self.stamp),
             "created_by": current_user(),
-            "workstation": socket.gethostname(),
+            "workstation": current_workstation(),
             "time_zone": options.time_zone,
             "software": {"name": "rtcc-console", "version": __version__, "tools": _tools()},
             "case": {

@@ -16,7 +16,6 @@ import csv
 import hashlib
 import io
 import json
-import socket
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.governance.identity import current_user
+from app.governance.identity import current_user, current_workstation
 from app.models.tables import AuditEvent
 
 FIELDS = (
@@ -95,7 +94,7 @@ def append(
         entry = AuditEvent(
             at=datetime.now(UTC),
             username=user or current_user(),
-            workstation=workstation or socket.gethostname(),
+            workstation=workstation or current_workstation(),
             action=action,
             target_type=target_type,
             target_id=str(target_id),

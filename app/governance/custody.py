@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.governance.identity import current_user
+from app.governance.identity import current_user, current_workstation
 from app.models.tables import CustodyEvent, EvidenceItem
 
 
@@ -74,7 +73,7 @@ def append_event(s: Session, item: EvidenceItem, action: str, reason: str = "", 
     ).scalar_one_or_none()
     prev = last or ""
     when = at or datetime.now(UTC)
-    fields = EventFields(item.id, when, current_user(), socket.gethostname(), action, reason, item.sha256)
+    fields = EventFields(item.id, when, current_user(), current_workstation(), action, reason, item.sha256)
     event = CustodyEvent(
         evidence_item_id=item.id,
         at=fields.at,

@@ -207,7 +207,8 @@ class IncidentActions(ConsolePart):
             self._say("Open or enter an incident first (Ctrl+N).", 6000)
             return None
         from app.governance.gate import why_not_used
-        from app.views.scrub.window import HandoffTarget, ScrubWindow
+        from app.views.scrub.evidence import HandoffTarget
+        from app.views.scrub.window import ScrubWindow
 
         cameras = [c for c in (self.session.camera(i) for i in incident.camera_ids) if c is not None]
         usable = [c for c in cameras if why_not_used(c) is None]

@@ -12,17 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QToolBar,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
 from app import __version__
 from app.console import use_cases
@@ -37,19 +29,13 @@ from app.registry.gazetteer import OfflineGazetteer
 from app.registry.service import Registry
 from app.video.vlc_player import VlcEngine
 from app.views.alert_banner import AlertBanner
-from app.views.camera_details import CameraDetails
-from app.views.camera_list import CameraListPanel
+from app.views.console_docks import ConsoleDocks, alert_bar, placeholder
 from app.views.console_menus import build_menus, grey_for_role
-from app.views.errors import show_error
-from app.views.incident import IncidentPanel
 from app.views.incident_actions import EvidenceFolders, IncidentActions, IncidentViews
-from app.views.incident_list import IncidentListPanel
 from app.views.live_actions import LiveActions
 from app.views.live_handoff import LiveHandoff
 from app.views.live_updates import LiveUpdates
 from app.views.map.page_html import MapConfig
-from app.views.map.panel import MapPanel
-from app.views.plain import plain_label
 from app.views.registry_actions import RegistryActions
 from app.views.registry_feed import RegistryFeed
 from app.views.rule_actions import RuleActions
@@ -60,7 +46,6 @@ from app.views.tasks import TaskManager, TaskRunner
 from app.views.theme import apply_theme
 from app.views.wall.controller import WallController
 from app.views.wall.wall import VideoWall
-from app.views.wall.window import WallWindow
 from app.walls.salvos import SalvoStore
 
 log = logging.getLogger(__name__)
@@ -75,15 +60,6 @@ class ConsoleInfo:
     simulator: str = ""
     # Whether the demo's simulator (a child process) still runs; None: no simulator to watch.
     simulator_running: Callable[[], bool] | None = None
-
-
-def _placeholder(text: str, name: str) -> QLabel:
-    label = plain_label(text)
-    label.setObjectName(name)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #8a8f98; font-size: 15pt; padding: 24px;")
-    return label
 
 
 class MainWindow(QMainWindow):
@@ -128,15 +104,18 @@ class MainWindow(QMainWindow):
             self.live.wall = self.wall
             self.setCentralWidget(self.wall)
         else:
-            self.setCentralWidget(_placeholder("Video wall switched off for this window.", "wall_area"))
-        self._build_docks(map_config)
+            self.setCentralWidget(placeholder("Video wall switched off for this window.", "wall_area"))
+        docks = self.layout_docks = ConsoleDocks(self, session, map_config, theme)
+        self.camera_panel, self.details, self.map = docks.camera_panel, docks.details, docks.map
+        self.incident_panel, self.incident_list = docks.incident_panel, docks.incident_list
+        self.docks = docks.docks
         self.status = ConsoleStatus(self.statusBar(), info.database, info.media_service, info.simulator,
                                     info.simulator_running)  # fmt: skip
         self.status.follow(session)
         subscribe(self, session.events.signed_in,
                   lambda who: self.setWindowTitle(f"RTCC Console — {who.username}"))  # fmt: skip
         self.alert_banner = AlertBanner(self)  # a call a dispatch rule opened, until dismissed
-        self._build_alert_bar()
+        self.alert_bar = alert_bar(self, self.alert_banner)
 
         folders = EvidenceFolders(
             recordings_dir,
@@ -163,54 +142,13 @@ class MainWindow(QMainWindow):
         self.live_updates = LiveUpdates(self, session, tasks, incidents)
         self._connect_parts()
         self.actions_list: list[QAction] = []
-        self._build_menus()
-        self._restore_state()
+        build_menus(self, self)
+        docks.restore(ui_state)
         self.alert_bar.hide()  # a saved layout must not bring back an old alert's empty bar
         self.feed.refresh()
         self.rule_actions.start()
         self.live_updates.start()
         self._heap_trim = start_heap_trimming()  # a shift's worth of libVLC and Qt threads' frees
-
-    def _build_docks(self, map_config: MapConfig | None) -> None:
-        """The camera list, its details, the map, the incident and the open incidents, around
-        the wall."""
-        self.camera_panel = CameraListPanel(self)
-        self.camera_panel.follow(self.session)
-        self.details = CameraDetails(self.camera_panel, self.session, self)
-        self.incident_panel = IncidentPanel(self)
-        self.incident_list = IncidentListPanel(self)  # open incidents, typed or from dispatch, live
-
-        self.docks: dict[str, QDockWidget] = {}
-        self._docks_sized = False  # once sized (or restored from the saved layout), the operator's
-        self._add_dock("cameras", "Cameras", self.camera_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._add_dock("details", "Camera details", self.details, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.map: MapPanel | None = None
-        self._selected_on_map: int | None = None
-        if map_config is not None:
-            self.map = MapPanel(map_config, self)
-            self.map.setObjectName("map_area")
-            self.map.set_theme(self.theme)
-            self.map.follow(self.session)
-            map_widget: QWidget = self.map
-        else:
-            map_widget = _placeholder("Division map switched off for this window.", "map_area")
-        self._add_dock("map", "Division map", map_widget, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("incident", "Incident", self.incident_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._add_dock("incidents", "Incidents", self.incident_list, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.tabifyDockWidget(self.docks["details"], self.docks["incident"])
-        self.tabifyDockWidget(self.docks["incident"], self.docks["incidents"])
-        self.docks["details"].raise_()
-        self._size_docks()
-
-    def _build_alert_bar(self) -> None:
-        self.alert_bar = QToolBar("Alert", self)
-        self.alert_bar.setObjectName("alert_bar")
-        self.alert_bar.setMovable(False)
-        self.alert_bar.addWidget(self.alert_banner)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.alert_bar)
-        self.alert_banner.sig_raised.connect(self.alert_bar.show)
-        self.alert_banner.sig_dismissed.connect(self.alert_bar.hide)
-        self.alert_bar.hide()
 
     def _connect_parts(self) -> None:
         """The parts and views talk through these signals (and the session's events), never
@@ -221,10 +159,8 @@ class MainWindow(QMainWindow):
         panel.sig_revoke.connect(incidents_ui.revoke_handoff)
         panel.sig_show_live.connect(self.walls.show_cameras_live)
         self.incident_list.sig_incident_activated.connect(incidents_ui.reopen)
-        self.camera_panel.sig_camera_selected.connect(self._on_camera_selected)
         self.camera_panel.sig_camera_activated.connect(lambda row: self.live.open_on_wall(row.id))
         if self.map is not None:
-            self.map.sig_camera_clicked.connect(self._on_map_camera_clicked)
             self.map.sig_camera_activated.connect(self.live.open_on_wall)
             self.map.sig_new_incident.connect(incidents_ui.new_incident)
         self.registry_actions.sig_written.connect(self.feed.poll_now)
@@ -233,52 +169,15 @@ class MainWindow(QMainWindow):
         self.live_updates.sig_incidents_read.connect(self.rule_actions.incidents_read)
         self.live_updates.sig_incident_changed.connect(incidents_ui.incident_changed)
 
-    # -- construction ---------------------------------------------------------------------
-    def _size_docks(self) -> None:
-        """Lists and map beside the wall, in proportion to the window: fixed widths (520 and 620
-        px) left a 1366-pixel screen's wall a sliver of tall tiles letterboxing their video."""
-        width = max(self.width(), 1024)
-        left, right = max(300, int(width * 0.25)), max(320, int(width * 0.28))
-        self.resizeDocks([self.docks["cameras"], self.docks["map"]], [left, right], Qt.Orientation.Horizontal)
-
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self._docks_sized:
-            # Once, at the window's real size; after that the layout is the operator's.
-            self._docks_sized = True
-            QTimer.singleShot(0, self, self._size_docks)
-
-    def _add_dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{key}")
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        self.docks[key] = dock
-
-    def _build_menus(self) -> None:
-        build_menus(self, self)
-
-    def _restore_state(self) -> None:
-        geometry = self.ui_state.value("main/geometry")
-        state = self.ui_state.value("main/state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            # First start: fill the screen (a window manager may not honour "maximised").
-            screen = self.screen()
-            if screen is not None:
-                self.setGeometry(screen.availableGeometry())
-            self.setWindowState(Qt.WindowState.WindowMaximized)
-        if state is not None:
-            self.restoreState(state)
-            self._docks_sized = True
+        self.layout_docks.shown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.feed.stop()
         self.live_updates.stop()
         self._heap_trim.stop(2)
-        self.ui_state.setValue("main/geometry", self.saveGeometry())
-        self.ui_state.setValue("main/state", self.saveState())
+        self.layout_docks.save(self.ui_state)
         if self.wall is not None:
             self.ui_state.setValue("walls/arrangement", self.walls.arrangement("last session").to_json())
         for window in list(self.walls.windows):
@@ -289,25 +188,10 @@ class MainWindow(QMainWindow):
             self.wall.release()
         super().closeEvent(event)
 
-    # -- the camera list and the map -----------------------------------------------------
-    def _on_map_camera_clicked(self, camera_id: int) -> None:
-        self._selected_on_map = camera_id
-        self.docks["cameras"].show()
-        if not self.camera_panel.select_camera(camera_id):
-            self.statusBar().showMessage("That camera is hidden by the camera list's filters.", 5000)
-        self._selected_on_map = None
-
-    def camera_by_id(self, camera_id: int) -> CameraRow | None:
-        return self.session.camera(camera_id)
-
     @property
     def cameras(self) -> list[CameraRow]:
         """The registry as the session last read it, in the registry's order."""
         return list(self.session.cameras.values())
-
-    @property
-    def wall_windows(self) -> list[WallWindow]:
-        return self.walls.windows
 
     def show_signed_in(self, username: str, role: str) -> None:
         before = self.session.actor
@@ -329,11 +213,6 @@ class MainWindow(QMainWindow):
             may_watch = use_cases.allowed(role, use_cases.grant_live_view)
             self.wall.set_role_refusal("" if may_watch else f"the {role} role may not view live video")
 
-    def _on_camera_selected(self, row: CameraRow) -> None:
-        if self.map is not None:
-            # A click on the map already shows the camera; a pick in the list flies the map to it.
-            self.map.select(row.id, fly=row.id != self._selected_on_map)
-
     def open_selected(self) -> None:
         row = self.camera_panel.selected_camera()
         if row is not None:
@@ -341,9 +220,7 @@ class MainWindow(QMainWindow):
 
     # -- view -----------------------------------------------------------------------------
     def focus_search(self) -> None:
-        self.docks["cameras"].show()
-        self.camera_panel.search.setFocus()
-        self.camera_panel.search.selectAll()
+        self.layout_docks.focus_search()
 
     def toggle_theme(self) -> None:
         self.theme = "light" if self.theme == "dark" else "dark"
@@ -364,6 +241,3 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About RTCC Console", f"RTCC Console {__version__}\n{self.info.database}")
-
-    def _error(self, title: str, exc: BaseException) -> None:
-        show_error(self, title, exc)

@@ -247,7 +247,8 @@ def test_the_officers_page_plays_in_a_real_browser_on_a_phone_screen(
 def scrub_window_on_an_incident(recorded: Recorded, tmp_path: Path, qtbot, prefix: str, link_base: str):  # type: ignore[no-untyped-def]
     """The scrub view of the recorded camera, opened from an incident at its place, active, loaded."""
     from app.console.session import workstation_session
-    from app.views.scrub.window import HandoffTarget, ScrubWindow
+    from app.views.scrub.evidence import HandoffTarget
+    from app.views.scrub.window import ScrubWindow
 
     sessions = recorded.sessions()
     camera = Registry(sessions).get(recorded.camera_id)

@@ -278,8 +278,8 @@ def test_hovering_the_timeline_previews_that_moment_and_leaving_it_shows_none(
     window.resize(1280, 800)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.loaded and bool(window.thumb_readers), timeout=20_000)
-    timeline, thumbnail = window.timeline, window.thumbnail
+    qtbot.waitUntil(lambda: window.loaded and bool(window.preview.readers), timeout=20_000)
+    timeline, thumbnail = window.timeline, window.preview.label
     recorded_at = recorded.segments[1].start_at + timedelta(seconds=1)
     on_row = QPoint(round(timeline.x_of(recorded_at)), AXIS_H + ROW_H // 2)
     QTest.mouseMove(timeline, on_row)
@@ -292,7 +292,7 @@ def test_hovering_the_timeline_previews_that_moment_and_leaving_it_shows_none(
     qtbot.waitUntil(lambda: not thumbnail.isVisible(), timeout=5_000)
     # On the row and straight off it, with the decode coming back only after the pointer has left
     # (as on a busy machine): nothing appears.
-    reader = window.thumb_readers[camera.id]
+    reader = window.preview.readers[camera.id]
     decode_frame, gate, asked = reader.frame_at, threading.Event(), []
 
     def late_frame_at(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -305,7 +305,7 @@ def test_hovering_the_timeline_previews_that_moment_and_leaving_it_shows_none(
     qtbot.waitUntil(lambda: bool(asked), timeout=5_000)  # decoding
     QTest.mouseMove(window.clock)
     gate.set()
-    qtbot.waitUntil(lambda: not window._thumb_busy, timeout=10_000)  # the decode came back
+    qtbot.waitUntil(lambda: not window.preview.busy, timeout=10_000)  # the decode came back
     assert len(asked) == 1 and not thumbnail.isVisible()
     window.close()
 

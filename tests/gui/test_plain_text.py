@@ -87,7 +87,7 @@ def test_markup_in_registry_and_incident_text_is_never_interpreted(make_window, 
     assert "<img" not in window.details.text()
 
     # On the wall: the tile's header and its tooltip.
-    tile = window.wall.put_camera(window.camera_by_id(camera.id))
+    tile = window.wall.put_camera(window.session.camera(camera.id))
     assert tile.header.textFormat() == Qt.TextFormat.PlainText and MARKUP in tile.header.text()
 
     # An incident typed with markup in its number and type: the incident panel's title.

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.cli import main
 from app.console import use_cases
@@ -21,6 +21,7 @@ from app.console.actor import Actor
 from app.console.events import CamerasChanged
 from app.console.session import Session
 from app.evidence.cases import CaseStore
+from app.governance.identity import current_user, sign_in
 from app.governance.purpose import Purpose
 from app.governance.roles import PERMISSIONS, Action, Role
 from app.incidents.service import IncidentInput, IncidentStore
@@ -173,6 +174,29 @@ def test_a_role_with_the_right_gets_the_work_done(scene: dict[str, Any]) -> None
     assert use_cases.create_case(sessions, operator, "CASE-9") > 0
     admin = Actor("pat", Role.ADMINISTRATOR)
     assert use_cases.register_camera(sessions, admin, scene["record"]).name == "NEW-1"
+
+
+def test_the_stores_stamp_the_use_cases_actor_not_whoever_signed_in_last(scene: dict[str, Any]) -> None:
+    sessions = scene["registry"].sessions
+    sign_in("someone-else")  # the console's signed-in person: a use case for olive must not use it
+    try:
+        olive = Actor("olive", Role.OPERATOR, workstation="rtcc-ws-7")
+        with sessions() as s:
+            before = s.scalar(select(func.max(AuditEvent.id))) or 0
+        use_cases.create_incident(
+            sessions, olive, IncidentInput("2026-0101", "theft", NOW, "UTC", 34.0, -118.3, 100.0), []
+        )
+        use_cases.create_case(sessions, olive, "CASE-10")
+        with sessions() as s:
+            incident = s.scalars(select(Incident).where(Incident.number == "2026-0101")).one()
+            case = s.scalars(select(Case).where(Case.number == "CASE-10")).one()
+            stamped = s.scalars(select(AuditEvent).where(AuditEvent.id > before)).all()
+        assert incident.created_by == "olive" and case.created_by == "olive"
+        assert stamped and {(e.username, e.workstation) for e in stamped} == {("olive", "rtcc-ws-7")}
+        # Outside a use case the console's signed-in person is who acts, as before.
+        assert current_user() == "someone-else"
+    finally:
+        sign_in(None)
 
 
 def test_a_private_camera_needs_a_stated_purpose_whoever_asks(scene: dict[str, Any]) -> None:

@@ -41,7 +41,7 @@ from app.evidence.review import ReviewClip, ReviewPackage, open_for_review, reco
 from app.governance.identity import current_user
 from app.video.vlc_player import Player, VlcEngine
 from app.views.plain import plain_label, show_message
-from app.views.scrub.window import SPEEDS
+from app.views.scrub.controls import SPEEDS
 from app.views.tasks import TaskRunner
 from app.views.video_surface import SOFTWARE_SIZE, SoftwareSurface, native_embedding_works
 
