@@ -793,7 +793,7 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
         def watch_parent() -> None:
             for _ in sys.stdin:
                 pass
-            service.server.shutdown()
+            service.stop_serving()
 
         threading.Thread(target=watch_parent, daemon=True).start()
     if args.record:
@@ -831,12 +831,10 @@ def _stop_cleanly_on_signals(service: Any) -> None:
     Without a handler SIGTERM killed it at once: the last seconds of every recording were lost
     and the open segments stayed unindexed until the next start."""
     import signal
-    import threading
 
     def stop(signum: int, _frame: Any) -> None:
         log.info("media service: %s received, stopping", signal.Signals(signum).name)
-        # shutdown() waits for serve_forever, which runs on this very thread: ask from another.
-        threading.Thread(target=service.server.shutdown, name="stop", daemon=True).start()
+        service.stop_serving()  # returns at once: serve_forever then closes the service
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -76,7 +76,7 @@ def ensure_media_service(settings: Settings, database_url: str, record_cameras: 
                          ) -> tuple[str, MediaProcess | None, str]:  # fmt: skip
     """Use the configured media service, or start one on this workstation when it is local and
     not running. Returns its URL, the child we started (if any) and a line for the status bar."""
-    from app.video.media_service import database_id
+    from app.video.media_directory import database_id
 
     url = settings.media_url
     health = media_service_health(url)

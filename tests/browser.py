@@ -33,14 +33,13 @@ class Browser:
         high_r = fcntl.fcntl(to_child_r, fcntl.F_DUPFD, 10)
         high_w = fcntl.fcntl(from_child_w, fcntl.F_DUPFD, 10)
 
-        def wire() -> None:
-            os.dup2(high_r, 3)
-            os.dup2(high_w, 4)
-
         command = [chromium_path(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
                    "--disable-extensions", "--mute-audio", "--autoplay-policy=no-user-gesture-required",
                    f"--user-data-dir={self._profile}", "--remote-debugging-pipe", "about:blank"]  # fmt: skip
-        self.process = subprocess.Popen(command, preexec_fn=wire, pass_fds=(3, 4, high_r, high_w),
+        # bash (dash takes one-digit descriptors only) puts the pipes on 3 and 4 and execs Chromium:
+        # a preexec_fn (Python in the forked child) deadlocked once the services' event loops ran.
+        wire = f'exec 3<&{high_r} 4>&{high_w} {high_r}<&- {high_w}>&-; exec "$0" "$@"'
+        self.process = subprocess.Popen(["/bin/bash", "-c", wire, *command], pass_fds=(high_r, high_w),
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         for fd in (to_child_r, from_child_w, high_r, high_w):
             os.close(fd)

@@ -16,7 +16,6 @@ import csv
 import hashlib
 import io
 import json
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,15 +38,13 @@ FIELDS = (
     "case_number",
     "details",
 )
-# Held from reading the previous hash until the entry is committed (record), so two threads of one
-# process never chain to the same predecessor; the database lock below does it across processes.
-_write_lock = threading.RLock()
-
-
 def _lock_for_append(s: Session) -> None:
-    """Become the writer before reading the chain's head. SQLite: a write first, so the busy
-    timeout applies (a read-then-write transaction on a stale WAL snapshot fails at once with
-    "database is locked"); PostgreSQL: a table lock, so two workstations cannot fork the chain."""
+    """Become the writer before reading the chain's head, until the transaction ends. SQLite: a
+    write first, so the busy timeout applies (a read-then-write transaction on a stale WAL
+    snapshot fails at once with "database is locked"); PostgreSQL: a table lock, so two
+    workstations cannot fork the chain. Threads of one process have connections of their own and
+    wait here like processes do: a process-wide lock besides, taken after a transaction already
+    held the table, deadlocked two dispatch calls that each logged twice."""
     dialect = s.get_bind().dialect.name
     if dialect == "sqlite":
         s.execute(text("UPDATE audit_events SET id = id WHERE 1 = 0"))
@@ -88,29 +85,28 @@ def append(
     workstation: str = "",
 ) -> AuditEvent:
     """Add an entry inside the caller's transaction (so the entry and the change land together)."""
-    with _write_lock:
-        _lock_for_append(s)
-        prev = s.scalar(select(AuditEvent.event_hash).order_by(AuditEvent.id.desc()).limit(1)) or ""
-        entry = AuditEvent(
-            at=datetime.now(UTC),
-            username=user or current_user(),
-            workstation=workstation or current_workstation(),
-            action=action,
-            target_type=target_type,
-            target_id=str(target_id),
-            purpose=purpose,
-            case_number=case_number,
-            details=details,
-            prev_hash=prev,
-        )
-        entry.event_hash = entry_hash(entry, prev)
-        s.add(entry)
-        s.flush()
-        return entry
+    _lock_for_append(s)
+    prev = s.scalar(select(AuditEvent.event_hash).order_by(AuditEvent.id.desc()).limit(1)) or ""
+    entry = AuditEvent(
+        at=datetime.now(UTC),
+        username=user or current_user(),
+        workstation=workstation or current_workstation(),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        purpose=purpose,
+        case_number=case_number,
+        details=details,
+        prev_hash=prev,
+    )
+    entry.event_hash = entry_hash(entry, prev)
+    s.add(entry)
+    s.flush()
+    return entry
 
 
 def record(sessions: sessionmaker[Session], action: str, **fields: object) -> None:
-    with _write_lock, sessions.begin() as s:
+    with sessions.begin() as s:
         append(s, action, **fields)  # type: ignore[arg-type]
 
 

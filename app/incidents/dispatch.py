@@ -23,6 +23,7 @@ import hmac
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_SKEW_S = 300
+MAX_DEPTH = 32  # nesting of objects and arrays in a call; a CAD's deepest is well under 10
+# A call number goes into captions, file names, reports and logs: a CAD's numbers are letters,
+# digits and a few separators.
+NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._:/#-]{0,63}")
 FIELDS = ("number", "type", "priority", "reported_at", "latitude", "longitude", "position", "address",
           "notes", "status")  # fmt: skip
 FEED_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -174,7 +179,49 @@ def _text(doc: Any, mapping: FeedMapping, name: str, limit: int) -> str:
     text = str(value).strip()
     if len(text) > limit:
         raise CallRefused(f"{name} ({path}): longer than {limit} characters")
+    bad = unprintable(text, allow_newlines=name == "notes")
+    if bad:
+        raise CallRefused(f"{name} ({path}): {bad}; only printable characters are accepted")
     return text
+
+
+def unprintable(text: str, allow_newlines: bool = False) -> str:
+    """The first character that is not plain printable text, described, or "".
+
+    Control characters (NUL, newline, escape), the bidirectional overrides that make text read
+    differently than it is stored, zero-width characters and unassigned code points would all
+    flow into captions, reports and logs unseen."""
+    for position, char in enumerate(text, start=1):
+        if allow_newlines and char in "\n\t":
+            continue
+        category = unicodedata.category(char)
+        if category[0] == "C" or category in ("Zl", "Zp"):  # Cc, Cf, Cs, Co, Cn; line separators
+            name = unicodedata.name(char, "unassigned")
+            return f"character {position} is U+{ord(char):04X} ({name.lower()})"
+    return ""
+
+
+def nesting_depth(body: bytes) -> int:
+    """How deeply the JSON in ``body`` nests, counted before it is parsed (a deep body made the
+    parser recurse until it failed, and the failure read as an outage)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
 
 
 def _number(doc: Any, mapping: FeedMapping, name: str) -> float | None:
@@ -194,15 +241,20 @@ def read_call(body: bytes, mapping: FeedMapping, now: datetime | None = None) ->
     """The call in ``body``, checked field by field; :class:`CallRefused` names what is wrong."""
     if len(body) > MAX_BODY_BYTES:
         raise CallRefused(f"the call is {len(body)} bytes; at most {MAX_BODY_BYTES} are accepted", 413)
+    if nesting_depth(body) > MAX_DEPTH:
+        raise CallRefused(f"the body nests more than {MAX_DEPTH} levels of objects and arrays")
     try:
         doc = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise CallRefused(f"the body is not JSON in UTF-8 ({exc})") from None
     if not isinstance(doc, dict):
         raise CallRefused("the body must be a JSON object")
     number = _text(doc, mapping, "number", 64)
     if not number:
         raise CallRefused(f"number ({mapping.paths['number']}): missing; every call needs its CAD number")
+    if not NUMBER.fullmatch(number):
+        raise CallRefused(f"number ({mapping.paths['number']}): {number!r} is not a call number (letters, "
+                          "digits, space and . _ : / # - only)")  # fmt: skip
     code = _text(doc, mapping, "type", 100)
     call_type = mapping.call_types.get(code)
     if call_type is None:

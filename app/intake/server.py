@@ -1,7 +1,7 @@
 """``rtcc intake serve``: calls from dispatch feeds become incidents with ranked cameras.
 
 POST /intake/FEED with the call's JSON, signed (see app/incidents/dispatch.py), answers 201 (a new
-incident), 200 (updated or closed) or 4xx with the reason in the status line and the body;
+incident), 200 (updated or closed) or 4xx with the reason in the body and the X-Reason header;
 every refusal is in the feed's log and changes nothing else. A CAD system that can only drop
 files writes them into ``FOLDER/FEED/incoming/``: each file is taken once, then moved to
 ``done/`` or to ``refused/`` beside a ``.reason.txt`` (the folder's permissions stand in for
@@ -16,12 +16,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from app.console import use_cases
 from app.console.actor import Actor
@@ -32,10 +39,16 @@ from app.incidents.dispatch_rules import Rule
 from app.incidents.spatial import CameraIndex
 from app.periodic import Periodic
 from app.registry.service import Registry
+from app.web.guard import REASON_HEADER, BodyTooLarge, Guard, header_text, read_body
+from app.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
 SecretOf = Callable[[str], bytes | None]
+T = TypeVar("T")
+# Calls being checked and written at once: under the connection pool's five, since a call may
+# hold one connection while it opens another (more threads than that waited on each other).
+WORKER_THREADS = 4
 
 
 class CameraCache:
@@ -149,96 +162,88 @@ class FolderWatch:
 
 
 class IntakeServer:
+    """POST /intake/FEED and GET /health on :mod:`app.web` (a real backlog, limits, a reason
+    for every refusal), and the folder watch beside it."""
+
     def __init__(self, intake: Intake, host: str = "127.0.0.1", port: int = 8770,
                  folder: Path | None = None) -> None:  # fmt: skip
         self.intake = intake
-        self.server = ThreadingHTTPServer((host, port), _handler(intake))
-        self.server.daemon_threads = True
+        self.http = IntakeHttp(intake)
+        self.web = WebServer(self.http.guard, host, port, "intake")
         self.watch = FolderWatch(intake, folder) if folder is not None else None
         self._cameras = Periodic("intake cameras", 2.0, intake.cameras.refresh)
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
+        return self.web.base_url
 
     def start(self) -> IntakeServer:
         self._cameras.start()
         if self.watch is not None:
             self.watch.start()
-        self._thread = threading.Thread(target=self.server.serve_forever, name="intake http", daemon=True)
-        self._thread.start()
+        self.web.start()
         return self
 
     def close(self) -> None:
         self._cameras.stop(2)
         if self.watch is not None:
             self.watch.stop()
-        self.server.shutdown()
-        self.server.server_close()
+        self.web.close()
 
 
-def _handler(intake: Intake) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"
-        server_version = "rtcc-intake"
+def _answer(status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    reason = {REASON_HEADER: header_text(str(doc["refused"]))} if "refused" in doc else {}
+    return Response(json.dumps(doc) + "\n", status, reason | (headers or {}), "application/json")
 
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("intake: " + format, *args)
 
-        def _answer(self, status: int, doc: dict[str, Any]) -> None:
-            body = (json.dumps(doc) + "\n").encode()
-            reason = str(doc.get("refused", ""))[:120].replace("\r", " ").replace("\n", " ")
-            self.send_response(status, reason or None)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+class IntakeHttp:
+    def __init__(self, intake: Intake) -> None:
+        self.intake = intake
+        self._limiter: anyio.CapacityLimiter | None = None
+        app = Starlette(routes=[
+            Route("/health", self.health, methods=["GET", "HEAD"]),
+            Route("/intake/{feed:str}", self.post, methods=["POST"]),
+        ])  # fmt: skip
+        app.add_exception_handler(404, self._not_found)
+        app.add_exception_handler(405, self._not_allowed)
+        self.guard = Guard(app, "the intake")
 
-        def do_GET(self) -> None:
-            if self.path == "/health":
-                self._answer(HTTPStatus.OK, {"service": "rtcc intake", "feeds": sorted(intake.feeds)})
-                return
-            self._answer(HTTPStatus.NOT_FOUND, {"refused": "not found"})
+    async def _not_found(self, _request: Request, _exc: Exception) -> Response:
+        return _answer(404, {"refused": "not found"})
 
-        def do_POST(self) -> None:
-            parts = self.path.split("?")[0].strip("/").split("/")
-            if len(parts) != 2 or parts[0] != "intake":
-                self._answer(HTTPStatus.NOT_FOUND, {"refused": "not found"})
-                return
-            feed = parts[1]
-            try:
-                length = int(self.headers.get("Content-Length", "-1"))
-            except ValueError:
-                length = -1
-            if length < 0:
-                self._answer(HTTPStatus.LENGTH_REQUIRED, {"refused": "Content-Length required"})
-                return
-            if length > MAX_BODY_BYTES:
-                if feed in intake.feeds:
-                    intake.store.refuse(feed, f"body of {length} bytes refused (at most {MAX_BODY_BYTES})")
-                self._answer(
-                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"refused": f"at most {MAX_BODY_BYTES} bytes"}
-                )
-                return
-            body = self.rfile.read(length)
-            try:
-                received = intake.take_signed(feed, body, self.headers.get("X-RTCC-Timestamp", ""),
-                                              self.headers.get("X-RTCC-Signature", ""))  # fmt: skip
-            except CallRefused as exc:
-                self._answer(exc.status, {"refused": exc.reason})
-                return
-            except Exception as exc:  # the database away: the CAD retries later
-                log.error("intake %s: %s", feed, exc)
-                self._answer(
-                    HTTPStatus.SERVICE_UNAVAILABLE, {"refused": "the database is not answering; retry"}
-                )
-                return
-            incident = received.incident
-            self._answer(HTTPStatus.CREATED if received.outcome == "created" else HTTPStatus.OK, {
-                "outcome": received.outcome, "incident": incident.number, "division": incident.division,
-                "cameras": [c.camera.id for c in received.ranked if c.usable],
-            })  # fmt: skip
+    async def _not_allowed(self, request: Request, _exc: Exception) -> Response:
+        return _answer(405, {"refused": f"{request.method} is not answered here"})
 
-    return Handler
+    async def health(self, _request: Request) -> Response:
+        return _answer(200, {"service": "rtcc intake", "feeds": sorted(self.intake.feeds)})
+
+    async def post(self, request: Request) -> Response:
+        intake, feed = self.intake, request.path_params["feed"]
+        try:
+            body = await read_body(request, MAX_BODY_BYTES)
+        except BodyTooLarge as exc:
+            if feed in intake.feeds:
+                await self._in_thread(intake.store.refuse, feed, f"body of {exc} refused")
+            return _answer(413, {"refused": f"at most {MAX_BODY_BYTES} bytes"})
+        timestamp = request.headers.get("X-RTCC-Timestamp", "")
+        signature = request.headers.get("X-RTCC-Signature", "")
+        try:
+            received = await self._in_thread(intake.take_signed, feed, body, timestamp, signature)
+        except CallRefused as exc:
+            return _answer(exc.status, {"refused": exc.reason})
+        except (DBAPIError, SQLAlchemyTimeout) as exc:  # the database away: the CAD retries later
+            log.error("intake %s: %s", feed, exc)
+            return _answer(503, {"refused": "the database is not answering; retry"})
+        incident = received.incident
+        return _answer(201 if received.outcome == "created" else 200, {
+            "outcome": received.outcome, "incident": incident.number, "division": incident.division,
+            "cameras": [c.camera.id for c in received.ranked if c.usable],
+        })  # fmt: skip
+
+    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._limiter is None:
+            # SQLite writes one at a time: more writers would only wait for its lock (and give
+            # up after the busy timeout); PostgreSQL takes calls side by side.
+            sqlite = self.intake.sessions.kw["bind"].dialect.name == "sqlite"
+            self._limiter = anyio.CapacityLimiter(1 if sqlite else WORKER_THREADS)
+        return await anyio.to_thread.run_sync(partial(fn, *args), limiter=self._limiter)

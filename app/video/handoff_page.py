@@ -26,7 +26,9 @@ from app.models.db import write_transaction
 from app.models.tables import EvidenceItem, Handoff, Incident
 
 TOKEN_PATH = re.compile(r"^/h/([A-Za-z0-9_-]{40,100})(/media)?$")
-CSP = "default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'"
+CSP = (
+    "default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ powered-off server): consoles need not reach it to know.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -29,6 +30,13 @@ from app.models.tables import MediaServiceEntry
 from app.periodic import Periodic
 
 log = logging.getLogger(__name__)
+
+
+def database_id(url: str) -> str:
+    """A short fingerprint of the registry a service serves, so a console never uses a media
+    service that resolves camera ids against another database (the demo's, say)."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
 
 HEARTBEAT_S = 2.0
 # A service whose heartbeat is older than this is shown as not answering: three beats missed,

@@ -118,8 +118,10 @@ class _Fanout:
             self.viewers |= self.waiting
             self.waiting.clear()
 
-    def subscribe(self) -> queue.Queue[bytes | None]:
-        q: queue.Queue[bytes | None] = queue.Queue(CHUNK_QUEUE)
+    def subscribe(self, q: queue.Queue[bytes | None] | None = None) -> queue.Queue[bytes | None]:
+        """A new viewer; ``q`` (anything with ``put_nowait`` and ``get_nowait``) receives its
+        chunks, None when its stream ends."""
+        q = q if q is not None else queue.Queue(CHUNK_QUEUE)
         with self.lock:
             if self.gop and time.monotonic() - self.keyframe_at <= self.FRESH_GOP_S:
                 for chunk in self.gop[: CHUNK_QUEUE - 1]:

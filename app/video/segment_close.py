@@ -13,7 +13,6 @@ import urllib.request
 from datetime import datetime
 from urllib.parse import urlencode
 
-CLOSE_PATTERN = r"^/record/(\d+)/close$"
 CLOSE_WAIT_S = 20.0  # a keyframe interval and the indexing, with room for a busy machine
 CLOSE_AHEAD_S = 120.0  # how far past now a close may be asked for
 

@@ -152,23 +152,28 @@ def test_the_officers_link_serves_the_clip_and_stops_after_expiry_or_revocation(
         request = urllib.request.Request(service.base_url + path, headers=headers or {})
         try:
             with urllib.request.urlopen(request, timeout=10) as reply:
-                return reply.status, dict(reply.headers), reply.read()
+                return reply.status, {k.lower(): v for k, v in reply.headers.items()}, reply.read()
         except urllib.error.HTTPError as exc:
-            return exc.code, dict(exc.headers), exc.read()
+            return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
 
     try:
         status, headers, body = get(f"/h/{made[0].token}")
         text = body.decode()
-        assert status == 200 and "default-src 'none'" in headers["Content-Security-Policy"]
+        assert status == 200 and "default-src 'none'" in headers["content-security-policy"]
+        # Not framed by another site, not sniffed as another type, no address leaked onwards, and
+        # nothing that names the server or its version.
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+        assert "server" not in headers and "Python" not in str(headers)
         assert "&lt;b&gt;HL-" in text and "<b>HL-" not in text, "the caption is text, never markup"
         assert f'<video src="/h/{made[0].token}/media"' in text and "width=device-width" in text
         assert "://" not in text, "no absolute address: the page loads nothing from anywhere else"
         assert "<script" not in text.lower()
         status, headers, media = get(f"/h/{made[0].token}/media")
-        assert status == 200 and headers["Content-Type"] == "video/mp4" and media == made[0].path.read_bytes()
+        assert status == 200 and headers["content-type"] == "video/mp4" and media == made[0].path.read_bytes()
         status, headers, part = get(f"/h/{made[0].token}/media", {"Range": "bytes=100-199"})
         assert (
-            status == 206 and part == media[100:200] and headers["Content-Range"].endswith(f"/{len(media)}")
+            status == 206 and part == media[100:200] and headers["content-range"].endswith(f"/{len(media)}")
         )
 
         # A wrong token, a revoked link and an expired one answer alike: as any unknown path.

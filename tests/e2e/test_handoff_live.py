@@ -164,7 +164,7 @@ def test_the_media_service_says_why_it_cannot_close_a_segment(
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=10)
     refused.value.close()
-    assert refused.value.code == 400 and "ISO 8601" in refused.value.reason
+    assert refused.value.code == 400 and "ISO 8601" in refused.value.headers["X-Reason"]
     later = datetime.now(UTC) + timedelta(hours=1)
     with pytest.raises(SegmentNotClosed, match="at most 120"):
         close_segment(svc.base_url, ids["shop"], later)
@@ -197,7 +197,7 @@ def test_ctrl_h_on_a_live_tile_sends_the_moment_to_officers(  # type: ignore[no-
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
-    qtbot.waitUntil(lambda: window.camera_by_id(shop) is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.session.camera(shop) is not None, timeout=10_000)
     ctrl_h = (Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
 
     # An empty tile, then a live one without an incident: each says what is missing.

@@ -60,7 +60,8 @@ def test_owner_terms_are_enforced_before_any_pull(simulator: SimulatorProcess, s
     assert get(live(service, "x"))[0] == 404
     assert service.pulls == {}
     assert get(f"{service.base_url}/health") == (200, f"ok {service.database_id}\n")
-    # Players show the status line: the reason is there, not only in the body ("403 Forbidden").
+    # A HEAD has no body: the reason is in the X-Reason header (and in a GET's body), so the
+    # console's tile shows "owner revoked consent", not a bare "403 Forbidden".
     import http.client
     from urllib.parse import urlsplit
 
@@ -72,12 +73,12 @@ def test_owner_terms_are_enforced_before_any_pull(simulator: SimulatorProcess, s
         conn = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
         conn.request(method, f"{where.path}?{where.query}")
         reply = conn.getresponse()
-        answer = (reply.status, reply.reason, reply.read())
+        answer = (reply.status, reply.getheader("X-Reason") or "", reply.read())
         conn.close()
         return answer
 
-    status, reason, _body = ask("GET")
-    assert status == 403 and "revoked consent" in reason
+    status, reason, body = ask("GET")
+    assert status == 403 and "revoked consent" in reason and b"revoked consent" in body
     # HEAD: the same verdict, no body, no pull, no second refusal in the audit (HEAD was 501).
     entries = len(audit.query(service.sessions))
     status, reason, body = ask("HEAD")

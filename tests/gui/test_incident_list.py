@@ -88,7 +88,7 @@ def test_a_call_a_rule_opens_goes_live_on_the_wall_with_an_alert_and_is_audited(
     qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=10_000)
     incident = window.incident_panel.incident
     assert incident.number == "LAPD-261130-0417"
-    usable = [i for i in incident.camera_ids if why_not_live(window.camera_by_id(i)) is None][:2]
+    usable = [i for i in incident.camera_ids if why_not_live(window.session.camera(i)) is None][:2]
     assert usable and [i for i in window.wall.assignments() if i is not None] == usable
     automatic = select(AuditEvent.details).where(AuditEvent.action == "automatic action")
 

@@ -55,7 +55,7 @@ def test_a_rule_puts_private_cameras_live_once_the_incident_is_its_purpose(
         summary = window.incident_list.summary
         qtbot.waitUntil(lambda: summary.text().startswith("Open incidents: 0"), timeout=10_000)
         ids = {c.id for c in window.cameras if c.name.startswith("HOL-95")}
-        assert len(ids) == 2 and all(window.camera_by_id(i).owner_type == "business" for i in ids)
+        assert len(ids) == 2 and all(window.session.camera(i).owner_type == "business" for i in ids)
 
         rule = Rule(
             "p1 robbery Hollywood", frozenset({"robbery"}), 1, frozenset({"Hollywood"}), 2, "main", True

@@ -523,7 +523,8 @@ class VideoTile(QFrame):
                     pass
             except urllib.error.HTTPError as exc:
                 if exc.code in (403, 404):
-                    reason = str(exc.reason).strip()
+                    # A HEAD has no body: the service says why in a header.
+                    reason = (exc.headers.get("X-Reason") or "").strip()
             except OSError:
                 pass  # unreachable: the ordinary reconnect with backoff goes on
             return url, reason
