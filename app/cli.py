@@ -817,11 +817,9 @@ def _media(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        # Every open segment is closed, hashed and indexed; every open view ends and is audited.
-        service.stop_recording()
-        service.close_relays()
-        service.wait_for_views(3.0)
-        service.heartbeat.stop()
+        # Every open segment is closed, hashed and indexed; every open view ends and is audited,
+        # then the server stops.
+        service.close()
     log.info("media service stopped")
     return EXIT_OK
 

@@ -101,6 +101,12 @@ BENCHES: dict[str, Bench] = {
         opt("--database-url", default=None, help="PostgreSQL admin URL (default: a throw-away cluster)"),
         OUTPUT,
     ), _args("consoles", "cameras", "changes", "every", "database_url")),
+    "http": Bench("concurrent intake posts and health checks while the media service records", (
+        opt("--posts", type=int, default=200, help="signed dispatch calls posted at once"),
+        opt("--health", type=int, default=500, help="media service health checks sent at once"),
+        opt("--cameras", type=int, default=4, help="simulated cameras recorded meanwhile"),
+        OUTPUT,
+    ), _args("posts", "health", "cameras")),
 }  # fmt: skip
 
 

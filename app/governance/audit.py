@@ -38,6 +38,8 @@ FIELDS = (
     "case_number",
     "details",
 )
+
+
 def _lock_for_append(s: Session) -> None:
     """Become the writer before reading the chain's head, until the transaction ends. SQLite: a
     write first, so the busy timeout applies (a read-then-write transaction on a stale WAL

@@ -64,7 +64,8 @@ class DispatchIntake:
         selected = [(c.camera.id, c.usable, c.reason) for c in ranked]
         try:
             with write_transaction(self.sessions) as s:
-                if _division_holding(s, latitude, longitude) is None:
+                division_id = _division_holding(s, latitude, longitude)
+                if division_id is None:
                     raise CallRefused(f"location: {latitude:.5f}, {longitude:.5f} is outside every division "
                                       "of the city", 422)  # fmt: skip
                 entry = IntakeLogEntry(feed=call.feed, outcome="", call_number=call.number, digest=digest)
@@ -73,7 +74,7 @@ class DispatchIntake:
                 incident = s.scalar(select(Incident).where(Incident.number == call.number).with_for_update())
                 if incident is None:
                     outcome = "closed" if call.closed else "created"
-                    incident = self._create(s, call, latitude, longitude, selected, actor, now)
+                    incident = self._create(s, call, latitude, longitude, division_id, selected, actor, now)
                 else:
                     outcome = self._update(s, incident, call, latitude, longitude, selected, actor, now)
                 if not incident.auto_rule and incident.closed_at is None:
@@ -118,13 +119,13 @@ class DispatchIntake:
             )
         return found[0].latitude, found[0].longitude
 
-    def _create(self, s: Session, call: DispatchCall, lat: float, lon: float,
+    def _create(self, s: Session, call: DispatchCall, lat: float, lon: float, division_id: int,
                 selected: list[tuple[int, bool, str]], actor: str,
                 now: datetime | None) -> Incident:  # fmt: skip
         incident = Incident(
             number=call.number, incident_type=call.call_type.label, reported_at=call.reported_at,
             time_zone=self.time_zone, latitude=lat, longitude=lon, radius_m=300.0, notes=call.notes,
-            created_by=actor, division_id=_division_holding(s, lat, lon), source=f"feed {call.feed}",
+            created_by=actor, division_id=division_id, source=f"feed {call.feed}",
             category=call.call_type.category, priority=call.priority,
         )  # fmt: skip
         if call.closed:

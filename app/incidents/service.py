@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -191,7 +192,14 @@ class IncidentStore:
 def _division_holding(s: Session, latitude: float, longitude: float) -> int | None:
     """The id of the division whose boundary holds the point (app/geo/divisions.py decides shared
     edges), or None outside every division."""
-    rows = s.execute(select(Division.id, Division.name, Division.boundary_geojson)).all()
+    query = select(Division.id, Division.name, Division.boundary_geojson)
+    rows: tuple[tuple[int, str, str], ...] = tuple((i, n, b) for i, n, b in s.execute(query))
     ids = {name: division_id for division_id, name, _ in rows}
-    name = DivisionMap((name, json.loads(text)) for _, name, text in rows).division_of(latitude, longitude)
+    name = _division_map(rows).division_of(latitude, longitude)
     return ids.get(name) if name else None
+
+
+@functools.lru_cache(maxsize=4)
+def _division_map(rows: tuple[tuple[int, str, str], ...]) -> DivisionMap:
+    """Parsed once per set of boundaries (a dispatch burst parsed them twice a call)."""
+    return DivisionMap((name, json.loads(text)) for _, name, text in rows)

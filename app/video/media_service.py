@@ -84,6 +84,7 @@ class MediaService:
         self.retention: RetentionKeeper | None = None
         self.http = MediaHttp(self)
         self.web = WebServer(self.http.guard, host, port, "media service")
+        self._stop_requested = threading.Event()
         self.heartbeat = Heartbeat(sessions, self, name, divisions)
         # When hand-off links expire is decided by this clock (a test moves it forward).
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -136,12 +137,14 @@ class MediaService:
         return self
 
     def serve_forever(self) -> None:
-        """Serve until :meth:`stop_serving` (a signal handler calls it)."""
+        """Serve until :meth:`stop_serving` (a signal handler calls it); then the caller closes
+        the service, which ends the streams before the server stops."""
         self.start()
-        self.web.wait()
+        self._stop_requested.wait()
 
     def stop_serving(self) -> None:
-        self.web.shutdown()
+        """Make :meth:`serve_forever` return (from any thread, a signal handler included)."""
+        self._stop_requested.set()
 
     def enforce_consent(self) -> list[str]:
         return self.consent.enforce()

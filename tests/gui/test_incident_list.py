@@ -28,8 +28,9 @@ def test_a_call_from_dispatch_appears_in_the_incidents_dock_and_opens_with_enter
     panel = window.incident_list
     qtbot.waitUntil(lambda: panel.summary.text().startswith("Open incidents: 0"), timeout=10_000)
 
-    # The intake (another process in a center) saves a call; its number carries markup.
-    call = json.loads((SAMPLES / "generic_sample.json").read_text()) | {"call_number": "<b>LAPD-9</b>"}
+    # The intake (another process in a center) saves a call. (A number carrying markup is refused
+    # there now; markup typed into an incident is shown as text: tests/gui/test_plain_text.py.)
+    call = json.loads((SAMPLES / "generic_sample.json").read_text()) | {"call_number": "LAPD-9"}
     feed = load_feeds(SAMPLES)["generic"]
     use_cases.receive_dispatch_call(window.session.sessions, Actor("feed:generic", Role.DISPATCH_FEED),
                                     read_call(json.dumps(call).encode(), feed), CameraIndex(window.cameras),
@@ -38,7 +39,7 @@ def test_a_call_from_dispatch_appears_in_the_incidents_dock_and_opens_with_enter
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=10_000)
     assert time.monotonic() - saved_at < 2.5, "reached the dock within the feed's 2 s"
     row = [panel.table.item(0, c).text() for c in range(panel.table.columnCount())]
-    assert row[:5] == ["<b>LAPD-9</b>", "Robbery", "1", "Hollywood", "feed generic · queued"]
+    assert row[:5] == ["LAPD-9", "Robbery", "1", "Hollywood", "feed generic · queued"]
     assert panel.table.item(0, 0).font().bold(), "a call that just arrived stands out"
     assert "1 from dispatch feeds" in panel.summary.text()
 
@@ -48,13 +49,13 @@ def test_a_call_from_dispatch_appears_in_the_incidents_dock_and_opens_with_enter
     QTest.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     QTest.keyClick(panel.table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=10_000)
-    assert window.incident_panel.incident.number == "<b>LAPD-9</b>"
-    assert window.incident_panel.title.text().startswith("<b>LAPD-9</b> · Robbery")
+    assert window.incident_panel.incident.number == "LAPD-9"
+    assert window.incident_panel.title.text().startswith("LAPD-9 · Robbery")
     # Opening it went through the use case: the audit log says who opened it, where.
     from app.governance import audit
 
     opened = [e for e in audit.query(window.session.sessions) if e.action == "incident opened"]
-    assert [(e.username, e.case_number) for e in opened] == [("tester", "<b>LAPD-9</b>")]
+    assert [(e.username, e.case_number) for e in opened] == [("tester", "LAPD-9")]
 
 
 def test_a_call_a_rule_opens_goes_live_on_the_wall_with_an_alert_and_is_audited(

@@ -170,8 +170,8 @@ def test_someone_watching_a_wall_window_is_warned_kept_signed_in_and_the_wall_pl
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
     ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     QTest.keyClick(window, Qt.Key.Key_W, ctrl_shift)
-    qtbot.waitUntil(lambda: len(window.wall_windows) == 1, timeout=5_000)
-    wall: WallWindow = window.wall_windows[0]
+    qtbot.waitUntil(lambda: len(window.walls.windows) == 1, timeout=5_000)
+    wall: WallWindow = window.walls.windows[0]
     qtbot.addWidget(wall)
     qtbot.waitExposed(wall)
     watch = install_lock(None, window, sessions, 6.0)  # warns in its last 1.5 s

@@ -432,15 +432,15 @@ def test_salvo_saved_and_recalled_puts_the_same_cameras_on_the_same_tiles(make_w
     wall.set_layout("1x1")
     wall.clear_tile(0)
     extra.close()
-    assert window.wall_windows == []
+    assert window.walls.windows == []
     chosen = answer_next_dialog(type_and_enter(""))  # the one salvo saved is offered first
     QTest.keyClick(window, Qt.Key.Key_R, ctrl_alt)  # Recall salvo…
     qtbot.waitUntil(lambda: "Recalled salvo" in window.statusBar().currentMessage(), timeout=10_000)
     assert chosen and "Robbery on 7th" in window.statusBar().currentMessage()
     assert wall.layout_name == "3x3"
     assert wall.assignments() == [a.id, None, None, None, b.id, None, None, None, None]
-    assert len(window.wall_windows) == 1
-    recalled = window.wall_windows[0]
+    assert len(window.walls.windows) == 1
+    recalled = window.walls.windows[0]
     qtbot.addWidget(recalled)
     assert recalled.wall.assignments() == [None, None, None, c.id]
     assert recalled.screen_name == extra.screen_name
@@ -456,11 +456,11 @@ def test_walls_come_back_after_a_restart(make_window, qtbot: QtBot) -> None:  # 
     extra.wall.put_camera(window.cameras[6], 0)
     window.close()
     again = make_window(with_wall=True)
-    qtbot.waitUntil(lambda: again.wall.layout_name == "2x2" and len(again.wall_windows) == 1, timeout=10_000)
-    for w in again.wall_windows:
+    qtbot.waitUntil(lambda: again.wall.layout_name == "2x2" and len(again.walls.windows) == 1, timeout=10_000)
+    for w in again.walls.windows:
         qtbot.addWidget(w)
     assert again.wall.assignments() == [None, None, cam.id, None]
-    assert again.wall_windows[0].wall.assignments() == [again.cameras[6].id]
+    assert again.walls.windows[0].wall.assignments() == [again.cameras[6].id]
 
 
 def test_tours_cycle_cameras_through_a_tile_or_the_wall(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
@@ -579,8 +579,8 @@ def test_the_wall_window_opens_beside_the_console_and_answers_its_keys(make_wind
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
     ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     QTest.keyClick(window, Qt.Key.Key_W, ctrl_shift)
-    qtbot.waitUntil(lambda: len(window.wall_windows) == 1, timeout=5_000)
-    extra: WallWindow = window.wall_windows[0]
+    qtbot.waitUntil(lambda: len(window.walls.windows) == 1, timeout=5_000)
+    extra: WallWindow = window.walls.windows[0]
     qtbot.addWidget(extra)
     qtbot.waitExposed(extra)
     assert not extra.isFullScreen()
