@@ -37,6 +37,8 @@ from app.incidents.dispatch import MAX_BODY_BYTES, CallRefused, FeedMapping, che
 from app.incidents.dispatch_intake import DispatchIntake, Received
 from app.incidents.dispatch_rules import Rule
 from app.incidents.spatial import CameraIndex
+from app.intake.folder import FolderWatch
+from app.models.db import DatabaseError
 from app.periodic import Periodic
 from app.registry.service import Registry
 from app.web.guard import REASON_HEADER, BodyTooLarge, Guard, header_text, read_body
@@ -118,49 +120,6 @@ class Intake:
         return self.take(feed, body, digest)
 
 
-class FolderWatch:
-    """Calls dropped as files: ``FOLDER/FEED/incoming/*.json``, each taken once."""
-
-    def __init__(self, intake: Intake, folder: Path, every_s: float = 1.0) -> None:
-        self.intake = intake
-        self.folder = folder
-        self._periodic = Periodic("dispatch folder", every_s, self.scan, wait_first=False)
-
-    def start(self) -> None:
-        for feed in self.intake.feeds:
-            for sub in ("incoming", "done", "refused"):
-                (self.folder / feed / sub).mkdir(parents=True, exist_ok=True)
-        self._periodic.start()
-
-    def stop(self) -> None:
-        self._periodic.stop(5)
-
-    def scan(self) -> None:
-        for feed in self.intake.feeds:
-            incoming = self.folder / feed / "incoming"
-            # Only finished files: a CAD writes NAME.json.part and renames it (or writes elsewhere
-            # and moves it in), so a half-written call is never read.
-            for path in sorted(incoming.glob("*.json")):
-                self._take(feed, path)
-
-    def _take(self, feed: str, path: Path) -> None:
-        try:
-            body = path.read_bytes()[: MAX_BODY_BYTES + 1]
-        except OSError as exc:
-            log.warning("dispatch folder: cannot read %s: %s", path, exc)
-            return
-        try:
-            received = self.intake.take(feed, body, None)
-            log.info("dispatch folder %s: %s %s", feed, received.outcome, received.incident.number)
-            path.replace(self.folder / feed / "done" / path.name)
-        except CallRefused as exc:
-            target = self.folder / feed / "refused" / path.name
-            path.replace(target)
-            target.with_suffix(".reason.txt").write_text(exc.reason + "\n", encoding="utf-8")
-        except Exception as exc:  # the database away: leave the file for the next scan
-            log.warning("dispatch folder %s: %s not taken yet: %s", feed, path.name, exc)
-
-
 class IntakeServer:
     """POST /intake/FEED and GET /health on :mod:`app.web` (a real backlog, limits, a reason
     for every refusal), and the folder watch beside it."""
@@ -231,9 +190,9 @@ class IntakeHttp:
             received = await self._in_thread(intake.take_signed, feed, body, timestamp, signature)
         except CallRefused as exc:
             return _answer(exc.status, {"refused": exc.reason})
-        except (DBAPIError, SQLAlchemyTimeout) as exc:  # the database away: the CAD retries later
+        except (DBAPIError, SQLAlchemyTimeout, DatabaseError) as exc:  # the database away: retry later
             log.error("intake %s: %s", feed, exc)
-            return _answer(503, {"refused": "the database is not answering; retry"})
+            return _answer(503, {"refused": "the database is not answering; retry"}, {"Retry-After": "5"})
         incident = received.incident
         return _answer(201 if received.outcome == "created" else 200, {
             "outcome": received.outcome, "incident": incident.number, "division": incident.division,
