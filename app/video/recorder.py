@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import logging
 import queue
+import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,7 @@ class SegmentTime:
     source: str  # CAMERA_CLOCK, ARRIVAL_LESS_DELAY or ARRIVAL
     offset_ms: float | None  # the least delay measured (camera clock), or taken off arrival
     why: str = ""  # why the camera's clock did not place it
+    partial: str = ""  # why the segment ends before it was due (a full disk), or ""
 
     def describe(self) -> str:
         if self.source == CAMERA_CLOCK:
@@ -134,6 +136,10 @@ class CloseRequest:
         self.done.set()
 
 
+# Free space under which no segment is opened: a segment started on a full disk left an empty or
+# unreadable file every few seconds per camera. Recording of each camera resumes at the first
+# keyframe that finds this much free again, and the alarm clears.
+MIN_FREE_BYTES = 256 * 1024 * 1024
 MAX_CLOSE_REQUESTS = 16  # a flood of requests cannot grow the list without end
 MAX_HELD = 150  # packets of a stream's opening burst held at most (10 s at 15 fps; FFmpeg reads 2 s)
 PACE_MEASURED_S = 2.0  # how long packets that come at their pace are held to measure it
@@ -158,6 +164,8 @@ class SegmentRecorder:
         self.segments = 0
         self.newest_end: datetime | None = None  # the newest indexed segment's end (the heartbeat's)
         self.error = ""
+        self.min_free_bytes = MIN_FREE_BYTES
+        self._disk_error = False  # the error is the disk's: it clears when a segment opens again
         self._lock = threading.Lock()
         self._out: Any = None
         self._stream: Any = None
@@ -316,16 +324,17 @@ class SegmentRecorder:
                 at = camera_s if placed.source == CAMERA_CLOCK and camera_s is not None else disciplined
                 taken = datetime.fromtimestamp(at, UTC)
             self._close(before=taken)
+            short = self._short_of_space()
+            if short:
+                self._disk_failed(short)
+                return
             try:
                 self._open(source)
             except (av.error.FFmpegError, OSError) as exc:
                 # A full or failing disk: recording of this camera stops until a later keyframe
                 # finds space again; earlier segments are never touched.
                 failed, self._out, self._path = self._path, None, None
-                error = f"cannot start a segment in {self.folder}: {exc}"
-                if error != self.error:
-                    log.error("recorder for camera %s: %s", self.camera_id, error)
-                self.error = error
+                self._disk_failed(f"cannot start a segment in {self.folder}: {exc}")
                 if failed is not None:
                     failed.unlink(missing_ok=True)
                 return
@@ -362,10 +371,12 @@ class SegmentRecorder:
             self._out.mux(copy)
         except (av.error.FFmpegError, OSError) as exc:
             # Never let one bad packet (or a full disk) kill the relay thread that feeds the
-            # live viewers: end the segment, report it, and start again at a keyframe.
-            self.error = f"writing {self._path.name if self._path else 'segment'}: {exc}"
-            log.error("recorder for camera %s: %s", self.camera_id, self.error)
-            self._close()
+            # live viewers: end the segment (indexed as partial, to its last written frame),
+            # report it, and start again at a keyframe that finds space.
+            self._disk_failed(f"writing {self._path.name if self._path else 'segment'}: {exc}")
+            self._close(
+                partial=f"partial: writing stopped ({exc}); the footage ends at its last written frame"
+            )
             return
         placed.last_written = copy.dts if copy.dts is not None else copy.pts
         placed.last, placed.last_disciplined = at, disciplined
@@ -398,8 +409,28 @@ class SegmentRecorder:
         self._placed = None
         self._base = None
         self._opened_mono = time.monotonic()
-        if self.error.startswith("cannot start a segment"):
-            self.error = ""  # space again: the alarm clears
+        if self._disk_error:
+            log.info("recorder for camera %s: recording again (%s)", self.camera_id, self.error)
+            self.error, self._disk_error = "", False  # space again: the alarm clears
+
+    def _short_of_space(self) -> str:
+        """Why no segment may open for want of space, or ""."""
+        where = self.folder
+        while not where.exists() and where != where.parent:  # the folder is made at the first segment
+            where = where.parent
+        try:
+            free = shutil.disk_usage(where).free
+        except OSError:
+            return ""  # the folder's disk cannot be asked: opening the segment will say why
+        if free >= self.min_free_bytes:
+            return ""
+        return (f"disk full: {free / 1e6:.0f} MB free in {self.root}, under the floor of "
+                f"{self.min_free_bytes / 1e6:.0f} MB; recording resumes when space returns")  # fmt: skip
+
+    def _disk_failed(self, error: str) -> None:
+        if not self._disk_error:  # once, not at every keyframe while the disk stays full
+            log.error("recorder for camera %s: %s", self.camera_id, error)
+        self.error, self._disk_error = error, True
 
     def close(self, wait: bool = True, open_stream: Any = None) -> None:
         """Finish the open segment (the camera dropped or recording stops); with ``wait``, also
@@ -413,7 +444,7 @@ class SegmentRecorder:
         if wait:
             self._to_index.join()
 
-    def _close(self, before: datetime | None = None) -> None:
+    def _close(self, before: datetime | None = None, partial: str = "") -> None:
         """End the open segment; its footage runs up to ``before`` (the keyframe that starts the
         next one), or up to now when nothing follows. Close requests it answers go with it."""
         if self._out is None or self._path is None or self._started_at is None:
@@ -426,12 +457,13 @@ class SegmentRecorder:
         try:
             out.close()
         except Exception as exc:
-            self.error = f"segment {path.name}: {exc}"
-            log.exception("recorder for camera %s: closing %s failed", self.camera_id, path.name)
-            for request in answered:
-                request.finish(None, self.error)
-            return
-        if placed is None:  # opened, but no packet written: nothing to index
+            # A full disk: the file's end was not written. What was written before plays; it is
+            # indexed as partial, to its last written frame.
+            self._disk_failed(f"segment {path.name}: {exc}")
+            partial = partial or f"partial: closing the file failed ({exc})"
+        if placed is not None and partial:
+            placed = replace(placed, partial=partial)
+        if placed is None or not path.exists() or path.stat().st_size == 0:  # nothing to index
             path.unlink(missing_ok=True)
             for request in answered:
                 request.finish(None, "no footage recorded yet")
@@ -523,7 +555,8 @@ class SegmentRecorder:
                 append_event(
                     s, item, "recorded",
                     f"segment {started:%H:%M:%S.%f}"[:-3] + f"-{ended:%H:%M:%S.%f}"[:-3]
-                    + f" UTC, media service; clock: {placed.describe()}",
+                    + f" UTC, media service; clock: {placed.describe()}"
+                    + (f"; {placed.partial}" if placed.partial else ""),
                 )  # fmt: skip
             self.segments += 1
             self.newest_end = ended if self.newest_end is None else max(self.newest_end, ended)

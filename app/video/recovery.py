@@ -5,7 +5,7 @@ When recording starts, every segment file under the recordings folder that the i
 know is read as far as it is readable, hashed, and indexed with its first custody event
 "recorded" saying it was recovered and that whatever came after its last readable frame is
 lost. A file with no readable frame is indexed too, as unreadable, so nothing on disk is
-silently ignored.
+silently ignored; only an empty file (opened on a full disk, nothing written) is removed.
 """
 
 from __future__ import annotations
@@ -71,6 +71,11 @@ def recover_unindexed(sessions: sessionmaker[Session], root: Path) -> list[int]:
             rel = f"{folder.name}/{path.name}"
             match = NAME.match(path.name)
             if rel in known or match is None:
+                continue
+            if path.stat().st_size == 0:
+                # A segment opened on a full disk, no byte written: no footage to keep.
+                log.warning("recording: %s is empty (the disk was full); removed, not indexed", rel)
+                path.unlink(missing_ok=True)
                 continue
             start = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S.%f").replace(tzinfo=UTC)
             span = readable_span(path)

@@ -287,26 +287,77 @@ def test_a_full_disk_stops_recording_with_an_alarm_and_keeps_earlier_segments(tm
         recorder = SegmentRecorder(
             camera.id, camera.uid, disk, sessions, segment_s=0.0
         )  # a segment per keyframe
+        recorder.min_free_bytes = 0  # no floor: the disk itself runs out
         with av.open(str(minute)) as source:
             stream = source.streams.video[0]
             packets = [p for p in source.demux(stream) if p.size]
-            for n in range(4):  # four passes: the disk fills during the second
+
+            def feed(passes: range) -> None:
+                for n in passes:
+                    for packet in packets:
+                        copy = av.Packet(bytes(packet))
+                        copy.pts = copy.dts = packet.pts + n * 10_000
+                        copy.time_base, copy.is_keyframe = packet.time_base, packet.is_keyframe
+                        recorder.on_packet(copy, stream)  # never raises into the relay's thread
+
+            feed(range(4))  # four passes: the disk fills during the second
+            recorder.close()
+            assert "No space left" in recorder.error
+            items = segments_of(sessions)
+            assert items, "segments written before the disk filled are indexed"
+            for item in items:
+                assert sha256_file(disk / item.path) == item.sha256  # earlier segments intact
+                assert item.size_bytes > 0, "no empty file is evidence"
+            on_disk = sorted(p.name for p in (disk / camera.uid).iterdir())
+            assert on_disk == sorted(Path(i.path).name for i in items), "no file left unindexed"
+            line = describe("http://rec:8765", {"relays": [], "recording": [
+                {"camera": 1, "recording": False, "segments": len(items), "error": recorder.error}]})  # fmt: skip
+            assert line.startswith(ALARM) and "disk full" in line
+
+            # Space returns: recording resumes at the next keyframe and the alarm clears.
+            assert subprocess.run(["mount", "-o", f"remount,size={size_kb * 8}k", str(disk)]).returncode == 0
+            feed(range(10, 11))
+            recorder.close()
+        assert recorder.error == "", "the alarm clears once segments open again"
+        assert len(segments_of(sessions)) > len(items)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)])
+
+
+def test_below_the_free_space_floor_no_segment_opens_and_recording_resumes_above_it(tmp_path: Path) -> None:
+    from app.bench.export_bench import synthetic_minute
+    from app.registry.sample_city import division_boundaries, sample_cameras
+    from app.registry.service import Registry
+    from app.video.recorder import SegmentRecorder
+
+    minute = tmp_path / "minute.mkv"
+    synthetic_minute(minute, seconds=4, width=640, height=360, bit_rate=500_000)
+    sessions = open_database(f"sqlite:///{tmp_path / 'floor.sqlite'}")
+    registry = Registry(sessions)
+    registry.import_rows(sample_cameras(1), division_boundaries())
+    camera = registry.list_cameras()[0]
+    recorder = SegmentRecorder(camera.id, camera.uid, tmp_path / "rec", sessions, segment_s=0.0)
+    recorder.min_free_bytes = 1 << 60  # more than any disk has: as if it were full
+    with av.open(str(minute)) as source:
+        stream = source.streams.video[0]
+        packets = [p for p in source.demux(stream) if p.size]
+
+        def feed(passes: range) -> None:
+            for n in passes:
                 for packet in packets:
                     copy = av.Packet(bytes(packet))
                     copy.pts = copy.dts = packet.pts + n * 10_000
                     copy.time_base, copy.is_keyframe = packet.time_base, packet.is_keyframe
-                    recorder.on_packet(copy, stream)  # never raises into the relay's thread
-            recorder.close()
-        assert "No space left" in recorder.error
-        items = segments_of(sessions)
-        assert items, "segments written before the disk filled are indexed"
-        for item in items:
-            assert sha256_file(disk / item.path) == item.sha256  # earlier segments intact
-        line = describe("http://rec:8765", {"relays": [], "recording": [
-            {"camera": 1, "recording": False, "segments": len(items), "error": recorder.error}]})  # fmt: skip
-        assert line.startswith(ALARM) and "disk full" in line
-    finally:
-        subprocess.run(["umount", "-l", str(disk)])
+                    recorder.on_packet(copy, stream)
+
+        feed(range(4))  # past the opening burst the recorder holds back to measure the pace
+        recorder.close()
+        assert recorder.error.startswith("disk full:") and "under the floor" in recorder.error
+        assert segments_of(sessions) == [] and not list((tmp_path / "rec").rglob("*.mkv")), "nothing opened"
+        recorder.min_free_bytes = 0  # space again
+        feed(range(4, 6))
+        recorder.close()
+    assert recorder.error == "" and segments_of(sessions), "recording resumed and the alarm cleared"
 
 
 def test_an_outage_is_recorded_as_a_gap_with_its_cause(
