@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import av
 import pytest
@@ -262,6 +263,16 @@ def segments_of(sessions) -> list[EvidenceItem]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small tmpfs; CI runs as root")
+def feed_passes(recorder: Any, packets: list[Any], stream: Any, passes: range) -> None:
+    """The minute's packets again for each pass, its timeline going on, as a live camera's would."""
+    for n in passes:
+        for packet in packets:
+            copy = av.Packet(bytes(packet))
+            copy.pts = copy.dts = packet.pts + n * 10_000
+            copy.time_base, copy.is_keyframe = packet.time_base, packet.is_keyframe
+            recorder.on_packet(copy, stream)
+
+
 def test_a_full_disk_stops_recording_with_an_alarm_and_keeps_earlier_segments(tmp_path: Path) -> None:
     import subprocess
 
@@ -293,12 +304,7 @@ def test_a_full_disk_stops_recording_with_an_alarm_and_keeps_earlier_segments(tm
             packets = [p for p in source.demux(stream) if p.size]
 
             def feed(passes: range) -> None:
-                for n in passes:
-                    for packet in packets:
-                        copy = av.Packet(bytes(packet))
-                        copy.pts = copy.dts = packet.pts + n * 10_000
-                        copy.time_base, copy.is_keyframe = packet.time_base, packet.is_keyframe
-                        recorder.on_packet(copy, stream)  # never raises into the relay's thread
+                feed_passes(recorder, packets, stream, passes)  # never raises into the relay's thread
 
             feed(range(4))  # four passes: the disk fills during the second
             recorder.close()
@@ -310,8 +316,8 @@ def test_a_full_disk_stops_recording_with_an_alarm_and_keeps_earlier_segments(tm
                 assert item.size_bytes > 0, "no empty file is evidence"
             on_disk = sorted(p.name for p in (disk / camera.uid).iterdir())
             assert on_disk == sorted(Path(i.path).name for i in items), "no file left unindexed"
-            line = describe("http://rec:8765", {"relays": [], "recording": [
-                {"camera": 1, "recording": False, "segments": len(items), "error": recorder.error}]})  # fmt: skip
+            status = {"camera": 1, "recording": False, "segments": len(items), "error": recorder.error}
+            line = describe("http://rec:8765", {"relays": [], "recording": [status]})
             assert line.startswith(ALARM) and "disk full" in line
 
             # Space returns: recording resumes at the next keyframe and the alarm clears.
@@ -343,12 +349,7 @@ def test_below_the_free_space_floor_no_segment_opens_and_recording_resumes_above
         packets = [p for p in source.demux(stream) if p.size]
 
         def feed(passes: range) -> None:
-            for n in passes:
-                for packet in packets:
-                    copy = av.Packet(bytes(packet))
-                    copy.pts = copy.dts = packet.pts + n * 10_000
-                    copy.time_base, copy.is_keyframe = packet.time_base, packet.is_keyframe
-                    recorder.on_packet(copy, stream)
+            feed_passes(recorder, packets, stream, passes)
 
         feed(range(4))  # past the opening burst the recorder holds back to measure the pace
         recorder.close()
