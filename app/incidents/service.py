@@ -125,19 +125,7 @@ class IncidentStore:
             inc = s.get(Incident, incident_id)
             if inc is None:
                 raise IncidentError(f"incident #{incident_id} does not exist")
-            ids = list(
-                s.scalars(
-                    select(IncidentCamera.camera_id)
-                    .where(IncidentCamera.incident_id == incident_id, IncidentCamera.selected.is_(True))
-                    .order_by(IncidentCamera.rank)
-                )
-            )
-            division = s.get(Division, inc.division_id) if inc.division_id is not None else None
-            return SavedIncident(inc.id, inc.number, inc.incident_type, inc.reported_at, inc.time_zone,
-                                 inc.latitude, inc.longitude, inc.radius_m, inc.notes, ids,
-                                 division.name if division else "", inc.created_by, inc.closed_at,
-                                 inc.closed_by, inc.source, inc.category, inc.priority, inc.auto_rule,
-                                 json.loads(inc.auto_actions) if inc.auto_actions else {})  # fmt: skip
+            return saved_incident(s, inc)
 
     def close(self, number: str) -> None:
         """Close an incident: owners' "during an active incident only" windows end with it."""
@@ -187,6 +175,23 @@ class IncidentStore:
                 .distinct()
             )
             return sorted(int(t) for t in found if str(t).isdigit())
+
+
+def saved_incident(s: Session, inc: Incident) -> SavedIncident:
+    """The incident as the console and the intake hold it (inside ``s``'s transaction too)."""
+    ids = list(
+        s.scalars(
+            select(IncidentCamera.camera_id)
+            .where(IncidentCamera.incident_id == inc.id, IncidentCamera.selected.is_(True))
+            .order_by(IncidentCamera.rank)
+        )
+    )
+    division = s.get(Division, inc.division_id) if inc.division_id is not None else None
+    return SavedIncident(inc.id, inc.number, inc.incident_type, inc.reported_at, inc.time_zone,
+                         inc.latitude, inc.longitude, inc.radius_m, inc.notes, ids,
+                         division.name if division else "", inc.created_by, inc.closed_at,
+                         inc.closed_by, inc.source, inc.category, inc.priority, inc.auto_rule,
+                         json.loads(inc.auto_actions) if inc.auto_actions else {})  # fmt: skip
 
 
 def _division_holding(s: Session, latitude: float, longitude: float) -> int | None:
