@@ -108,11 +108,22 @@ def _public(
     return EXIT_OK
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key {key!r} appears twice in one object; a report names each once")
+        seen[key] = value
+    return seen
+
+
 def _check(sessions: sessionmaker[Session], args: argparse.Namespace) -> int:
     from app.console import use_cases
 
     try:
-        doc: Any = json.loads(args.path.read_text(encoding="utf-8"))
+        # Canonical JSON only: with a key twice, one reader takes the first and another the last,
+        # so people could read a forged figure in a file that checks.
+        doc: Any = json.loads(args.path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
     except (OSError, ValueError) as exc:
         print(f"rtcc report check: {args.path}: cannot read it: {exc}", file=sys.stderr)
         return EXIT_INVALID

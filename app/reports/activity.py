@@ -22,6 +22,7 @@ REQUESTED = "footage requested from owner"
 CONSENT_REVOKED, CONSENT_AGAIN = "consent revoked", "consent granted again"
 RETENTION = "recordings deleted by retention"
 INCIDENT_ENTERED = "incident entered"
+INCIDENT_FROM_DISPATCH = "incident received from dispatch"
 REFUSALS = ("refused", "playback refused", "live view refused")
 PUBLISHED = "transparency report published"
 

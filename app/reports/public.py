@@ -64,6 +64,15 @@ def chain_until(sessions: sessionmaker[Session], until: datetime, count: int | N
     return ChainPrefix(prefix, first_bad, prefix[-1].event_hash if prefix else "")
 
 
+def incident_category(entry: AuditEvent) -> str:
+    """A typed incident's type, or a dispatch call's category ("feed F: 211 Robbery (robbery),
+    priority 1; ..."): calls from dispatch were missing from the count."""
+    if entry.action == a.INCIDENT_FROM_DISPATCH:
+        found = re.search(r"\(([^()]+)\), priority", entry.details)
+        return found[1].strip() if found else "untyped"
+    return entry.details.removeprefix("type ").strip() or "untyped"
+
+
 def count_figures(entries: list[AuditEvent], since: datetime, until: datetime) -> dict[str, Counter[str]]:
     """Every activity figure of the period, from its audit entries."""
     period = [e for e in entries if since <= e.at < until]
@@ -79,9 +88,7 @@ def count_figures(entries: list[AuditEvent], since: datetime, until: datetime) -
         "playbacks by purpose": Counter(p.category for p in plays),
         "playbacks by legal basis": Counter(p.basis for p in plays),
         "incidents by category": Counter(
-            e.details.removeprefix("type ").strip() or "untyped"
-            for e in period
-            if e.action == a.INCIDENT_ENTERED
+            incident_category(e) for e in period if e.action in (a.INCIDENT_ENTERED, a.INCIDENT_FROM_DISPATCH)
         ),
         "exports of evidence": Counter(
             {"packages exported": actions[a.EXPORTED], "exports that failed": actions[a.EXPORT_FAILED]}

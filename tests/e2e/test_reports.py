@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import pytest
 
+from app.cli import main
 from app.governance import audit
 from app.models.db import open_database
 from app.registry.formats import RawRow
@@ -115,3 +116,13 @@ def test_an_owners_report_holds_that_owners_cameras_and_no_one_elses(db_url: str
     missing = rtcc(db_url, "owner", "Sunset Liqour", "--output", str(out))
     assert missing.returncode == 2 and "no owner named 'Sunset Liqour'" in missing.stderr
     sessions.kw["bind"].dispose()
+
+
+def test_a_report_with_a_key_twice_is_refused_before_it_is_checked(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A second "figures" key: one reader shows the first, another the last. The check refuses
+    the file rather than pass a copy people read differently."""
+    forged = tmp_path / "forged.json"
+    views = '"figures": {"live views by purpose": {"incident": %d}}'
+    forged.write_text("{" + views % 6 + ", " + views % 600 + "}", encoding="utf-8")
+    assert main(["--database", f"sqlite:///{tmp_path / 'any.sqlite'}", "report", "check", str(forged)]) == 2
+    assert "'figures' appears twice" in capsys.readouterr().err

@@ -117,3 +117,16 @@ def test_markup_in_an_owners_and_a_cameras_name_is_printed_as_text(registry: Reg
     assert "<img" not in page and "<b>" not in page and page.count("<table") == 2  # caps and entries
     for text in (f"report for Owner {marked}", f"Your cameras: Rear {marked}.", f"Rear {marked}"):
         assert html.escape(text, quote=True) in page
+
+
+def test_calls_from_dispatch_are_counted_by_their_category(registry: Registry) -> None:
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    written = "feed generic: 211 Robbery (robbery), priority 1; 3 usable camera(s) ranked"
+    for n in range(6):  # as the intake writes them (app/incidents/dispatch_intake.py)
+        audit.record(registry._sessions, "incident received from dispatch", target_type="incident",
+                     target_id=n + 1, case_number=f"LAPD-{n}", user="feed:generic",
+                     details=written)  # fmt: skip
+    until = datetime.now(UTC) + timedelta(seconds=1)
+    doc = make_report(registry._sessions, registry, POLICY, since, until, published_by="auditor")
+    assert doc["figures"]["incidents by category"] == {"robbery": 6}
+    assert check_report(registry._sessions, doc).matches
