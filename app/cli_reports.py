@@ -48,6 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "check", help="does a published report match the audit chain? (exit 0 yes, 1 no)"
     )
     check.add_argument("path", type=Path, help="the report's JSON")
+    check.add_argument("--against", type=Path, nargs="*", default=[], metavar="EARLIER",
+                       help="earlier reports (or witnessed checkpoints) you kept: the log must still "
+                       "hash to each one's root and extend it")  # fmt: skip
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -104,8 +107,18 @@ def _public(
     pdf = write_pdf(public_report_html(doc), args.output / f"{stem}.pdf", "Public transparency report")
     chain = doc["audit_chain"]
     print(f"wrote {pdf} and {path}; audit chain {chain['entries']} entries, head {chain['head']}")
-    print(f"anyone holding the database checks it with: rtcc report check {path.name}")
+    print("anyone holding the database checks it with (keep the file: later reports are checked against it):")
+    print(f"  {_check_command(sessions, path)}")
     return EXIT_OK
+
+
+def _check_command(sessions: sessionmaker[Session], report: Path) -> str:
+    """The check as it runs from anywhere: the report's full path, the database named (without
+    its password: a PostgreSQL client takes it from ~/.pgpass or PGPASSWORD)."""
+    import shlex
+
+    url = sessions.kw["bind"].url.set(password=None).render_as_string(hide_password=False)
+    return f"rtcc --database {shlex.quote(url)} report check {shlex.quote(str(report.resolve()))}"
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -120,18 +133,21 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _check(sessions: sessionmaker[Session], args: argparse.Namespace) -> int:
     from app.console import use_cases
 
+    documents: list[tuple[str, dict[str, Any]]] = []
+    for path in [args.path, *args.against]:
+        try:
+            # Canonical JSON only: with a key twice, one reader takes the first and another the
+            # last, so people could read a forged figure in a file that checks.
+            doc: Any = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
+        except (OSError, ValueError) as exc:
+            print(f"rtcc report check: {path}: cannot read it: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        if not isinstance(doc, dict):
+            print(f"rtcc report check: {path}: not a report (a JSON object is expected)", file=sys.stderr)
+            return EXIT_INVALID
+        documents.append((path.name, doc))
     try:
-        # Canonical JSON only: with a key twice, one reader takes the first and another the last,
-        # so people could read a forged figure in a file that checks.
-        doc: Any = json.loads(args.path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
-    except (OSError, ValueError) as exc:
-        print(f"rtcc report check: {args.path}: cannot read it: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    if not isinstance(doc, dict):
-        print(f"rtcc report check: {args.path}: not a report (a JSON object is expected)", file=sys.stderr)
-        return EXIT_INVALID
-    try:
-        result = use_cases.check_public_report(sessions, args.actor, doc)
+        result = use_cases.check_public_report(sessions, args.actor, documents[0][1], documents[1:])
     except use_cases.Refused as exc:
         print(f"rtcc report check: not allowed: {exc}", file=sys.stderr)
         return EXIT_FORBIDDEN

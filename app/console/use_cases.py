@@ -630,9 +630,11 @@ def publish_public_report(
 
 
 @governed(Action.READ_AUDIT)
-def check_public_report(sessions: Sessions, actor: Actor, doc: dict[str, Any]) -> ReportCheck:
+def check_public_report(sessions: Sessions, actor: Actor, doc: dict[str, Any],
+                        held: list[tuple[str, dict[str, Any]]] | None = None) -> ReportCheck:  # fmt: skip
+    """The report against the log, and the log against every earlier checkpoint ``held``."""
     authorize(sessions, actor, Action.READ_AUDIT, "report", "public")
-    result = check_report(sessions, doc)
+    result = check_report(sessions, doc, held)
     verdict = "matches the chain" if result.matches else f"does not match: {len(result.problems)} problem(s)"
     audit.record(sessions, "transparency report checked", target_type="report", user=actor.username,
                  workstation=actor.workstation,

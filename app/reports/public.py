@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
+from app.governance.audit_tree import AuditTree, Checkpoint
 from app.governance.policy import Policy
 from app.models.db import write_transaction
 from app.models.tables import AuditEvent
@@ -164,7 +165,19 @@ def make_report(sessions: sessionmaker[Session], registry: Registry, policy: Pol
         audit.append(s, a.PUBLISHED, target_type="report", user=published_by,
                      details=f"sha256 {digest(doc)}; {doc['period']['since']} to {doc['period']['until']}; "
                      f"chain {len(chain.entries)} entries, head {chain.head}")  # fmt: skip
-    return doc
+        s.flush()
+        # The log as it stands with this publication in it (the table's lock is held): outsiders
+        # who keep the file hold the root every later log must still hash to.
+        checkpoint = AuditTree.of(s).checkpoint(doc["made"])
+    return doc | {CHECKPOINT: checkpoint.to_json()}
+
+
+CHECKPOINT = "checkpoint"  # beside the report in its file, outside what the chain's digest covers
+
+
+def _published(doc: dict[str, Any]) -> dict[str, Any]:
+    """The report as its publication entry's digest covers it (the checkpoint came after)."""
+    return {k: v for k, v in doc.items() if k != CHECKPOINT}
 
 
 @dataclass(frozen=True)
@@ -178,9 +191,14 @@ class ReportCheck:
         return not self.problems
 
 
-def check_report(sessions: sessionmaker[Session], doc: dict[str, Any]) -> ReportCheck:
-    """Whether a published report matches the chain it claims, and the chain is unchanged."""
+def check_report(sessions: sessionmaker[Session], doc: dict[str, Any],
+                 held: list[tuple[str, dict[str, Any]]] | None = None) -> ReportCheck:  # fmt: skip
+    """Whether a published report matches the chain it claims, the log still hashes to the
+    report's checkpoint, and it extends every earlier checkpoint in ``held`` (name, report or
+    checkpoint file) that outsiders kept."""
     try:
+        checkpoint = Checkpoint.from_json(doc[CHECKPOINT]) if CHECKPOINT in doc else None
+        earlier = [(name, Checkpoint.from_json(d.get(CHECKPOINT, d))) for name, d in held or []]
         if doc.get("report") != REPORT_KIND:
             raise ValueError("report: this is not an rtcc public transparency report")
         since = datetime.fromisoformat(doc["period"]["since"].replace("Z", "+00:00"))
@@ -193,8 +211,21 @@ def check_report(sessions: sessionmaker[Session], doc: dict[str, Any]) -> Report
         published = doc["figures"]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         return ReportCheck([f"the report cannot be read: {exc}"], 0, "")
-    chain = chain_until(sessions, until, count)
+    tree = AuditTree.read(sessions)
     problems: list[str] = []
+    if checkpoint is not None:
+        found = tree.problem_with(checkpoint, "the report")
+        if found.startswith("this database"):
+            return ReportCheck([found], tree.size, "")  # nothing else means anything then
+        if found:
+            problems.append(found)
+    for name, held_checkpoint in earlier:
+        found = tree.problem_with(held_checkpoint, name)
+        if not found and checkpoint is not None:
+            found = tree.prove_consistent(held_checkpoint, checkpoint)
+        if found:
+            problems.append(found)
+    chain = chain_until(sessions, until, count)
     if len(chain.entries) < count:
         problems.append(
             f"the chain holds {len(chain.entries)} entries; the report counted {count}: entries were removed"
@@ -213,13 +244,21 @@ def check_report(sessions: sessionmaker[Session], doc: dict[str, Any]) -> Report
                 problems.append(f"{table} / {key}: the report says {theirs.get(key, 0)}, the chain says "
                                 f"{mine.get(key, 0)}")  # fmt: skip
     with sessions() as s:
-        wanted = f"sha256 {digest(doc)};"
+        wanted = f"sha256 {digest(_published(doc))};"
         on_chain = s.scalar(
             select(AuditEvent.id).where(
                 AuditEvent.action == a.PUBLISHED, AuditEvent.details.startswith(wanted)
             )
         )
+        period = f"; {doc['period']['since']} to {doc['period']['until']};"
+        others = [d for d in s.scalars(select(AuditEvent.details).where(AuditEvent.action == a.PUBLISHED))
+                  if period in d and not d.startswith(wanted)]  # fmt: skip
     if on_chain is None:
         problems.append("the chain holds no publication of this report: it was changed after it was "
                         "published, or it comes from another database")  # fmt: skip
+    if others:
+        problems.append(
+            f"{len(others)} other report(s) for the same period were published on this log (another "
+            "version was re-published): compare them before trusting either"
+        )
     return ReportCheck(problems, len(chain.entries), chain.head)

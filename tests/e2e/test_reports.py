@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -77,6 +78,18 @@ def test_the_public_report_as_published_and_checked(db_url: str, tmp_path: Path)
 
     honest = rtcc(db_url, "check", str(report))
     assert honest.returncode == 0 and honest.stdout.startswith("MATCHES"), honest.stdout + honest.stderr
+    # The command the publication prints runs as printed, from anywhere: folder and database named.
+    printed = shlex.split(made.stdout.splitlines()[-1])
+    assert printed[:2] == ["rtcc", "--database"] and Path(printed[-1]) == report.resolve()
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "RTCC_DATABASE_URL")}
+    as_printed = subprocess.run([sys.executable, "-m", "app", *printed[1:]], env=env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert as_printed.returncode == 0 and as_printed.stdout.startswith("MATCHES"), as_printed.stderr
+    # A later report checks against this one, which an outsider kept: the log extends it.
+    later = rtcc(db_url, "public", "--since", until.isoformat(), "--output", str(tmp_path / "later"))
+    (second,) = (tmp_path / "later").glob("*.json")
+    against = rtcc(db_url, "check", str(second), "--against", str(report))
+    assert later.returncode == 0 and against.returncode == 0, against.stdout + against.stderr
     curated = tmp_path / "curated.json"
     doc["figures"]["live views by purpose"]["incident"] = 5
     curated.write_text(json.dumps(doc))

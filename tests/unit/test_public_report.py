@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 
 from app.governance import audit
 from app.governance.policy import Policy
+from app.models.db import open_database
 from app.models.tables import AuditEvent
 from app.registry.formats import RawRow
 from app.registry.service import Registry
-from app.reports.public import check_report, make_report
+from app.reports.public import check_report, digest, make_report
 from tests.helpers.activity import a_month_of_activity
 from tests.helpers.registry_rows import GOOD
 
@@ -130,3 +133,70 @@ def test_calls_from_dispatch_are_counted_by_their_category(registry: Registry) -
     doc = make_report(registry._sessions, registry, POLICY, since, until, published_by="auditor")
     assert doc["figures"]["incidents by category"] == {"robbery": 6}
     assert check_report(registry._sessions, doc).matches
+
+
+def _rehash_from(sessions: Any, entry_id: int) -> None:
+    """What someone who can write the database does to hide an edit: every hash again."""
+    with sessions.begin() as s:
+        prev = ""
+        for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+            if e.id >= entry_id:
+                e.prev_hash, e.event_hash = prev, audit.entry_hash(e, prev)
+            prev = e.event_hash
+
+
+def test_a_publication_replaced_and_the_chain_rehashed_fails_against_the_report_outsiders_hold(
+    registry: Registry,
+) -> None:
+    sessions = registry._sessions
+    since, until = a_month_of_activity(registry)
+    genuine = make_report(sessions, registry, POLICY, since, until, published_by="auditor")
+    assert genuine["checkpoint"]["tree_size"] == genuine["audit_chain"]["entries"] + 1, (
+        "covers its publication"
+    )
+    assert check_report(sessions, genuine).matches
+
+    # The forger edits what the chain cannot recount (the registry as it was) and swaps the
+    # publication entry's digest for the forgery's.
+    forged = copy.deepcopy({k: v for k, v in genuine.items() if k != "checkpoint"})
+    forged["registry_when_made"]["cameras registered by sharing terms"] = {"live_and_recorded": 900}
+    with sessions.begin() as s:
+        published = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "transparency report published")
+        ).one()
+        published.details = published.details.replace(
+            published.details.split(";")[0], f"sha256 {digest(forged)}"
+        )
+        published_id = published.id
+    _rehash_from(sessions, published_id)
+    assert audit.verify_audit(sessions).intact, "the chain alone shows nothing"
+    assert check_report(sessions, forged).matches, "without what outsiders hold, the forgery passes"
+
+    # Against the genuine report someone kept, it fails, and says why.
+    problems = check_report(sessions, forged, [("transparency.json", genuine)]).problems
+    assert any("no longer hash to the root in transparency.json" in p and "rewritten" in p for p in problems)
+    problems = check_report(sessions, genuine).problems
+    assert any("no longer hash to the root in the report" in p for p in problems)
+
+
+def test_a_report_republished_with_other_figures_is_flagged(registry: Registry) -> None:
+    sessions = registry._sessions
+    since, until = a_month_of_activity(registry)
+    genuine = make_report(sessions, registry, POLICY, since, until, published_by="auditor")
+    again = make_report(sessions, registry, Policy(suppress_below=1), since, until, published_by="auditor")
+    problems = check_report(sessions, again, [("first.json", genuine)]).problems
+    assert problems == ["1 other report(s) for the same period were published on this log (another "
+                        "version was re-published): compare them before trusting either"]  # fmt: skip
+
+
+def test_a_report_checked_against_another_database_says_that_first(
+    registry: Registry, tmp_path: Path
+) -> None:
+    since, until = a_month_of_activity(registry)
+    doc = make_report(registry._sessions, registry, POLICY, since, until, published_by="auditor")
+    other = open_database(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    audit.record(other, "console locked after inactivity", user="someone")
+    check = check_report(other, doc)
+    assert len(check.problems) == 1 and check.problems[0].startswith(
+        "this database is not the one the report"
+    )
