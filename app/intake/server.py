@@ -16,12 +16,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-import anyio
-import anyio.to_thread
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,6 +40,7 @@ from app.periodic import Periodic
 from app.registry.service import Registry
 from app.web.guard import REASON_HEADER, BodyTooLarge, Guard, header_text, read_body
 from app.web.server import WebServer
+from app.web.threads import WorkerThreads
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +156,10 @@ def _answer(status: int, doc: dict[str, Any], headers: dict[str, str] | None = N
 class IntakeHttp:
     def __init__(self, intake: Intake) -> None:
         self.intake = intake
-        self._limiter: anyio.CapacityLimiter | None = None
+        # SQLite writes one at a time: more writers would only wait for its lock (and give up
+        # after the busy timeout); PostgreSQL takes calls side by side.
+        sqlite = intake.sessions.kw["bind"].dialect.name == "sqlite"
+        self._workers = WorkerThreads(1 if sqlite else WORKER_THREADS)
         app = Starlette(routes=[
             Route("/health", self.health, methods=["GET", "HEAD"]),
             Route("/intake/{feed:str}", self.post, methods=["POST"]),
@@ -200,9 +201,4 @@ class IntakeHttp:
         })  # fmt: skip
 
     async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._limiter is None:
-            # SQLite writes one at a time: more writers would only wait for its lock (and give
-            # up after the busy timeout); PostgreSQL takes calls side by side.
-            sqlite = self.intake.sessions.kw["bind"].dialect.name == "sqlite"
-            self._limiter = anyio.CapacityLimiter(1 if sqlite else WORKER_THREADS)
-        return await anyio.to_thread.run_sync(partial(fn, *args), limiter=self._limiter)
+        return await self._workers.run(fn, *args)

@@ -25,7 +25,7 @@ from app.models.change_feed import publish
 from app.models.db import write_transaction
 from app.models.tables import EvidenceItem, Handoff, Incident
 
-TOKEN_PATH = re.compile(r"^/h/([A-Za-z0-9_-]{40,100})(/media)?$")
+TOKEN = re.compile(r"[A-Za-z0-9_-]{40,100}")  # a hand-off link's token, as made; anything else: 404
 CSP = (
     "default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 )

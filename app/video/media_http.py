@@ -17,11 +17,9 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import anyio
-import anyio.to_thread
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -29,12 +27,13 @@ from starlette.responses import FileResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 
 from app.governance.policy import load_policy
-from app.video.handoff_page import CSP, open_handoff, page
+from app.video.handoff_page import CSP, TOKEN, open_handoff, page
 from app.video.recorder import SegmentRecorder
 from app.video.relay import CHUNK_QUEUE, Relay
 from app.video.segment_close import CLOSE_AHEAD_S, CLOSE_WAIT_S
 from app.video.viewing import UNVERIFIED, LiveSource, Refusal, Viewer
 from app.web.guard import Guard, refusal
+from app.web.threads import WorkerThreads
 
 
 class MediaService(Protocol):
@@ -115,7 +114,7 @@ def _refused(answer: Refusal) -> Response:
 class MediaHttp:
     def __init__(self, service: MediaService) -> None:
         self.service = service
-        self._limiter: anyio.CapacityLimiter | None = None
+        self._workers = WorkerThreads(WORKER_THREADS)
         routes = [
             Route("/health", self.health, methods=["GET", "HEAD"]),
             Route("/status", self.status, methods=["GET", "HEAD"]),
@@ -130,9 +129,7 @@ class MediaHttp:
         self.guard = Guard(app, "the media service")
 
     async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(WORKER_THREADS)
-        return await anyio.to_thread.run_sync(partial(fn, *args), limiter=self._limiter)
+        return await self._workers.run(fn, *args)
 
     async def _not_found(self, _request: Request, _exc: Exception) -> Response:
         return refusal(404, "unknown path")
@@ -210,7 +207,7 @@ class MediaHttp:
     # -- officers' hand-offs ----------------------------------------------------------------
     async def _open_handoff(self, request: Request) -> Any:
         token = request.path_params["token"]
-        if not 40 <= len(token) <= 100 or not token.replace("-", "").replace("_", "").isalnum():
+        if not TOKEN.fullmatch(token):
             return None
         client = request.client.host if request.client else ""
         return await self._in_thread(open_handoff, self.service.sessions, token, self.service.clock(), client)
