@@ -1,8 +1,10 @@
 """``rtcc bench http``: the services that face the network under a burst, as a wall reconnecting
 after a network blip or a dispatch system replaying its queue would hit them.
 
-The simulator serves C cameras; the media service (a process, recording them in 5 s segments)
-and the intake (in this process, on the same SQLite database) are up; after a warm-up of two
+The simulator serves C cameras; the media service (recording them in 5 s segments) and the
+intake (on the same SQLite database) run as processes of their own, as ``rtcc media`` and
+``rtcc intake serve`` are deployed, so the bench's 200 client threads do not share the intake's
+interpreter; after a warm-up of two
 segments, P signed dispatch calls are posted at once from P threads, then H health checks are
 sent at once to the media service. Each request's time runs from its thread's release (all
 threads wait at one barrier) to the end of its answer. Then the recording is checked: every
@@ -106,12 +108,44 @@ def _holes(sessions: Any, camera_ids: list[int]) -> dict[str, Any]:
     return {"segments": segments, "holes": holes}
 
 
+class IntakeProcess:
+    """``rtcc intake serve`` as a child process, with the generic feed's secret in a keyring file
+    of its own (the keyring is how the deployed intake gets it) and the feed's mapping copied to
+    a folder of its own (the intake watches the folder's ``incoming/``)."""
+
+    def __init__(self, database_url: str, base: Path) -> None:
+        import os
+        import shutil
+
+        from keyrings.alt.file import PlaintextKeyring
+
+        from app.registry.credentials import SERVICE
+        from app.resources import resource_root
+        from app.video.child_service import ChildService
+
+        folder = base / "intake"
+        folder.mkdir()
+        shutil.copy(resource_root() / "dispatch" / "generic.mapping.json", folder)
+        shutil.copy(resource_root() / "dispatch" / "generic_call_types.csv", folder)
+        keyring = PlaintextKeyring()
+        keyring.file_path = str(base / "data" / "python_keyring" / "keyring_pass.cfg")
+        keyring.set_password(SERVICE, "dispatch-feed/generic", SECRET.decode())
+        env = os.environ | {"XDG_DATA_HOME": str(base / "data"),
+                            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}  # fmt: skip
+        self.child = ChildService(["--database", database_url, "intake", "serve", "--port", "0",
+                                   "--folder", str(folder)], env)  # fmt: skip
+        self.child.name = "intake"
+
+    def __enter__(self) -> str:
+        return self.child.start().url
+
+    def __exit__(self, *_exc: object) -> None:
+        self.child.close()
+
+
 def run_http_bench(posts: int = 200, health: int = 500, cameras: int = 4) -> dict[str, Any]:
     from app.bench.intake_bench import _registry
-    from app.incidents.dispatch import load_feeds
-    from app.intake.server import Intake, IntakeServer
     from app.models.db import open_database
-    from app.resources import resource_root
     from app.video.child_service import MediaProcess
     from app.video.simulator_process import SimulatorProcess
 
@@ -122,23 +156,17 @@ def run_http_bench(posts: int = 200, health: int = 500, cameras: int = 4) -> dic
         sessions = open_database(url)
         places = [(34.0980, -118.3400 + 0.0022 * i) for i in range(cameras)]
         recorded = _registry(sessions, sim, 1000, places)
-        feeds = load_feeds(resource_root() / "dispatch")
-        intake = IntakeServer(Intake(sessions, feeds, {"generic": SECRET}.get, "UTC"), port=0).start()
-        try:
-            with MediaProcess(url, port=0, record_segment_s=5.0, recordings_dir=str(base / "rec")) as media:
-                time.sleep(12)  # two segments per camera: the recording is steady
-                calls = [_signed(n) for n in range(posts)]
-                intake_burst = _burst(
-                    posts, lambda n: _ask(intake.base_url, "POST", "/intake/generic", *calls[n])
-                )
-                health_burst = _burst(health, lambda _n: _ask(media.url, "GET", "/health"))
-                time.sleep(6)  # the segment open during the bursts closes and is indexed
-                recording = _holes(sessions, recorded)
-        finally:
-            intake.close()
+        media_process = MediaProcess(url, port=0, record_segment_s=5.0, recordings_dir=str(base / "rec"))
+        with IntakeProcess(url, base) as intake_url, media_process as media:
+            time.sleep(12)  # two segments per camera: the recording is steady
+            calls = [_signed(n) for n in range(posts)]
+            intake_burst = _burst(posts, lambda n: _ask(intake_url, "POST", "/intake/generic", *calls[n]))
+            health_burst = _burst(health, lambda _n: _ask(media.url, "GET", "/health"))
+            time.sleep(6)  # the segment open during the bursts closes and is indexed
+            recording = _holes(sessions, recorded)
     return {
         "benchmark": "http",
-        "server": "uvicorn (h11) + Starlette, one event loop per service",
+        "server": "uvicorn (h11) + Starlette, one event loop per service; each service a process",
         "intake_posts": intake_burst,
         "media_health_checks": health_burst,
         "recording_during_bursts": {"cameras": cameras, **recording},

@@ -87,8 +87,7 @@ def append(
     workstation: str = "",
 ) -> AuditEvent:
     """Add an entry inside the caller's transaction (so the entry and the change land together)."""
-    _lock_for_append(s)
-    prev = s.scalar(select(AuditEvent.event_hash).order_by(AuditEvent.id.desc()).limit(1)) or ""
+    prev = _head_for_append(s)
     entry = AuditEvent(
         at=datetime.now(UTC),
         username=user or current_user(),
@@ -104,7 +103,26 @@ def append(
     entry.event_hash = entry_hash(entry, prev)
     s.add(entry)
     s.flush()
+    s.info[_HEAD_KEY] = (_innermost(s), entry.event_hash)
     return entry
+
+
+_HEAD_KEY = "rtcc audit head"
+
+
+def _innermost(s: Session) -> object:
+    return s.get_nested_transaction() or s.get_transaction()
+
+
+def _head_for_append(s: Session) -> str:
+    """The chain's head, for an entry about to be added. A transaction that has already appended
+    holds the lock and knows the head it wrote (a dispatch call logs twice); otherwise lock, then
+    read. Remembered per (sub)transaction, so a rolled-back savepoint's entry is never chained to."""
+    remembered = s.info.get(_HEAD_KEY)
+    if remembered is not None and remembered[0] is _innermost(s):
+        return str(remembered[1])
+    _lock_for_append(s)
+    return s.scalar(select(AuditEvent.event_hash).order_by(AuditEvent.id.desc()).limit(1)) or ""
 
 
 def record(sessions: sessionmaker[Session], action: str, **fields: object) -> None:

@@ -21,7 +21,7 @@ from app.governance import audit
 from app.incidents.dispatch import CallRefused, DispatchCall
 from app.incidents.dispatch_rules import Rule, first_match
 from app.incidents.selection import Candidate, rank_cameras
-from app.incidents.service import IncidentStore, SavedIncident, _division_holding, saved_incident
+from app.incidents.service import IncidentStore, SavedIncident, division_at, division_id_at, saved_incident
 from app.incidents.spatial import CameraIndex
 from app.models.change_feed import publish
 from app.models.db import write_transaction
@@ -64,8 +64,8 @@ class DispatchIntake:
         selected = [(c.camera.id, c.usable, c.reason) for c in ranked]
         try:
             with write_transaction(self.sessions) as s:
-                division_id = _division_holding(s, latitude, longitude)
-                if division_id is None:
+                division = division_at(s, latitude, longitude)
+                if division is None:
                     raise CallRefused(f"location: {latitude:.5f}, {longitude:.5f} is outside every division "
                                       "of the city", 422)  # fmt: skip
                 entry = IntakeLogEntry(feed=call.feed, outcome="", call_number=call.number, digest=digest)
@@ -74,11 +74,16 @@ class DispatchIntake:
                 incident = s.scalar(select(Incident).where(Incident.number == call.number).with_for_update())
                 if incident is None:
                     outcome = "closed" if call.closed else "created"
-                    incident = self._create(s, call, latitude, longitude, division_id, selected, actor, now)
+                    incident = self._create(s, call, latitude, longitude, division[0], selected, actor, now)
+                    camera_ids: list[int] | None = [cid for cid, usable, _ in selected if usable]
                 else:
+                    moved = (incident.latitude, incident.longitude) != (latitude, longitude)
                     outcome = self._update(s, incident, call, latitude, longitude, selected, actor, now)
+                    camera_ids = [cid for cid, usable, _ in selected if usable] if moved else None
+                # The division the point is in; an incident saved before the boundaries changed keeps its own.
+                name = division[1] if incident.division_id == division[0] else None
                 if not incident.auto_rule and incident.closed_at is None:
-                    self._apply_rules(s, incident, rules or [], actor)
+                    self._apply_rules(s, incident, rules or [], actor, name)
                 entry.outcome, entry.incident_id = outcome, incident.id
                 entry.reason = (
                     f"{call.call_type.label}, priority {call.priority if call.priority is not None else '-'}"
@@ -87,7 +92,7 @@ class DispatchIntake:
                 s.flush()
                 # Read back inside the transaction: a second session after it cost a burst of
                 # calls 1.5 ms each, one writer at a time.
-                saved = saved_incident(s, incident)
+                saved = saved_incident(s, incident, camera_ids, name)
         except IntegrityError as exc:
             if "digest" in str(exc.orig):
                 raise CallRefused(
@@ -98,10 +103,13 @@ class DispatchIntake:
         return Received(outcome, saved, ranked)
 
     @staticmethod
-    def _apply_rules(s: Session, incident: Incident, rules: list[Rule], actor: str) -> None:
+    def _apply_rules(s: Session, incident: Incident, rules: list[Rule], actor: str,
+                     division_name: str | None) -> None:  # fmt: skip
         """The first rule the call matches opens it at its division's consoles; none: queued."""
-        division = s.get(Division, incident.division_id) if incident.division_id is not None else None
-        rule = first_match(rules, incident.category, incident.priority, division.name if division else "")
+        if division_name is None:
+            division = s.get(Division, incident.division_id) if incident.division_id is not None else None
+            division_name = division.name if division else ""
+        rule = first_match(rules, incident.category, incident.priority, division_name)
         if rule is None:
             audit.append(s, "dispatch call queued", target_type="incident", target_id=incident.id,
                          case_number=incident.number, user=actor, details="no rule matched")  # fmt: skip
@@ -135,7 +143,7 @@ class DispatchIntake:
             incident.closed_at, incident.closed_by = now or datetime.now(UTC), actor
         s.add(incident)
         s.flush()
-        self._cameras(s, incident, selected)
+        self._cameras(s, incident, selected, new=True)
         audit.append(s, "incident received from dispatch", target_type="incident", target_id=incident.id,
                      case_number=call.number, user=actor,
                      details=f"feed {call.feed}: {call.call_type.code} {call.call_type.label} "
@@ -148,7 +156,7 @@ class DispatchIntake:
         changed = []
         if (incident.latitude, incident.longitude) != (lat, lon):
             incident.latitude, incident.longitude = lat, lon
-            incident.division_id = _division_holding(s, lat, lon)
+            incident.division_id = division_id_at(s, lat, lon)
             self._cameras(s, incident, selected)
             changed.append("location")
         if call.priority is not None and call.priority != incident.priority:
@@ -171,8 +179,10 @@ class DispatchIntake:
         return outcome
 
     @staticmethod
-    def _cameras(s: Session, incident: Incident, selected: list[tuple[int, bool, str]]) -> None:
-        s.execute(delete(IncidentCamera).where(IncidentCamera.incident_id == incident.id))
+    def _cameras(s: Session, incident: Incident, selected: list[tuple[int, bool, str]], new: bool = False
+                 ) -> None:  # fmt: skip
+        if not new:
+            s.execute(delete(IncidentCamera).where(IncidentCamera.incident_id == incident.id))
         for rank, (camera_id, usable, reason) in enumerate(selected, start=1):
             s.add(IncidentCamera(incident_id=incident.id, camera_id=camera_id, rank=rank, selected=usable,
                                  reason=reason[:300]))  # fmt: skip

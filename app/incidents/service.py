@@ -105,7 +105,7 @@ class IncidentStore:
                 number=data.number.strip(), incident_type=data.incident_type.strip(),
                 reported_at=data.reported_at, time_zone=data.time_zone, latitude=data.latitude,
                 longitude=data.longitude, radius_m=data.radius_m, notes=data.notes,
-                created_by=current_user(), division_id=_division_holding(s, data.latitude, data.longitude),
+                created_by=current_user(), division_id=division_id_at(s, data.latitude, data.longitude),
             )  # fmt: skip
             s.add(incident)
             s.flush()
@@ -177,31 +177,42 @@ class IncidentStore:
             return sorted(int(t) for t in found if str(t).isdigit())
 
 
-def saved_incident(s: Session, inc: Incident) -> SavedIncident:
-    """The incident as the console and the intake hold it (inside ``s``'s transaction too)."""
-    ids = list(
-        s.scalars(
-            select(IncidentCamera.camera_id)
-            .where(IncidentCamera.incident_id == inc.id, IncidentCamera.selected.is_(True))
-            .order_by(IncidentCamera.rank)
+def saved_incident(s: Session, inc: Incident, camera_ids: list[int] | None = None,
+                   division: str | None = None) -> SavedIncident:  # fmt: skip
+    """The incident as the console and the intake hold it (inside ``s``'s transaction too); a
+    caller that has just written its selected cameras or found its division passes them, and
+    they are not read back (a dispatch burst writes one call at a time)."""
+    if camera_ids is None:
+        camera_ids = list(
+            s.scalars(
+                select(IncidentCamera.camera_id)
+                .where(IncidentCamera.incident_id == inc.id, IncidentCamera.selected.is_(True))
+                .order_by(IncidentCamera.rank)
+            )
         )
-    )
-    division = s.get(Division, inc.division_id) if inc.division_id is not None else None
+    if division is None:
+        row = s.get(Division, inc.division_id) if inc.division_id is not None else None
+        division = row.name if row else ""
     return SavedIncident(inc.id, inc.number, inc.incident_type, inc.reported_at, inc.time_zone,
-                         inc.latitude, inc.longitude, inc.radius_m, inc.notes, ids,
-                         division.name if division else "", inc.created_by, inc.closed_at,
+                         inc.latitude, inc.longitude, inc.radius_m, inc.notes, camera_ids,
+                         division, inc.created_by, inc.closed_at,
                          inc.closed_by, inc.source, inc.category, inc.priority, inc.auto_rule,
                          json.loads(inc.auto_actions) if inc.auto_actions else {})  # fmt: skip
 
 
-def _division_holding(s: Session, latitude: float, longitude: float) -> int | None:
-    """The id of the division whose boundary holds the point (app/geo/divisions.py decides shared
-    edges), or None outside every division."""
+def division_at(s: Session, latitude: float, longitude: float) -> tuple[int, str] | None:
+    """The id and name of the division whose boundary holds the point (app/geo/divisions.py
+    decides shared edges), or None outside every division."""
     query = select(Division.id, Division.name, Division.boundary_geojson)
     rows: tuple[tuple[int, str, str], ...] = tuple((i, n, b) for i, n, b in s.execute(query))
     ids = {name: division_id for division_id, name, _ in rows}
     name = _division_map(rows).division_of(latitude, longitude)
-    return ids.get(name) if name else None
+    return (ids[name], name) if name in ids else None
+
+
+def division_id_at(s: Session, latitude: float, longitude: float) -> int | None:
+    found = division_at(s, latitude, longitude)
+    return found[0] if found else None
 
 
 @functools.lru_cache(maxsize=4)

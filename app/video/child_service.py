@@ -24,8 +24,9 @@ class ServiceError(RuntimeError):
 class ChildService:
     name = "service"
 
-    def __init__(self, args: list[str]) -> None:
+    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
         self.args = args
+        self.env = env  # None: this process's environment
         self.url = ""
         self._proc: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str] = queue.Queue()
@@ -48,7 +49,13 @@ class ChildService:
         program = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
         cmd = [*program, *self.args, "--exit-with-stdin"]
         self._proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            env=self.env,
         )
         self._pump_thread = threading.Thread(target=self._pump, daemon=True)
         self._pump_thread.start()

@@ -102,6 +102,27 @@ def test_the_audit_chain_catches_altered_removed_inserted_and_reordered_entries(
     assert audit.verify_audit(sessions).intact
 
 
+def test_entries_appended_in_one_transaction_chain_and_a_rolled_back_savepoints_entry_is_skipped(
+    registry: Registry,
+) -> None:
+    # A dispatch call logs twice in one transaction; the second entry chains to the first without
+    # reading the log again, and never to an entry whose savepoint was rolled back.
+    sessions = registry._sessions
+    with sessions.begin() as s:
+        first = audit.append(s, "incident received from dispatch", target_type="incident", target_id=1)
+        second = audit.append(s, "dispatch call queued", target_type="incident", target_id=1)
+        assert second.prev_hash == first.event_hash
+        savepoint = s.begin_nested()
+        audit.append(s, "dispatch call opened by rule", target_type="incident", target_id=1)
+        savepoint.rollback()
+        third = audit.append(s, "incident updated from dispatch", target_type="incident", target_id=1)
+        assert third.prev_hash == second.event_hash
+    with sessions.begin() as s:
+        assert audit.append(s, "incident closed").prev_hash == third.event_hash
+    check = audit.verify_audit(sessions)
+    assert check.intact and check.entries == 4
+
+
 def test_the_audit_csv_neutralises_spreadsheet_formulas(registry: Registry) -> None:
     sessions = registry._sessions
     for evil in ("=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "ordinary"):
