@@ -105,9 +105,15 @@ def _add_evidence_parsers(sub: argparse._SubParsersAction) -> None:
         metavar="FINGERPRINT",
         help="accept only these signing-key fingerprints (repeatable)",
     )
-    key = sub.add_parser("signing-key", help="the agency key that signs evidence packages")
+    key = sub.add_parser(
+        "signing-key", help="the agency key that signs evidence packages and log checkpoints"
+    )
     keysub = key.add_subparsers(dest="action", required=True)
-    keysub.add_parser("show", help="where the key is kept and its fingerprint (creates it on first use)")
+    kshow = keysub.add_parser(
+        "show", help="where the key is kept and its fingerprint (creates it on first use)"
+    )
+    kshow.add_argument("--public-key", type=Path, default=None, metavar="FILE",
+                       help="also write the public key (PEM) here, to publish it")  # fmt: skip
     keysub.add_parser("move-to-keyring", help="move a key kept in the data folder's file into the OS keyring")
     rev = sub.add_parser("review", help="open a case package read-only for offline review")
     rev.add_argument("package", type=Path, help="package folder or .zip")
@@ -199,10 +205,12 @@ def _add_oversight_parsers(sub: argparse._SubParsersAction) -> None:
     add_audit_parsers(asub)
     add_justify_parser(sub)
 
+    from app.cli_log import add_parser as add_log
     from app.cli_policy import add_parser as add_policy
     from app.cli_reports import add_parser as add_report
 
     add_report(sub)
+    add_log(sub)
     add_policy(sub)
 
 
@@ -364,6 +372,7 @@ COMMANDS: dict[str, Handler] = {
     "incident": lambda settings, args: _requests(settings, args, "incident"),
     "retention": lambda settings, args: _retention(settings, args),
     "report": _lazy("app.cli_reports", "run"),
+    "log": _lazy("app.cli_log", "run"),
     "justify": _lazy("app.cli_oversight", "run_justify"),
     "policy": _lazy("app.cli_policy", "run"),
     "audit": lambda settings, args: _audit(settings, args),
@@ -393,7 +402,7 @@ def _which_db(settings: Settings) -> str:
 
 
 # The commands that need a person whose role allows them (once accounts exist).
-GOVERNED = frozenset({"export", "case", "users", "audit", "retention", "report", "policy", "justify",
+GOVERNED = frozenset({"export", "case", "users", "audit", "retention", "report", "log", "policy", "justify",
                       "cameras", "request", "incident", "signing-key"})  # fmt: skip
 
 
@@ -416,6 +425,7 @@ def _needs(command: str, args: argparse.Namespace) -> frozenset[Action]:
         "retention": {sub: Action.READ_AUDIT},
         "report": {"public": uc.publish_public_report, "check": uc.check_public_report,
                    "owner": uc.make_owner_report, "divisions": uc.division_report},
+        "log": {"checkpoint": uc.sign_checkpoint, "witness": uc.witness_checkpoint},
         "policy": {"set": uc.set_policy},
         "justify": {"approve": uc.decide_justification, "deny": uc.decide_justification},
         "cameras": {"add": uc.register_camera, "import": uc.import_cameras, "retire": uc.retire_camera,
@@ -714,8 +724,9 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
 
 
 def _signing_key(settings: Settings, args: argparse.Namespace) -> int:
-    from app.evidence.signing import SigningError, agency_key, fingerprint, move_to_keyring
+    from app.evidence.signing import SigningError, agency_key, move_to_keyring
     from app.governance import audit
+    from app.governance.keys import fingerprint, public_pem
     from app.models.db import open_database
 
     try:
@@ -735,6 +746,9 @@ def _signing_key(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_ERROR
     print(f"{'created in' if held.created else 'kept in'} {held.where}")
     print(f"fingerprint {fingerprint(held.key.public_key())}")
+    if getattr(args, "public_key", None) is not None:
+        args.public_key.write_bytes(public_pem(held.key.public_key()))
+        print(f"public key written to {args.public_key}")
     return EXIT_OK
 
 

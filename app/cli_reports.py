@@ -4,8 +4,9 @@ can run on a published one.
 - ``divisions``: per division, cameras registered, live-shareable, recorded and watched live.
 - ``public --since --until --output DIR``: the public transparency report as JSON and PDF,
   published (its SHA-256 goes on the audit chain).
-- ``check REPORT.json``: exit 0 when the report matches the chain and the chain up to its head is
-  unchanged, 1 with what differs.
+- ``check REPORT.json [--against EARLIER...] [--key AGENCY.pub]``: exit 0 when the report matches
+  the chain, the chain up to its head is unchanged, the log extends every earlier checkpoint and
+  every signature holds; 1 with what differs.
 - ``owner NAME --since --until --output DIR``: the owner's report as PDF and CSV.
 """
 
@@ -51,6 +52,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--against", type=Path, nargs="*", default=[], metavar="EARLIER",
                        help="earlier reports (or witnessed checkpoints) you kept: the log must still "
                        "hash to each one's root and extend it")  # fmt: skip
+    check.add_argument("--key", type=Path, action="append", default=None, metavar="AGENCY.pub",
+                       help="the agency's public key as it publishes it: the report's checkpoint must "
+                       "be signed by it")  # fmt: skip
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -73,7 +77,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_INVALID
     args.output.mkdir(parents=True, exist_ok=True)
     if args.action == "public":
-        return _public(sessions, args, since, until)
+        return _public(sessions, args, since, until, settings.data_dir)
     return _owner(sessions, args, since, until)
 
 
@@ -89,24 +93,30 @@ def _when(text: str | None, option: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _public(
-    sessions: sessionmaker[Session], args: argparse.Namespace, since: datetime, until: datetime
-) -> int:
+def _public(sessions: sessionmaker[Session], args: argparse.Namespace, since: datetime, until: datetime,
+            key_dir: Path) -> int:  # fmt: skip
     from app.console import use_cases
+    from app.evidence.signing import SigningError
+    from app.governance.audit_tree import AGENCY, Checkpoint
     from app.reports.render import public_report_html
     from app.views.pdf import write_pdf
 
     try:
-        doc = use_cases.publish_public_report(sessions, args.actor, since, until)
+        doc = use_cases.publish_public_report(sessions, args.actor, since, until, key_dir)
     except use_cases.Refused as exc:
         print(f"rtcc report public: not allowed: {exc}", file=sys.stderr)
         return EXIT_FORBIDDEN
+    except SigningError as exc:
+        print(f"rtcc report public: not published: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     stem = f"transparency-{since:%Y%m%d}-{until:%Y%m%d}"
     path = args.output / f"{stem}.json"
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     pdf = write_pdf(public_report_html(doc), args.output / f"{stem}.pdf", "Public transparency report")
     chain = doc["audit_chain"]
     print(f"wrote {pdf} and {path}; audit chain {chain['entries']} entries, head {chain['head']}")
+    for sig in Checkpoint.from_json(doc["checkpoint"]).by(AGENCY):
+        print(f"the log's checkpoint is signed with the agency key {sig.fingerprint}")
     print("anyone holding the database checks it with (keep the file: later reports are checked against it):")
     print(f"  {_check_command(sessions, path)}")
     return EXIT_OK
@@ -121,6 +131,32 @@ def _check_command(sessions: sessionmaker[Session], report: Path) -> str:
     return f"rtcc --database {shlex.quote(url)} report check {shlex.quote(str(report.resolve()))}"
 
 
+def read_document(path: Path) -> dict[str, Any]:
+    """A report or checkpoint file as canonical JSON: one object, each key once (with a key twice,
+    one reader takes the first and another the last, so people could read a forged figure in a
+    file that checks). ValueError names what is wrong."""
+    try:
+        doc: Any = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot read it: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path}: not a report (a JSON object is expected)")
+    return doc
+
+
+def read_public_keys(paths: list[Path]) -> list[Any]:
+    """Public keys (PEM) as the agency publishes them; ValueError names the file."""
+    from app.governance.keys import KeyProblem, load_public_pem
+
+    keys = []
+    for path in paths:
+        try:
+            keys.append(load_public_pem(path.read_bytes()[:4096]))
+        except (OSError, KeyProblem) as exc:
+            raise ValueError(f"{path}: {exc}") from None
+    return keys
+
+
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
@@ -133,32 +169,30 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _check(sessions: sessionmaker[Session], args: argparse.Namespace) -> int:
     from app.console import use_cases
 
-    documents: list[tuple[str, dict[str, Any]]] = []
-    for path in [args.path, *args.against]:
-        try:
-            # Canonical JSON only: with a key twice, one reader takes the first and another the
-            # last, so people could read a forged figure in a file that checks.
-            doc: Any = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
-        except (OSError, ValueError) as exc:
-            print(f"rtcc report check: {path}: cannot read it: {exc}", file=sys.stderr)
-            return EXIT_INVALID
-        if not isinstance(doc, dict):
-            print(f"rtcc report check: {path}: not a report (a JSON object is expected)", file=sys.stderr)
-            return EXIT_INVALID
-        documents.append((path.name, doc))
     try:
-        result = use_cases.check_public_report(sessions, args.actor, documents[0][1], documents[1:])
+        documents = [(path.name, read_document(path)) for path in [args.path, *args.against]]
+        agency_keys = read_public_keys(args.key) if args.key else None
+    except ValueError as exc:
+        print(f"rtcc report check: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        (_name, doc), held = documents[0], documents[1:]
+        result = use_cases.check_public_report(sessions, args.actor, doc, held, agency_keys)
     except use_cases.Refused as exc:
         print(f"rtcc report check: not allowed: {exc}", file=sys.stderr)
         return EXIT_FORBIDDEN
     if result.matches:
         print(f"MATCHES: every figure recounted from the audit chain's first {result.entries} entries; they")
         print(f"chain to the published head {result.head}; the chain records the report's publication")
-        return EXIT_OK
-    print(f"DOES NOT MATCH ({len(result.problems)} problem(s)):")
-    for problem in result.problems:
-        print(f"  - {problem}")
-    return EXIT_ERROR
+    else:
+        print(f"DOES NOT MATCH ({len(result.problems)} problem(s)):")
+        for problem in result.problems:
+            print(f"  - {problem}")
+    for signed in result.signed:
+        print(f"checkpoint signed: {signed}")
+    if not result.signed:
+        print("the report's checkpoint carries no signature")
+    return EXIT_OK if result.matches else EXIT_ERROR
 
 
 def _owner(

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
@@ -33,13 +34,16 @@ from app.evidence.handoff import (
     make_handoff,
     revoke,
 )
+from app.evidence.signing import agency_key
 from app.governance import audit, grants
+from app.governance.audit_tree import AGENCY, AuditTree, Checkpoint
 from app.governance.gate import open_recordings as gate_recordings
 from app.governance.gate import why_not_live, why_not_play, why_not_watch
 from app.governance.identity import acting_as
 from app.governance.justifications import JustificationError, JustificationRow, list_justifications
 from app.governance.justifications import decide_justification as decide_justification_row
 from app.governance.justifications import request_justification as request_justification_row
+from app.governance.keys import fingerprint
 from app.governance.policy import Policy, load_policy, parse_value, policy_in, save_policy
 from app.governance.purpose import Purpose
 from app.governance.purpose_bounds import exceeded_bound
@@ -50,6 +54,7 @@ from app.incidents.dispatch_intake import DispatchIntake, Received
 from app.incidents.dispatch_rules import Rule
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
 from app.incidents.spatial import CameraIndex
+from app.models.db import write_transaction
 from app.models.rows import CameraRow
 from app.models.tables import AuditEvent
 from app.registry.division_report import DivisionFigures
@@ -60,6 +65,7 @@ from app.reports.anomalies import Flag, dismiss, find_anomalies
 from app.reports.clocks import UntrustedClock, untrusted_clocks
 from app.reports.owner import OwnerReport, owner_report
 from app.reports.public import ReportCheck, check_report, make_report
+from app.reports.witness import Witnessed, WitnessFolder, WitnessRefused, witness
 from app.video.segment_close import SegmentNotClosed
 
 Sessions = sessionmaker[DbSession]
@@ -621,25 +627,64 @@ def set_policy(sessions: Sessions, actor: Actor, key: str, value: str) -> Policy
 # -- reports for outsiders --------------------------------------------------------------------
 @governed(Action.READ_AUDIT)
 def publish_public_report(
-    sessions: Sessions, actor: Actor, since: datetime, until: datetime
+    sessions: Sessions, actor: Actor, since: datetime, until: datetime, key_dir: Path | None = None
 ) -> dict[str, Any]:
-    """The public transparency report for the period, published (its hash goes on the chain)."""
+    """The public transparency report for the period, published (its hash goes on the chain),
+    its checkpoint signed with the agency's key (:class:`SigningError`: nothing published)."""
     authorize(sessions, actor, Action.READ_AUDIT, "report", "public")
+    key = agency_key(key_dir).key
     return make_report(sessions, Registry(sessions), load_policy(sessions), since, until,
-                       published_by=actor.username)  # fmt: skip
+                       published_by=actor.username, key=key)  # fmt: skip
 
 
 @governed(Action.READ_AUDIT)
 def check_public_report(sessions: Sessions, actor: Actor, doc: dict[str, Any],
-                        held: list[tuple[str, dict[str, Any]]] | None = None) -> ReportCheck:  # fmt: skip
+                        held: list[tuple[str, dict[str, Any]]] | None = None,
+                        agency_keys: list[Ed25519PublicKey] | None = None) -> ReportCheck:  # fmt: skip
     """The report against the log, and the log against every earlier checkpoint ``held``."""
     authorize(sessions, actor, Action.READ_AUDIT, "report", "public")
-    result = check_report(sessions, doc, held)
+    result = check_report(sessions, doc, held, agency_keys)
     verdict = "matches the chain" if result.matches else f"does not match: {len(result.problems)} problem(s)"
     audit.record(sessions, "transparency report checked", target_type="report", user=actor.username,
                  workstation=actor.workstation,
                  details=f"{verdict}; chain {result.entries} entries")  # fmt: skip
     return result
+
+
+@governed(Action.READ_AUDIT)
+def sign_checkpoint(sessions: Sessions, actor: Actor, key_dir: Path | None = None) -> Checkpoint:
+    """The audit log's checkpoint now, signed with the agency's key, for witnesses to keep (its
+    making goes on the log first, so the checkpoint covers it)."""
+    authorize(sessions, actor, Action.READ_AUDIT, "log", "checkpoint")
+    key = agency_key(key_dir).key
+    at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    with write_transaction(sessions) as s:
+        audit.append(s, "audit checkpoint signed", target_type="log", user=actor.username,
+                     workstation=actor.workstation,
+                     details=f"key {fingerprint(key.public_key())}")  # fmt: skip
+        s.flush()
+        checkpoint = AuditTree.of(s).checkpoint(at)
+    return checkpoint.signed(key, AGENCY, actor.username, at)
+
+
+@governed(Action.READ_AUDIT)
+def witness_checkpoint(sessions: Sessions, actor: Actor, offered: Checkpoint, folder: WitnessFolder,
+                       key: Ed25519PrivateKey, name: str) -> Witnessed:  # fmt: skip
+    """A witness countersigns the agency's checkpoint when the log extends every checkpoint it
+    kept (:class:`WitnessRefused` says why not); either way the log records it."""
+    authorize(sessions, actor, Action.READ_AUDIT, "log", "witness")
+    at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    what = f"{name}: {offered.tree_size} entries, root {offered.root[:16]}"
+    try:
+        done = witness(AuditTree.read(sessions), offered, folder, key, name, at)
+    except WitnessRefused as exc:
+        audit.record(sessions, "audit checkpoint witness refused", target_type="log", user=actor.username,
+                     workstation=actor.workstation, details=f"{what}: {exc}"[:2000])  # fmt: skip
+        raise
+    audit.record(sessions, "audit checkpoint witnessed", target_type="log", user=actor.username,
+                 workstation=actor.workstation,
+                 details=f"{what}; witness key {fingerprint(key.public_key())}")  # fmt: skip
+    return done
 
 
 @governed(Action.READ_AUDIT)

@@ -58,11 +58,12 @@ from app.evidence.package_format import (
     VERIFY_TEXT,
 )
 from app.evidence.report import render_report
-from app.evidence.signing import SigningError, agency_key, fingerprint, public_pem, sign
+from app.evidence.signing import SigningError, agency_key, sign
 from app.evidence.verify import CONTRADICTED, MAX_CLOCK_OFFSET_MS, Verdict, verify_folder
 from app.governance import audit
 from app.governance.custody import append_event, sha256_file
 from app.governance.identity import current_user, current_workstation
+from app.governance.keys import fingerprint, public_pem
 from app.models.db import write_transaction
 from app.models.tables import Bookmark, Camera, Case, CaseWindow, CustodyEvent, EvidenceItem, Incident, Owner
 from app.native_memory import then_release_freed_memory

@@ -22,50 +22,48 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from keyring.errors import KeyringError
 
+from app.governance import keys
+from app.governance.keys import grouped
 from app.registry.credentials import SERVICE, KeyringUnavailable, check_keyring
 
 KEY_NAME = "evidence-signing-key/ed25519"
 KEY_FILE_NAME = "signing-key.pem"
 
 
+@dataclass(frozen=True)
+class KeyKind:
+    """Which key: its keyring entry, its file on a machine with no keyring, what to call it."""
+
+    keyring_name: str
+    file_name: str
+    what: str
+
+
+# The agency's key signs case packages and the audit log's checkpoints; a witness (another
+# office that keeps and countersigns checkpoints) holds a key of its own, on its own machine.
+AGENCY = KeyKind(KEY_NAME, KEY_FILE_NAME, "signing key")
+WITNESS = KeyKind("audit-witness-key/ed25519", "witness-key.pem", "witness key")
+
+
 class SigningError(RuntimeError):
     pass
-
-
-def _grouped(digest: str) -> str:
-    return " ".join(digest[i : i + 4] for i in range(0, 64, 4))
-
-
-def fingerprint(public: Ed25519PublicKey) -> str:
-    """SHA-256 of the public key in DER (SubjectPublicKeyInfo) form, in groups of four: what
-    ``openssl pkey -pubin -in signing-key.pub -outform DER | sha256sum`` prints."""
-    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return _grouped(hashlib.sha256(der).hexdigest())
 
 
 def legacy_fingerprint(public: Ed25519PublicKey) -> str:
     """The fingerprint packages carried before: SHA-256 of the raw 32-byte key (still accepted)."""
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return _grouped(hashlib.sha256(raw).hexdigest())
-
-
-def public_pem(public: Ed25519PublicKey) -> bytes:
-    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return grouped(hashlib.sha256(raw).hexdigest())
 
 
 def load_public_pem(data: bytes) -> Ed25519PublicKey:
     try:
-        key = serialization.load_pem_public_key(data)
-    except ValueError as exc:
-        raise SigningError(f"the public key is not a PEM key: {exc}") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise SigningError("the public key is not an Ed25519 key")
-    return key
+        return keys.load_public_pem(data)
+    except keys.KeyProblem as exc:
+        raise SigningError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,7 @@ def _parse(pem: bytes, where: str) -> Ed25519PrivateKey:
     return key
 
 
-def _file_key(path: Path, create: bool) -> AgencyKey:
+def _file_key(path: Path, create: bool, what: str = AGENCY.what) -> AgencyKey:
     where = f"the file {path} (readable by its owner only)"
     try:
         info = path.stat()
@@ -101,20 +99,20 @@ def _file_key(path: Path, create: bool) -> AgencyKey:
     if info is not None:
         if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise SigningError(
-                f"the signing key file {path} can be read by others (mode {stat.S_IMODE(info.st_mode):04o}); "
+                f"the {what} file {path} can be read by others (mode {stat.S_IMODE(info.st_mode):04o}); "
                 f"make it its owner's only with `chmod 600 {path}`, or replace the key"
             )
-        return AgencyKey(_parse(path.read_bytes(), f"the signing key file {path}"), where, path)
+        return AgencyKey(_parse(path.read_bytes(), f"the {what} file {path}"), where, path)
     if not create:
-        raise SigningError(f"no signing key: no OS keyring on this machine and no key file {path}")
+        raise SigningError(f"no {what}: no OS keyring on this machine and no key file {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process created it first: use that one
-        return _file_key(path, create=False)
+        return _file_key(path, create=False, what=what)
     except OSError as exc:
-        raise SigningError(f"cannot create the signing key file {path}: {exc.strerror or exc}") from None
+        raise SigningError(f"cannot create the {what} file {path}: {exc.strerror or exc}") from None
     with os.fdopen(fd, "wb") as out:
         out.write(_pem(key))
         out.flush()
@@ -122,33 +120,34 @@ def _file_key(path: Path, create: bool) -> AgencyKey:
     return AgencyKey(key, where, path, created=True)
 
 
-def agency_key(data_dir: Path | None = None, create: bool = True) -> AgencyKey:
-    """The agency key: from the OS keyring, or (with no usable keyring and a ``data_dir``) from
-    its protected file; created on first use when ``create`` is set."""
-    key_file = data_dir / KEY_FILE_NAME if data_dir is not None else None
+def agency_key(data_dir: Path | None = None, create: bool = True, kind: KeyKind = AGENCY) -> AgencyKey:
+    """The agency key (or another ``kind``): from the OS keyring, or (with no usable keyring and
+    a ``data_dir``) from its protected file; created on first use when ``create`` is set."""
+    name, what = kind.keyring_name, kind.what
+    key_file = data_dir / kind.file_name if data_dir is not None else None
     try:
         kr = check_keyring()
     except KeyringUnavailable as exc:
         if key_file is None:
-            raise SigningError(f"cannot reach the keyring that holds the signing key: {exc}") from None
-        return _file_key(key_file, create)
-    in_keyring = f"the OS keyring ({SERVICE}/{KEY_NAME})"
+            raise SigningError(f"cannot reach the keyring that holds the {what}: {exc}") from None
+        return _file_key(key_file, create, what)
+    in_keyring = f"the OS keyring ({SERVICE}/{name})"
     try:
-        stored = kr.get_password(SERVICE, KEY_NAME)
+        stored = kr.get_password(SERVICE, name)
     except KeyringError as exc:
-        raise SigningError(f"cannot read the signing key from the keyring: {exc}") from None
+        raise SigningError(f"cannot read the {what} from the keyring: {exc}") from None
     if stored:
-        return AgencyKey(_parse(stored.encode(), f"the keyring entry {SERVICE}/{KEY_NAME}"), in_keyring)
+        return AgencyKey(_parse(stored.encode(), f"the keyring entry {SERVICE}/{name}"), in_keyring)
     if key_file is not None and key_file.exists():
         # Made before this machine had a keyring: keep signing with it until it is moved.
-        return _file_key(key_file, create=False)
+        return _file_key(key_file, create=False, what=what)
     if not create:
-        raise SigningError(f"no signing key in the keyring ({SERVICE}/{KEY_NAME})")
+        raise SigningError(f"no {what} in the keyring ({SERVICE}/{name})")
     key = Ed25519PrivateKey.generate()
     try:
-        kr.set_password(SERVICE, KEY_NAME, _pem(key).decode())
+        kr.set_password(SERVICE, name, _pem(key).decode())
     except KeyringError as exc:
-        raise SigningError(f"cannot store the new signing key in the keyring: {exc}") from None
+        raise SigningError(f"cannot store the new {what} in the keyring: {exc}") from None
     return AgencyKey(key, in_keyring, created=True)
 
 
@@ -181,11 +180,3 @@ def move_to_keyring(data_dir: Path) -> AgencyKey:
 
 def sign(data: bytes, key: Ed25519PrivateKey) -> bytes:
     return key.sign(data)
-
-
-def signature_valid(data: bytes, signature: bytes, public: Ed25519PublicKey) -> bool:
-    try:
-        public.verify(signature, data)
-    except InvalidSignature:
-        return False
-    return True

@@ -40,14 +40,9 @@ from app.evidence.package_format import (
     is_sha256,
     validate_manifest,
 )
-from app.evidence.signing import (
-    SigningError,
-    fingerprint,
-    legacy_fingerprint,
-    load_public_pem,
-    signature_valid,
-)
+from app.evidence.signing import SigningError, legacy_fingerprint, load_public_pem
 from app.governance.custody import EventFields, event_hash, sha256_file
+from app.governance.keys import fingerprint, signature_valid
 from app.native_memory import then_release_freed_memory
 
 VALID, TAMPERED, INCOMPLETE_VERDICT = "valid", "tampered", "incomplete"

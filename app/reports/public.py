@@ -9,7 +9,9 @@ it was when the report was made, which the chain does not hold) are pinned by th
 ``check_report`` recomputes every figure from entries 1..N of the chain, checks that those
 entries still chain to the published head, and that the chain holds the report's publication:
 a report that left something out, a report edited afterwards, or a chain edited or rebuilt after
-publication, each fails with what differs.
+publication, each fails with what differs. The report's checkpoint (app/governance/audit_tree.py)
+is signed with the agency's key; the check verifies every signature on it and on the earlier
+checkpoints held against it, and, given the agency's public key, insists on a signature by it.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
-from app.governance.audit_tree import AuditTree, Checkpoint
+from app.governance.audit_tree import AGENCY, AuditTree, Checkpoint
+from app.governance.keys import fingerprint
 from app.governance.policy import Policy
 from app.models.db import write_transaction
 from app.models.tables import AuditEvent
@@ -142,9 +146,10 @@ def _iso(value: datetime) -> str:
 
 
 def make_report(sessions: sessionmaker[Session], registry: Registry, policy: Policy, since: datetime,
-                until: datetime, *, published_by: str,
-                now: datetime | None = None) -> dict[str, Any]:  # fmt: skip
-    """The report, published: its SHA-256 goes on the chain in the same step."""
+                until: datetime, *, published_by: str, now: datetime | None = None,
+                key: Ed25519PrivateKey | None = None) -> dict[str, Any]:  # fmt: skip
+    """The report, published: its SHA-256 goes on the chain in the same step, and the log's
+    checkpoint after it is signed with ``key`` (the agency's) for the one who published it."""
     chain = chain_until(sessions, until)
     doc: dict[str, Any] = {
         "report": REPORT_KIND,
@@ -169,6 +174,8 @@ def make_report(sessions: sessionmaker[Session], registry: Registry, policy: Pol
         # The log as it stands with this publication in it (the table's lock is held): outsiders
         # who keep the file hold the root every later log must still hash to.
         checkpoint = AuditTree.of(s).checkpoint(doc["made"])
+        if key is not None:
+            checkpoint = checkpoint.signed(key, AGENCY, published_by, doc["made"])
     return doc | {CHECKPOINT: checkpoint.to_json()}
 
 
@@ -185,6 +192,7 @@ class ReportCheck:
     problems: list[str]
     entries: int
     head: str
+    signed: tuple[str, ...] = ()  # who signed the report's checkpoint, each with its key's fingerprint
 
     @property
     def matches(self) -> bool:
@@ -192,10 +200,12 @@ class ReportCheck:
 
 
 def check_report(sessions: sessionmaker[Session], doc: dict[str, Any],
-                 held: list[tuple[str, dict[str, Any]]] | None = None) -> ReportCheck:  # fmt: skip
+                 held: list[tuple[str, dict[str, Any]]] | None = None,
+                 agency_keys: list[Ed25519PublicKey] | None = None) -> ReportCheck:  # fmt: skip
     """Whether a published report matches the chain it claims, the log still hashes to the
     report's checkpoint, and it extends every earlier checkpoint in ``held`` (name, report or
-    checkpoint file) that outsiders kept."""
+    checkpoint file) that outsiders kept; every signature on those checkpoints verifies, and
+    with ``agency_keys`` the report's checkpoint is signed by one of them."""
     try:
         checkpoint = Checkpoint.from_json(doc[CHECKPOINT]) if CHECKPOINT in doc else None
         earlier = [(name, Checkpoint.from_json(d.get(CHECKPOINT, d))) for name, d in held or []]
@@ -211,12 +221,13 @@ def check_report(sessions: sessionmaker[Session], doc: dict[str, Any],
         published = doc["figures"]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         return ReportCheck([f"the report cannot be read: {exc}"], 0, "")
+    problems = _signature_problems(checkpoint, earlier, agency_keys)
+    signed = tuple(sig.describe() for sig in checkpoint.signatures) if checkpoint else ()
     tree = AuditTree.read(sessions)
-    problems: list[str] = []
     if checkpoint is not None:
         found = tree.problem_with(checkpoint, "the report")
         if found.startswith("this database"):
-            return ReportCheck([found], tree.size, "")  # nothing else means anything then
+            return ReportCheck([found, *problems], tree.size, "", signed)  # nothing else means anything then
         if found:
             problems.append(found)
     for name, held_checkpoint in earlier:
@@ -261,4 +272,21 @@ def check_report(sessions: sessionmaker[Session], doc: dict[str, Any],
             f"{len(others)} other report(s) for the same period were published on this log (another "
             "version was re-published): compare them before trusting either"
         )
-    return ReportCheck(problems, len(chain.entries), chain.head)
+    return ReportCheck(problems, len(chain.entries), chain.head, signed)
+
+
+def _signature_problems(checkpoint: Checkpoint | None, earlier: list[tuple[str, Checkpoint]],
+                        agency_keys: list[Ed25519PublicKey] | None) -> list[str]:  # fmt: skip
+    """Every bad signature on the report's checkpoint and the earlier ones; with the agency's
+    keys given, a report whose checkpoint no key of theirs signed."""
+    problems = []
+    for name, held in [("the report's checkpoint", checkpoint), *earlier]:
+        problems += [f"{name}: {found}" for found in held.signature_problems()] if held else []
+    if agency_keys is not None:
+        wanted = {fingerprint(k) for k in agency_keys}
+        agency = checkpoint.by(AGENCY) if checkpoint else []
+        if not any(sig.fingerprint in wanted for sig in agency):
+            carried = ", ".join(sig.fingerprint for sig in agency) or "none"
+            problems.append(f"the report's checkpoint is not signed by the agency key you hold "
+                            f"({', '.join(sorted(wanted))}); agency keys on it: {carried}")  # fmt: skip
+    return problems

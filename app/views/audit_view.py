@@ -90,6 +90,7 @@ class AuditDialog(QDialog):
         camera_names: dict[int, str] | None = None,
         parent: QWidget | None = None,
         actor: Actor | None = None,
+        key_dir: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.sessions = sessions
@@ -163,7 +164,7 @@ class AuditDialog(QDialog):
         else:  # the console's auditor: second looks and reports beside the entries
             self.tabs = QTabWidget(self)
             self.tabs.addTab(self.table, "&Entries")
-            panel = self.oversight = OversightPanel(sessions, actor, self.period, self)
+            panel = self.oversight = OversightPanel(sessions, actor, self.period, self, key_dir)
             self.tabs.addTab(panel, "Second &looks and reports")
 
             def first_look(index: int) -> None:

@@ -295,7 +295,8 @@ class IncidentActions(ConsolePart):
         from app.views.audit_view import AuditDialog
 
         names = {c.id: c.name for c in self.session.cameras.values()}
-        dialog = AuditDialog(self.incidents.sessions, names, self._window, self.session.actor)
+        dialog = AuditDialog(self.incidents.sessions, names, self._window, self.session.actor,
+                             self.folders.key_dir)  # fmt: skip
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.console import use_cases
 from app.console.actor import Actor
+from app.governance.audit_tree import AGENCY, Checkpoint
 from app.reports.anomalies import Flag
 from app.reports.clocks import UntrustedClock
 from app.reports.owner import OwnerReport, owner_report_csv
@@ -40,9 +41,11 @@ Period = Callable[[], tuple[datetime, datetime]]
 
 
 class OversightPanel(QWidget):
-    def __init__(self, sessions: Any, actor: Actor, period: Period, parent: QWidget | None = None) -> None:
+    def __init__(self, sessions: Any, actor: Actor, period: Period, parent: QWidget | None = None,
+                 key_dir: Path | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.sessions, self.actor, self.period = sessions, actor, period
+        self.key_dir = key_dir  # the agency's signing key, on a workstation with no OS keyring
         self.tasks = TaskRunner(self, workers=1)
         self.flags: list[Flag] = []
         self.list = QListWidget(self)
@@ -189,7 +192,7 @@ class OversightPanel(QWidget):
     def public_report(self) -> None:
         since, until = self.period()
         folder = Path(self.folder.text().strip())
-        sessions, actor = self.sessions, self.actor
+        sessions, actor, key_dir = self.sessions, self.actor, self.key_dir
         self.status.setText("Counting from the audit chain …")
 
         def written(doc: dict[str, Any]) -> None:
@@ -200,10 +203,13 @@ class OversightPanel(QWidget):
             )
             pdf = write_pdf(public_report_html(doc), stem.with_suffix(".pdf"), "Public transparency report")
             check = "publish both; anyone with the database checks it: rtcc report check"
-            self.status.setText(f"Wrote {pdf.name} and {pdf.with_suffix('.json').name} in {folder}; {check}.")
+            signed = Checkpoint.from_json(doc["checkpoint"]).by(AGENCY)
+            key = f"; its checkpoint is signed with the agency key {signed[0].fingerprint}" if signed else ""
+            self.status.setText(f"Wrote {pdf.name} and {pdf.with_suffix('.json').name} in {folder}{key}; "
+                                f"{check}.")  # fmt: skip
 
-        self.tasks.run(lambda: use_cases.publish_public_report(sessions, actor, since, until), written,
-                       self._failed)  # fmt: skip
+        self.tasks.run(lambda: use_cases.publish_public_report(sessions, actor, since, until, key_dir),
+                       written, self._failed)  # fmt: skip
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(f"Not done: {exc}")

@@ -13,28 +13,35 @@ import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from getpass import getuser
 from pathlib import Path
 
 import cv2
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.cli import main
 from app.governance import audit
+from app.governance.keys import public_pem
 from app.models.db import open_database
 from app.registry.formats import RawRow
 from app.registry.service import Registry
 from tests.helpers.activity import a_month_of_activity
+from tests.helpers.governance import rewrite_entry
 from tests.helpers.registry_rows import GOOD
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def rtcc(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def rtcc(db_url: str, *args: str, command: str = "report", data_dir: Path | None = None
+         ) -> subprocess.CompletedProcess[str]:  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     env["RTCC_DATABASE_URL"] = db_url
-    command = [sys.executable, "-m", "app", "report", *args]
-    return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    if data_dir is not None:  # another machine: its own keys
+        env["RTCC_DATA_DIR"] = str(data_dir)
+    run = [sys.executable, "-m", "app", command, *args]
+    return subprocess.run(run, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def pdf_text(path: Path) -> str:
@@ -98,6 +105,57 @@ def test_the_public_report_as_published_and_checked(db_url: str, tmp_path: Path)
     assert "live views by purpose / incident: the report says 5, the chain says 6" in caught.stdout
     bad = rtcc(db_url, "public", "--since", "last tuesday", "--output", str(out))
     assert bad.returncode == 2 and "--since: 'last tuesday' is not an ISO 8601 time" in bad.stderr
+    sessions.kw["bind"].dispose()
+
+
+def test_a_witness_countersigns_the_agencys_checkpoints_until_the_log_is_rewritten(
+    db_url: str, tmp_path: Path
+) -> None:
+    sessions = open_database(db_url)
+    since, until = a_month_of_activity(Registry(sessions))
+    key = rtcc(db_url, "show", "--public-key", str(tmp_path / "agency.pub"), command="signing-key")
+    assert key.returncode == 0, key.stderr
+    agency = key.stdout.split("fingerprint ")[1].splitlines()[0]
+    made = rtcc(db_url, "public", "--since", since.isoformat(), "--until", until.isoformat(),
+                "--output", str(tmp_path))  # fmt: skip
+    assert f"the log's checkpoint is signed with the agency key {agency}" in made.stdout, made.stderr
+    (report,) = tmp_path.glob("transparency-*.json")
+    checked = rtcc(db_url, "check", str(report), "--key", str(tmp_path / "agency.pub"))
+    assert (
+        checked.returncode == 0 and f"checkpoint signed: agency {getuser()}, key {agency}" in checked.stdout
+    )
+
+    # The inspector general, on a machine of its own (its own witness key), keeps checkpoints.
+    oig, oig_machine = tmp_path / "oig", tmp_path / "oig-machine"
+    witness = ["--keep", str(oig), "--name", "Office of the Inspector General"]
+    first = rtcc(db_url, "witness", str(report), *witness, command="log", data_dir=oig_machine)
+    assert first.returncode == 0 and "COUNTERSIGNED" in first.stdout, first.stdout + first.stderr
+    assert f"the agency key {agency} is kept in {oig}" in first.stdout
+    assert (oig_machine / "witness-key.pem").stat().st_mode & 0o077 == 0
+    made = rtcc(db_url, "checkpoint", "--output", str(tmp_path / "now.json"), command="log")
+    assert made.returncode == 0, made.stderr
+    second = rtcc(
+        db_url, "witness", str(tmp_path / "now.json"), *witness, command="log", data_dir=oig_machine
+    )
+    assert second.returncode == 0, second.stdout + second.stderr
+
+    # Someone who can write the database rewrites an entry and re-hashes the chain after it; the
+    # agency's key signs the new log's checkpoint, but the witness refuses it, and a report
+    # checked against what the witness kept fails.
+    rewrite_entry(sessions, "live view started", "nothing to see")
+    made = rtcc(db_url, "checkpoint", "--output", str(tmp_path / "rewritten.json"), command="log")
+    refused = rtcc(db_url, "witness", str(tmp_path / "rewritten.json"), *witness, command="log",
+                   data_dir=oig_machine)  # fmt: skip
+    assert refused.returncode == 1 and refused.stdout.startswith("REFUSED: "), refused.stdout + refused.stderr
+    assert "the log was rewritten after it was published" in refused.stdout
+    kept = sorted(str(p) for p in oig.glob("checkpoint-*.json"))
+    assert len(kept) == 2
+    caught = rtcc(db_url, "check", str(report), "--against", *kept)
+    assert caught.returncode == 1 and "rewritten" in caught.stdout
+    stranger = Ed25519PrivateKey.generate().public_key()
+    (tmp_path / "stranger.pub").write_bytes(public_pem(stranger))
+    wrong_key = rtcc(db_url, "check", str(report), "--key", str(tmp_path / "stranger.pub"))
+    assert wrong_key.returncode == 1 and "not signed by the agency key you hold" in wrong_key.stdout
     sessions.kw["bind"].dispose()
 
 

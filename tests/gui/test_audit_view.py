@@ -14,15 +14,17 @@ from app.registry.service import Registry
 from app.views.audit_view import AuditDialog
 
 
-def second_looks(registry: Registry, qtbot: QtBot, cameras: dict[int, str]) -> tuple[AuditDialog, Any]:
-    """The console's auditor's view, on its second tab as a click puts it."""
+def second_looks(registry: Registry, qtbot: QtBot, cameras: dict[int, str], key_dir: Path | None = None
+                 ) -> tuple[AuditDialog, Any]:  # fmt: skip
+    """The console's auditor's view, on its second tab as a click puts it (``key_dir``: where
+    the agency's signing key is kept on a workstation with no keyring, as the console passes it)."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
     from app.console.actor import Actor
     from app.governance.roles import Role
 
-    dialog = AuditDialog(registry._sessions, cameras, actor=Actor("ada", Role.AUDITOR))
+    dialog = AuditDialog(registry._sessions, cameras, actor=Actor("ada", Role.AUDITOR), key_dir=key_dir)
     qtbot.addWidget(dialog)
     dialog.resize(1300, 800)
     dialog.show()
@@ -132,7 +134,7 @@ def test_the_auditors_second_looks_and_reports_in_the_console(  # type: ignore[n
     )
     audit.record(registry._sessions, "playback opened", user="ollie", target_type="camera", target_id=far.id,
                  purpose="incident 26-0042; basis: owner's consent", details="far: a window")  # fmt: skip
-    dialog, panel = second_looks(registry, qtbot, {far.id: "far"})
+    dialog, panel = second_looks(registry, qtbot, {far.id: "far"}, tmp_path / "data")
     qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
     assert (
         "far from its incident" in panel.list.item(0).text() and "1,112 m away" in panel.list.item(0).text()
@@ -151,6 +153,7 @@ def test_the_auditors_second_looks_and_reports_in_the_console(  # type: ignore[n
     qtbot.waitUntil(lambda: panel.status.text().startswith("Wrote owner-Sunset-Liquor"), timeout=10_000)
     QTest.mouseClick(panel.public_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.status.text().startswith("Wrote transparency-"), timeout=10_000)
+    assert "its checkpoint is signed with the agency key" in panel.status.text()
     written = sorted(p.suffix for p in (tmp_path / "reports").iterdir())
     assert written == [".csv", ".json", ".pdf", ".pdf"]
     shots = os.environ.get("RTCC_WALKTHROUGH_SHOTS")

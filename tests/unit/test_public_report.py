@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select, update
 
@@ -19,6 +18,7 @@ from app.registry.formats import RawRow
 from app.registry.service import Registry
 from app.reports.public import check_report, digest, make_report
 from tests.helpers.activity import a_month_of_activity
+from tests.helpers.governance import rehash_from
 from tests.helpers.registry_rows import GOOD
 
 POLICY = Policy(suppress_below=5)
@@ -135,16 +135,6 @@ def test_calls_from_dispatch_are_counted_by_their_category(registry: Registry) -
     assert check_report(registry._sessions, doc).matches
 
 
-def _rehash_from(sessions: Any, entry_id: int) -> None:
-    """What someone who can write the database does to hide an edit: every hash again."""
-    with sessions.begin() as s:
-        prev = ""
-        for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id)):
-            if e.id >= entry_id:
-                e.prev_hash, e.event_hash = prev, audit.entry_hash(e, prev)
-            prev = e.event_hash
-
-
 def test_a_publication_replaced_and_the_chain_rehashed_fails_against_the_report_outsiders_hold(
     registry: Registry,
 ) -> None:
@@ -168,7 +158,7 @@ def test_a_publication_replaced_and_the_chain_rehashed_fails_against_the_report_
             published.details.split(";")[0], f"sha256 {digest(forged)}"
         )
         published_id = published.id
-    _rehash_from(sessions, published_id)
+    rehash_from(sessions, published_id)
     assert audit.verify_audit(sessions).intact, "the chain alone shows nothing"
     assert check_report(sessions, forged).matches, "without what outsiders hold, the forgery passes"
 

@@ -15,7 +15,8 @@ import keyring
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
-from app.evidence.signing import KEY_FILE_NAME, SigningError, agency_key, fingerprint, move_to_keyring
+from app.evidence.signing import KEY_FILE_NAME, SigningError, agency_key, move_to_keyring
+from app.governance.keys import fingerprint
 from app.registry import credentials
 
 ROOT = Path(__file__).resolve().parents[2]
