@@ -108,5 +108,5 @@ def _witness(sessions: sessionmaker[Session], args: argparse.Namespace, key_dir:
         _write(args.output, json.dumps({"checkpoint": done.checkpoint.to_json()}, indent=2) + "\n")
     print(f"COUNTERSIGNED: {offered.tree_size} entries, root {offered.root}; the log extends every "
           f"checkpoint kept in {args.keep}; kept as {done.kept.name}")  # fmt: skip
-    print(f"witness key {fingerprint(held.key.public_key())} ({held.where})")
+    print(f"witness key {fingerprint(held.key.public_key())}, kept in {held.where}")
     return EXIT_OK

@@ -25,6 +25,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.identity import current_user, current_workstation
+from app.models.db import SQLITE_WRITER
 from app.models.tables import AuditEvent
 
 FIELDS = (
@@ -49,7 +50,8 @@ def _lock_for_append(s: Session) -> None:
     held the table, deadlocked two dispatch calls that each logged twice."""
     dialect = s.get_bind().dialect.name
     if dialect == "sqlite":
-        s.execute(text("UPDATE audit_events SET id = id WHERE 1 = 0"))
+        if s.info.get(SQLITE_WRITER) is not s.get_transaction():  # a write transaction holds it already
+            s.execute(text("UPDATE audit_events SET id = id WHERE 1 = 0"))
     elif dialect == "postgresql":
         s.execute(text("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"))
 

@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 
 SecretOf = Callable[[str], bytes | None]
 T = TypeVar("T")
+# A feed's secret is read from the keyring at most this often: a file keyring is parsed again on
+# every read (5 % of a burst's time), a desktop keyring is a D-Bus call. A secret replaced in the
+# keyring is in use within this long; a call signed with a new secret re-reads it at once.
+SECRET_TTL_S = 10.0
 # Calls being checked and written at once: under the connection pool's five, since a call may
 # hold one connection while it opens another (more threads than that waited on each other).
 WORKER_THREADS = 4
@@ -82,6 +86,8 @@ class Intake:
         self.rules = rules or []
         self.feeds = feeds
         self.secret_of = secret_of
+        self._secrets: dict[str, tuple[float, bytes]] = {}  # feed -> (read at, monotonic; secret)
+        self._secrets_lock = threading.Lock()
         self.time_zone = time_zone
         self.store = DispatchIntake(sessions, time_zone)
         self.cameras = CameraCache(Registry(sessions))
@@ -106,16 +112,37 @@ class Intake:
         if len(body) > MAX_BODY_BYTES:
             self.store.refuse(feed, f"body of {len(body)} bytes refused (at most {MAX_BODY_BYTES})")
             raise CallRefused(f"at most {MAX_BODY_BYTES} bytes", 413)
-        secret = self.secret_of(feed)
+        secret, cached = self._secret(feed)
         if secret is None:
             self.store.refuse(feed, "this feed has no secret in the keyring (rtcc intake secret FEED)")
             raise CallRefused("this feed is not set up", 503)
         try:
-            digest = check_signature(secret, timestamp, signature, body, time.time())
+            try:
+                digest = check_signature(secret, timestamp, signature, body, time.time())
+            except CallRefused:
+                fresh, _ = self._secret(feed, reread=True) if cached else (None, False)
+                if fresh is None or fresh == secret:
+                    raise
+                digest = check_signature(fresh, timestamp, signature, body, time.time())
         except CallRefused as exc:
             self.store.refuse(feed, exc.reason)
             raise
         return self.take(feed, body, digest)
+
+    def _secret(self, feed: str, reread: bool = False) -> tuple[bytes | None, bool]:
+        """The feed's secret, and whether it came from the cache (see ``SECRET_TTL_S``)."""
+        now = time.monotonic()
+        with self._secrets_lock:
+            held = self._secrets.get(feed)
+            if held is not None and not reread and now - held[0] < SECRET_TTL_S:
+                return held[1], True
+        secret = self.secret_of(feed)
+        with self._secrets_lock:
+            if secret is None:
+                self._secrets.pop(feed, None)
+            else:
+                self._secrets[feed] = (now, secret)
+        return secret, False
 
 
 class IntakeServer:

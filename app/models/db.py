@@ -181,6 +181,11 @@ def explain_operational_error(exc: OperationalError, url: str) -> str:
     return f"The database {where} reported an error: {text}. Nothing was changed."
 
 
+# Session.info key: the (root) transaction that already holds SQLite's write lock, so the audit
+# log's append need not take it again.
+SQLITE_WRITER = "rtcc sqlite writer"
+
+
 @contextmanager
 def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction, committed on success; a locked or read-only database becomes a
@@ -193,6 +198,7 @@ def write_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
                 # wrote in between (its snapshot is stale; the busy timeout does not apply): an
                 # incident saved while the recorder indexed a segment was refused that way.
                 s.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 0"))
+                s.info[SQLITE_WRITER] = s.get_transaction()
             yield s
     except OperationalError as exc:
         raise DatabaseError(explain_operational_error(exc, str(sessions.kw["bind"].url))) from exc

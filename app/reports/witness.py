@@ -107,7 +107,7 @@ def witness(tree: AuditTree, offered: Checkpoint, folder: WitnessFolder, key: Ed
     if found:
         raise WitnessRefused(found)
     for kept in folder.checkpoints():
-        whose = f"the checkpoint this witness signed ({kept.at})"
+        whose = "the checkpoint this witness signed"  # its time follows in the message
         found = tree.problem_with(kept, whose) or tree.prove_consistent(kept, offered)
         if found:
             raise WitnessRefused(found)

@@ -283,3 +283,30 @@ def test_rules_choose_which_calls_open_by_themselves_and_say_why(
         path.write_text(json.dumps(bad))
         with pytest.raises(ValueError, match=message):
             load_rules(path)
+
+
+def test_a_feed_secret_replaced_in_the_keyring_takes_over_at_once(city_registry: Registry) -> None:
+    # The secret is cached between keyring reads; a call signed with the new one re-reads it,
+    # and from then on the old one is refused.
+    keyring = dict(SECRETS)
+    reads: list[str] = []
+
+    def secret_of(feed: str) -> bytes | None:
+        reads.append(feed)
+        return keyring.get(feed)
+
+    intake = Intake(city_registry.sessions, load_feeds(SAMPLES), secret_of, "UTC")
+    sample = json.loads((SAMPLES / "generic_sample.json").read_bytes())
+
+    def take(number: str, secret: bytes) -> str:
+        body = json.dumps(sample | {"call_number": number}).encode()
+        stamp = str(int(time.time()))
+        return intake.take_signed("generic", body, stamp, sign(secret, stamp, body)).outcome
+
+    old, new = SECRETS["generic"], b"the generic feed's rotated secret"
+    assert take("R-1", old) == "created" and take("R-2", old) == "created"
+    assert reads == ["generic"], "read once, then cached"
+    keyring["generic"] = new
+    assert take("R-3", new) == "created"
+    with pytest.raises(CallRefused, match="does not match"):
+        take("R-4", old)
