@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from app.governance.audit_tree import Checkpoint
+
 STYLE = """
 body { font-family: 'DejaVu Sans'; font-size: 10pt; color: #111; }
 h1 { font-size: 17pt; margin-bottom: 2px; } h2 { font-size: 12pt; margin-top: 14px; }
@@ -53,16 +55,37 @@ def public_report_html(doc: dict[str, Any], program: str = "Real-Time Crime Cent
         "<h2>Audit chain at the period's end</h2>",
         _table([("entries", chain["entries"]), ("intact", "yes" if chain["intact"] else "NO")], ("", "")),
         f"<p class='mono'>head {e(chain['head'])}</p>",
+        *_checkpoint_html(doc),
         "<h2>How to check this report</h2>",
         "<p class='small'>Every figure above is counted from the program's hash-chained audit log. Whoever "
         "holds the database (an auditor, an oversight body) runs <span class='mono'>rtcc report check "
         "REPORT.json</span> with the JSON published beside this PDF: it counts every figure again from the "
         "chain's first entries up to the head printed above, checks that those entries still chain to that "
         "head, and that the chain records this report's publication (its SHA-256). A report that left "
-        "something out, one changed after publication, or a chain edited or rebuilt since, fails.</p>",
+        "something out, one changed after publication, or a chain edited or rebuilt since, fails. Keep the "
+        "JSON: a later report checked <span class='mono'>--against</span> it fails if the log was rewritten "
+        "since, and <span class='mono'>--key agency.pub</span> (the key the agency publishes) fails a "
+        "report signed by any other key.</p>",
         "</body></html>",
     ]
     return "".join(parts)
+
+
+def _checkpoint_html(doc: dict[str, Any]) -> list[str]:
+    """The log's checkpoint after this publication, and who signed it (the key's fingerprint is
+    what a reader compares with the one the agency publishes)."""
+    if "checkpoint" not in doc:
+        return []
+    checkpoint = Checkpoint.from_json(doc["checkpoint"])
+    rows: list[tuple[str, object]] = [
+        ("entries (tree size)", checkpoint.tree_size),
+        ("time", when(checkpoint.at)),
+    ]
+    rows += [(f"signed by the {sig.role} ({sig.name})", sig.fingerprint) for sig in checkpoint.signatures]
+    if not checkpoint.signatures:
+        rows.append(("signed", "no"))
+    return ["<h2>The log's checkpoint (with this publication)</h2>", _table(rows, ("", "")),
+            f"<p class='mono'>root {e(checkpoint.root)}</p>"]  # fmt: skip
 
 
 def _owner_rows(rows: str) -> str:

@@ -120,6 +120,8 @@ def test_a_witness_countersigns_the_agencys_checkpoints_until_the_log_is_rewritt
                 "--output", str(tmp_path))  # fmt: skip
     assert f"the log's checkpoint is signed with the agency key {agency}" in made.stdout, made.stderr
     (report,) = tmp_path.glob("transparency-*.json")
+    text = pdf_text(report.with_suffix(".pdf"))
+    assert "The log's checkpoint (with this publication)" in text and agency in text, text[-600:]
     checked = rtcc(db_url, "check", str(report), "--key", str(tmp_path / "agency.pub"))
     assert (
         checked.returncode == 0 and f"checkpoint signed: agency {getuser()}, key {agency}" in checked.stdout
