@@ -183,6 +183,8 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
         window.apply_role(account.role)
         window.show_signed_in(account.username, account.role)
         install_lock(app, window, sessions, settings.lock_after_minutes * 60)
+    else:
+        lock_when_accounts_appear(app, window, window.session, settings.lock_after_minutes * 60)
     window.show()
     app.setQuitOnLastWindowClosed(True)
     log.info("console started on %s", describe_url(url))
@@ -206,13 +208,13 @@ def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
     watch.sig_warning.connect(window.status.show_lock_warning)
     watch.sig_active.connect(window.status.hide_lock_warning)
 
-    def lock() -> None:
+    def lock(reason: str = "console locked after inactivity") -> None:
         from PySide6.QtWidgets import QApplication
 
         from app.views.wall.window import WallWindow
 
         window.status.hide_lock_warning()
-        audit.record(sessions, "console locked after inactivity", user=current_user())
+        audit.record(sessions, reason, user=current_user())
         # Every window of the console is covered, open dialogs too (an export dialog showed its
         # case number over the lock); they are covered, not closed, so nothing typed is lost.
         # Wall windows are the room's displays: they go on showing video, and the sign-in
@@ -234,7 +236,7 @@ def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
 
         def finished(code: int) -> None:
             if code != SignInDialog.DialogCode.Accepted or dialog.account is None:
-                window.close()
+                dialog.show()  # the lock stays until someone signs in
                 return
             for cover in covers:
                 cover.remove()
@@ -249,8 +251,23 @@ def install_lock(app: Any, window: Any, sessions: Any, idle_s: float) -> Any:
         dialog.show()  # application-modal (open() would make it window-modal), no nested event loop
 
     watch.sig_idle.connect(lock)
+    watch.sig_lock_now.connect(lock)
     window.inactivity_watch = watch
     return watch
+
+
+def lock_when_accounts_appear(app: Any, window: Any, session: Any, idle_s: float) -> None:
+    """A console opened before any account existed runs as the workstation's user with every
+    right. Once an account is made (here or at another workstation: the change feed brings it)
+    it locks at once and asks for a sign-in, and the lock after inactivity applies from then on."""
+    from app.views.subscriptions import subscribe
+
+    def heard(event: Any) -> None:
+        if event.kind == "accounts" and getattr(window, "inactivity_watch", None) is None:
+            watch = install_lock(app, window, session.sessions, idle_s)
+            watch.lock_now("console locked: accounts now exist, sign in")
+
+    subscribe(window, session.events.feed_changed, heard)
 
 
 def run_review(settings: Settings, package: Path) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance import audit
 from app.governance.roles import Role
+from app.models.change_feed import publish
 from app.models.db import write_transaction
 from app.models.tables import User
 
@@ -94,19 +95,19 @@ class AccountStore:
             raise AccountError(f"password: at least {MIN_PASSWORD} characters")
         try:
             with write_transaction(self.sessions) as s:
-                s.add(
-                    User(
-                        username=username,
-                        display_name=display_name.strip(),
-                        role=role.value,
-                        password_hash=hash_password(password),
-                        reports_to=reports_to.strip().lower(),
-                    )
+                user = User(
+                    username=username,
+                    display_name=display_name.strip(),
+                    role=role.value,
+                    password_hash=hash_password(password),
+                    reports_to=reports_to.strip().lower(),
                 )
+                s.add(user)
                 s.flush()
                 boss = reports_to.strip().lower()
                 details = f"role {role.value}" + (f"; reports to {boss}" if boss else "")
                 audit.append(s, "user added", target_type="user", target_id=username, details=details)
+                publish(s, "accounts", user.id)
         except IntegrityError:
             raise AccountError(f"user {username} already exists") from None
         return Account(username, display_name.strip(), role, True)
@@ -155,4 +156,5 @@ class AccountStore:
                 details=f"{user.role} -> {role.value}",
             )
             user.role = role.value
+            publish(s, "accounts", user.id)
             return Account(user.username, user.display_name, role, user.active)

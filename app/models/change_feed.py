@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.models.tables import ChangeEvent
 
 CHANNEL = "rtcc_changes"
-KINDS = ("cameras", "incident", "request", "media")
+KINDS = ("cameras", "incident", "request", "media", "accounts")
 
 
 @dataclass(frozen=True)

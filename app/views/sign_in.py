@@ -39,6 +39,7 @@ class SignInDialog(QDialog):
         self.sessions = sessions
         self.accounts = AccountStore(sessions)
         self.account: Account | None = None
+        self.locked = locked
         self.setWindowTitle("RTCC Console — locked" if locked else "RTCC Console — sign in")
         self.setMinimumWidth(560)
         intro = "The console locked after inactivity. Sign in to go on." if locked else (
@@ -52,7 +53,10 @@ class SignInDialog(QDialog):
         self.error = plain_label("", self)
         self.error.setStyleSheet("color: #ff6b6b; font-weight: bold;")
         ok, cancel = QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel
-        buttons = QDialogButtonBox(ok | cancel, parent=self)
+        # Locked, there is nothing to cancel: the lock stays until someone signs in (Cancel quit
+        # the console and its wall windows, the room's displays, with one key and no question).
+        buttons = QDialogButtonBox(ok if locked else ok | cancel, parent=self)
+        buttons.button(ok).setText("Sign in")
         buttons.accepted.connect(self.try_sign_in)
         buttons.rejected.connect(self.reject)
         form = QFormLayout()
@@ -64,6 +68,23 @@ class SignInDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         (self.password if username else self.username).setFocus()
+
+    def reject(self) -> None:
+        """Escape (or the window's close button): at start, the console does not open; locked,
+        the lock stays, what was typed in the name is kept and the password cleared."""
+        if not self.locked:
+            super().reject()
+            return
+        self.password.clear()
+        self.error.setText("The console stays locked until someone signs in.")
+        self.password.setFocus()
+
+    def closeEvent(self, event: Any) -> None:
+        if self.locked and self.account is None:
+            event.ignore()
+            self.reject()
+            return
+        super().closeEvent(event)
 
     def try_sign_in(self) -> None:
         name = self.username.text().strip()
@@ -87,9 +108,11 @@ class InactivityWatch(QObject):
     to stay signed in.
 
     Signals: ``sig_idle()`` time is up; ``sig_warning(int)`` seconds left, every second of the
-    warning; ``sig_active()`` input came during a warning, which is withdrawn."""
+    warning; ``sig_active()`` input came during a warning, which is withdrawn; ``sig_lock_now(str)``
+    lock at once, for the reason given (:meth:`lock_now`)."""
 
     sig_idle = Signal()
+    sig_lock_now = Signal(str)
     sig_warning = Signal(int)
     sig_active = Signal()
     # Dragging a camera onto a tile is input too: during a drag the window sees drag events, not
@@ -143,6 +166,12 @@ class InactivityWatch(QObject):
         elif left <= self.warn_s:
             self.warning = True
             self.sig_warning.emit(max(1, round(left)))
+
+    def lock_now(self, reason: str) -> None:
+        if not self.paused:
+            self.paused = True
+            self.warning = False
+            self.sig_lock_now.emit(reason)
 
     def resume(self) -> None:
         self.last_input = time.monotonic()

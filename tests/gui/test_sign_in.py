@@ -210,3 +210,61 @@ def test_someone_watching_a_wall_window_is_warned_kept_signed_in_and_the_wall_pl
     qtbot.waitUntil(lambda: not window.lock_covers, timeout=5_000)
     assert not note.isVisible() and not watch.paused
     sign_in(None)
+
+
+def test_escape_or_closing_the_lock_keeps_it_locked_and_the_console_open(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QPushButton
+
+    from app.main import install_lock
+
+    window = make_window()
+    sessions = window.incidents.sessions
+    AccountStore(sessions).add("mlee", "Morgan Lee", Role.OPERATOR, "a long passphrase")
+    install_lock(None, window, sessions, 3600).sig_idle.emit()
+    dialog = window.lock_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+    assert [b.text() for b in dialog.findChildren(QPushButton)] == ["Sign in"], "nothing to cancel"
+    QTest.keyClick(dialog.username, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # over whoever was in
+    QTest.keyClicks(dialog.username, "mlee")
+    QTest.keyClicks(dialog.password, "not it")
+    QTest.keyClick(dialog.password, Qt.Key.Key_Escape)
+    assert dialog.isVisible() and window.isVisible() and window.lock_covers
+    assert dialog.error.text() == "The console stays locked until someone signs in."
+    assert dialog.username.text() == "mlee" and dialog.password.text() == ""
+    dialog.close()  # the window's close button
+    assert dialog.isVisible() and window.isVisible()
+    QTest.keyClicks(dialog.password, "a long passphrase")
+    QTest.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.lock_covers, timeout=5_000)
+    assert current_user() == "mlee"
+    sign_in(None)
+
+
+def test_a_console_opened_before_any_account_locks_when_the_first_is_made(  # type: ignore[no-untyped-def]
+    make_window, qtbot: QtBot, monkeypatch
+) -> None:
+    from app.cli import main
+    from app.main import lock_when_accounts_appear
+
+    window = make_window()
+    sessions = window.incidents.sessions
+    lock_when_accounts_appear(None, window, window.session, 3600)
+    assert getattr(window, "inactivity_watch", None) is None, "no accounts: no lock"
+    # An administrator makes the first account from the command line (or another workstation).
+    monkeypatch.setenv("RTCC_NEW_PASSWORD", "a long passphrase")
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    assert main(["--database", url, "users", "add", "pat", "--full-name", "Pat Admin",
+                 "--role", "administrator"]) == 0  # fmt: skip
+    qtbot.waitUntil(lambda: getattr(window, "lock_dialog", None) is not None, timeout=10_000)
+    assert window.lock_dialog.isVisible()
+    assert window.lock_covers and "console locked: accounts now exist, sign in" in [
+        e.action for e in audit.query(sessions)
+    ]
+    window.lock_dialog.username.setText("pat")
+    window.lock_dialog.password.setText("a long passphrase")
+    window.lock_dialog.try_sign_in()
+    qtbot.waitUntil(lambda: not window.lock_covers, timeout=5_000)
+    assert window.inactivity_watch is not None and not window.inactivity_watch.paused, "the lock applies now"
+    sign_in(None)
