@@ -177,6 +177,11 @@ def _add_oversight_parsers(sub: argparse._SubParsersAction) -> None:
     incsub = inc.add_subparsers(dest="action", required=True)
     iclose = incsub.add_parser("close", help="close an incident (ends owners' incident-only live windows)")
     iclose.add_argument("number")
+    iclose.add_argument(
+        "--disposition", default="", help="how it ended: report taken, arrest made, unfounded…"
+    )
+    ireopen = incsub.add_parser("reopen", help="open a closed incident again")
+    ireopen.add_argument("number")
 
     users = sub.add_parser("users", help="local accounts and roles")
     usub = users.add_subparsers(dest="action", required=True)
@@ -432,7 +437,7 @@ def _needs(command: str, args: argparse.Namespace) -> frozenset[Action]:
                     "consent": uc.record_consent},
         "request": {"add": uc.request_footage, "approve": uc.record_owner_answer,
                     "deny": uc.record_owner_answer},
-        "incident": {"close": uc.close_incident},
+        "incident": {"close": uc.close_incident, "reopen": uc.reopen_incident},
         "signing-key": {"move-to-keyring": Action.MANAGE_SIGNING_KEY},
     }  # fmt: skip
     need = per_action.get(command, {}).get(sub)
@@ -565,8 +570,8 @@ def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int
 
     from app.console import use_cases
     from app.governance.purpose import Purpose
-    from app.governance.requests import FootageRequests, RequestError
-    from app.incidents.service import IncidentError
+    from app.governance.requests import FootageRequests, RequestError, RequestNotFound
+    from app.incidents.service import IncidentError, IncidentNotFound
     from app.models.db import DatabaseError, open_database
     from app.registry.service import Registry
 
@@ -581,9 +586,15 @@ def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int
 
     try:
         sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
+        if command == "incident" and args.action == "reopen":
+            use_cases.reopen_incident(sessions, args.actor, args.number)
+            print(f"incident {args.number} reopened")
+            return EXIT_OK
         if command == "incident":
-            use_cases.close_incident(sessions, args.actor, args.number)
-            print(f"incident {args.number} closed")
+            closed = use_cases.close_incident(sessions, args.actor, args.number, args.disposition)
+            print(
+                f"incident {args.number} closed" + (f": {closed.disposition}" if closed.disposition else "")
+            )
             return EXIT_OK
         book = FootageRequests(sessions)
         if args.action == "add":
@@ -609,6 +620,9 @@ def _requests(settings: Settings, args: argparse.Namespace, command: str) -> int
     except use_cases.Refused as exc:
         print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
         return EXIT_FORBIDDEN
+    except (RequestNotFound, IncidentNotFound) as exc:  # a name that does not exist is bad input
+        print(f"rtcc {command} {args.action}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     except (RequestError, IncidentError, DatabaseError) as exc:
         print(f"rtcc {command} {args.action}: {exc}", file=sys.stderr)
         return EXIT_ERROR

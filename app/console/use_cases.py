@@ -256,9 +256,15 @@ def record_rule_action(sessions: Sessions, actor: Actor, incident: SavedIncident
 
 
 @governed(Action.ENTER_INCIDENT)
-def close_incident(sessions: Sessions, actor: Actor, number: str) -> None:
+def close_incident(sessions: Sessions, actor: Actor, number: str, disposition: str = "") -> SavedIncident:
     authorize(sessions, actor, Action.ENTER_INCIDENT, "incident", number)
-    IncidentStore(sessions).close(number)
+    return IncidentStore(sessions).close(number, disposition)
+
+
+@governed(Action.ENTER_INCIDENT)
+def reopen_incident(sessions: Sessions, actor: Actor, number: str) -> SavedIncident:
+    authorize(sessions, actor, Action.ENTER_INCIDENT, "incident", number)
+    return IncidentStore(sessions).reopen(number)
 
 
 # -- recordings and live video ---------------------------------------------------------------

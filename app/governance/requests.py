@@ -29,6 +29,10 @@ class RequestError(ValueError):
     """A request or an answer that cannot be recorded, with the reason."""
 
 
+class RequestNotFound(RequestError):
+    """No footage request has the id given."""
+
+
 @dataclass(frozen=True)
 class RequestRow:
     id: int
@@ -119,7 +123,7 @@ class FootageRequests:
         with write_transaction(self.sessions) as s:
             req = s.get(FootageRequest, request_id)
             if req is None:
-                raise RequestError(f"no footage request {request_id}")
+                raise RequestNotFound(f"no footage request {request_id}")
             if req.status != PENDING:
                 raise RequestError(f"request {request_id} was already {req.status} by {req.owner_decided_by}")
             req.status = APPROVED if approved else DENIED

@@ -24,6 +24,10 @@ class IncidentError(ValueError):
     """The incident was not saved; the message names the field and what is wrong."""
 
 
+class IncidentNotFound(IncidentError):
+    """No incident has the number given (the command line exits 2, as for any name not found)."""
+
+
 @dataclass(frozen=True)
 class IncidentInput:
     number: str
@@ -57,6 +61,21 @@ class SavedIncident:
     priority: int | None = None
     auto_rule: str = ""  # the dispatch rule that opened it by itself ("" queued or typed)
     auto_actions: dict[str, Any] = field(default_factory=dict)  # {"top": 4, "wall": "main", "alert": true}
+    disposition: str = ""  # how it was closed ("" open, or closed without one)
+
+
+# How incidents end, offered first; a center may type its own.
+DISPOSITIONS = ("Report taken", "Arrest made", "Gone on arrival", "Unfounded", "Referred to another agency",
+                "Duplicate call")  # fmt: skip
+MAX_DISPOSITION = 200
+
+
+def check_disposition(text: str) -> str:
+    """A disposition: one line of printable text, at most ``MAX_DISPOSITION`` characters."""
+    text = " ".join(text.split())
+    if len(text) > MAX_DISPOSITION or not text.isprintable():
+        raise IncidentError(f"disposition: one line of at most {MAX_DISPOSITION} printable characters")
+    return text
 
 
 # A caller's clock may run a little ahead of ours; beyond this, the time was mistyped.
@@ -127,14 +146,14 @@ class IncidentStore:
                 raise IncidentError(f"incident #{incident_id} does not exist")
             return saved_incident(s, inc)
 
-    def close(self, number: str) -> None:
-        """Close an incident: owners' "during an active incident only" windows end with it."""
+    def close(self, number: str, disposition: str = "") -> SavedIncident:
+        """Close an incident with its disposition: owners' "during an active incident only"
+        windows end with it."""
         from app.governance import audit
 
+        disposition = check_disposition(disposition)
         with write_transaction(self._sessions) as s:
-            inc = s.scalar(select(Incident).where(Incident.number == number.strip()))
-            if inc is None:
-                raise IncidentError(f"incident '{number}' does not exist")
+            inc = self._named(s, number)
             if inc.closed_at is not None:
                 by = f" by {inc.closed_by}" if inc.closed_by else ""
                 raise IncidentError(
@@ -142,10 +161,35 @@ class IncidentStore:
                 )
             inc.closed_at = datetime.now(UTC)
             inc.closed_by = current_user()
+            inc.disposition = disposition
             publish(s, "incident", inc.id, username=inc.closed_by)
-            audit.append(
-                s, "incident closed", target_type="incident", target_id=inc.id, case_number=inc.number
-            )
+            audit.append(s, "incident closed", target_type="incident", target_id=inc.id,
+                         case_number=inc.number,
+                         details=f"disposition: {disposition}" if disposition else "")  # fmt: skip
+            return saved_incident(s, inc)
+
+    def reopen(self, number: str) -> SavedIncident:
+        """Open a closed incident again (closed by mistake, or new information)."""
+        from app.governance import audit
+
+        with write_transaction(self._sessions) as s:
+            inc = self._named(s, number)
+            if inc.closed_at is None:
+                raise IncidentError(f"incident '{number}' is open")
+            was = f"closed by {inc.closed_by or 'someone'} at {inc.closed_at:%Y-%m-%d %H:%M} UTC" + (
+                f" ({inc.disposition})" if inc.disposition else "")  # fmt: skip
+            inc.closed_at, inc.closed_by, inc.disposition = None, "", ""
+            publish(s, "incident", inc.id, username=current_user())
+            audit.append(s, "incident reopened", target_type="incident", target_id=inc.id,
+                         case_number=inc.number, details=f"was {was}")  # fmt: skip
+            return saved_incident(s, inc)
+
+    @staticmethod
+    def _named(s: Session, number: str) -> Incident:
+        inc = s.scalar(select(Incident).where(Incident.number == number.strip()).with_for_update())
+        if inc is None:
+            raise IncidentNotFound(f"incident '{number.strip()}' does not exist")
+        return inc
 
     def newest_id(self) -> int:
         """The highest incident id so far (0 for none): what is newer was entered after now."""
@@ -197,7 +241,8 @@ def saved_incident(s: Session, inc: Incident, camera_ids: list[int] | None = Non
                          inc.latitude, inc.longitude, inc.radius_m, inc.notes, camera_ids,
                          division, inc.created_by, inc.closed_at,
                          inc.closed_by, inc.source, inc.category, inc.priority, inc.auto_rule,
-                         json.loads(inc.auto_actions) if inc.auto_actions else {})  # fmt: skip
+                         json.loads(inc.auto_actions) if inc.auto_actions else {},
+                         inc.disposition or "")  # fmt: skip
 
 
 def division_at(s: Session, latitude: float, longitude: float) -> tuple[int, str] | None:

@@ -28,7 +28,8 @@ MENU_USE_CASES: dict[str, Callable[..., Any]] = {
     "new_incident": use_cases.create_incident, "add_camera": use_cases.register_camera,
     "edit_camera": use_cases.edit_camera, "retire_camera": use_cases.retire_camera,
     "import_cameras": use_cases.import_cameras, "audit_log": use_cases.open_audit_log,
-    "justifications": use_cases.decide_justification,
+    "justifications": use_cases.decide_justification, "close_incident": use_cases.close_incident,
+    "reopen_incident": use_cases.reopen_incident,
 }  # fmt: skip
 
 
@@ -90,6 +91,10 @@ def build_menus(window: QMainWindow, w: MenuHost) -> None:
         incident_menu, "&New incident…", "Ctrl+N", lambda: w.incidents_ui.new_incident(), "new_incident"
     )
     add_action(incident_menu, "&Open an incident…", "Ctrl+O", w.incidents_ui.open_incident, "open_incident")
+    add_action(incident_menu, "&Close the incident…", "Ctrl+Shift+C", lambda: w.incidents_ui.close_current(),
+               "close_incident")  # fmt: skip
+    add_action(incident_menu, "Re&open the incident", "Ctrl+Shift+U", lambda: w.incidents_ui.reopen_current(),
+               "reopen_incident")  # fmt: skip
     add_action(
         incident_menu, "&Dismiss the alert", "Ctrl+Shift+K", w.alert_banner.acknowledge, "dismiss_alert"
     )

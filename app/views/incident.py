@@ -334,12 +334,19 @@ class IncidentDialog(QDialog):
 
 
 class IncidentPanel(QWidget):
-    """The incident dock: the current incident and its cameras. Emits ``sig_show_live(ids)``."""
+    """The incident dock: the current incident and its cameras.
+
+    Signals: ``sig_show_live(ids)`` its cameras to the wall; ``sig_new_incident()``;
+    ``sig_review(incident)`` to the scrub view; ``sig_revoke(handoff id)`` a link to stop working
+    now; ``sig_close(incident)`` and ``sig_reopen(incident)``: close it (asking how it ended) or
+    open it again."""
 
     sig_show_live = Signal(object)
     sig_new_incident = Signal()
-    sig_review = Signal(object)  # the incident, for the scrub view
-    sig_revoke = Signal(int)  # a hand-off's id: its link is to stop working now
+    sig_review = Signal(object)
+    sig_revoke = Signal(int)
+    sig_close = Signal(object)
+    sig_reopen = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -359,10 +366,15 @@ class IncidentPanel(QWidget):
         self.review_button = QPushButton("Review recordings", self)
         self.review_button.setEnabled(False)
         self.review_button.clicked.connect(lambda: self.sig_review.emit(self.incident))
+        self.close_button = QPushButton("Close the incident…", self)
+        self.close_button.setObjectName("incident_close")
+        self.close_button.setEnabled(False)
+        self.close_button.clicked.connect(self._close_or_reopen)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.live_button)
         buttons.addWidget(self.review_button)
+        buttons.addWidget(self.close_button)
         # Its hand-offs to officers: who, when, what, where, opened or not, until when.
         self.handoffs = QListWidget(self)
         self.handoffs.setObjectName("incident_handoffs")
@@ -398,6 +410,10 @@ class IncidentPanel(QWidget):
             self.revoke_button.setEnabled(False)
             self.sig_revoke.emit(self._handoff_rows[index].id)
 
+    def _close_or_reopen(self) -> None:
+        if self.incident is not None:
+            (self.sig_reopen if self.incident.closed_at else self.sig_close).emit(self.incident)
+
     def show_incident(self, incident: SavedIncident, names: dict[int, str]) -> None:
         self.incident = incident
         local = incident.reported_at.astimezone(ZoneInfo(incident.time_zone))
@@ -409,8 +425,11 @@ class IncidentPanel(QWidget):
             f"{incident.radius_m:.0f} m · {len(incident.camera_ids)} camera(s) selected"
             + (f"\nCLOSED by {incident.closed_by or 'someone'} at "
                f"{incident.closed_at.astimezone(ZoneInfo(incident.time_zone)):%Y-%m-%d %H:%M}"
+               + (f": {incident.disposition}" if incident.disposition else "")
                if incident.closed_at else "")
         )  # fmt: skip
+        self.close_button.setEnabled(True)
+        self.close_button.setText("Reopen the incident" if incident.closed_at else "Close the incident…")
         self.cameras.clear()
         for cid in incident.camera_ids:
             self.cameras.addItem(names.get(cid, f"camera #{cid}"))

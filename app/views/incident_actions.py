@@ -24,6 +24,7 @@ from app.views.camera_list import CameraListPanel
 from app.views.console_part import ConsolePart
 from app.views.geometry import fit_to_screen
 from app.views.incident import IncidentDialog, IncidentPanel
+from app.views.incident_close import CloseIncidentDialog
 from app.views.map.panel import MapPanel
 from app.views.tasks import TaskRunner
 
@@ -149,6 +150,55 @@ class IncidentActions(ConsolePart):
 
         session, open_incident = self.session, use_cases.open_incident
         self.tasks.run(lambda: open_incident(session.sessions, session.actor, chosen), opened, unread)
+
+    def close_current(self, incident: SavedIncident | None = None) -> CloseIncidentDialog | None:
+        """Ask how the current incident ended, then close it (Ctrl+Shift+C)."""
+        incident = incident or self.session.current_incident
+        if incident is None:
+            self._say("No incident open to close: Ctrl+O opens one.", 6000)
+            return None
+        if incident.closed_at is not None:
+            self._say(
+                f"Incident {incident.number} is already closed: reopen it from the Incident dock.", 6000
+            )
+            return None
+        dialog = CloseIncidentDialog(incident, self._window)
+        session = self.session
+
+        def closed(done: SavedIncident) -> None:
+            dialog.done(QDialog.DialogCode.Accepted)
+            self._closed_or_reopened(
+                done, f"Incident {done.number} closed: {done.disposition or 'no disposition'}."
+            )
+
+        def close() -> None:
+            dialog.buttons.setEnabled(False)
+            disposition = dialog.chosen()
+            self.tasks.run(lambda: use_cases.close_incident(session.sessions, session.actor, incident.number,
+                                                            disposition),
+                           closed, lambda exc: dialog.failed(str(exc)))  # fmt: skip
+
+        dialog.buttons.accepted.disconnect()
+        dialog.buttons.accepted.connect(close)
+        dialog.open()
+        return dialog
+
+    def reopen_current(self, incident: SavedIncident | None = None) -> None:
+        """Open the current (closed) incident again."""
+        incident = incident or self.session.current_incident
+        if incident is None or incident.closed_at is None:
+            self._say("The incident open here is not closed.", 6000)
+            return
+        session = self.session
+        self.tasks.run(lambda: use_cases.reopen_incident(session.sessions, session.actor, incident.number),
+                       lambda done: self._closed_or_reopened(done, f"Incident {done.number} reopened."),
+                       lambda exc: self._error(f"Reopen incident {incident.number}", exc))  # fmt: skip
+
+    def _closed_or_reopened(self, incident: SavedIncident, said: str) -> None:
+        if self.session.current_incident is not None and self.session.current_incident.id == incident.id:
+            self.session.make_current(incident)
+        self.incident_changed(incident)
+        self._say(said, 10_000)
 
     def incident_changed(self, incident: SavedIncident) -> None:
         """An incident opened or closed elsewhere: the current one's dock shows it as it is now."""

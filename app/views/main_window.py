@@ -157,6 +157,8 @@ class MainWindow(QMainWindow):
         panel.sig_new_incident.connect(lambda: incidents_ui.new_incident())
         panel.sig_review.connect(incidents_ui.review_recordings)
         panel.sig_revoke.connect(incidents_ui.revoke_handoff)
+        panel.sig_close.connect(incidents_ui.close_current)
+        panel.sig_reopen.connect(incidents_ui.reopen_current)
         panel.sig_show_live.connect(self.walls.show_cameras_live)
         self.incident_list.sig_incident_activated.connect(incidents_ui.reopen)
         self.camera_panel.sig_camera_activated.connect(lambda row: self.live.open_on_wall(row.id))

@@ -276,3 +276,65 @@ def test_footage_is_requested_from_an_owner_and_the_answer_recorded_in_the_conso
     [row] = FootageRequests(window.incidents.sessions).list()
     assert row.status == "approved" and row.purpose == "incident 26-0555"
     dialog.close()
+
+
+def test_an_incident_is_closed_with_its_disposition_and_reopened_from_the_console(  # type: ignore[no-untyped-def]
+    make_window, qtbot: QtBot
+) -> None:
+    """Only `rtcc incident close` could close one; the console had no way."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QComboBox
+
+    from app.governance import audit
+    from app.incidents.service import IncidentInput
+
+    window = make_window()
+    near = window.cameras[0]
+    saved = window.incidents.create(
+        IncidentInput("26-0901", "Robbery", datetime.now(UTC) - timedelta(minutes=20), "America/Los_Angeles",
+                      near.latitude, near.longitude, 300.0), [(near.id, True, "in view")],
+    )  # fmt: skip
+    window.incidents_ui.reopen(saved)  # Ctrl+O, as the test above presses it
+    panel = window.incident_panel
+    qtbot.waitUntil(lambda: panel.incident is not None and panel.close_button.isEnabled(), timeout=10_000)
+    assert panel.close_button.text() == "Close the incident…"
+
+    def disposition_box() -> QComboBox | None:
+        return window.findChild(QComboBox, "incident_disposition")
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keyClick(
+        window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: disposition_box() is not None and disposition_box().isVisible(), timeout=5_000)
+    box = disposition_box()
+    assert box is not None
+    QTest.keyClick(box, Qt.Key.Key_Escape)  # changed their mind: nothing closed
+    qtbot.waitUntil(lambda: disposition_box() is None, timeout=5_000)
+    assert panel.incident.closed_at is None
+
+    QTest.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: disposition_box() is not None and disposition_box().isVisible(), timeout=5_000)
+    box = disposition_box()
+    line = box.lineEdit()
+    QTest.keyClick(line, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(line, "Arrest made, two in custody")
+    QTest.keyClick(line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.incident.closed_at is not None, timeout=10_000)
+    assert "CLOSED by" in panel.title.text() and panel.title.text().endswith(": Arrest made, two in custody")
+    assert panel.close_button.text() == "Reopen the incident"
+    qtbot.waitUntil(lambda: disposition_box() is None, timeout=5_000)
+    with window.incidents.sessions() as s:
+        assert s.scalar(select(Incident.disposition).where(Incident.number == "26-0901")) == (
+            "Arrest made, two in custody"
+        )
+
+    QTest.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.incident.closed_at is None, timeout=10_000)
+    assert "CLOSED" not in panel.title.text() and panel.close_button.text() == "Close the incident…"
+    entries = [
+        (e.action, e.details) for e in audit.query(window.incidents.sessions) if e.case_number == "26-0901"
+    ]
+    assert ("incident closed", "disposition: Arrest made, two in custody") in entries
+    assert any(action == "incident reopened" and "Arrest made" in details for action, details in entries)
