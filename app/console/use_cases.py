@@ -579,9 +579,12 @@ def verify_audit_log(sessions: Sessions, actor: Actor) -> audit.AuditCheck:
 
 
 @governed(Action.READ_AUDIT)
-def search_audit(sessions: Sessions, actor: Actor, which: AuditFilter) -> list[AuditEvent]:
+def search_audit(sessions: Sessions, actor: Actor, which: AuditFilter
+                 ) -> tuple[list[AuditEvent], dict[tuple[str, str], str]]:  # fmt: skip
+    """The entries ``which`` selects, and the names of the incidents and cases they point at."""
     authorize(sessions, actor, Action.READ_AUDIT, "audit log", "")
-    return audit.query(sessions, **which.query())
+    entries = audit.query(sessions, **which.query())
+    return entries, audit.target_labels(sessions, entries)
 
 
 @governed(Action.READ_AUDIT)

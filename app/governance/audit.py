@@ -219,3 +219,24 @@ def export_csv(sessions: sessionmaker[Session], path: Path, **filters: object) -
     entries = query(sessions, **filters)  # type: ignore[arg-type]
     path.write_text(to_csv(entries), encoding="utf-8", newline="")
     return len(entries)
+
+
+def target_labels(sessions: sessionmaker[Session], entries: list[AuditEvent]) -> dict[tuple[str, str], str]:
+    """The names people know for the incidents and cases entries point at, by (target type,
+    target id): "incident 26-0412 Robbery" where the log holds the incident's row id."""
+    from app.models.tables import Case, Incident
+
+    wanted: dict[str, set[int]] = {"incident": set(), "case": set()}
+    for e in entries:
+        if e.target_type in wanted and str(e.target_id).isdigit():
+            wanted[e.target_type].add(int(e.target_id))
+    labels: dict[tuple[str, str], str] = {}
+    with sessions() as s:
+        for kind, table, columns in (("incident", Incident, (Incident.number, Incident.incident_type)),
+                                     ("case", Case, (Case.number, Case.title))):  # fmt: skip
+            ids = sorted(wanted[kind])
+            for start in range(0, len(ids), 500):  # SQLite's bound on a statement's variables
+                chunk = ids[start : start + 500]
+                for row_id, number, what in s.execute(select(table.id, *columns).where(table.id.in_(chunk))):
+                    labels[(kind, str(row_id))] = " ".join(f"{kind} {number} {what or ''}".split())
+    return labels

@@ -49,10 +49,14 @@ class AuditModel(QAbstractTableModel):
         super().__init__(parent)
         self.entries: list[AuditEvent] = []
         self.camera_names: dict[str, str] = {}
+        self.target_labels: dict[tuple[str, str], str] = {}  # ("incident", "3") -> "incident 26-0412 Robbery"
 
-    def set_entries(self, entries: list[AuditEvent]) -> None:
+    def set_entries(
+        self, entries: list[AuditEvent], labels: dict[tuple[str, str], str] | None = None
+    ) -> None:
         self.beginResetModel()
         self.entries = entries
+        self.target_labels = labels or {}
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -74,7 +78,9 @@ class AuditModel(QAbstractTableModel):
         if e.target_type == "camera":
             target = f"{self.camera_names.get(e.target_id, 'camera')} (#{e.target_id})"
         elif e.target_type:
-            target = f"{e.target_type} {e.target_id}"
+            target = self.target_labels.get(
+                (e.target_type, str(e.target_id)), f"{e.target_type} {e.target_id}"
+            )
         values = (
             e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), e.username, e.workstation, e.action,
             target, e.purpose, e.case_number, e.details,
@@ -220,9 +226,10 @@ class AuditDialog(QDialog):
         sessions, who = self.sessions, self.actor
         self.tasks.run(lambda: use_cases.search_audit(sessions, who, filters), self._show, self._failed)
 
-    def _show(self, entries: list[AuditEvent]) -> None:
+    def _show(self, found: tuple[list[AuditEvent], dict[tuple[str, str], str]]) -> None:
+        entries, labels = found
         shown = entries[-ROW_LIMIT:]
-        self.model.set_entries(shown)
+        self.model.set_entries(shown, labels)
         more = (
             f" (the newest {ROW_LIMIT:,} shown; narrow the filters or export)"
             if len(entries) > len(shown)

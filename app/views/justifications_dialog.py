@@ -69,7 +69,16 @@ class JustificationsDialog(QDialog):
         own = row is not None and row.requested_by.lower() == self.session.actor.username.lower()
         for button in (self.approve, self.deny):
             button.setEnabled(row is not None and not own)
-        if own:
+        if own and self.session.actor.bootstrap:
+            # Before any account exists everyone here is the workstation's user, so no second
+            # person can ever answer: say so, and what to do (it looked like a broken button).
+            self.status.setText(
+                f"No second person can answer here: with no accounts yet, everyone at this workstation "
+                f"is its user {self.session.actor.username}, who asked. A justification needs a "
+                "supervisor other than the one who asked: make accounts (rtcc users add, an "
+                "administrator first), then a supervisor signs in and answers it."
+            )
+        elif own:
             self.status.setText("You asked for this one: another supervisor answers it.")
 
     def _decide(self, approve: bool) -> None:

@@ -203,3 +203,21 @@ def test_the_auditor_lists_the_cameras_whose_clock_was_not_trusted(  # type: ign
         "camera clock not trusted: its clock is 2 h 0 min ahead of arrival"
     ), line
     assert "camera clocks reviewed" in [e.action for e in audit.query(registry._sessions)]
+
+
+def test_the_target_column_names_incidents_as_people_know_them(registry: Registry, qtbot: QtBot) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.incidents.service import IncidentInput, IncidentStore
+
+    IncidentStore(registry._sessions).create(
+        IncidentInput("26-0412", "Robbery", datetime.now(UTC) - timedelta(hours=1), "UTC", 34.0983, -118.3267,
+                      200.0), []
+    )  # fmt: skip
+    dialog = AuditDialog(registry._sessions)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() >= 1, timeout=5_000)
+    shown = {dialog.model.data(dialog.model.index(row, 3)): dialog.model.data(dialog.model.index(row, 4))
+             for row in range(dialog.model.rowCount())}  # fmt: skip
+    assert shown["incident entered"] == "incident 26-0412 Robbery", "not the row id ('incident 1')"

@@ -100,3 +100,27 @@ def test_a_camera_beyond_the_incident_needs_a_supervisors_approval(
     assert ("justification requested", window.session.actor.username) in actions
     assert ("justification approved", "sgt-park") in actions
     other.close()
+
+
+def test_before_any_account_the_list_says_why_no_one_here_can_answer(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    from app.governance.justifications import request_justification
+
+    window = make_window()  # a single workstation with no accounts: everyone is its user
+    camera = window.cameras[0]
+    start = datetime.now(UTC) - timedelta(hours=2)
+    request_justification(window.incidents.sessions, camera.id, "incident 26-0101", "the incident's window",
+                          "the suspect was seen on this block an hour before the call", start,
+                          start + timedelta(minutes=30), window.session.actor.username)  # fmt: skip
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    QTest.keyClick(
+        window, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: window.findChild(JustificationsDialog) is not None, timeout=5000)
+    listed = window.findChild(JustificationsDialog)
+    qtbot.waitUntil(lambda: listed.list.count() == 1, timeout=5000)
+    first = listed.list.visualItemRect(listed.list.item(0)).center()
+    QTest.mouseClick(listed.list.viewport(), Qt.MouseButton.LeftButton, pos=first)
+    assert not listed.approve.isEnabled() and not listed.deny.isEnabled()
+    assert listed.status.text().startswith("No second person can answer here: with no accounts yet")
+    assert "rtcc users add" in listed.status.text()
