@@ -18,6 +18,7 @@ from app.views.incident_actions import IncidentActions
 from app.views.live_handoff import LiveHandoff
 from app.views.registry_actions import RegistryActions
 from app.views.registry_feed import RegistryFeed
+from app.views.status_messages import MessageLogBar, open_message_log
 from app.views.wall.controller import WallController
 from app.views.wall.wall import VideoWall
 from app.views.wall.window import WALL_LAYOUTS
@@ -53,6 +54,7 @@ class MenuHost(Protocol):
     wall: VideoWall | None
     docks: dict[str, QDockWidget]
     actions_list: list[QAction]
+    messages: MessageLogBar
 
     def focus_search(self) -> None: ...
     def toggle_theme(self) -> None: ...
@@ -151,6 +153,8 @@ def build_menus(window: QMainWindow, w: MenuHost) -> None:
     view_menu.addSeparator()
     add_action(view_menu, "Toggle &light/dark theme", "Ctrl+Shift+T", w.toggle_theme, "toggle_theme")
     add_action(view_menu, "&Full screen", "F11", w.toggle_full_screen, "full_screen")
+    add_action(view_menu, "Recent &messages…", "Ctrl+Shift+M", partial(open_message_log, window, w.messages),
+               "recent_messages")  # fmt: skip
 
     help_menu = bar.addMenu("&Help")
     add_action(help_menu, "&Keyboard shortcuts", "F1", w.show_shortcuts, "shortcuts")

@@ -41,6 +41,7 @@ from app.views.registry_feed import RegistryFeed
 from app.views.rule_actions import RuleActions
 from app.views.shortcuts import ShortcutsDialog
 from app.views.status_bar import ConsoleStatus
+from app.views.status_messages import MessageLogBar, open_message_log
 from app.views.subscriptions import subscribe
 from app.views.tasks import TaskManager, TaskRunner
 from app.views.theme import apply_theme
@@ -109,6 +110,9 @@ class MainWindow(QMainWindow):
         self.camera_panel, self.details, self.map = docks.camera_panel, docks.details, docks.map
         self.incident_panel, self.incident_list = docks.incident_panel, docks.incident_list
         self.docks = docks.docks
+        self.messages = MessageLogBar(self)  # passing messages elided to fit, whole in a log
+        self.messages.sig_open_log.connect(lambda: open_message_log(self, self.messages))
+        self.setStatusBar(self.messages)
         self.status = ConsoleStatus(self.statusBar(), info.database, info.media_service, info.simulator,
                                     info.simulator_running)  # fmt: skip
         self.status.follow(session)

@@ -303,3 +303,40 @@ def test_the_status_bar_says_when_the_demo_simulator_dies(qtbot: QtBot) -> None:
         label = status.simulator
         qtbot.waitUntil(lambda: label.text() == "Simulator stopped", timeout=15_000)
         assert "exited" in label.toolTip()
+
+
+def test_a_long_message_is_elided_whole_in_its_tooltip_and_kept_in_the_log(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    """The status bar cut messages off under its permanent widgets, and they were gone for good."""
+    from datetime import UTC, datetime, timedelta
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QListWidget, QStatusBar
+
+    from app.incidents.service import IncidentInput
+
+    window = make_window()
+    window.resize(1280, 800)
+    near = window.cameras[0]
+    saved = window.incidents.create(
+        IncidentInput("26-0902", "Burglary", datetime.now(UTC) - timedelta(minutes=5), "America/Los_Angeles",
+                      near.latitude, near.longitude, 300.0), [(near.id, True, "in view")],
+    )  # fmt: skip
+    window.incidents_ui.reopen(saved)
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: "open again" in bar.currentMessage(), timeout=10_000)
+    full = bar.currentMessage()
+    assert full.endswith("need no further purpose.")
+    drawn = QStatusBar.currentMessage(bar)  # what the bar draws
+    assert drawn.endswith("…") and full.startswith(drawn[:-1]), drawn
+    assert bar.fontMetrics().horizontalAdvance(drawn) <= bar._room()
+    assert "need no further purpose." in bar.toolTip()
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keyClick(
+        window, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: window.findChild(QListWidget, "message_log") is not None, timeout=5_000)
+    log = window.findChild(QListWidget, "message_log")
+    assert log.item(0).text().endswith(full), "newest first, whole"

@@ -46,7 +46,8 @@ def center(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RTCC_PASSWORD", PASSWORD)
     assert main(["users", "add", "admin", "--full-name", "Pat Admin", "--role", "administrator"]) == 0
     for name, role in (("olive", "operator"), ("sgt", "supervisor")):
-        assert main(["--user", "admin", "users", "add", name, "--full-name", name.title(), "--role", role]) == 0
+        made = main(["--user", "admin", "users", "add", name, "--full-name", name.title(), "--role", role])
+        assert made == 0
     (tmp_path / "bad.csv").write_text("name,latitude\nCAM-1,123\n", encoding="utf-8")
     (tmp_path / "empty").mkdir()
     monkeypatch.chdir(tmp_path)
