@@ -514,7 +514,14 @@ def _users(settings: Settings, args: argparse.Namespace) -> int:
     accounts = AccountStore(open_database(settings.effective_database_url, settings.db_busy_timeout_s))
     try:
         if args.action == "list":
-            for a in accounts.list():
+            people = accounts.list()
+            if not people:
+                print("no accounts yet: commands and the console run as this machine's user with every "
+                      "right; add an administrator first (rtcc users add NAME --full-name ... --role "
+                      "administrator)")  # fmt: skip
+                return EXIT_OK
+            print(f"{'USER':20} {'ROLE':20} NAME")
+            for a in people:
                 print(
                     f"{a.username:20} {a.role.value:20} {a.display_name}{'' if a.active else '  (disabled)'}"
                 )
@@ -670,11 +677,15 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
         except ValueError:
             raise CaseError(f"{text!r} is not an ISO 8601 time such as 2026-11-25T19:30:00Z") from None
 
+    progress_shown: list[bool] = []  # a progress line was drawn (with \r): end it before anything else
+
     def show(p: ExportProgress) -> None:
-        eta = f", {p.eta_s:.0f} s left" if p.eta_s is not None else ""
+        progress_shown[:] = [True]
         done, total, rate = p.done / 1e6, p.total / 1e6, p.rate_bps / 1e6
         print(
-            f"\r{p.phase}: {done:,.1f} of ~{total:,.1f} MB, {rate:.1f} MB/s{eta}   ", end="", file=sys.stderr
+            f"\r{p.phase}: {done:,.1f} of ~{total:,.1f} MB, {rate:.1f} MB/s{p.left}   ",
+            end="",
+            file=sys.stderr,
         )
 
     try:
@@ -730,7 +741,9 @@ def _case(settings: Settings, args: argparse.Namespace, command: str) -> int:
         print(f"rtcc {command}: not allowed: {exc}", file=sys.stderr)
         return EXIT_FORBIDDEN
     except (CaseError, ExportError) as exc:
-        print(f"\nrtcc {command}: {exc}", file=sys.stderr)
+        if progress_shown:
+            print(file=sys.stderr)
+        print(f"rtcc {command}: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except DatabaseError as exc:
         print(f"rtcc {command}: {exc}", file=sys.stderr)
@@ -910,7 +923,10 @@ def _cameras(settings: Settings, args: argparse.Namespace) -> int:
             rows = registry.list_cameras()
             if args.json:
                 print(json.dumps([_typed_fields(r.to_fields()) | {"id": r.id} for r in rows], indent=1))
+            elif not rows:
+                print(f"no cameras in {_which_db(settings)} (rtcc cameras add, or cameras import FILE)")
             else:
+                print(f"{'ID':>6s}  {'NAME':40s}  {'OWNER TYPE':13s}  {'SHARING TERMS':19s}  STATUS")
                 for r in rows:
                     print(
                         f"{r.id:6d}  {r.name:40.40s}  {r.owner_type:13s}  {r.sharing_terms:19s}  {r.status}"

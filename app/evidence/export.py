@@ -87,6 +87,16 @@ class ExportProgress:
     rate_bps: float
     eta_s: float | None
 
+    @property
+    def left(self) -> str:
+        """What is left, as a person reads it: ", about 12 s left", ", finishing" once the
+        estimate is used up (the total is estimated; it said "-0 s left"), "" before a rate."""
+        if self.eta_s is None:
+            return ""
+        if self.eta_s < 0.5 or self.done >= self.total:
+            return ", finishing"
+        return f", about {self.eta_s:.0f} s left"
+
 
 @dataclass
 class ExportOptions:
@@ -143,7 +153,7 @@ class _Meter:
                 return
             self._last = now
             rate = self.done / max(now - self.started, 1e-6)
-            eta = (self.total - self.done) / rate if rate > 0 else None
+            eta = max(0, self.total - self.done) / rate if rate > 0 else None
             progress = ExportProgress(self.phase, min(self.done, self.total), self.total, rate, eta)
         self.report(progress)
 

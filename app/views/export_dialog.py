@@ -196,9 +196,8 @@ class ExportDialog(QDialog):
         if p is None:
             return
         self.progress.setValue(int(1000 * p.done / max(1, p.total)))
-        eta = f", about {p.eta_s:.0f} s left" if p.eta_s is not None else ""
         done, total, rate = p.done / 1e6, p.total / 1e6, p.rate_bps / 1e6
-        self._say(f"{p.phase}: {done:,.1f} of about {total:,.1f} MB, {rate:.1f} MB/s{eta}")
+        self._say(f"{p.phase}: {done:,.1f} of about {total:,.1f} MB, {rate:.1f} MB/s{p.left}")
 
     def _finish(self) -> None:
         self._poll.stop()

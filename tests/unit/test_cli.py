@@ -185,3 +185,17 @@ def _out(capsys: pytest.CaptureFixture[str], args: list[str]) -> str:
     capsys.readouterr()
     assert main(args) == 0
     return capsys.readouterr().out
+
+
+def test_lists_have_headers_and_say_when_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cameras", "list"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("no cameras in the registry at ") and "rtcc cameras add" in out
+    assert main(["users", "list"]) == 0
+    assert capsys.readouterr().out.startswith("no accounts yet: commands and the console run as this machine")
+    assert main(ADD) == 0
+    capsys.readouterr()
+    assert main(["cameras", "list"]) == 0
+    header, row, total = capsys.readouterr().out.splitlines()
+    assert header.split() == ["ID", "NAME", "OWNER", "TYPE", "SHARING", "TERMS", "STATUS"]
+    assert "CLI-1" in row and total == "1 camera(s)"

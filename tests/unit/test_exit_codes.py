@@ -57,7 +57,9 @@ def center(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(("code", "command"), table(), ids=[cmd for _, cmd in table()])
 def test_each_example_ends_with_its_documented_code(center: Path, code: int, command: str,
                                                    capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    assert main(shlex.split(command)[1:]) == code, capsys.readouterr().err
+    ended = main(shlex.split(command)[1:])
+    said = capsys.readouterr()
+    assert ended == code, said.err
+    assert not said.err.startswith("\n"), "an error message starts with its words, not a blank line"
     if code:  # a refusal or a failure always says why (a verdict on standard output)
-        said = capsys.readouterr()
         assert said.err.strip() or "INCOMPLETE" in said.out
