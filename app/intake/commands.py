@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import secrets
 import sys
@@ -42,7 +43,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.intake_command == "serve":
         return _serve(settings, args)
     if args.intake_command == "secret":
-        return _secret(args)
+        return _secret(settings, args)
     if args.intake_command == "send":
         return _send(settings, args)
     return _log(settings, args)
@@ -55,7 +56,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from app.incidents.dispatch_rules import load_rules
     from app.intake.server import Intake, IntakeServer
     from app.models.db import open_database
-    from app.registry.credentials import load_feed_secret
+    from app.registry.feed_secrets import load_feed_secret
 
     folder = Path(args.folder) if args.folder else settings.effective_intake_dir
     try:
@@ -71,7 +72,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     sessions = open_database(settings.effective_database_url, settings.db_busy_timeout_s)
-    intake = Intake(sessions, feeds, load_feed_secret, settings.time_zone or "UTC", rules)
+    secret_of = functools.partial(load_feed_secret, data_dir=settings.data_dir)
+    intake = Intake(sessions, feeds, secret_of, settings.time_zone or "UTC", rules)
     port = settings.intake_port if args.port is None else args.port
     server = IntakeServer(intake, args.host or settings.intake_host, port, folder).start()
     print(f"READY {server.base_url}", flush=True)
@@ -89,8 +91,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _secret(args: argparse.Namespace) -> int:
-    from app.registry.credentials import KeyringUnavailable, store_feed_secret
+def _secret(settings: Settings, args: argparse.Namespace) -> int:
+    from app.registry.feed_secrets import FeedSecretError, store_feed_secret
 
     given = os.environ.get("RTCC_FEED_SECRET", "")
     value = given or secrets.token_urlsafe(32)
@@ -98,21 +100,25 @@ def _secret(args: argparse.Namespace) -> int:
         print("rtcc intake secret: a feed secret has at least 16 characters", file=sys.stderr)
         return EXIT_INVALID
     try:
-        store_feed_secret(args.feed, value)
-    except KeyringUnavailable as exc:
+        where = store_feed_secret(args.feed, value, settings.data_dir)
+    except FeedSecretError as exc:
         print(f"rtcc intake secret: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if not given:  # shown once, for the CAD side's configuration
         print(value)
-    print(f"feed {args.feed}: secret stored in the keyring", file=sys.stderr)
+    print(f"feed {args.feed}: secret kept in {where}", file=sys.stderr)
     return EXIT_OK
 
 
 def _send(settings: Settings, args: argparse.Namespace) -> int:
     from app.incidents.dispatch import sign
-    from app.registry.credentials import load_feed_secret
+    from app.registry.feed_secrets import FeedSecretError, load_feed_secret
 
-    secret = load_feed_secret(args.feed)
+    try:
+        secret = load_feed_secret(args.feed, settings.data_dir)
+    except FeedSecretError as exc:
+        print(f"rtcc intake send: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     if secret is None:
         print(f"rtcc intake send: feed {args.feed} has no secret here (rtcc intake secret)", file=sys.stderr)
         return EXIT_ERROR

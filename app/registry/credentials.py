@@ -98,19 +98,3 @@ def inject(url: str, camera_uid: str, stream: str) -> str:
     parts = urlsplit(url)
     netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{parts.netloc}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
-def store_feed_secret(feed: str, secret: str) -> None:
-    """A dispatch feed's shared secret (HMAC key), kept like camera credentials: keyring only."""
-    kr = check_keyring()
-    try:
-        kr.set_password(SERVICE, f"dispatch-feed/{feed}", secret)
-    except KeyringError as exc:
-        raise KeyringUnavailable(
-            f"The keyring refused to store feed {feed}'s secret ({type(exc).__name__})."
-        ) from exc
-
-
-def load_feed_secret(feed: str) -> bytes | None:
-    raw = check_keyring().get_password(SERVICE, f"dispatch-feed/{feed}")
-    return raw.encode() if raw else None

@@ -310,3 +310,30 @@ def test_a_feed_secret_replaced_in_the_keyring_takes_over_at_once(city_registry:
     assert take("R-3", new) == "created"
     with pytest.raises(CallRefused, match="does not match"):
         take("R-4", old)
+
+
+def test_on_a_machine_with_no_keyring_the_feed_secret_is_kept_in_a_file_only_its_owner_reads(
+    server: IntakeServer,
+    no_keyring: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import stat
+
+    from app.cli import main
+    from app.config import load_settings
+    from app.registry.feed_secrets import secret_file
+
+    monkeypatch.setenv("RTCC_FEED_SECRET", SECRETS["generic"].decode())
+    assert main(["intake", "secret", "generic"]) == 0
+    kept = secret_file(load_settings().data_dir, "generic")
+    err = capsys.readouterr().err
+    assert f"feed generic: secret kept in the file {kept} (readable by its owner only)" in err
+    assert "camera credentials" not in err
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    sample = str(SAMPLES / "generic_sample.json")
+    assert main(["intake", "send", "generic", sample, "--url", server.base_url]) == 0
+    assert '"outcome": "created"' in capsys.readouterr().out
+    kept.chmod(0o644)
+    assert main(["intake", "send", "generic", sample, "--url", server.base_url]) == 1
+    assert "can be read by others (mode 0644): chmod 600" in capsys.readouterr().err
