@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,9 @@ class Settings:
     # Where hand-offs to responding officers are delivered: the folder the agency's mobile data
     # system watches ("": "handoffs" in the data folder). The media service serves their links.
     handoff_dir: str = ""
+    # The address officers' phones open hand-off links at (a reverse proxy in front of the media
+    # services' /h/ pages, e.g. https://rtcc.agency.example); "": the media service's own.
+    handoff_public_url: str = ""
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -157,6 +161,7 @@ _FIELD_TYPES: dict[str, type] = {
     "intake_port": int,
     "rule_walls": bool,
     "handoff_dir": str,
+    "handoff_public_url": str,
     "data_dir": Path,
     "log_dir": Path,
 }
@@ -180,6 +185,9 @@ def _coerce(name: str, raw: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: setting 'theme' must be 'dark' or 'light', got {raw!r}")
     if name in ("simulator_port", "media_port", "intake_port") and not 0 <= value <= 65535:
         raise ConfigError(f"{origin}: setting '{name}' must be a TCP port, got {raw!r}")
+    if name == "handoff_public_url" and value and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+        raise ConfigError(f"{origin}: setting '{name}' must be an http(s) address such as "
+                          f"https://rtcc.agency.example, got {raw!r}")  # fmt: skip
     return value
 
 

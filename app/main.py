@@ -172,11 +172,13 @@ def run_console(settings: Settings, database_url: str | None = None, media_servi
         Actor(account.username, Role(account.role), home_divisions=home) if account is not None
         else Actor.before_accounts(current_user(), home)
     )  # fmt: skip
+    session = Session(sessions, actor, registry)
+    session.handoff_public_url = settings.handoff_public_url
     window = MainWindow(
         registry, info, ui_state, settings.theme, map_config, engine, media_url, fill_wall,
         SalvoStore(sessions), IncidentStore(sessions), settings.effective_time_zone,
         OfflineGazetteer(sessions), settings.effective_recordings_dir, key_dir=settings.data_dir,
-        session=Session(sessions, actor, registry), rule_walls=settings.rule_walls,
+        session=session, rule_walls=settings.rule_walls,
         handoff_dir=settings.effective_handoff_dir,
     )  # fmt: skip
     if account is not None:

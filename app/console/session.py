@@ -32,6 +32,7 @@ from app.console.events import (
     SignedIn,
 )
 from app.console.live_grants import LiveGrants
+from app.console.officer_links import OfficerLink, officer_link
 from app.governance.gate import why_not_live
 from app.governance.identity import sign_in
 from app.governance.policy import Policy, load_policy
@@ -92,6 +93,8 @@ class Session:
         self.media_services: list[ServiceEntry] = []
         self.media: MediaChanged | None = None
         self.media_url = ""
+        # Where officers' phones open hand-off links ("": each camera's media service).
+        self.handoff_public_url = ""
         # The incident the console works on (its dock, the purpose a dialog suggests, hand-offs).
         self.current_incident: SavedIncident | None = None
         self.purposes = PurposeBook()
@@ -254,6 +257,10 @@ class Session:
             self.media_services = services
         self.media = media
         self.events.media_changed.emit(media)
+
+    def officer_link(self, camera_id: int, token: str) -> OfficerLink:
+        """A hand-off's link as officers open it, with a warning when their phones cannot."""
+        return officer_link(self.handoff_public_url, self.base_url_for(camera_id), token)
 
     def base_url_for(self, camera_id: int) -> str:
         """The media service that serves this camera (the directory's; else the configured one)."""

@@ -76,9 +76,10 @@ class HandoffDialog(QDialog):
         form.addRow("What", self.kind)
         form.addRow("Note", self.note)
         form.addRow(moment_label, plain_label(f"{playhead:%Y-%m-%d %H:%M:%S} UTC", self))
+        # What is happening, or why it was not sent: in the text colour while working, in red
+        # only for a failure ("Making it…" was shown in the error colour).
         self.error = plain_label("", self)
         self.error.setObjectName("handoff_error")
-        self.error.setStyleSheet("color: #e05050")
         self.error.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.send_button = self.buttons.addButton("Send", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -101,6 +102,7 @@ class HandoffDialog(QDialog):
         """Working; with ``until``, first waiting for the recording to reach that camera time."""
         self.send_button.setEnabled(False)
         self._until = until
+        self.error.setStyleSheet("")
         self.error.setText("Making it…")
         if until is not None:
             self._show_wait()
@@ -118,9 +120,11 @@ class HandoffDialog(QDialog):
         """Refused or failed: the reason, and everything chosen and typed stays."""
         self._countdown.stop()
         self.send_button.setEnabled(True)
+        self.error.setStyleSheet("color: #e05050; font-weight: bold;")
         self.error.setText(f"Not sent: {message}")
 
-    def sent(self, result: HandoffResult, link: str) -> None:
+    def sent(self, result: HandoffResult, link: str, warning: str = "") -> None:
+        """Delivered: where, the link and its QR code; ``warning`` when phones cannot open it."""
         self._countdown.stop()
         self.error.setText("")
         box = QWidget(self)
@@ -131,6 +135,12 @@ class HandoffDialog(QDialog):
         link_label.setObjectName("handoff_link")
         link_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         inner.addWidget(link_label)
+        if warning:
+            unreachable = plain_label(warning, box)
+            unreachable.setObjectName("handoff_link_warning")
+            unreachable.setWordWrap(True)
+            unreachable.setStyleSheet("color: #ff8c1a; font-weight: bold;")
+            inner.addWidget(unreachable)
         inner.addWidget(QrCode(link, box), 0, Qt.AlignmentFlag.AlignHCenter)
         inner.addWidget(plain_label(f"The link works until {result.expires_at:%Y-%m-%d %H:%M} UTC; the "
                                     "incident's hand-offs can revoke it sooner.", box))  # fmt: skip

@@ -399,16 +399,31 @@ class IncidentPanel(QWidget):
             self.handoffs.addItem(f"{row.created_at:%H:%M} UTC · {row.created_by} · {row.kind} {row.file} → "
                                   f"{row.delivered_to} · {row.state()}")  # fmt: skip
         self.revoke_button.setEnabled(False)
+        self.revoke_button.setText("Revoke the link")
 
     def _handoff_selected(self, index: int) -> None:
         row = self._handoff_rows[index] if 0 <= index < len(self._handoff_rows) else None
         self.revoke_button.setEnabled(row is not None and row.active())
 
     def _revoke(self) -> None:
+        """Ask first (a link an officer is using stops at once), then show it being revoked until
+        the list reads back "revoked" (it gave no feedback and looked dead)."""
         index = self.handoffs.currentRow()
-        if 0 <= index < len(self._handoff_rows):
-            self.revoke_button.setEnabled(False)
-            self.sig_revoke.emit(self._handoff_rows[index].id)
+        if not 0 <= index < len(self._handoff_rows):
+            return
+        row = self._handoff_rows[index]
+        yes, cancel = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Cancel
+        question = (f"Stop the officers' link to {row.file} now? Whoever holds it can no longer open it; "
+                    "the file already delivered stays where it is.")  # fmt: skip
+        box = QMessageBox(QMessageBox.Icon.Question, "Revoke the link", question, yes | cancel, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.button(yes).setText("Revoke the link")
+        box.setDefaultButton(cancel)
+        if box.exec() != yes:
+            return
+        self.revoke_button.setEnabled(False)
+        self.revoke_button.setText("Revoking…")
+        self.sig_revoke.emit(row.id)
 
     def _close_or_reopen(self) -> None:
         if self.incident is not None:

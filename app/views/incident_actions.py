@@ -224,13 +224,20 @@ class IncidentActions(ConsolePart):
     def revoke_handoff(self, handoff_id: int) -> None:
         session = self.session
 
-        def revoked(_none: None) -> None:
-            self._say("The link was revoked: it no longer opens.", 8000)
+        def read_again() -> None:  # the list says how it stands, the button is itself again
             if self.session.current_incident is not None:
                 self.load_handoffs(self.session.current_incident.id)
 
+        def revoked(_none: None) -> None:
+            self._say("The link was revoked: it no longer opens.", 8000)
+            read_again()
+
+        def failed(exc: BaseException) -> None:
+            read_again()
+            self._error("Revoke the link", exc)
+
         self.tasks.run(lambda: use_cases.revoke_handoff(session.sessions, session.actor, handoff_id),
-                               revoked, lambda exc: self._error("Revoke the link", exc))  # fmt: skip
+                       revoked, failed)  # fmt: skip
 
     def _show_incident(self, incident: SavedIncident) -> None:
         self.session.make_current(incident)
@@ -275,7 +282,7 @@ class IncidentActions(ConsolePart):
             case_number=incident.number,
             parent=self._window,
             incident_id=incident.id,
-            handoff=HandoffTarget(self.folders.handoffs, self.session.base_url_for),
+            handoff=HandoffTarget(self.folders.handoffs, self.session.officer_link),
         )
         fit_to_screen(window, self._window, 1500, 950)
         window.show()

@@ -85,7 +85,8 @@ class LiveHandoff(ConsolePart):
                     self._say(f"Cancelled too late: {result.path.name} was sent; the incident's hand-offs "
                               "can revoke its link.", 15_000)  # fmt: skip
                     return
-                dialog.sent(result, f"{link_base}/h/{result.token}")
+                link = session.officer_link(camera.id, result.token)
+                dialog.sent(result, link.url, link.warning)
 
             def failed(exc: BaseException) -> None:
                 if isinstance(exc, HandoffCancelled) or cancel.is_set():

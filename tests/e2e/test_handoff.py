@@ -249,8 +249,11 @@ def test_the_officers_page_plays_in_a_real_browser_on_a_phone_screen(
     assert seen["wide"] <= seen["screen"], f"wider than the phone: {seen}"
 
 
-def scrub_window_on_an_incident(recorded: Recorded, tmp_path: Path, qtbot, prefix: str, link_base: str):  # type: ignore[no-untyped-def]
-    """The scrub view of the recorded camera, opened from an incident at its place, active, loaded."""
+def scrub_window_on_an_incident(recorded: Recorded, tmp_path: Path, qtbot, prefix: str, link_base: str,  # type: ignore[no-untyped-def]
+                                unrecorded_first: bool = False):  # fmt: skip
+    """The scrub view of the recorded camera, opened from an incident at its place, active, loaded
+    (``unrecorded_first``: a camera with no recording listed before it)."""
+    from app.console.officer_links import officer_link
     from app.console.session import workstation_session
     from app.views.scrub.evidence import HandoffTarget
     from app.views.scrub.window import ScrubWindow
@@ -262,8 +265,17 @@ def scrub_window_on_an_incident(recorded: Recorded, tmp_path: Path, qtbot, prefi
     incident = IncidentStore(sessions).create(
         IncidentInput(number, "robbery", reported, "UTC", camera.latitude, camera.longitude, 200.0), []
     )
-    target = HandoffTarget(tmp_path / "mdt", lambda _camera: link_base)
-    window = ScrubWindow(workstation_session(sessions), recorded.root, [camera], reported, title=number,
+    target = HandoffTarget(tmp_path / "mdt", lambda _camera, token: officer_link("", link_base, token))
+    cameras = [camera]
+    if unrecorded_first:
+        from app.registry.records import validate_camera
+        from tests.helpers.registry_rows import GOOD
+
+        place = {"latitude": str(camera.latitude), "longitude": str(camera.longitude)}
+        record, errors = validate_camera(GOOD | place | {"name": f"{prefix} no recording"})
+        assert record is not None, errors
+        cameras = [Registry(sessions).add(record), camera]
+    window = ScrubWindow(workstation_session(sessions), recorded.root, cameras, reported, title=number,
                          margin=timedelta(seconds=0), case_number=number, incident_id=incident.id,
                          handoff=target)  # fmt: skip
     qtbot.addWidget(window)
@@ -299,12 +311,35 @@ def test_h_in_the_scrub_view_sends_the_clip_and_shows_the_link_with_a_qr_code(  
         qtbot.waitUntil(lambda: dialog.findChild(QWidget, "handoff_result") is not None, timeout=60_000)
         link = dialog.findChild(QWidget, "handoff_link").text()
         assert link.startswith(f"{service.base_url}/h/") and dialog.findChild(QrCode) is not None
+        # A workstation's media service listens on 127.0.0.1: the dialog says a phone cannot open it.
+        warning = dialog.findChild(QWidget, "handoff_link_warning").text()
+        assert warning.startswith("An officer's phone cannot open this link: it points at 127.0.0.1")
+        assert "handoff_public_url" in warning
         with urllib.request.urlopen(link, timeout=10) as reply:
             assert reply.status == 200 and "Grey sedan, partial plate 7KX" in reply.read().decode()
         assert [p.suffix for p in sorted((tmp_path / "mdt").iterdir())] == [".json", ".mp4"]
     finally:
         service.close()
         service.sessions.kw["bind"].dispose()
+
+
+def test_the_hand_off_dialog_starts_on_a_camera_with_footage(
+    recorded: Recorded, tmp_path: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    """It started on the first camera listed, with no recording, and the first Send failed."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from app.views.handoff_dialog import HandoffDialog
+
+    window, camera = scrub_window_on_an_incident(recorded, tmp_path, qtbot, "HD", "http://127.0.0.1:9", True)
+    qtbot.waitUntil(lambda: window.cameras_shown() == [camera.id], timeout=20_000)
+    QTest.keyClick(window, Qt.Key.Key_H)
+    qtbot.waitUntil(lambda: window.findChild(HandoffDialog) is not None, timeout=5_000)
+    dialog = window.findChild(HandoffDialog)
+    assert dialog.camera.count() == 2 and dialog.camera.currentData() == camera.id
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    window.close()
 
 
 def test_a_bookmark_is_sent_to_officers_with_its_camera_and_note(  # type: ignore[no-untyped-def]
@@ -343,6 +378,7 @@ def test_the_incident_dock_lists_its_hand_offs_and_revokes_a_link(  # type: igno
 
     from app.console.session import workstation_session
     from app.views.main_window import ConsoleInfo, MainWindow
+    from tests.presses import answer_dialog, wait_answered
 
     sessions = recorded.sessions()
     registry = Registry(sessions)
@@ -372,9 +408,19 @@ def test_the_incident_dock_lists_its_hand_offs_and_revokes_a_link(  # type: igno
     rect = panel.handoffs.visualItemRect(panel.handoffs.item(0))
     QTest.mouseClick(panel.handoffs.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert panel.revoke_button.isEnabled()
+    # It asks first: Cancel leaves the link working.
+    kept = answer_dialog(accept=False)
     QTest.mouseClick(panel.revoke_button, Qt.MouseButton.LeftButton)
+    wait_answered(qtbot, kept)
+    assert kept.title == "Revoke the link" and "not opened yet" in panel.handoffs.item(0).text()
+    assert panel.revoke_button.isEnabled() and panel.revoke_button.text() == "Revoke the link"
+    confirmed = answer_dialog(press="Revoke the link")
+    QTest.mouseClick(panel.revoke_button, Qt.MouseButton.LeftButton)
+    wait_answered(qtbot, confirmed)
+    assert any("Stop the officers' link to" in t for t in confirmed.texts)
     qtbot.waitUntil(lambda: "revoked" in panel.handoffs.item(0).text(), timeout=10_000)
-    assert not panel.revoke_button.isEnabled()
+    assert not panel.revoke_button.isEnabled() and panel.revoke_button.text() == "Revoke the link"
+    assert "The link was revoked" in window.statusBar().currentMessage()
     window.close()
 
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMainWindow
 
 from app.console import use_cases
+from app.console.officer_links import OfficerLink
 from app.console.session import Session
 from app.evidence.handoff import HandoffRequest, HandoffResult
 from app.governance.purpose import Purpose
@@ -31,7 +32,7 @@ class HandoffTarget:
     address of the media service that serves a camera's hand-off links."""
 
     folder: Path
-    link_base: Callable[[int], str]
+    link: Callable[[int, str], OfficerLink]  # (camera id, token) -> the link as officers open it
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ class ScrubScope:
 
 class Playhead(Protocol):
     position: datetime
+
+    def cameras_shown(self) -> list[int]:
+        """The cameras whose tile shows a recorded frame at the playhead, in tile order."""
+        ...
 
 
 class ScrubEvidence:
@@ -113,6 +118,8 @@ class ScrubEvidence:
         if bookmark is not None:  # sent from a bookmark: its camera and its note
             dialog.camera.setCurrentIndex(max(0, dialog.camera.findData(bookmark.camera_id)))
             dialog.note.setText(bookmark.note)
+        elif shown := self.playhead.cameras_shown():  # a camera with footage here, not the first listed
+            dialog.camera.setCurrentIndex(max(0, dialog.camera.findData(shown[0])))
 
         def send() -> None:
             camera_id, kind, note = dialog.choice()
@@ -125,7 +132,8 @@ class ScrubEvidence:
                                           request, scope.time_zone)  # fmt: skip
 
             def made(result: HandoffResult) -> None:
-                dialog.sent(result, f"{target.link_base(camera_id)}/h/{result.token}")
+                link = target.link(camera_id, result.token)
+                dialog.sent(result, link.url, link.warning)
 
             self.tasks.run(make, made, lambda exc: dialog.failed(str(exc)))
 

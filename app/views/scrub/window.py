@@ -158,6 +158,12 @@ class ScrubWindow(QMainWindow):
         return self._loaded
 
     # -- clock ------------------------------------------------------------------------------
+    def cameras_shown(self) -> list[int]:
+        """The cameras whose tile shows a recorded frame now (a hand-off's first choice)."""
+        return [
+            c.id for c, t in zip(self.cameras, self.tiles, strict=True) if t.frame_time and t.status == "ok"
+        ]
+
     def seek(self, when: datetime) -> None:
         self.position = max(self.start, min(when, self.end))
         self.timeline.set_position(self.position)
