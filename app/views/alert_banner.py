@@ -1,6 +1,7 @@
 """A banner across the top of the console for a call a dispatch rule opened: what, where, which
 rule, and what the console did. It stays until dismissed (its button or Ctrl+Shift+K), so an
-operator who looked away does not miss it; a newer alert replaces the text. Plain text only."""
+operator who looked away does not miss it; a newer alert replaces the text. A queued call's
+notice is amber and never covers a red alert still showing. Plain text only."""
 
 from __future__ import annotations
 
@@ -22,9 +23,8 @@ class AlertBanner(QWidget):
         self.setObjectName("alert_banner")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         # Red across the room in either theme: the one thing on screen that must be read now.
-        self.setStyleSheet(
-            "#alert_banner { background: #b00020; } QLabel { color: white; font-weight: bold; }"
-        )
+        self.level = ""  # "alert" (red), "notice" (amber) or "" once dismissed
+        self._style("#b00020")
         self.text = plain_label("", self)
         self.text.setObjectName("alert_text")
         self.text.setWordWrap(True)
@@ -36,10 +36,27 @@ class AlertBanner(QWidget):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.dismiss)
 
+    def _style(self, background: str) -> None:
+        self.setStyleSheet(
+            f"#alert_banner {{ background: {background}; }} QLabel {{ color: white; font-weight: bold; }}"
+        )
+
     def alert(self, text: str) -> None:
+        self.level = "alert"
+        self._style("#b00020")
+        self.text.setText(text)
+        self.sig_raised.emit()
+
+    def notice(self, text: str) -> None:
+        """Less urgent than an alert: amber, and it waits while an alert is still showing."""
+        if self.level == "alert" and self.isVisible():
+            return
+        self.level = "notice"
+        self._style("#9a5b00")
         self.text.setText(text)
         self.sig_raised.emit()
 
     def acknowledge(self) -> None:
         if self.isVisible():
+            self.level = ""
             self.sig_dismissed.emit()

@@ -18,6 +18,8 @@ from app.views.incident_actions import IncidentActions
 from app.views.live_handoff import LiveHandoff
 from app.views.registry_actions import RegistryActions
 from app.views.registry_feed import RegistryFeed
+from app.views.rule_actions import RuleActions
+from app.views.shortcuts import open_shortcuts
 from app.views.status_messages import MessageLogBar, open_message_log
 from app.views.wall.controller import WallController
 from app.views.wall.wall import VideoWall
@@ -47,6 +49,7 @@ class MenuHost(Protocol):
 
     registry_actions: RegistryActions
     incidents_ui: IncidentActions
+    rule_actions: RuleActions
     live_handoff: LiveHandoff
     walls: WallController
     feed: RegistryFeed
@@ -59,7 +62,6 @@ class MenuHost(Protocol):
     def focus_search(self) -> None: ...
     def toggle_theme(self) -> None: ...
     def toggle_full_screen(self) -> None: ...
-    def show_shortcuts(self) -> object: ...
     def show_about(self) -> None: ...
     def open_selected(self) -> None: ...
 
@@ -100,6 +102,8 @@ def build_menus(window: QMainWindow, w: MenuHost) -> None:
     add_action(
         incident_menu, "&Dismiss the alert", "Ctrl+Shift+K", w.alert_banner.acknowledge, "dismiss_alert"
     )
+    add_action(incident_menu, "&Put the waiting call's cameras on the wall", "Ctrl+Shift+P",
+               w.rule_actions.put_pending_on_wall, "put_call_on_wall")  # fmt: skip
 
     evidence_menu = bar.addMenu("E&vidence")
     add_action(
@@ -157,7 +161,9 @@ def build_menus(window: QMainWindow, w: MenuHost) -> None:
                "recent_messages")  # fmt: skip
 
     help_menu = bar.addMenu("&Help")
-    add_action(help_menu, "&Keyboard shortcuts", "F1", w.show_shortcuts, "shortcuts")
+    add_action(
+        help_menu, "&Keyboard shortcuts", "F1", partial(open_shortcuts, window, w.actions_list), "shortcuts"
+    )
     about = QAction("&About", window)
     about.triggered.connect(w.show_about)
     help_menu.addAction(about)

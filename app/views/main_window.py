@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
@@ -36,10 +36,10 @@ from app.views.live_actions import LiveActions
 from app.views.live_handoff import LiveHandoff
 from app.views.live_updates import LiveUpdates
 from app.views.map.page_html import MapConfig
+from app.views.queued_calls import QueuedCalls
 from app.views.registry_actions import RegistryActions
 from app.views.registry_feed import RegistryFeed
 from app.views.rule_actions import RuleActions
-from app.views.shortcuts import ShortcutsDialog
 from app.views.status_bar import ConsoleStatus
 from app.views.status_messages import MessageLogBar, open_message_log
 from app.views.subscriptions import subscribe
@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
                                             engine, gazetteer)  # fmt: skip
         self.rule_actions = RuleActions(self, session, tasks, incidents, self.alert_banner,
                                         self.walls.wall_for, walls=rule_walls)  # fmt: skip
+        self.queued_calls = QueuedCalls(self, session, self.alert_banner, self.status.queued)
         # Other workstations' changes, as they commit.
         self.live_updates = LiveUpdates(self, session, tasks, incidents)
         self._connect_parts()
@@ -173,6 +174,7 @@ class MainWindow(QMainWindow):
         self.rule_actions.sig_open.connect(incidents_ui.reopen)
         self.live_updates.sig_incidents_read.connect(self.incident_list.set_incidents)
         self.live_updates.sig_incidents_read.connect(self.rule_actions.incidents_read)
+        self.live_updates.sig_incidents_read.connect(self.queued_calls.incidents_read)
         self.live_updates.sig_incident_changed.connect(incidents_ui.incident_changed)
 
     def showEvent(self, event: Any) -> None:
@@ -238,12 +240,6 @@ class MainWindow(QMainWindow):
 
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
-
-    def show_shortcuts(self) -> ShortcutsDialog:
-        dialog = ShortcutsDialog(self.actions_list, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About RTCC Console", f"RTCC Console {__version__}\n{self.info.database}")

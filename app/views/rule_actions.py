@@ -3,14 +3,19 @@ dispatch_rules.py): for a call in one of its home divisions (all, when it has no
 time it sees it, it makes the call the current incident (drawn on the map, purposes stated),
 puts the rule's top cameras live on the rule's wall when this console shows rule calls on its
 walls (``rule_walls``), and alerts with a sound and a banner. Each action is audited with the
-rule's name, through the application layer."""
+rule's name, through the application layer.
+
+A wall a person arranged is not replaced without asking: the banner offers "Put them on the
+wall" (Ctrl+Shift+P) and the wall stays as it is until then; an empty wall, or one the last rule
+arranged, is used at once. The banner then counts the cameras that play, not those sent."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from app.console import use_cases
@@ -22,11 +27,13 @@ from app.views.alert_banner import AlertBanner
 from app.views.console_part import ConsolePart
 from app.views.subscriptions import subscribe
 from app.views.tasks import TaskRunner
+from app.views.wall.tile import TileState
 from app.views.wall.wall import VideoWall
 
 log = logging.getLogger(__name__)
 # The wall a rule names ("main", "window 2"); None: this console has no such wall.
 WallFor = Callable[[str], VideoWall | None]
+PLAY_WAIT_S = 20  # how long the banner waits for the rule's cameras to play before naming the rest
 
 
 class RuleActions(ConsolePart):
@@ -48,6 +55,14 @@ class RuleActions(ConsolePart):
         self._waiting: list[SavedIncident] = []  # arrived before the console had its cameras
         # Cameras to put live once each incident's purposes are stated: (wall, camera ids).
         self._planned: dict[int, tuple[VideoWall, list[int | None]]] = {}
+        # What each wall showed when a rule last arranged it: a wall changed since is a person's.
+        self._arranged_by_rule: dict[int, list[int | None]] = {}
+        self._pending: tuple[VideoWall, list[int | None], str] | None = None  # waiting for a yes
+        self._banner_text = ""
+        self._counting = QTimer(self)
+        self._counting.setInterval(500)
+        self._counting.timeout.connect(self._count_playing)
+        self._counted: tuple[VideoWall, list[int], str, int] | None = None
         subscribe(self, session.events.incident, self._opened)
         # The registry is in: act on the calls that came while it was loading.
         subscribe(self, session.events.cameras_changed, lambda _event: self.cameras_loaded())
@@ -99,15 +114,17 @@ class RuleActions(ConsolePart):
             shown = self._plan_wall(incident, int(actions.get("top", 4)), str(actions.get("wall", "main")))
             if shown:
                 done.append(shown)
+        self._banner_text = ""
         self.sig_open.emit(incident)
         if actions.get("alert", True):
             QApplication.beep()
             priority = "-" if incident.priority is None else incident.priority
-            self.banner.alert(
+            self._banner_text = (
                 f"Priority {priority} {incident.incident_type} · {incident.number} · "
                 f"{incident.division or 'outside every division'} · {incident.source} · "
                 f"rule {incident.auto_rule}: {'; '.join(done)}"
             )
+            self.banner.alert(self._banner_text)
             done.append("alert sounded and shown")
         what = "; ".join(done)
         session = self.session
@@ -119,10 +136,60 @@ class RuleActions(ConsolePart):
         if event.action != "opened" or event.incident_id is None:
             return
         planned = self._planned.pop(event.incident_id, None)
-        if planned is not None:
-            wall, camera_ids = planned
-            side = next(n for n in range(1, 7) if n * n >= len(camera_ids))
-            wall.arrange(f"{side}x{side}", camera_ids)
+        if planned is None:
+            return
+        wall, camera_ids = planned
+        now = wall.assignments()
+        untouched = not any(now) or self._arranged_by_rule.get(id(wall)) == now
+        if untouched:
+            self._arrange(wall, camera_ids, event.number)
+            return
+        self._pending = (wall, camera_ids, event.number)
+        self._say(f"Call {event.number}: the wall you arranged was left as it is; Ctrl+Shift+P puts its "
+                  f"{len(camera_ids)} camera(s) on it.", 15_000)  # fmt: skip
+        self._banner_text = self._banner_text.replace("going live", "waiting for you: Ctrl+Shift+P puts them "
+                                                      "on the wall you arranged")  # fmt: skip
+        if self._banner_text:
+            self.banner.alert(self._banner_text)
+
+    def put_pending_on_wall(self) -> None:
+        """The person said yes: the waiting rule call's cameras replace the wall (Ctrl+Z undoes)."""
+        if self._pending is None:
+            self._say("No call is waiting for the wall.", 5000)
+            return
+        wall, camera_ids, number = self._pending
+        self._pending = None
+        self._banner_text = self._banner_text.replace(
+            "waiting for you: Ctrl+Shift+P puts them on the wall you arranged", "going live"
+        )
+        self._arrange(wall, camera_ids, number)
+
+    def _arrange(self, wall: VideoWall, camera_ids: list[int | None], number: str) -> None:
+        side = next(n for n in range(1, 7) if n * n >= len(camera_ids))
+        wall.arrange(f"{side}x{side}", camera_ids)
+        self._arranged_by_rule[id(wall)] = wall.assignments()
+        ids = [i for i in camera_ids if i is not None]
+        self._counted = (wall, ids, number, 0)
+        self._counting.start()
+
+    def _count_playing(self) -> None:
+        """Say how many of the rule's cameras play ("3 camera(s) live" was said when 2 played)."""
+        if self._counted is None:
+            self._counting.stop()
+            return
+        wall, ids, number, ticks = self._counted
+        tiles = {t.camera.id: t for t in wall.tiles if t.camera is not None and t.camera.id in ids}
+        playing = [i for i in ids if i in tiles and tiles[i].state == TileState.LIVE]
+        done = len(playing) == len(ids) or ticks * 0.5 >= PLAY_WAIT_S
+        said = f"{len(playing)} of {len(ids)} camera(s) live"
+        if done and len(playing) < len(ids):
+            names = [tiles[i].camera.name for i in ids if i in tiles and i not in playing]  # type: ignore[union-attr]
+            said += f" ({', '.join(names) or 'the others'} not playing)"
+        text = self._banner_text
+        if text and self.banner.level == "alert":
+            self.banner.text.setText(re.sub(r"\d+ camera\(s\) going live|\d+ of \d+ camera\(s\) live[^;]*",
+                                            said, text, count=1))  # fmt: skip
+        self._counted = None if done else (wall, ids, number, ticks + 1)
 
     def _plan_wall(self, incident: SavedIncident, top: int, target: str) -> str:
         wall = self.wall_for(target)

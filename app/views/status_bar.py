@@ -70,6 +70,11 @@ class ConsoleStatus:
         self.counts = plain_label("Cameras: loading…", bar)
         self.user = plain_label(f"Signed in: {current_user()} (workstation user, no accounts)", bar)
         self.user.setObjectName("signed_in")
+        # Calls from dispatch no rule opened, not yet opened here (none: hidden).
+        self.queued = plain_label(parent=bar)
+        self.queued.setObjectName("queued_calls")
+        self.queued.setStyleSheet("color: #ff8c1a; font-weight: bold;")
+        self.queued.hide()
         self.purpose = plain_label(parent=bar)  # the purpose last stated (none yet: hidden)
         self.purpose.setObjectName("purpose_stated")
         self.purpose.hide()
@@ -87,7 +92,7 @@ class ConsoleStatus:
         )
         bar.addWidget(self.database_down)
         self.database_down.hide()
-        for widget in (self.user, self.purpose, self.database, self.media, self.counts):
+        for widget in (self.queued, self.user, self.purpose, self.database, self.media, self.counts):
             bar.addPermanentWidget(widget)
 
     def follow(self, session: Session) -> None:

@@ -42,6 +42,9 @@ def test_a_call_from_dispatch_appears_in_the_incidents_dock_and_opens_with_enter
     assert row[:5] == ["LAPD-9", "Robbery", "1", "Hollywood", "feed generic · queued"]
     assert panel.table.item(0, 0).font().bold(), "a call that just arrived stands out"
     assert "1 from dispatch feeds" in panel.summary.text()
+    # Waiting calls are counted in the status bar (none were there when the console started).
+    qtbot.waitUntil(lambda: window.status.queued.text() == "Queued calls: 1", timeout=5_000)
+    assert window.status.queued.isVisible()
 
     # The dispatcher goes to the Incidents tab, picks the call and presses Enter.
     window.docks["incidents"].raise_()
@@ -50,6 +53,7 @@ def test_a_call_from_dispatch_appears_in_the_incidents_dock_and_opens_with_enter
     QTest.keyClick(panel.table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=10_000)
     assert window.incident_panel.incident.number == "LAPD-9"
+    qtbot.waitUntil(lambda: not window.status.queued.isVisible(), timeout=5_000)  # opened here: not waiting
     assert window.incident_panel.title.text().startswith("LAPD-9 · Robbery")
     # Opening it went through the use case: the audit log says who opened it, where.
     from app.governance import audit
@@ -104,7 +108,8 @@ def test_a_call_a_rule_opens_goes_live_on_the_wall_with_an_alert_and_is_audited(
     if shots:  # for the docs: the console as the alert arrives
         window.grab().save(str(Path(shots) / "rule-alert.png"))
 
-    # The operator dismisses it with the shortcut; a call no rule takes waits, queued, with no alert.
+    # The operator dismisses it with the shortcut; a call no rule takes waits, queued: no red alert,
+    # an amber notice (it was only a bold row on a tab that is usually hidden).
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
     QTest.keyClick(
@@ -117,7 +122,11 @@ def test_a_call_a_rule_opens_goes_live_on_the_wall_with_an_alert_and_is_audited(
     sources = {panel.table.item(r, 0).text(): panel.table.item(r, 4).text() for r in range(2)}
     assert sources == {"LAPD-261130-0417": "feed generic · rule p1 robbery Hollywood",
                        "LAPD-261130-0500": "feed generic · queued"}  # fmt: skip
-    assert not banner.isVisible()
+    qtbot.waitUntil(banner.isVisible, timeout=10_000)
+    assert banner.level == "notice" and banner.text.text().startswith(
+        "Queued call from dispatch: priority 4 Robbery · LAPD-261130-0500 · Hollywood"
+    )
+    assert window.status.queued.isVisible() and window.status.queued.text() == "Queued calls: 1"
 
 
 def panel_ready(window) -> bool:  # type: ignore[no-untyped-def]

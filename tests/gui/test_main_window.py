@@ -212,10 +212,19 @@ def test_import_and_export_from_the_window(make_window: WindowFactory, qtbot: Qt
     qtbot.waitUntil(lambda: window.camera_panel.model.rowCount() == 201, timeout=10_000)
 
 
-def test_help_overlay_lists_the_shortcuts(make_window: WindowFactory) -> None:
-    window = make_window()
-    dialog = window.show_shortcuts()
+def test_help_overlay_lists_the_shortcuts(make_window: WindowFactory, qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QLabel
+
+    from app.views.shortcuts import ShortcutsDialog
+
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    qtbot.waitUntil(lambda: window.findChild(ShortcutsDialog) is not None, timeout=5_000)
+    dialog = window.findChild(ShortcutsDialog)
 
     table = dialog.findChild(QLabel, "shortcut_table").text()
     for keys, text in (("F1", "Keyboard shortcuts"), ("Ctrl+I", "Import cameras"), ("Ctrl+F", "Find camera"),

@@ -75,6 +75,50 @@ def test_a_rule_puts_private_cameras_live_once_the_incident_is_its_purpose(
             timeout=45_000,
         )
         assert not any("purpose" in t.header.text() for t in tiles)
+        # The banner counts the cameras that play, not those sent.
+        banner = window.alert_banner.text
+        qtbot.waitUntil(lambda: "2 of 2 camera(s) live on main" in banner.text(), timeout=10_000)
+
+
+def test_a_rule_asks_before_replacing_a_wall_a_person_arranged(  # type: ignore[no-untyped-def]
+    make_window, city_registry: Registry, qtbot: QtBot
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window = make_window(with_wall=True, home=frozenset({"Hollywood"}))
+    qtbot.waitUntil(
+        lambda: window.incident_list.summary.text().startswith("Open incidents: 0"), timeout=10_000
+    )
+    from app.governance.gate import why_not_live
+
+    # The dispatcher's own wall: one camera on it, put there as Enter on the camera list does.
+    mine = next(
+        c for c in window.cameras if why_not_live(c) is None and not window.session.purpose_missing(c)
+    )
+    window.live.open_on_wall(mine.id)
+    qtbot.waitUntil(lambda: mine.id in window.wall.assignments(), timeout=10_000)
+    arranged = window.wall.assignments()
+
+    rule = Rule("p1 robbery Hollywood", frozenset({"robbery"}), 1, frozenset({"Hollywood"}), 2, "main", True)
+    call = read_call(json.dumps(CALL).encode(), load_feeds(SAMPLES)["generic"])
+    feed = Actor("feed:generic", Role.DISPATCH_FEED)
+    use_cases.receive_dispatch_call(window.session.sessions, feed, call, CameraIndex(window.cameras), None,
+                                    "UTC", [rule])  # fmt: skip
+    qtbot.waitUntil(lambda: window.incident_panel.incident is not None, timeout=15_000)
+    banner = window.alert_banner.text
+    qtbot.waitUntil(lambda: "waiting for you: Ctrl+Shift+P" in banner.text(), timeout=10_000)
+    assert window.wall.assignments() == arranged, "the person's wall is left as it was"
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keyClick(
+        window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    incident = window.incident_panel.incident
+    qtbot.waitUntil(lambda: window.wall.assignments() != arranged, timeout=10_000)
+    shown = set(window.wall.assignments()) - {None}
+    assert len(shown) == 2 and shown <= set(incident.camera_ids)
 
 
 def playing(tile: VideoTile) -> bool:
