@@ -93,6 +93,9 @@ class Session:
         self.media_services: list[ServiceEntry] = []
         self.media: MediaChanged | None = None
         self.media_url = ""
+        # What each wall tile shows, as the tile itself says: (wall, tile) -> (camera id, state).
+        # Dialogs read a camera's state from here, the same source as its tile.
+        self._tile_states: dict[tuple[int, int], tuple[int, str]] = {}
         # Where officers' phones open hand-off links ("": each camera's media service).
         self.handoff_public_url = ""
         # The incident the console works on (its dock, the purpose a dialog suggests, hand-offs).
@@ -257,6 +260,22 @@ class Session:
             self.media_services = services
         self.media = media
         self.events.media_changed.emit(media)
+
+    def note_tile_state(self, wall: int, tile: int, camera_id: int | None, state: str) -> None:
+        """A wall tile's state changed (the views call this as their tiles report it)."""
+        if camera_id is None or state == "empty":
+            self._tile_states.pop((wall, tile), None)
+        else:
+            self._tile_states[(wall, tile)] = (camera_id, state)
+
+    def forget_wall(self, wall: int) -> None:
+        for key in [k for k in self._tile_states if k[0] == wall]:
+            del self._tile_states[key]
+
+    def live_state(self, camera_id: int) -> str | None:
+        """What a tile showing the camera says now ("live" if any tile plays it); None: on no tile."""
+        states = [state for cid, state in self._tile_states.values() if cid == camera_id]
+        return "live" if "live" in states else (states[0] if states else None)
 
     def officer_link(self, camera_id: int, token: str) -> OfficerLink:
         """A hand-off's link as officers open it, with a warning when their phones cannot."""

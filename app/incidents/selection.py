@@ -52,8 +52,9 @@ def rank_cameras(cameras: list[CameraRow] | CameraIndex, lat: float, lon: float,
         elif cam.sharing_terms == SharingTerms.RECORDED_ON_REQUEST:
             reason += "; footage on request from the owner"
         if not refused and cam.status == CameraStatus.OFFLINE:
-            # Still worth its recordings from before it went down, but no live picture now.
-            reason += "; OFFLINE now: no live video"
+            # Still worth its recordings from before it went down. What the registry says, not
+            # what the stream does: a console that plays it says so beside this.
+            reason += "; marked offline in the registry"
         found.append(Candidate(cam, view.distance_m, view.in_cone, refused is None, reason))
     found.sort(
         key=lambda c: (not c.usable, not c.in_view, c.camera.status == CameraStatus.OFFLINE, c.distance_m)

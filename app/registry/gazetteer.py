@@ -127,6 +127,13 @@ class InMemoryGeocoder:
     def __len__(self) -> int:
         return len(self._places)
 
+    def example(self) -> str | None:
+        """An address this gazetteer finds, for a field's example (its own example was refused:
+        it named a street the demo's gazetteer does not hold)."""
+        if not self._places:
+            return None
+        return self._places[0][1].address.split(" (", 1)[0]
+
     def lookup(self, query: str, limit: int = 5) -> list[Match]:
         words = normalize(query).split()
         if not words:

@@ -7,6 +7,7 @@ visible, greyed, with the reason). Nothing typed is lost when saving fails.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -84,9 +85,13 @@ class IncidentDialog(QDialog):
 
     def __init__(self, cameras: list[CameraRow], time_zone: str, lat: float | None = None,
                  lon: float | None = None, parent: QWidget | None = None,
-                 geocoder: Geocoder | None = None) -> None:  # fmt: skip
+                 geocoder: Geocoder | None = None,
+                 live_state: Callable[[int], str | None] | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.geocoder = geocoder
+        # What a wall tile showing a camera says now (the tile's own state): the same source as
+        # the tile, so the list never calls a camera offline while it plays on the wall.
+        self.live_state = live_state or (lambda _camera_id: None)
         self.setWindowTitle("New incident")
         self.setMinimumSize(760, 620)
         self.cameras = cameras
@@ -122,9 +127,10 @@ class IncidentDialog(QDialog):
         form.addRow("Reported time", when_row)
         self.location = QLineEdit(self)
         self.location.setObjectName("location")
+        example = getattr(geocoder, "example", lambda: None)()
         self.location.setPlaceholderText(
-            "an address (6501 Fountain Ave), 34.0522, -118.2437 or 34°03'08\"N 118°14'37\"W; "
-            "or right-click the map"
+            (f"an address ({example}), " if example else "")
+            + "34.0522, -118.2437 or 34°03'08\"N 118°14'37\"W; or right-click the map"
         )
         self.location.setToolTip(
             "An address from the offline gazetteer, decimal degrees (latitude first) or degrees, "
@@ -238,7 +244,9 @@ class IncidentDialog(QDialog):
         if not self.candidates:
             self.summary.setText(self._nothing_near(point[0], point[1]))
         for cand in self.candidates:
-            item = QListWidgetItem(f"{cand.camera.name}  —  {cand.reason}")
+            now = self.live_state(cand.camera.id)
+            on_wall = f" · {'live on the wall now' if now == 'live' else f'{now} on the wall'}" if now else ""
+            item = QListWidgetItem(f"{cand.camera.name}  —  {cand.reason}{on_wall}")
             item.setData(CAMERA_ROLE, cand.camera.id)
             if cand.usable:
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)

@@ -74,7 +74,8 @@ class IncidentActions(ConsolePart):
             self._say("This window cannot record incidents.", 5000)
             return None
         cameras = list(self.session.cameras.values())
-        dialog = IncidentDialog(cameras, self.time_zone, lat, lon, self._window, self.geocoder)
+        dialog = IncidentDialog(cameras, self.time_zone, lat, lon, self._window, self.geocoder,
+                                self.session.live_state)  # fmt: skip
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         session = self.session
 

@@ -45,7 +45,7 @@ from app.views.status_messages import MessageLogBar, open_message_log
 from app.views.subscriptions import subscribe
 from app.views.tasks import TaskManager, TaskRunner
 from app.views.theme import apply_theme
-from app.views.wall.controller import WallController
+from app.views.wall.controller import WallController, follow_tiles
 from app.views.wall.wall import VideoWall
 from app.walls.salvos import SalvoStore
 
@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
             self.wall = VideoWall(engine, self.live.live_url, session.camera, self)
             self.wall.setObjectName("wall_area")
             self.wall.drop_gate = self.live.gate_drop
+            follow_tiles(session, self.wall)
             self.live.wall = self.wall
             self.setCentralWidget(self.wall)
         else:

@@ -96,6 +96,42 @@ def test_an_address_from_the_offline_gazetteer_places_the_incident(make_window, 
     assert "no address in the gazetteer matches" in dialog.summary.text()
 
 
+def test_the_address_fields_own_example_is_found_and_a_camera_playing_is_not_called_offline(  # type: ignore[no-untyped-def]
+    make_window, qtbot: QtBot
+) -> None:
+    """The field's example (6501 Fountain Ave) was refused; a camera playing on the wall was
+    listed as "OFFLINE now: no live video" because the registry said offline."""
+    import re
+
+    from PySide6.QtTest import QTest
+
+    window = make_window()
+    actions = window.incidents_ui
+    qtbot.waitUntil(lambda: actions.geocoder is not None and len(actions.geocoder) == 21, timeout=10_000)
+    dialog = open_incident_dialog(window, qtbot)
+    example = re.match(r"an address \((.+?)\), ", dialog.location.placeholderText())
+    assert example is not None, dialog.location.placeholderText()
+    QTest.keyClicks(dialog.location, example.group(1))
+    QTest.keyClick(dialog.location, Qt.Key.Key_Return)  # Enter in the location field finds it
+    qtbot.waitUntil(lambda: "Address matched:" in dialog.matched.text(), timeout=5_000)
+    assert "no address in the gazetteer matches" not in dialog.summary.text()
+
+    # A tile plays a camera the registry marks offline: the list says what the tile says.
+    camera = window.cameras[0]
+    dialog.location.setText(f"{camera.latitude:.6f}, {camera.longitude:.6f}")
+    dialog.rank()
+    playing = dialog.candidates[0].camera
+    window.session.note_tile_state(1, 0, playing.id, "live")
+    dialog.rank()
+    first = dialog.list.item(0).text()
+    assert first.endswith("· live on the wall now") and "OFFLINE now" not in first
+    from tests.presses import answer_dialog, wait_answered
+
+    discard = answer_dialog(press="Discard")  # Escape asks before throwing the typed incident away
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    wait_answered(qtbot, discard)
+
+
 def test_a_time_typed_whole_is_taken_as_typed(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
     """'14:33:30' typed into the hours became 14:34:33: the separator moved one section too far."""
     from PySide6.QtTest import QTest

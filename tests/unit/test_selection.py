@@ -87,5 +87,5 @@ def test_an_offline_camera_says_so_and_comes_after_online_ones() -> None:
     that it shows no live picture."""
     ranked = rank_cameras([cam(1, 0.0003, 0, 180, status="offline"), cam(2, -0.0010, 0, 0)], LAT, LON, 300)
     assert [c.camera.id for c in ranked] == [2, 1]
-    assert ranked[1].usable and ranked[1].reason == "in view, 33 m; OFFLINE now: no live video"
+    assert ranked[1].usable and ranked[1].reason == "in view, 33 m; marked offline in the registry"
     assert "OFFLINE" not in ranked[0].reason

@@ -31,6 +31,15 @@ from app.walls.salvos import SalvoDoc, SalvoError, SalvoStore, WallArrangement
 if TYPE_CHECKING:
     from app.console.events import CamerasChanged
 
+
+def follow_tiles(session: Session, wall: VideoWall) -> None:
+    """The session learns each of the wall's tiles' state as the tile reports it."""
+    key = id(wall)
+    wall.sig_tile_state.connect(
+        lambda tile, camera_id, state: session.note_tile_state(key, tile, camera_id, state)
+    )
+
+
 # Whether a camera dropped on a tile goes there now (False: the drop waits, e.g. for a purpose).
 DropGate = Callable[[VideoWall, CameraRow, int], bool]
 
@@ -121,12 +130,14 @@ class WallController(ConsolePart):
         window = WallWindow(self.engine, self.url_for, self.session.camera)
         window.task_manager = self.task_manager  # a top-level window: its tiles work on the console's pool
         window.wall.drop_gate = self.drop_gate
+        follow_tiles(self.session, window.wall)
         window.sig_closed.connect(self._on_wall_window_closed)
         self.windows.append(window)
         window.place_on(screen_named(screen_name), self._window.screen())
         return window
 
     def _on_wall_window_closed(self, window: WallWindow) -> None:
+        self.session.forget_wall(id(window.wall))
         if window in self.windows:
             self.windows.remove(window)
 

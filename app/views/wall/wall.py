@@ -59,10 +59,12 @@ class _Tour(QObject):
 
 
 class VideoWall(QWidget):
-    """Signals: ``sig_layout_changed(name)``, ``sig_selection_changed(index)``."""
+    """Signals: ``sig_layout_changed(name)``, ``sig_selection_changed(index)``,
+    ``sig_tile_state(tile index, camera id or None, state)`` as each tile's state changes."""
 
     sig_layout_changed = Signal(str)
     sig_selection_changed = Signal(int)
+    sig_tile_state = Signal(int, object, str)
 
     def __init__(
         self,
@@ -99,6 +101,9 @@ class VideoWall(QWidget):
             tile.sig_double_clicked.connect(lambda t: self.toggle_maximise(t.index))
             tile.sig_camera_dropped.connect(self._on_camera_dropped)
             tile.sig_tile_dropped.connect(lambda t, src: self.swap(src, t.index))
+            tile.sig_state_changed.connect(
+                lambda t, state: self.sig_tile_state.emit(t.index, t.camera.id if t.camera else None, state)
+            )
             self.tiles.append(tile)
         return self.tiles[index]
 
