@@ -184,6 +184,7 @@ def build_wall_menu(window: QMainWindow, w: MenuHost, menu: Any, wall: VideoWall
         add_action(menu, f"Select tile {name}", keys, partial(wall.move_selection, dr, dc), f"tile_{name}")
     add_action(menu, "Maximise / restore tile", "Ctrl+M", partial(wall.toggle_maximise, None), "maximise")
     add_action(menu, "Clear tile", "Ctrl+Backspace", partial(wall.clear_tile, None), "clear_tile")
+    add_action(menu, "Retry the selected tile", "Shift+F5", partial(wall.retry_tile, None), "retry_tile")
     add_action(menu, "Undo the last wall change", "Ctrl+Z", w.walls.undo_wall_change, "undo_wall")
     add_action(menu, "Show tile statistics", "Ctrl+Shift+S", wall.toggle_stats, "tile_stats")
     add_action(menu, "Open selected camera on the wall", "Ctrl+Return", w.open_selected, "open_wall")

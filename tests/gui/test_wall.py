@@ -206,6 +206,33 @@ def test_a_tile_the_service_refuses_says_why_and_stops_retrying(make_wall, simul
     assert "only during an active incident" in tile.header.text()
     assert not tile.timer.isActive()
     assert service.pulls == {}
+    # The incident is open again: a right-click on the tile, "Retry", and it plays (it stayed
+    # refused for good before; there was no way to try again short of dragging it anew).
+    IncidentStore(service.sessions).reopen(LIVE_INCIDENT)
+    choose_in_context_menu(tile, "Retry (Shift+F5)")
+    wait_live(qtbot, tile)
+
+
+def choose_in_context_menu(widget, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Right-click ``widget`` (the event the window system sends) and pick ``text`` from its menu."""
+    from PySide6.QtCore import QPoint, QTimer
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QMenu
+
+    def pick() -> None:
+        menu = QApplication.activePopupWidget()
+        if not isinstance(menu, QMenu):
+            QTimer.singleShot(50, pick)
+            return
+        menu.setActiveAction(next(a for a in menu.actions() if a.text() == text))
+        QTest.keyClick(menu, Qt.Key.Key_Return)
+
+    QTimer.singleShot(50, pick)
+    at = QPoint(widget.width() // 2, widget.height() // 2)
+    QApplication.sendEvent(
+        widget, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, widget.mapToGlobal(at))
+    )
 
 
 def test_layouts_selection_and_swaps(make_wall, simulator: SimulatorProcess, service: MediaService) -> None:  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QPoint, QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QDrag,
     QDragEnterEvent,
     QDropEvent,
@@ -34,7 +35,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
 )
-from PySide6.QtWidgets import QFrame, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QMenu, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from app.governance.gate import why_not_live
 from app.models.rows import CameraRow
@@ -632,6 +633,24 @@ class VideoTile(QFrame):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.sig_double_clicked.emit(self)
         super().mouseDoubleClickEvent(event)
+
+    def retry(self) -> bool:
+        """Try the camera again (Shift+F5, or the tile's right-click menu): a refused tile asks
+        again (a purpose stated since, a grant renewed), a stalled or reconnecting one opens a
+        fresh connection. False when there is no camera."""
+        if self.camera is None:
+            return False
+        self.assign(self.camera, self.stream)
+        return True
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if self.camera is None:
+            return
+        menu = QMenu(self.window())  # a tile is a native window (libVLC's): its popup must not be its child
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addAction("Retry (Shift+F5)", self.retry)
+        menu.addAction("Clear the tile", lambda: self.assign(None))
+        menu.exec(event.globalPos())
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()

@@ -172,6 +172,9 @@ class VideoWall(QWidget):
         self.select(index)
         return tile
 
+    def retry_tile(self, index: int | None = None) -> bool:
+        return self.visible_tiles[self.selected if index is None else index].retry()
+
     def clear_tile(self, index: int | None = None) -> None:
         self.visible_tiles[self.selected if index is None else index].assign(None)
 

@@ -61,6 +61,7 @@ class WallWindow(QWidget):
         self._action("next_screen", "Move to the next monitor", "Ctrl+Shift+Right", self.move_to_next_screen)
         self._action("full_screen", "Full screen", "F11", self.enter_full_screen)
         self._action("leave_full_screen", "Leave full screen", "Escape", self.leave_full_screen)
+        self._action("retry_tile", "Retry the selected tile", "Shift+F5", partial(self.wall.retry_tile, None))
         self._action("help", "Keyboard shortcuts", "F1", self.show_shortcuts)
 
     def set_locked(self, locked: bool) -> None:
