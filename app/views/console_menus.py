@@ -22,6 +22,7 @@ from app.views.rule_actions import RuleActions
 from app.views.shortcuts import open_shortcuts
 from app.views.status_messages import MessageLogBar, open_message_log
 from app.views.wall.controller import WallController
+from app.views.wall.monitors import fill_windows_menu
 from app.views.wall.wall import VideoWall
 from app.views.wall.window import WALL_LAYOUTS
 
@@ -194,7 +195,12 @@ def build_wall_menu(window: QMainWindow, w: MenuHost, menu: Any, wall: VideoWall
     add_action(menu, direct, "Ctrl+Alt+D", w.walls.toggle_direct, "direct_rtsp")
     menu.addSeparator()
     add_action(
-        menu, "New wall window on a monitor…", "Ctrl+Shift+W", w.walls.new_wall_window, "new_wall_window"
+        menu, "New wall windows on monitors…", "Ctrl+Shift+W", w.walls.new_wall_windows, "new_wall_window"
+    )
+    windows = menu.addMenu("Wall &windows")
+    windows.setObjectName("wall_windows_menu")
+    windows.aboutToShow.connect(
+        lambda: fill_windows_menu(windows, w.walls.windows, w.walls.close_wall_window)
     )
     tour_tile = partial(w.walls.start_tour, False)
     tour_wall = partial(w.walls.start_tour, True)

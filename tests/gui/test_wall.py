@@ -608,7 +608,6 @@ def test_the_wall_window_opens_beside_the_console_and_answers_its_keys(make_wind
     QTest.keyClick(window, Qt.Key.Key_W, ctrl_shift)
     qtbot.waitUntil(lambda: len(window.walls.windows) == 1, timeout=5_000)
     extra: WallWindow = window.walls.windows[0]
-    qtbot.addWidget(extra)
     qtbot.waitExposed(extra)
     assert not extra.isFullScreen()
     console_area = window.screen().availableGeometry()
@@ -636,5 +635,28 @@ def test_the_wall_window_opens_beside_the_console_and_answers_its_keys(make_wind
     help_seen = answer_dialog()
     QTest.keyClick(window, Qt.Key.Key_F1)
     wait_answered(qtbot, help_seen)
-    assert any("New wall window" in t for t in help_seen.texts)
-    extra.close()
+    assert any("New wall windows" in t for t in help_seen.texts)
+
+    # Pressed again, it raises the window on this monitor instead of stacking another.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTest.keyClick(window, Qt.Key.Key_W, ctrl_shift)
+    assert len(window.walls.windows) == 1 and "already on" in window.statusBar().currentMessage()
+    # Wall → Wall windows lists it, with what can be done to it; Close closes it.
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QMenu
+
+    listed = window.findChild(QMenu, "wall_windows_menu")
+    listed.popup(window.mapToGlobal(QPoint(200, 200)))
+    qtbot.waitUntil(listed.isVisible, timeout=5_000)
+    (entry,) = listed.actions()
+    assert entry.text().startswith(f"Wall window 1 on {extra.screen_name}")
+    choices = {a.text(): a for a in entry.menu().actions()}
+    assert set(choices) == {"Raise", "Full screen", "Move to the next monitor", "Close"}
+    listed.hide()
+    choices["Close"].trigger()
+    qtbot.waitUntil(lambda: not window.walls.windows, timeout=5_000)
+    listed.popup(window.mapToGlobal(QPoint(200, 200)))
+    qtbot.waitUntil(listed.isVisible, timeout=5_000)
+    assert [a.text() for a in listed.actions()] == ["No wall window open (Ctrl+Shift+W opens one)"]
+    listed.hide()

@@ -23,6 +23,7 @@ from app.views.camera_list import ROW_ROLE, CameraListPanel
 from app.views.console_part import ConsolePart
 from app.views.subscriptions import subscribe
 from app.views.tasks import TaskManager, TaskRunner
+from app.views.wall.monitors import MonitorChoice, raise_window
 from app.views.wall.tile import UrlFor
 from app.views.wall.wall import VideoWall
 from app.views.wall.window import WallWindow, screen_named
@@ -113,20 +114,43 @@ class WallController(ConsolePart):
         where = "the whole wall" if whole_wall else f"tile {self.wall.selected + 1}"
         self._say(f"Touring {len(cameras)} cameras through {where} every {seconds} s{left_out}.", 8000)
 
+    def new_wall_windows(self) -> list[WallWindow]:
+        """Ctrl+Shift+W: one wall window on each monitor chosen (see app/views/wall/monitors.py);
+        a monitor that has one already gets it raised, not another."""
+        if self.engine is None:
+            return []
+        names = [sc.name() for sc in QGuiApplication.screens()]
+        taken = {w.screen_name: w for w in self.windows}
+        console = self._window.screen().name()
+        if len(names) > 1:
+            dialog = MonitorChoice(names, set(taken), console, self._window)
+            if dialog.exec() != MonitorChoice.DialogCode.Accepted:
+                return []
+            chosen = dialog.chosen()
+        else:
+            chosen = names
+        opened, raised = [], []
+        for name in chosen:
+            if name in taken:
+                raise_window(taken[name])
+                raised.append(name)
+            else:
+                window = self.new_wall_window(name)
+                if window is not None:
+                    opened.append(window)
+        if raised:
+            self._say(f"A wall window is already on {', '.join(raised)}: raised, not opened again "
+                      "(Wall → Wall windows lists them).", 8000)  # fmt: skip
+        return opened
+
+    def close_wall_window(self, window: WallWindow) -> None:
+        window.close()
+
     def new_wall_window(self, screen_name: str | None = None) -> WallWindow | None:
         if self.engine is None:
             return None
         if screen_name is None:
-            names = [sc.name() for sc in QGuiApplication.screens()]
-            if len(names) > 1:
-                choice, ok = QInputDialog.getItem(
-                    self._window, "New wall window", "Monitor:", names, 0, False
-                )
-                if not ok:
-                    return None
-                screen_name = choice
-            else:
-                screen_name = names[0]
+            screen_name = self._window.screen().name()
         window = WallWindow(self.engine, self.url_for, self.session.camera)
         window.task_manager = self.task_manager  # a top-level window: its tiles work on the console's pool
         window.wall.drop_gate = self.drop_gate
