@@ -42,3 +42,32 @@ def test_footage_placed_by_arrival_carries_a_band_and_its_camera_says_times_by_a
     assert image.pixelColor(int(placed_by_arrival), band_y) == COLORS["by_arrival"]
     assert image.pixelColor(int(by_camera), band_y) == COLORS["recorded"]
     assert image.pixelColor(int(placed_by_arrival), AXIS_H + 5) == COLORS["recorded"]  # the gate's row
+
+
+def test_the_marks_text_never_widens_the_scrub_window(city_registry, qtbot: QtBot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The window grew wider a mark at a time: the marks' text pushed it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from app.console.session import workstation_session
+    from app.views.scrub.window import ScrubWindow
+
+    cameras = city_registry.list_cameras()[:4]
+    window = ScrubWindow(workstation_session(city_registry.sessions), tmp_path, cameras, datetime.now(UTC),
+                         title="26-0903", case_number="26-0903")  # fmt: skip
+    qtbot.addWidget(window)
+    window.resize(900, 700)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.waitUntil(lambda: window.loaded, timeout=20_000)
+    window.resize(window.minimumSizeHint().width(), 700)  # as narrow as it goes: no room to spare
+    qtbot.waitUntil(lambda: window.width() == window.minimumSizeHint().width(), timeout=5_000)
+    width = window.width()
+    for _ in range(3):
+        QTest.keyClick(window, Qt.Key.Key_I)  # mark in
+        QTest.keyClick(window, Qt.Key.Key_Right)
+        QTest.keyClick(window, Qt.Key.Key_O)  # mark out
+    assert window.width() == width
+    label = window.marks_label
+    assert label.text() and label.toolTip(), "the marks are said, whole in the tooltip"

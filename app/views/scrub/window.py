@@ -19,14 +19,22 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QGridLayout, QInputDialog, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QInputDialog,
+    QMainWindow,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.console.session import Session as ConsoleSession
 from app.governance.purpose import Purpose
 from app.models.rows import CameraRow
 from app.playback.reader import FrameReader, FrameResult
 from app.views.handoff_dialog import HandoffDialog
-from app.views.plain import plain_label
+from app.views.plain import plain_label, plain_tooltip
 from app.views.scrub.controls import SPEEDS, add_commands, button_row
 from app.views.scrub.evidence import HandoffTarget, ScrubEvidence, ScrubScope
 from app.views.scrub.loading import ScrubRecordings, open_for_scrub
@@ -122,6 +130,11 @@ class ScrubWindow(QMainWindow):
         self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
         self.speed_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.marks_label = plain_label(parent=self)
+        self.marks_label.setObjectName("scrub_marks")
+        # Its text grows with every mark: it takes the room there is and never widens the window
+        # (it did, a mark at a time); the whole of it is in its tooltip.
+        self.marks_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.marks_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.actions_by_name = add_commands(self)
         controls, buttons = button_row(self, self.actions_by_name)
         self.play_button = buttons["play"]
@@ -246,7 +259,9 @@ class ScrubWindow(QMainWindow):
             + f" UTC   ·   {local:%H:%M:%S} {self.time_zone}   ·   "
             f"incident {offset:+.1f} s   ·   {state}"
         )
-        self.marks_label.setText(self.marks.summary())
+        summary = self.marks.summary()
+        self.marks_label.setText(summary)
+        self.marks_label.setToolTip(plain_tooltip(summary))
 
     # -- frames -----------------------------------------------------------------------------
     def _request_all(self) -> None:
