@@ -21,7 +21,10 @@ from PySide6.QtWidgets import (
 from app.incidents.service import SavedIncident
 from app.views.plain import plain_label
 
-COLUMNS = ("Number", "Type", "Priority", "Division", "Source", "Reported")
+# Every column fits the dock (they were cut at its edge): the number and priority whole, the
+# others sharing the room left, elided, each cell whole in its tooltip; the source, the longest
+# and least read, last.
+COLUMNS = ("Number", "Type", "Priority", "Division", "Reported", "Source")
 
 
 class IncidentTable(QTableWidget):
@@ -51,8 +54,12 @@ class IncidentListPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # the rest share what is left
+        for short in (0, 2):  # the number and the priority are read whole
+            header.setSectionResizeMode(short, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.cellDoubleClicked.connect(lambda row, _col: self._activate(row))
         self.table.sig_activated.connect(self.sig_incident_activated)
         layout = QVBoxLayout(self)
@@ -72,7 +79,7 @@ class IncidentListPanel(QWidget):
             if incident.source.startswith("feed "):
                 source += f" · rule {incident.auto_rule}" if incident.auto_rule else " · queued"
             cells = (incident.number, incident.incident_type or "-", priority, incident.division or "outside",
-                     source, f"{local:%Y-%m-%d %H:%M}")  # fmt: skip
+                     f"{local:%Y-%m-%d %H:%M}", source)  # fmt: skip
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)  # items are plain text: nothing in them is interpreted
                 item.setData(Qt.ItemDataRole.UserRole, incident)

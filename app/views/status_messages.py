@@ -9,10 +9,11 @@ Ctrl+Shift+M, or a click on the message).
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QListWidget, QStatusBar, QVBoxLayout, QWidget
 
@@ -32,6 +33,7 @@ class MessageLogBar(QStatusBar):
         super().__init__(parent)
         self.log: deque[tuple[datetime, str]] = deque(maxlen=KEEP)
         self._full = ""
+        self._until: float | None = None  # when the message showing times out (monotonic)
         self._permanent: list[QWidget] = []
         self.messageChanged.connect(self._changed)
 
@@ -39,6 +41,7 @@ class MessageLogBar(QStatusBar):
         """Show ``text`` (elided to the room left by the permanent widgets), log it whole."""
         text = " ".join(text.split())  # one line: a newline would be drawn as nothing
         self._full = text
+        self._until = time.monotonic() + timeout / 1000 if timeout else None
         if text:
             self.log.append((datetime.now().astimezone(), text))
         super().showMessage(self._elided(text), timeout or 0)
@@ -47,6 +50,18 @@ class MessageLogBar(QStatusBar):
     def currentMessage(self) -> str:
         """The message as it was given (what shows may be elided)."""
         return self._full if super().currentMessage() else ""
+
+    def event(self, e: QEvent) -> bool:
+        """The room changed (a permanent widget shown or hidden, the window resized): elide the
+        message showing again for it (it was cut off when "Queued calls" appeared after it)."""
+        handled = super().event(e)
+        if e.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Resize) and self._full:
+            shown, fits = QStatusBar.currentMessage(self), self._elided(self._full)
+            if shown and fits != shown:
+                left = None if self._until is None else int((self._until - time.monotonic()) * 1000)
+                if left is None or left > 0:
+                    super().showMessage(fits, left or 0)
+        return handled
 
     def _changed(self, shown: str) -> None:
         if not shown:  # timed out or cleared

@@ -238,7 +238,8 @@ var RtccMap = (function () {
         map.getContainer().classList.add("rtcc-has-tiles");
       }
       // Division names sit under the camera markers so they never hide a camera.
-      map.createPane("divisionLabels").style.zIndex = 450;
+      // Above the markers and cluster bubbles (600), which hid the names; below tooltips (650).
+      map.createPane("divisionLabels").style.zIndex = 610;
       divisionLayer = L.layerGroup().addTo(map);
       coneLayer = L.layerGroup().addTo(map);
       incidentLayer = L.layerGroup().addTo(map);
@@ -348,7 +349,8 @@ var RtccMap = (function () {
         gotoMarker = L.circleMarker(ll, { radius: 9, weight: 3, color: "#ff4df0", fill: false, interactive: false });
       }
       gotoMarker.setLatLng(ll).addTo(map);
-      gotoMarker.unbindTooltip().bindTooltip(el("span", null, label || ""), { permanent: true, direction: "right" });
+      // "auto": to the left of a point in the map's right half, so the label is not cut at the dock's edge.
+      gotoMarker.unbindTooltip().bindTooltip(el("span", null, label || ""), { permanent: true, direction: "auto" });
       map.setView(ll, Math.max(map.getZoom(), 16), { animate: false });
     },
 
@@ -363,7 +365,7 @@ var RtccMap = (function () {
           radius: inc.radius, color: "#ff4d4d", weight: 2, dashArray: "6 6", fillOpacity: 0.06, interactive: false,
         }).addTo(incidentLayer);
         L.circleMarker([inc.lat, inc.lon], { radius: 7, color: "#ffffff", weight: 2, fillColor: "#ff4d4d", fillOpacity: 1 })
-          .bindTooltip(el("span", "rtcc-incident-label", inc.label), { permanent: true, direction: "right" })
+          .bindTooltip(el("span", "rtcc-incident-label", inc.label), { permanent: true, direction: "auto" })
           .addTo(incidentLayer);
       });
       return incidents.length;

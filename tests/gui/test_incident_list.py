@@ -39,7 +39,14 @@ def test_a_call_from_dispatch_appears_in_the_incidents_dock_and_opens_with_enter
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=10_000)
     assert time.monotonic() - saved_at < 2.5, "reached the dock within the feed's 2 s"
     row = [panel.table.item(0, c).text() for c in range(panel.table.columnCount())]
-    assert row[:5] == ["LAPD-9", "Robbery", "1", "Hollywood", "feed generic · queued"]
+    assert row[:4] == ["LAPD-9", "Robbery", "1", "Hollywood"] and row[5] == "feed generic · queued"
+    # Every column fits the dock: the source takes the room left, elided, whole in its tooltip.
+    window.docks["incidents"].raise_()
+    table = panel.table
+    qtbot.waitUntil(table.isVisible, timeout=5_000)
+    assert not table.horizontalScrollBar().isVisible()
+    right = table.horizontalHeader().sectionViewportPosition(5) + table.horizontalHeader().sectionSize(5)
+    assert right <= table.viewport().width() and table.item(0, 5).toolTip() == "feed generic · queued"
     assert panel.table.item(0, 0).font().bold(), "a call that just arrived stands out"
     assert "1 from dispatch feeds" in panel.summary.text()
     # Waiting calls are counted in the status bar (none were there when the console started).
@@ -119,7 +126,7 @@ def test_a_call_a_rule_opens_goes_live_on_the_wall_with_an_alert_and_is_audited(
     arrives(call_number="LAPD-261130-0500", priority=4)
     panel = window.incident_list
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=10_000)
-    sources = {panel.table.item(r, 0).text(): panel.table.item(r, 4).text() for r in range(2)}
+    sources = {panel.table.item(r, 0).text(): panel.table.item(r, 5).text() for r in range(2)}
     assert sources == {"LAPD-261130-0417": "feed generic · rule p1 robbery Hollywood",
                        "LAPD-261130-0500": "feed generic · queued"}  # fmt: skip
     qtbot.waitUntil(banner.isVisible, timeout=10_000)

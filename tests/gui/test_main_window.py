@@ -340,6 +340,12 @@ def test_a_long_message_is_elided_whole_in_its_tooltip_and_kept_in_the_log(make_
     assert drawn.endswith("…") and full.startswith(drawn[:-1]), drawn
     assert bar.fontMetrics().horizontalAdvance(drawn) <= bar._room()
     assert "need no further purpose." in bar.toolTip()
+    # A permanent widget appears after it (a queued call's count): the message is elided again.
+    before = QStatusBar.currentMessage(bar)
+    window.status.queued.setText("Queued calls: 12")
+    window.status.queued.show()
+    qtbot.waitUntil(lambda: QStatusBar.currentMessage(bar) != before, timeout=5_000)
+    assert bar.fontMetrics().horizontalAdvance(QStatusBar.currentMessage(bar)) <= bar._room()
 
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
