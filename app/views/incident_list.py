@@ -56,7 +56,7 @@ class IncidentListPanel(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # the rest share what is left
-        for short in (0, 2):  # the number and the priority are read whole
+        for short in (0, 2, 4):  # the number, the priority and the time are read whole
             header.setSectionResizeMode(short, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -79,11 +79,11 @@ class IncidentListPanel(QWidget):
             if incident.source.startswith("feed "):
                 source += f" · rule {incident.auto_rule}" if incident.auto_rule else " · queued"
             cells = (incident.number, incident.incident_type or "-", priority, incident.division or "outside",
-                     f"{local:%Y-%m-%d %H:%M}", source)  # fmt: skip
+                     f"{local:%m-%d %H:%M}", source)  # fmt: skip
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)  # items are plain text: nothing in them is interpreted
                 item.setData(Qt.ItemDataRole.UserRole, incident)
-                item.setToolTip(text)
+                item.setToolTip(f"{local:%Y-%m-%d %H:%M} {incident.time_zone}" if column == 4 else text)
                 if incident.id in new:  # a call that just arrived stands out until the next change
                     font = QFont(item.font())
                     font.setBold(True)

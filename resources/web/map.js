@@ -25,6 +25,28 @@ var RtccMap = (function () {
   var coneLayer = null;
   var divisionLayer = null;
   var incidentLayer = null;
+
+  // A label goes on the side of its point with room for it: to the right, unless that would run
+  // past the map's right edge (it was cut at the dock's edge), then to the left.
+  function sideFor(latlng, width) {
+    return map.latLngToContainerPoint(latlng).x + (width || 260) + 24 > map.getSize().x ? "left" : "right";
+  }
+
+  function placeLabels() {
+    var marks = incidentLayer ? incidentLayer.getLayers() : [];
+    if (gotoMarker && map.hasLayer(gotoMarker)) marks = marks.concat([gotoMarker]);
+    marks.forEach(function (layer) {
+      var tip = layer.getTooltip && layer.getTooltip();
+      if (!tip) return;
+      var shown = tip.getElement && tip.getElement();
+      var side = sideFor(layer.getLatLng(), shown ? shown.offsetWidth : 0);
+      if (tip.options.direction !== side) {
+        tip.options.direction = side;
+        layer.closeTooltip();
+        layer.openTooltip();
+      }
+    });
+  }
   var highlight = null;
   var dragChip = null;
   var gotoMarker = null;
@@ -255,6 +277,7 @@ var RtccMap = (function () {
         },
       }).addTo(map);
       map.on("moveend zoomend", drawCones);
+      map.on("moveend zoomend resize", placeLabels);
       map.on("click", hideMenu);
       map.on("contextmenu", function (e) {
         var lat = e.latlng.lat, lon = e.latlng.lng;
@@ -349,9 +372,9 @@ var RtccMap = (function () {
         gotoMarker = L.circleMarker(ll, { radius: 9, weight: 3, color: "#ff4df0", fill: false, interactive: false });
       }
       gotoMarker.setLatLng(ll).addTo(map);
-      // "auto": to the left of a point in the map's right half, so the label is not cut at the dock's edge.
-      gotoMarker.unbindTooltip().bindTooltip(el("span", null, label || ""), { permanent: true, direction: "auto" });
+      gotoMarker.unbindTooltip().bindTooltip(el("span", null, label || ""), { permanent: true, direction: sideFor(ll) });
       map.setView(ll, Math.max(map.getZoom(), 16), { animate: false });
+      placeLabels();
     },
 
     panTo: function (lat, lon, zoom) {
@@ -364,10 +387,11 @@ var RtccMap = (function () {
         L.circle([inc.lat, inc.lon], {
           radius: inc.radius, color: "#ff4d4d", weight: 2, dashArray: "6 6", fillOpacity: 0.06, interactive: false,
         }).addTo(incidentLayer);
-        L.circleMarker([inc.lat, inc.lon], { radius: 7, color: "#ffffff", weight: 2, fillColor: "#ff4d4d", fillOpacity: 1 })
-          .bindTooltip(el("span", "rtcc-incident-label", inc.label), { permanent: true, direction: "auto" })
-          .addTo(incidentLayer);
+        var dot = L.circleMarker([inc.lat, inc.lon], { radius: 7, color: "#ffffff", weight: 2, fillColor: "#ff4d4d", fillOpacity: 1 });
+        dot.bindTooltip(el("span", "rtcc-incident-label", inc.label), { permanent: true, direction: sideFor(dot.getLatLng()) });
+        dot.addTo(incidentLayer);
       });
+      placeLabels();  // now that each label is drawn, its width is known
       return incidents.length;
     },
 
