@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -30,9 +31,16 @@ from starlette.routing import Route
 from app.console import use_cases
 from app.console.actor import Actor
 from app.governance.roles import Role
-from app.incidents.dispatch import MAX_BODY_BYTES, CallRefused, FeedMapping, check_signature, read_call
+from app.incidents.dispatch import (
+    MAX_BODY_BYTES,
+    CallRefused,
+    FeedMapping,
+    check_signature,
+    load_feeds,
+    read_call,
+)
 from app.incidents.dispatch_intake import DispatchIntake, Received
-from app.incidents.dispatch_rules import Rule
+from app.incidents.dispatch_rules import Rule, load_rules
 from app.incidents.spatial import CameraIndex
 from app.intake.folder import FolderWatch
 from app.models.db import DatabaseError
@@ -50,6 +58,7 @@ T = TypeVar("T")
 # every read (5 % of a burst's time), a desktop keyring is a D-Bus call. A secret replaced in the
 # keyring is in use within this long; a call signed with a new secret re-reads it at once.
 SECRET_TTL_S = 10.0
+MAPPINGS_EVERY_S = 2.0
 # Calls being checked and written at once: under the connection pool's five, since a call may
 # hold one connection while it opens another (more threads than that waited on each other).
 WORKER_THREADS = 4
@@ -92,6 +101,22 @@ class Intake:
         self.store = DispatchIntake(sessions, time_zone)
         self.cameras = CameraCache(Registry(sessions))
         self.cameras.refresh()
+
+    def reload(self, folder: Path) -> None:
+        """Take the folder's feed mappings and rules again, as they are now: a feed added or
+        changed works without a restart. A bad file is logged with its reason and the feeds
+        and rules as they were stay."""
+        try:
+            feeds, rules = load_feeds(folder), load_rules(folder / "rules.json")
+        except ValueError as exc:
+            log.error("intake: the folder's mappings were not taken (the previous ones stay): %s", exc)
+            return
+        added, gone = sorted(set(feeds) - set(self.feeds)), sorted(set(self.feeds) - set(feeds))
+        changed = sorted(f for f in set(feeds) & set(self.feeds) if feeds[f] != self.feeds[f])
+        if added or gone or changed or rules != self.rules:
+            log.info("intake: feeds taken again from %s: added %s, changed %s, removed %s; %d rule(s)",
+                     folder, added or "none", changed or "none", gone or "none", len(rules))  # fmt: skip
+        self.feeds, self.rules = feeds, rules  # each a new object: a call in flight keeps the one it read
 
     def take(self, feed: str, body: bytes, digest: str | None) -> Received:
         mapping = self.feeds[feed]
@@ -145,6 +170,13 @@ class Intake:
         return secret, False
 
 
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
 class IntakeServer:
     """POST /intake/FEED and GET /health on :mod:`app.web` (a real backlog, limits, a reason
     for every refusal), and the folder watch beside it."""
@@ -152,17 +184,34 @@ class IntakeServer:
     def __init__(self, intake: Intake, host: str = "127.0.0.1", port: int = 8770,
                  folder: Path | None = None) -> None:  # fmt: skip
         self.intake = intake
+        self.folder = folder
         self.http = IntakeHttp(intake)
         self.web = WebServer(self.http.guard, host, port, "intake")
         self.watch = FolderWatch(intake, folder) if folder is not None else None
         self._cameras = Periodic("intake cameras", 2.0, intake.cameras.refresh)
+        # A mapping or rules file added or changed in the folder is taken within this long.
+        self._mappings = Periodic(
+            "intake mappings", MAPPINGS_EVERY_S, lambda: self._reload_if_changed(folder)
+        )
+        self._seen: tuple[tuple[str, float, int], ...] | None = None
 
     @property
     def base_url(self) -> str:
         return self.web.base_url
 
+    def _reload_if_changed(self, folder: Path | None) -> None:
+        if folder is None or not folder.is_dir():
+            return
+        files = [*sorted(folder.glob("*.mapping.json")), folder / "rules.json"]
+        seen = tuple((p.name, st.st_mtime, st.st_size) for p in files if (st := _stat(p)) is not None)
+        if self._seen is not None and seen != self._seen:
+            self.intake.reload(folder)
+        self._seen = seen
+
     def start(self) -> IntakeServer:
         self._cameras.start()
+        self._reload_if_changed(self.folder)
+        self._mappings.start()
         if self.watch is not None:
             self.watch.start()
         self.web.start()
@@ -170,6 +219,7 @@ class IntakeServer:
 
     def close(self) -> None:
         self._cameras.stop(2)
+        self._mappings.stop(2)
         if self.watch is not None:
             self.watch.stop()
         self.web.close()

@@ -337,3 +337,36 @@ def test_on_a_machine_with_no_keyring_the_feed_secret_is_kept_in_a_file_only_its
     kept.chmod(0o644)
     assert main(["intake", "send", "generic", sample, "--url", server.base_url]) == 1
     assert "can be read by others (mode 0644): chmod 600" in capsys.readouterr().err
+
+
+def test_a_feed_mapping_added_to_a_running_intakes_folder_is_taken_without_a_restart(
+    city_registry: Registry, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "intake"
+    folder.mkdir()
+    for name in ("generic.mapping.json", "generic_call_types.csv"):
+        shutil.copy(SAMPLES / name, folder)
+    secrets = {"generic": SECRETS["generic"], "acme": b"the acme feed's secret, 32 bytes"}
+    intake = Intake(city_registry.sessions, load_feeds(folder), secrets.get, "UTC")
+    running = IntakeServer(intake, port=0, folder=folder).start()
+    try:
+        body = (SAMPLES / "generic_sample.json").read_bytes()
+        assert post(running, "acme", body, secret=secrets["acme"])[0] == 404  # not a feed yet
+        mapping = json.loads((SAMPLES / "generic.mapping.json").read_text()) | {"feed": "acme"}
+        deadline = time.monotonic() + 15
+        (folder / "acme.mapping.json").write_text(json.dumps(mapping))
+        answered = 404
+        while answered == 404 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            answered, _doc = post(running, "acme", body, secret=secrets["acme"])
+        assert answered in (200, 201), "the new feed's calls are taken"
+        other = json.dumps(json.loads(body) | {"call_number": "LAPD-261130-0999"}).encode()
+        assert post(running, "generic", other)[0] == 201, "and the others' still"
+        # A bad file in the folder: refused with its reason, the feeds as they were stay.
+        (folder / "broken.mapping.json").write_text("{not json")
+        intake.reload(folder)
+        assert sorted(intake.feeds) == ["acme", "generic"]
+    finally:
+        running.close()
