@@ -443,6 +443,14 @@ def incident_handoffs(sessions: Sessions, actor: Actor, incident_id: int) -> lis
     return handoffs_of(sessions, incident_id)
 
 
+@governed(Action.ENTER_INCIDENT)
+def incident_timeline(sessions: Sessions, actor: Actor, number: str) -> list[AuditEvent]:
+    """What the center did under an incident (views, playbacks, hand-offs, cases, its closing),
+    for the people working it, not only the auditor: the audit entries that name it."""
+    authorize(sessions, actor, Action.ENTER_INCIDENT, "incident", number)
+    return audit.of_incident(sessions, number)
+
+
 @governed(Action.VIEW_RECORDINGS)
 def revoke_handoff(sessions: Sessions, actor: Actor, handoff_id: int) -> None:
     authorize(sessions, actor, Action.VIEW_RECORDINGS, "hand-off", handoff_id)

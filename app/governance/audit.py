@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.governance.identity import current_user, current_workstation
@@ -191,6 +191,29 @@ def query(
         for r in rows:
             s.expunge(r)
         return rows
+
+
+def of_incident(sessions: sessionmaker[Session], number: str, limit: int = 500) -> list[AuditEvent]:
+    """What was done under an incident, oldest first (the newest ``limit``): entries that name it
+    as their case, or whose purpose is it ("incident 26-0412", "incident 26-0412; basis: ...")."""
+    stated = f"incident {number}"
+    with sessions() as s:
+        stmt = (
+            select(AuditEvent)
+            .where(
+                or_(
+                    AuditEvent.case_number == number,
+                    AuditEvent.purpose == stated,
+                    AuditEvent.purpose.startswith(f"{stated};"),
+                )
+            )
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+        rows = list(s.scalars(stmt))
+        for r in rows:
+            s.expunge(r)
+    return rows[::-1]
 
 
 def to_csv(entries: Iterable[AuditEvent]) -> str:

@@ -12,8 +12,8 @@ from app.models.rows import CameraRow
 from app.views.alert_banner import AlertBanner
 from app.views.camera_details import CameraDetails
 from app.views.camera_list import CameraListPanel
-from app.views.incident import IncidentPanel
 from app.views.incident_list import IncidentListPanel
+from app.views.incident_panel import IncidentPanel
 from app.views.map.page_html import MapConfig
 from app.views.map.panel import MapPanel
 from app.views.plain import plain_label

@@ -5,12 +5,13 @@ console's task manager."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QInputDialog, QMainWindow
 
 from app.console import use_cases
@@ -18,15 +19,19 @@ from app.console.session import Session
 from app.evidence.handoff import HandoffRow
 from app.governance.purpose import Purpose
 from app.incidents.service import IncidentInput, IncidentStore, SavedIncident
+from app.models.tables import AuditEvent
 from app.registry.gazetteer import InMemoryGeocoder, OfflineGazetteer
 from app.video.vlc_player import VlcEngine
 from app.views.camera_list import CameraListPanel
 from app.views.console_part import ConsolePart
 from app.views.geometry import fit_to_screen
-from app.views.incident import IncidentDialog, IncidentPanel
+from app.views.incident import IncidentDialog
 from app.views.incident_close import CloseIncidentDialog
+from app.views.incident_panel import IncidentPanel
 from app.views.map.panel import MapPanel
 from app.views.tasks import TaskRunner
+
+TIMELINE_EVERY_MS = 5000  # how often the open incident's timeline is read again
 
 
 @dataclass
@@ -58,6 +63,10 @@ class IncidentActions(ConsolePart):
         self.session, self.tasks, self.incidents = session, tasks, incidents
         self.views, self.folders, self.time_zone, self.engine = views, folders, time_zone, engine
         self.scrub_windows: list[QMainWindow] = []
+        self._timeline_timer = QTimer(self)
+        self._timeline_timer.setInterval(TIMELINE_EVERY_MS)
+        self._timeline_timer.timeout.connect(self._follow_timeline)
+        self._timeline_timer.start()
         self.review_windows: list[QMainWindow] = []
         self._drawn: list[dict[str, Any]] = []  # the incidents drawn on the map
         # The places the incident dialog finds a typed address among, read once in a worker.
@@ -209,18 +218,36 @@ class IncidentActions(ConsolePart):
             self.load_handoffs(incident.id)
 
     def load_handoffs(self, incident_id: int) -> None:
-        """The Incident dock's hand-offs, read off the GUI thread."""
+        """The Incident dock's hand-offs and timeline, read off the GUI thread (each as the
+        person's role allows: a role that may not see one still sees the other)."""
         session = self.session
         panel = self.views.panel
+        number = panel.incident.number if panel.incident is not None else ""
 
-        def shown(rows: list[HandoffRow]) -> None:
+        def shown(read: tuple[list[HandoffRow] | None, list[AuditEvent] | None]) -> None:
             if panel.incident is not None and panel.incident.id == incident_id:
-                panel.show_handoffs(rows)
+                handoffs, timeline = read
+                if handoffs is not None:
+                    panel.show_handoffs(handoffs)
+                if timeline is not None:
+                    panel.show_timeline(timeline)
 
-        def read() -> list[HandoffRow]:
-            return use_cases.incident_handoffs(session.sessions, session.actor, incident_id)
+        def read() -> tuple[list[HandoffRow] | None, list[AuditEvent] | None]:
+            handoffs = timeline = None
+            with contextlib.suppress(use_cases.Refused):
+                handoffs = use_cases.incident_handoffs(session.sessions, session.actor, incident_id)
+            with contextlib.suppress(use_cases.Refused):
+                timeline = use_cases.incident_timeline(session.sessions, session.actor, number)
+            return handoffs, timeline
 
         self.tasks.run(read, shown, lambda exc: None)  # the next change reads again
+
+    def _follow_timeline(self) -> None:
+        """The timeline grows as people work (views, playbacks): read again every few seconds
+        while an incident is open here and the dock is shown."""
+        incident = self.session.current_incident
+        if incident is not None and self.views.dock.isVisible():
+            self.load_handoffs(incident.id)
 
     def revoke_handoff(self, handoff_id: int) -> None:
         session = self.session

@@ -374,3 +374,39 @@ def test_an_incident_is_closed_with_its_disposition_and_reopened_from_the_consol
     ]
     assert ("incident closed", "disposition: Arrest made, two in custody") in entries
     assert any(action == "incident reopened" and "Arrest made" in details for action, details in entries)
+
+
+def test_the_incident_dock_shows_what_was_done_under_the_incident(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    """Only the auditor could see an incident's own activity; the people working it could not."""
+    from PySide6.QtTest import QTest
+
+    from app.governance import audit
+    from app.incidents.service import IncidentInput
+
+    window = make_window()
+    near = window.cameras[0]
+    saved = window.incidents.create(
+        IncidentInput("26-0904", "Assault", datetime.now(UTC) - timedelta(minutes=20), "America/Los_Angeles",
+                      near.latitude, near.longitude, 300.0), [(near.id, True, "in view")],
+    )  # fmt: skip
+    window.incidents_ui.reopen(saved)
+    panel = window.incident_panel
+    qtbot.waitUntil(lambda: panel.incident is not None, timeout=10_000)
+    # Another desk watches a camera under it; the timeline picks it up within seconds.
+    sessions = window.incidents.sessions
+    audit.record(sessions, "live view started", user="olive", target_type="camera", target_id=near.id,
+                 purpose="incident 26-0904; basis: exigent", details="sub stream")  # fmt: skip
+    audit.record(sessions, "live view started", user="olive", target_type="camera", target_id=near.id,
+                 purpose="incident 26-09040", details="another incident")  # fmt: skip
+    bar = panel.tabs.tabBar()
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert panel.tabs.currentWidget() is panel.timeline
+
+    def lines() -> list[str]:
+        return [panel.timeline.item(i).text() for i in range(panel.timeline.count())]
+
+    qtbot.waitUntil(
+        lambda: any("olive · live view started · sub stream" in t for t in lines()), timeout=15_000
+    )
+    assert not any("another incident" in t for t in lines()), "only this incident's entries"
+    assert any("incident entered" in t for t in lines()) and any("incident opened" in t for t in lines())
