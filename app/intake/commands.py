@@ -142,10 +142,16 @@ def _send(settings: Settings, args: argparse.Namespace) -> int:
 
 def _log(settings: Settings, args: argparse.Namespace) -> int:
     from app.incidents.dispatch_intake import DispatchIntake
-    from app.models.db import open_database
+    from app.models.db import describe_url, open_database
 
-    store = DispatchIntake(open_database(settings.effective_database_url, settings.db_busy_timeout_s))
-    for entry in reversed(store.log_entries(args.feed, args.last)):
+    url = settings.effective_database_url
+    store = DispatchIntake(open_database(url, settings.db_busy_timeout_s))
+    entries = store.log_entries(args.feed, args.last)
+    if not entries:
+        print(f"feed {args.feed}: no calls received or refused yet in {describe_url(url)}")
+        return EXIT_OK
+    print(f"{'RECEIVED (UTC)':23s} {'OUTCOME':8s} {'CALL':20s} WHAT")
+    for entry in reversed(entries):
         number = entry.call_number or "-"
         print(f"{entry.at:%Y-%m-%d %H:%M:%S} UTC  {entry.outcome:8s} {number:20s} {entry.reason}")
     return EXIT_OK

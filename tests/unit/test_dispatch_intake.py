@@ -223,7 +223,10 @@ def test_the_command_line_sends_a_signed_call_and_reads_the_feed_log(server: Int
     )
     assert '"outcome": "created"' in capsys.readouterr().out
     assert main(["--database", db_url, "intake", "log", "generic"]) == 0
-    assert "created  LAPD-261130-0417" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert shown.startswith("RECEIVED (UTC)") and "created  LAPD-261130-0417" in shown
+    assert main(["--database", db_url, "intake", "log", "eido"]) == 0
+    assert capsys.readouterr().out.startswith("feed eido: no calls received or refused yet in ")
     assert isinstance(DispatchIntake, type) and IntakeLogEntry.__tablename__ == "intake_log"
 
 
