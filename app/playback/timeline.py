@@ -56,6 +56,14 @@ class CameraTimeline:
     segments: list[SegmentRef] = field(default_factory=list)
     outages: list[Gap] = field(default_factory=list)  # recorded by the media service, with why
 
+    def take(self, newer: CameraTimeline) -> None:
+        """The same camera read again over a longer window: its new segments and outages; the
+        segments already known are kept as they are (with their integrity checks), so readers
+        and views holding this timeline see the recording grow."""
+        known = {s.id: s for s in self.segments}
+        self.segments = [known.get(s.id, s) for s in newer.segments]
+        self.outages = newer.outages
+
     def outage_at(self, when: datetime) -> Gap | None:
         return next((g for g in self.outages if g.covers(when)), None)
 

@@ -71,3 +71,41 @@ def test_the_marks_text_never_widens_the_scrub_window(city_registry, qtbot: QtBo
     assert window.width() == width
     label = window.marks_label
     assert label.text() and label.toolTip(), "the marks are said, whole in the tooltip"
+
+
+def test_the_timeline_of_a_recent_incident_grows_as_the_cameras_record(  # type: ignore[no-untyped-def]
+    city_registry, qtbot: QtBot, tmp_path: Path, monkeypatch
+) -> None:
+    """The timeline was frozen at the moment the view opened, on an incident still unfolding."""
+    from app.console.session import workstation_session
+    from app.incidents.service import IncidentInput, IncidentStore
+    from app.models.tables import EvidenceItem
+    from app.views.scrub import window as scrub_window
+    from app.views.scrub.window import ScrubWindow
+
+    monkeypatch.setattr(scrub_window, "GROW_EVERY_MS", 200)
+    sessions = city_registry.sessions
+    camera = next(c for c in city_registry.list_cameras() if c.owner_type == "public_agency")
+    reported = datetime.now(UTC) - timedelta(minutes=2)
+    IncidentStore(sessions).create(
+        IncidentInput("26-0905", "Robbery", reported, "UTC", camera.latitude, camera.longitude, 300.0),
+        [(camera.id, True, "in view")],
+    )
+
+    def recorded(start: datetime, end: datetime) -> None:  # the recorder indexing a segment
+        with sessions.begin() as s:
+            s.add(EvidenceItem(kind="segment", camera_id=camera.id, path=f"{camera.id}/{start:%H%M%S}.mkv",
+                               sha256="0" * 64, size_bytes=1, start_at=start, end_at=end))  # fmt: skip
+
+    recorded(reported - timedelta(seconds=60), datetime.now(UTC) - timedelta(seconds=1))
+    window = ScrubWindow(workstation_session(sessions), tmp_path, [camera], reported, title="26-0905",
+                         case_number="26-0905")  # fmt: skip
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.loaded, timeout=20_000)
+    assert not window.refusals.get(camera.id)
+    opened_end, row = window.end, window.timelines[camera.id]
+    assert len(row.segments) == 1
+    recorded(opened_end - timedelta(milliseconds=50), opened_end + timedelta(seconds=3))
+    qtbot.waitUntil(lambda: len(row.segments) == 2 and window.end > opened_end, timeout=15_000)
+    assert window.timeline.end == window.end and window.timeline.rows[0][1] is row

@@ -33,9 +33,15 @@ class ScrubRecordings:
 
 
 def open_for_scrub(session: Session, recordings: Path, cameras: list[CameraRow], start: datetime,
-                   end: datetime, purpose: Purpose) -> ScrubRecordings:  # fmt: skip
-    """On a worker: the use case checks the owners' terms and the purpose, and audits."""
-    refusals = use_cases.open_recordings(session.sessions, session.actor, cameras, start, end, purpose)
+                   end: datetime, purpose: Purpose,
+                   allow_until: datetime | None = None) -> ScrubRecordings:  # fmt: skip
+    """On a worker: the use case checks the owners' terms and the purpose for the whole window
+    (to ``allow_until`` when the window reaches past now: the recording then grows into it,
+    :func:`grow`), and audits."""
+    allowed_end = max(end, allow_until or end)
+    refusals = use_cases.open_recordings(
+        session.sessions, session.actor, cameras, start, allowed_end, purpose
+    )
     allowed = [c.id for c in cameras if refusals[c.id] is None]
     timelines = load_timelines(session.sessions, recordings, allowed, start, end)
     for camera in cameras:
@@ -61,3 +67,10 @@ def nothing_recorded(session: Session, cameras: list[CameraRow], start: datetime
         f"No recordings of these cameras between {start:%H:%M} and {end:%H:%M} UTC; kept "
         f"recordings run from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC."
     )
+
+
+def grow(session: Session, recordings: Path, allowed: list[int], start: datetime,
+         end: datetime) -> dict[int, CameraTimeline]:  # fmt: skip
+    """On a worker: the allowed cameras' recordings up to ``end``, within the window checked
+    and audited when the view opened (so reading further into it is not another access)."""
+    return load_timelines(session.sessions, recordings, allowed, start, end)

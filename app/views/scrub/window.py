@@ -33,11 +33,12 @@ from app.console.session import Session as ConsoleSession
 from app.governance.purpose import Purpose
 from app.models.rows import CameraRow
 from app.playback.reader import FrameReader, FrameResult
+from app.playback.timeline import CameraTimeline
 from app.views.handoff_dialog import HandoffDialog
 from app.views.plain import plain_label, plain_tooltip
 from app.views.scrub.controls import SPEEDS, add_commands, button_row
 from app.views.scrub.evidence import HandoffTarget, ScrubEvidence, ScrubScope
-from app.views.scrub.loading import ScrubRecordings, open_for_scrub
+from app.views.scrub.loading import ScrubRecordings, grow, open_for_scrub
 from app.views.scrub.marks import Bookmark, Marks
 from app.views.scrub.preview import HoverPreview
 from app.views.scrub.tile import FrameTile
@@ -46,6 +47,9 @@ from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
+
+
+GROW_EVERY_MS = 10_000  # how often a view whose window reaches past now reads its recordings again
 
 
 class ScrubWindow(QMainWindow):
@@ -74,7 +78,8 @@ class ScrubWindow(QMainWindow):
         self.refusals: dict[int, str | None] = {}
         self._loaded = False
         self.start = self.reported_at - span
-        self.end = max(min(datetime.now(UTC), self.reported_at + span), self.start + timedelta(minutes=1))
+        self.window_end = self.reported_at + span  # the view reaches this far once it is recorded
+        self.end = max(min(datetime.now(UTC), self.window_end), self.start + timedelta(minutes=1))
         self.position = max(self.start, self.reported_at - margin)
         self.rate, self.playing, self.fps = 1.0, False, 15.0
         self.marks = Marks()
@@ -98,9 +103,15 @@ class ScrubWindow(QMainWindow):
         self._last_tick = time.monotonic()
         self._show_clock()
         self.statusBar().showMessage("Loading the recordings index …")
-        cameras_, start, end, why = self.cameras, self.start, self.end, scope.purpose
+        cameras_, start, end, why, until = self.cameras, self.start, self.end, scope.purpose, self.window_end
+        self.recordings = recordings
+        # The window reaches past now: its timeline grows as the cameras record (it was frozen
+        # at the moment the view opened).
+        self._grow = QTimer(self)
+        self._grow.setInterval(GROW_EVERY_MS)
+        self._grow.timeout.connect(self._grow_timeline)
         self.tasks.run(
-            lambda: open_for_scrub(session, recordings, cameras_, start, end, why),
+            lambda: open_for_scrub(session, recordings, cameras_, start, end, why, until),
             self._on_loaded,
             lambda exc: self.statusBar().showMessage(f"Cannot read the recordings index: {exc}"),
         )
@@ -162,13 +173,35 @@ class ScrubWindow(QMainWindow):
                 tile.status = f"NOT SHOWN: {refusal}"
                 tile.update()
         self._loaded = True
+        self.timelines = timelines
         self.timeline.set_rows([(c.name, timelines[c.id]) for c in self.cameras])
+        if self.end < self.window_end:
+            self._grow.start()
         self.statusBar().showMessage(loaded.summary(self.cameras))
         self.seek(self.position)
 
     @property
     def loaded(self) -> bool:
         return self._loaded
+
+    def _grow_timeline(self) -> None:
+        """Read the recordings again up to now, within the window checked when the view opened."""
+        new_end = min(datetime.now(UTC), self.window_end)
+        if new_end - self.end < timedelta(seconds=2):
+            return
+        allowed = [c.id for c in self.cameras if not self.refusals.get(c.id)]
+        session, recordings, start = self.session, self.recordings, self.start
+
+        def grown(read: dict[int, CameraTimeline]) -> None:
+            for camera_id, newer in read.items():
+                self.timelines[camera_id].take(newer)
+            self.end = new_end
+            self.timeline.end = new_end
+            self.timeline.update()
+            if new_end >= self.window_end:
+                self._grow.stop()
+
+        self.tasks.run(lambda: grow(session, recordings, allowed, start, new_end), grown, lambda exc: None)
 
     # -- clock ------------------------------------------------------------------------------
     def cameras_shown(self) -> list[int]:
