@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.models.tables import Incident, IncidentCamera
-from tests.helpers.incident_dialog import open_incident_dialog
+from tests.helpers.incident_dialog import open_incident_dialog, saved_near_first_camera
 
 
 def test_new_incident_ranks_saves_and_goes_live(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
@@ -322,14 +322,9 @@ def test_an_incident_is_closed_with_its_disposition_and_reopened_from_the_consol
     from PySide6.QtWidgets import QComboBox
 
     from app.governance import audit
-    from app.incidents.service import IncidentInput
 
     window = make_window()
-    near = window.cameras[0]
-    saved = window.incidents.create(
-        IncidentInput("26-0901", "Robbery", datetime.now(UTC) - timedelta(minutes=20), "America/Los_Angeles",
-                      near.latitude, near.longitude, 300.0), [(near.id, True, "in view")],
-    )  # fmt: skip
+    saved = saved_near_first_camera(window, "26-0901", "Robbery")
     window.incidents_ui.reopen(saved)  # Ctrl+O, as the test above presses it
     panel = window.incident_panel
     qtbot.waitUntil(lambda: panel.incident is not None and panel.close_button.isEnabled(), timeout=10_000)
@@ -381,14 +376,10 @@ def test_the_incident_dock_shows_what_was_done_under_the_incident(make_window, q
     from PySide6.QtTest import QTest
 
     from app.governance import audit
-    from app.incidents.service import IncidentInput
 
     window = make_window()
     near = window.cameras[0]
-    saved = window.incidents.create(
-        IncidentInput("26-0904", "Assault", datetime.now(UTC) - timedelta(minutes=20), "America/Los_Angeles",
-                      near.latitude, near.longitude, 300.0), [(near.id, True, "in view")],
-    )  # fmt: skip
+    saved = saved_near_first_camera(window, "26-0904", "Assault")
     window.incidents_ui.reopen(saved)
     panel = window.incident_panel
     qtbot.waitUntil(lambda: panel.incident is not None, timeout=10_000)

@@ -68,15 +68,7 @@ def test_a_camera_beyond_the_incident_needs_a_supervisors_approval(
         return other
 
     def open_list(console: MainWindow) -> JustificationsDialog:
-        QTest.keyClick(
-            console, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-        )
-        qtbot.waitUntil(lambda: console.findChild(JustificationsDialog) is not None, timeout=5000)
-        listed = console.findChild(JustificationsDialog)
-        qtbot.waitUntil(lambda: listed.list.count() == 1, timeout=5000)
-        first = listed.list.visualItemRect(listed.list.item(0)).center()
-        QTest.mouseClick(listed.list.viewport(), Qt.MouseButton.LeftButton, pos=first)
-        return listed
+        return open_justifications(console, qtbot)
 
     # The person who asked cannot answer, even as a supervisor at another desk.
     same = console_of(window.session.actor.username)
@@ -113,14 +105,20 @@ def test_before_any_account_the_list_says_why_no_one_here_can_answer(make_window
                           start + timedelta(minutes=30), window.session.actor.username)  # fmt: skip
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-    QTest.keyClick(
-        window, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-    )
-    qtbot.waitUntil(lambda: window.findChild(JustificationsDialog) is not None, timeout=5000)
-    listed = window.findChild(JustificationsDialog)
-    qtbot.waitUntil(lambda: listed.list.count() == 1, timeout=5000)
-    first = listed.list.visualItemRect(listed.list.item(0)).center()
-    QTest.mouseClick(listed.list.viewport(), Qt.MouseButton.LeftButton, pos=first)
+    listed = open_justifications(window, qtbot)
     assert not listed.approve.isEnabled() and not listed.deny.isEnabled()
     assert listed.status.text().startswith("No second person can answer here: with no accounts yet")
     assert "rtcc users add" in listed.status.text()
+
+
+def open_justifications(console: MainWindow, qtbot: QtBot) -> JustificationsDialog:
+    """Ctrl+Shift+J, then a click on the one justification listed."""
+    QTest.keyClick(
+        console, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: console.findChild(JustificationsDialog) is not None, timeout=5000)
+    listed = console.findChild(JustificationsDialog)
+    qtbot.waitUntil(lambda: listed.list.count() == 1, timeout=5000)
+    first = listed.list.visualItemRect(listed.list.item(0)).center()
+    QTest.mouseClick(listed.list.viewport(), Qt.MouseButton.LeftButton, pos=first)
+    return listed

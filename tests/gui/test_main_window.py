@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from app.console.events import MediaChanged
 from app.registry.records import FIELDS
 from tests.gui.conftest import WindowFactory
+from tests.helpers.incident_dialog import saved_near_first_camera
 from tests.helpers.registry_rows import GOOD
 
 
@@ -316,21 +317,14 @@ def test_the_status_bar_says_when_the_demo_simulator_dies(qtbot: QtBot) -> None:
 
 def test_a_long_message_is_elided_whole_in_its_tooltip_and_kept_in_the_log(make_window, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
     """The status bar cut messages off under its permanent widgets, and they were gone for good."""
-    from datetime import UTC, datetime, timedelta
 
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QListWidget, QStatusBar
 
-    from app.incidents.service import IncidentInput
-
     window = make_window()
     window.resize(1280, 800)
-    near = window.cameras[0]
-    saved = window.incidents.create(
-        IncidentInput("26-0902", "Burglary", datetime.now(UTC) - timedelta(minutes=5), "America/Los_Angeles",
-                      near.latitude, near.longitude, 300.0), [(near.id, True, "in view")],
-    )  # fmt: skip
+    saved = saved_near_first_camera(window, "26-0902", "Burglary")
     window.incidents_ui.reopen(saved)
     bar = window.statusBar()
     qtbot.waitUntil(lambda: "open again" in bar.currentMessage(), timeout=10_000)

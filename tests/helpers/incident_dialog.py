@@ -18,3 +18,15 @@ def open_incident_dialog(window, qtbot: QtBot):  # type: ignore[no-untyped-def]
     dialog = window.findChild(QWidget, "reported_time").window()
     qtbot.waitExposed(dialog)
     return dialog
+
+
+def saved_near_first_camera(window, number: str, kind: str):  # type: ignore[no-untyped-def]
+    """An incident saved 20 minutes ago at the console's first camera, with that camera."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.incidents.service import IncidentInput
+
+    near = window.cameras[0]
+    reported = datetime.now(UTC) - timedelta(minutes=20)
+    data = IncidentInput(number, kind, reported, "America/Los_Angeles", near.latitude, near.longitude, 300.0)
+    return window.incidents.create(data, [(near.id, True, "in view")])
