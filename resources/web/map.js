@@ -377,6 +377,12 @@ var RtccMap = (function () {
       placeLabels();
     },
 
+    // The searched place's ring and label, gone once the search moves on (it stayed on the map).
+    clearGoTo: function () {
+      if (gotoMarker) gotoMarker.remove();
+      return true;
+    },
+
     panTo: function (lat, lon, zoom) {
       map.setView(L.latLng(lat, lon), Math.max(map.getZoom(), zoom || 16), { animate: false });
     },
@@ -425,6 +431,7 @@ var RtccMap = (function () {
                  map.getBounds().getEast()],
         highlight: highlight && map.hasLayer(highlight) ? [highlight.getLatLng().lat, highlight.getLatLng().lng] : null,
         incidents: incidentLayer.getLayers().length / 2, divisions: divisionLayer.getLayers().length / 2,
+        goto: gotoMarker && map.hasLayer(gotoMarker) ? [gotoMarker.getLatLng().lat, gotoMarker.getLatLng().lng] : null,
         heap: (performance.memory && performance.memory.usedJSHeapSize) || null,
       });
     },

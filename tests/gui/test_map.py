@@ -246,6 +246,18 @@ def test_search_by_name_and_by_coordinates(city_map: MapPanel, city_registry: Re
                           [34.0522, -118.2437]) < 1e-3,
         timeout=10_000,
     )  # fmt: skip
+
+    def place() -> object:
+        return js_json(qtbot, city_map.page, "JSON.parse(RtccMap.state())")["goto"]
+
+    assert place() is not None, "the searched place is ringed and labelled"
+    # Cleared, the place leaves the map (its label stayed there).
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    QTest.keyClick(city_map.search, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(city_map.search, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: place() is None, timeout=10_000)
     city_map.search.setText("34 61 0 N, 118 0 0 W")
     city_map.search.returnPressed.emit()
     assert "below 60" in city_map.message.text() and city_map.message.isVisibleTo(city_map)

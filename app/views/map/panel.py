@@ -190,6 +190,8 @@ class MapPanel(QWidget):
         self.search.setPlaceholderText("Find camera or owner, or go to 34.05, -118.25 / 34°03'N 118°15'W")
         self.search.setClearButtonEnabled(True)
         self.search.returnPressed.connect(self._on_search)
+        # Cleared (its clear button, or deleted): the place searched last leaves the map too.
+        self.search.textChanged.connect(self._search_edited)
         self.names = QStringListModel(self)
         self.completer = QCompleter(self.names, self)
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -358,6 +360,10 @@ class MapPanel(QWidget):
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
+    def _search_edited(self, text: str) -> None:
+        if not text.strip():
+            self.run_js("RtccMap.clearGoTo()")
+
     def _on_search(self) -> None:
         text = self.search.text().strip()
         self._show_message("")
@@ -380,6 +386,7 @@ class MapPanel(QWidget):
         if not self._matches:
             self._show_message(f"No camera or owner matches “{text}”.")
             return
+        self.run_js("RtccMap.clearGoTo()")  # a camera now: the place searched before leaves the map
         camera_id = self._matches.pop(0)
         self._matches.append(camera_id)  # Enter again cycles through the matches
         self.select(camera_id, fly=True)
