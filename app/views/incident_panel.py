@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QGridLayout,
     QListWidget,
     QMessageBox,
     QPushButton,
@@ -61,11 +61,13 @@ class IncidentPanel(QWidget):
         self.close_button.setObjectName("incident_close")
         self.close_button.setEnabled(False)
         self.close_button.clicked.connect(self._close_or_reopen)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.new_button)
-        buttons.addWidget(self.live_button)
-        buttons.addWidget(self.review_button)
-        buttons.addWidget(self.close_button)
+        # Two rows of two: four in a row made the dock, and so the whole left side, too wide for
+        # the wall on a small screen.
+        buttons = QGridLayout()
+        buttons.addWidget(self.new_button, 0, 0)
+        buttons.addWidget(self.live_button, 0, 1)
+        buttons.addWidget(self.review_button, 1, 0)
+        buttons.addWidget(self.close_button, 1, 1)
         # Its hand-offs to officers: who, when, what, where, opened or not, until when.
         self.handoffs = QListWidget(self)
         self.handoffs.setObjectName("incident_handoffs")
