@@ -59,9 +59,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _write(path: Path, text: str) -> None:
-    part = path.with_name(f".{path.name}.part")
-    part.write_text(text, encoding="utf-8")
-    part.replace(path)
+    from app.registry.formats import atomic_write
+
+    atomic_write(path, [text], mode=0o644)  # a checkpoint is for others to keep
 
 
 def _checkpoint(sessions: sessionmaker[Session], args: argparse.Namespace, key_dir: Path) -> int:

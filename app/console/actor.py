@@ -26,6 +26,10 @@ class Actor:
     def before_accounts(cls, username: str, home_divisions: frozenset[str] = frozenset()) -> Actor:
         return cls(username, None, bootstrap=True, home_divisions=home_divisions)
 
+    def is_home(self, division: str) -> bool:
+        """Whether ``division`` is one of this workstation's own (every one, when it has none)."""
+        return not self.home_divisions or division in self.home_divisions
+
     def may(self, action: Action) -> bool:
         if self.bootstrap:
             return True

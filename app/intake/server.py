@@ -190,16 +190,15 @@ class IntakeServer:
         self.watch = FolderWatch(intake, folder) if folder is not None else None
         self._cameras = Periodic("intake cameras", 2.0, intake.cameras.refresh)
         # A mapping or rules file added or changed in the folder is taken within this long.
-        self._mappings = Periodic(
-            "intake mappings", MAPPINGS_EVERY_S, lambda: self._reload_if_changed(folder)
-        )
+        self._mappings = Periodic("intake mappings", MAPPINGS_EVERY_S, self._reload_if_changed)
         self._seen: tuple[tuple[str, float, int], ...] | None = None
 
     @property
     def base_url(self) -> str:
         return self.web.base_url
 
-    def _reload_if_changed(self, folder: Path | None) -> None:
+    def _reload_if_changed(self) -> None:
+        folder = self.folder
         if folder is None or not folder.is_dir():
             return
         files = [*sorted(folder.glob("*.mapping.json")), folder / "rules.json"]
@@ -210,7 +209,7 @@ class IntakeServer:
 
     def start(self) -> IntakeServer:
         self._cameras.start()
-        self._reload_if_changed(self.folder)
+        self._reload_if_changed()
         self._mappings.start()
         if self.watch is not None:
             self.watch.start()

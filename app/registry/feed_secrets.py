@@ -8,7 +8,6 @@ read it. A secret in the keyring wins over a file.
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from keyring.errors import KeyringError
 
 from app.registry.credentials import SERVICE, KeyringUnavailable, check_keyring
+from app.registry.formats import atomic_write
 
 FEED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 FOLDER = "feed-secrets"
@@ -88,12 +88,5 @@ def load_feed_secret(feed: str, data_dir: Path | None = None) -> bytes | None:
 
 def _store_in_file(path: Path, secret: str) -> str:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    part = path.with_name(f".{path.name}.part")
-    part.unlink(missing_ok=True)
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(secret + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    part.replace(path)
+    atomic_write(path, [secret + "\n"])  # 0600, whole or not at all
     return f"the file {path} (readable by its owner only)"

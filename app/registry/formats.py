@@ -186,11 +186,14 @@ def _opt_float(value: Any) -> float | None:
         return None
 
 
-def atomic_write(path: Path, chunks: Iterable[str]) -> None:
-    """Write to a temporary file beside ``path`` and rename, so a failure leaves no half file."""
+def atomic_write(path: Path, chunks: Iterable[str], mode: int = 0o600) -> None:
+    """Write to a temporary file beside ``path`` and rename, so a failure leaves no half file
+    (readable by its owner only unless ``mode`` says otherwise)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        if mode != 0o600:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             for chunk in chunks:
                 fh.write(chunk)

@@ -16,7 +16,6 @@ published before. The witness's folder holds:
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from app.governance.audit_tree import AGENCY, WITNESS, AuditTree, Checkpoint
 from app.governance.keys import KeyProblem, fingerprint, load_public_pem, public_pem
+from app.registry.formats import atomic_write
 
 AGENCY_KEY_FILE = "agency.pub"
 
@@ -66,14 +66,8 @@ class WitnessFolder:
         return sorted(kept, key=lambda c: c.tree_size)
 
     def _write(self, path: Path, data: bytes) -> None:
-        """Whole or not at all: a temporary file, flushed, renamed over the name."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        part = path.with_name(f".{path.name}.part")
-        with open(part, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        part.replace(path)
+        """Whole or not at all (a key and checkpoints are public: others in the office read them)."""
+        atomic_write(path, [data.decode("ascii")], mode=0o644)
 
     def pin(self, key: Ed25519PublicKey) -> None:
         self._write(self.root / AGENCY_KEY_FILE, public_pem(key))

@@ -26,11 +26,11 @@ class QueuedCalls(ConsolePart):
         self.session, self.banner, self.count = session, banner, count
         self._known: set[int] | None = None  # queued calls seen; None before the first read
         self._opened_here: set[int] = set()
+        self._waiting: list[SavedIncident] = []  # the queued calls of the last read
         subscribe(self, session.events.incident, self._opened)
 
     def _mine(self, incident: SavedIncident) -> bool:
-        home = self.session.actor.home_divisions
-        return not home or incident.division in home
+        return self.session.actor.is_home(incident.division)
 
     def _opened(self, event: IncidentEvent) -> None:
         if event.action == "opened" and event.incident_id is not None:
@@ -41,9 +41,9 @@ class QueuedCalls(ConsolePart):
         """Every read of the open incidents: sound for each new queued call (none for those
         already waiting when the console started), and count those waiting."""
         waiting = [i for i in incidents if queued(i) and self._mine(i)]
-        first_read = self._known is None
-        new = [] if first_read else [i for i in waiting if i.id not in (self._known or set())]
-        self._known = (self._known or set()) | {i.id for i in waiting}
+        known = self._known
+        new = [] if known is None else [i for i in waiting if i.id not in known]
+        self._known = (known or set()) | {i.id for i in waiting}
         self._show_count(waiting)
         if new:
             QApplication.beep()
@@ -59,7 +59,7 @@ class QueuedCalls(ConsolePart):
     def _show_count(self, waiting: list[SavedIncident] | None) -> None:
         if waiting is not None:
             self._waiting = waiting
-        left = [i for i in getattr(self, "_waiting", []) if i.id not in self._opened_here]
+        left = [i for i in self._waiting if i.id not in self._opened_here]
         self.count.setVisible(bool(left))
         self.count.setText(f"Queued calls: {len(left)}")
         self.count.setToolTip(plain_tooltip(

@@ -57,12 +57,12 @@ class RuleActions(ConsolePart):
         self._planned: dict[int, tuple[VideoWall, list[int | None]]] = {}
         # What each wall showed when a rule last arranged it: a wall changed since is a person's.
         self._arranged_by_rule: dict[int, list[int | None]] = {}
-        self._pending: tuple[VideoWall, list[int | None], str] | None = None  # waiting for a yes
+        self._pending: tuple[VideoWall, list[int | None]] | None = None  # waiting for a yes
         self._banner_text = ""
         self._counting = QTimer(self)
         self._counting.setInterval(500)
         self._counting.timeout.connect(self._count_playing)
-        self._counted: tuple[VideoWall, list[int], str, int] | None = None
+        self._counted: tuple[VideoWall, list[int], int] | None = None  # wall, cameras, ticks waited
         subscribe(self, session.events.incident, self._opened)
         # The registry is in: act on the calls that came while it was loading.
         subscribe(self, session.events.cameras_changed, lambda _event: self.cameras_loaded())
@@ -100,8 +100,7 @@ class RuleActions(ConsolePart):
             self.act(incident)
 
     def _mine(self, incident: SavedIncident) -> bool:
-        home = self.session.actor.home_divisions
-        return not home or incident.division in home
+        return self.session.actor.is_home(incident.division)
 
     def act(self, incident: SavedIncident) -> None:
         """Make the call the current incident, sound the alert and audit at once; its cameras go
@@ -142,9 +141,9 @@ class RuleActions(ConsolePart):
         now = wall.assignments()
         untouched = not any(now) or self._arranged_by_rule.get(id(wall)) == now
         if untouched:
-            self._arrange(wall, camera_ids, event.number)
+            self._arrange(wall, camera_ids)
             return
-        self._pending = (wall, camera_ids, event.number)
+        self._pending = (wall, camera_ids)
         self._say(f"Call {event.number}: the wall you arranged was left as it is; Ctrl+Shift+P puts its "
                   f"{len(camera_ids)} camera(s) on it.", 15_000)  # fmt: skip
         self._banner_text = self._banner_text.replace("going live", "waiting for you: Ctrl+Shift+P puts them "
@@ -157,19 +156,19 @@ class RuleActions(ConsolePart):
         if self._pending is None:
             self._say("No call is waiting for the wall.", 5000)
             return
-        wall, camera_ids, number = self._pending
+        wall, camera_ids = self._pending
         self._pending = None
         self._banner_text = self._banner_text.replace(
             "waiting for you: Ctrl+Shift+P puts them on the wall you arranged", "going live"
         )
-        self._arrange(wall, camera_ids, number)
+        self._arrange(wall, camera_ids)
 
-    def _arrange(self, wall: VideoWall, camera_ids: list[int | None], number: str) -> None:
+    def _arrange(self, wall: VideoWall, camera_ids: list[int | None]) -> None:
         side = next(n for n in range(1, 7) if n * n >= len(camera_ids))
         wall.arrange(f"{side}x{side}", camera_ids)
         self._arranged_by_rule[id(wall)] = wall.assignments()
         ids = [i for i in camera_ids if i is not None]
-        self._counted = (wall, ids, number, 0)
+        self._counted = (wall, ids, 0)
         self._counting.start()
 
     def _count_playing(self) -> None:
@@ -177,7 +176,7 @@ class RuleActions(ConsolePart):
         if self._counted is None:
             self._counting.stop()
             return
-        wall, ids, number, ticks = self._counted
+        wall, ids, ticks = self._counted
         tiles = {t.camera.id: t for t in wall.tiles if t.camera is not None and t.camera.id in ids}
         playing = [i for i in ids if i in tiles and tiles[i].state == TileState.LIVE]
         done = len(playing) == len(ids) or ticks * 0.5 >= PLAY_WAIT_S
@@ -189,7 +188,7 @@ class RuleActions(ConsolePart):
         if text and self.banner.level == "alert":
             self.banner.text.setText(re.sub(r"\d+ camera\(s\) going live|\d+ of \d+ camera\(s\) live[^;]*",
                                             said, text, count=1))  # fmt: skip
-        self._counted = None if done else (wall, ids, number, ticks + 1)
+        self._counted = None if done else (wall, ids, ticks + 1)
 
     def _plan_wall(self, incident: SavedIncident, top: int, target: str) -> str:
         wall = self.wall_for(target)
